@@ -1,0 +1,234 @@
+"""The training loop: every activation (and seed) of a config trained as one batched model.
+
+All members see the same data, the same minibatch order and (per seed) the same random
+draws. A member whose loss turns NaN/Inf is frozen and its divergence epoch recorded; the
+others train on. Results are plain-float records (see results.py), never tensors.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+
+from . import data as data_mod
+from .config import ExperimentConfig, layer_sizes
+from .heads import member_losses, outputs
+from .model import BatchedMLP, Member
+from .probes import PROBE_SIZE, STATS, probe
+from .results import Result, build_result
+
+Tensor = torch.Tensor
+EVAL_CHUNK = 4096           # samples per forward pass when evaluating a whole split
+MAX_HIST_EPOCHS = 21        # histograms kept at ≤ this many epochs (always 0 and the last)
+BOUNDARY_GRID = 60          # decision-boundary grid points per axis (2-D data sets)
+
+
+@dataclass
+class Records:
+    """What a run has measured so far (lists of dicts of plain floats)."""
+    members: tuple[Member, ...]
+    history: list[dict] = field(default_factory=list)
+    layers: list[dict] = field(default_factory=list)
+    histograms: list[dict] = field(default_factory=list)
+    boundary: list[dict] = field(default_factory=list)
+    diverged_at: dict[int, int] = field(default_factory=dict)   # member -> epoch
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Passed to `on_epoch` after each epoch (and after epoch 0, the untrained net)."""
+    epoch: int
+    epochs: int
+    elapsed_s: float
+    config: ExperimentConfig
+    records: Records
+
+    @property
+    def eta_s(self) -> float:
+        """Seconds left, from the mean time of the epochs done so far."""
+        if self.epoch <= 0:
+            return float("nan")
+        return self.elapsed_s / self.epoch * (self.epochs - self.epoch)
+
+    def partial(self) -> Result:
+        """The result so far, for charts that fill in while training runs."""
+        return build_result(self.config, self.records, self.elapsed_s, finished=False)
+
+
+def hist_epochs(epochs: int) -> set[int]:
+    """Epochs at which histograms are kept: all when few, else evenly spaced + ends."""
+    if epochs + 1 <= MAX_HIST_EPOCHS:
+        return set(range(epochs + 1))
+    return {int(round(e)) for e in np.linspace(0, epochs, MAX_HIST_EPOCHS)}
+
+
+def members_of(config: ExperimentConfig) -> tuple[Member, ...]:
+    return tuple(Member(a, config.seed + s) for a in config.activations
+                 for s in range(config.n_seeds))
+
+
+def make_optimizer(config: ExperimentConfig, params: list[Tensor]) -> torch.optim.Optimizer:
+    # Every optimizer here acts element-wise, so a stacked tensor of M nets behaves
+    # exactly like M separate optimizers.
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=config.lr, weight_decay=config.weight_decay)
+    if config.optimizer == "momentum":
+        return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum,
+                               weight_decay=config.weight_decay)
+    return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+
+
+def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = None,
+        device: str = "cpu") -> Result:
+    """Train every activation × seed of `config`; return a Result of DataFrames.
+
+    `on_epoch(progress)` is called after epoch 0 (the untrained net) and every epoch.
+    Same config -> identical numbers.
+    """
+    if not isinstance(config, ExperimentConfig):
+        raise ValueError("config: expected an ExperimentConfig")
+    started = time.perf_counter()
+    ds = data_mod.load_for(config)
+    dev = torch.device(device)
+    x_train = torch.from_numpy(ds.x_train).to(dev)
+    y_train = torch.from_numpy(ds.y_train).to(dev)
+    x_test = torch.from_numpy(ds.x_test).to(dev)
+    y_test = torch.from_numpy(ds.y_test).to(dev)
+    n_probe = min(PROBE_SIZE, len(x_train))
+    x_probe, y_probe = x_train[:n_probe], y_train[:n_probe]
+
+    members = members_of(config)
+    M = len(members)
+    model = BatchedMLP(layer_sizes(config), members, config.init, config.bias_init,
+                       device=dev)
+    optimizer = make_optimizer(config, model.parameters())
+    records = Records(members)
+    alive = torch.ones(M, dtype=torch.bool, device=dev)
+    keep_hist = hist_epochs(config.epochs)
+    # Batch order and dropout masks come from one generator seeded by the config, shared by
+    # all members: the comparison is between activations, not between data orders.
+    gen = torch.Generator(device=dev).manual_seed(config.seed)
+
+    def measure(epoch: int) -> None:
+        nonlocal alive
+        train_loss, train_acc = _evaluate(model, x_train, y_train, config.head)
+        test_loss, test_acc = _evaluate(model, x_test, y_test, config.head)
+        finite = torch.isfinite(train_loss) & torch.isfinite(test_loss)
+        stats, hist = probe(model, x_probe, y_probe, config.head, config.hist_bins,
+                            with_histograms=epoch in keep_hist)
+        # Gradients can overflow before the loss does: that is divergence too.
+        finite &= torch.tensor([all(math.isfinite(v) for row in s for v in row[:4])
+                                for s in stats], device=finite.device)
+        alive = alive & finite
+        alive_list = alive.tolist()
+        for m, ok in enumerate(alive_list):
+            if not ok and m not in records.diverged_at:
+                records.diverged_at[m] = epoch
+        values = torch.stack([train_loss, train_acc, test_loss, test_acc], 1).tolist()
+        for m, member in enumerate(members):
+            if not alive_list[m]:
+                continue
+            tag = {"activation": member.activation, "seed": member.seed, "epoch": epoch}
+            tr_l, tr_a, te_l, te_a = values[m]
+            records.history.append({**tag, "split": "train", "loss": tr_l, "accuracy": tr_a})
+            records.history.append({**tag, "split": "test", "loss": te_l, "accuracy": te_a})
+            for layer, row in enumerate(stats[m]):
+                records.layers.append({**tag, "layer": layer + 1,
+                                       **dict(zip(STATS, row))})
+        for row in hist:
+            m = row.pop("member")
+            if alive_list[m]:
+                records.histograms.append({"activation": members[m].activation,
+                                           "seed": members[m].seed, "epoch": epoch, **row})
+
+    measure(0)
+    if on_epoch:
+        on_epoch(Progress(0, config.epochs, time.perf_counter() - started, config, records))
+    n = len(x_train)
+    for epoch in range(1, config.epochs + 1):
+        if not bool(alive.any()):
+            break
+        order = torch.randperm(n, generator=gen, device=dev)
+        for start in range(0, n, config.batch_size):
+            idx = order[start:start + config.batch_size]
+            logits, _, _ = model.forward(x_train[idx], dropout=config.dropout, generator=gen)
+            losses = member_losses(logits, y_train[idx], config.head)
+            alive = alive & torch.isfinite(losses)
+            optimizer.zero_grad(set_to_none=False)
+            torch.where(alive, losses, torch.zeros_like(losses)).sum().backward()
+            _mask_and_clip(model.parameters(), alive, config.grad_clip)
+            optimizer.step()
+        _freeze_dead(model, alive)
+        measure(epoch)
+        if on_epoch:
+            on_epoch(Progress(epoch, config.epochs, time.perf_counter() - started, config,
+                              records))
+
+    if ds.is_2d:
+        records.boundary = _boundary(model, ds, members, alive, config.head)
+    return build_result(config, records, time.perf_counter() - started, finished=True,
+                        dataset=ds)
+
+
+@torch.no_grad()
+def _evaluate(model: BatchedMLP, x: Tensor, y: Tensor, head: str) -> tuple[Tensor, Tensor]:
+    """Mean loss and accuracy of every member on a whole split: two (M,) tensors."""
+    loss_sum = torch.zeros(len(model.members), dtype=torch.float64, device=x.device)
+    correct = torch.zeros_like(loss_sum)
+    for start in range(0, len(x), EVAL_CHUNK):
+        xb, yb = x[start:start + EVAL_CHUNK], y[start:start + EVAL_CHUNK]
+        logits, _, _ = model.forward(xb)
+        loss_sum += member_losses(logits, yb, head).double() * len(xb)
+        correct += (logits.argmax(-1) == yb).sum(1).double()
+    return loss_sum / len(x), correct / len(x)
+
+
+def _mask_and_clip(params: list[Tensor], alive: Tensor, max_norm: float) -> None:
+    """Zero the gradients of diverged members (NaN·0 is NaN, so select, don't multiply)
+    and clip each member's global gradient norm to max_norm (0 = off)."""
+    keep = alive.view(-1, 1, 1)
+    for p in params:
+        p.grad = torch.where(keep, p.grad, torch.zeros_like(p.grad))
+    if max_norm > 0:
+        sq = sum(p.grad.flatten(1).pow(2).sum(1) for p in params)
+        scale = (max_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0).view(-1, 1, 1)
+        for p in params:
+            p.grad.mul_(scale)
+
+
+@torch.no_grad()
+def _freeze_dead(model: BatchedMLP, alive: Tensor) -> None:
+    """Zero a diverged member's weights so NaN/Inf arithmetic never slows the others."""
+    if bool(alive.all()):
+        return
+    keep = alive.view(-1, 1, 1)
+    for p in model.parameters():
+        p.copy_(torch.where(keep, p, torch.zeros_like(p)))
+
+
+@torch.no_grad()
+def _boundary(model: BatchedMLP, ds: "data_mod.Dataset", members: tuple[Member, ...],
+              alive: Tensor, head: str) -> list[dict]:
+    """P(class 1) on a grid over the data, for the decision-boundary plot."""
+    pts = np.concatenate([ds.x_train, ds.x_test])
+    pad = 0.1 * (pts.max(0) - pts.min(0))
+    lo, hi = pts.min(0) - pad, pts.max(0) + pad
+    g1 = np.linspace(lo[0], hi[0], BOUNDARY_GRID, dtype=np.float32)
+    g2 = np.linspace(lo[1], hi[1], BOUNDARY_GRID, dtype=np.float32)
+    mesh = np.stack(np.meshgrid(g1, g2), -1).reshape(-1, 2)
+    logits, _, _ = model.forward(torch.from_numpy(mesh).to(alive.device))
+    prob = outputs(logits, head)
+    # Two classes: P(class 1) normalised, so sigmoid heads also land in [0, 1]
+    p1 = (prob[..., 1] / prob.sum(-1).clamp(min=1e-12)).cpu().tolist()
+    rows = []
+    for m, member in enumerate(members):
+        if not bool(alive[m]):
+            continue
+        for (a, b), p in zip(mesh.tolist(), p1[m]):
+            rows.append({"activation": member.activation, "seed": member.seed,
+                         "x1": a, "x2": b, "prob": p})
+    return rows
