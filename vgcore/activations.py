@@ -56,6 +56,12 @@ def _silu_d(z: Tensor) -> Tensor:
     return s * (1 + z * (1 - s))
 
 
+def _max_slope(derivative: Callable[[Tensor], Tensor]) -> float:
+    """max |f'(z)| on a fine grid (GELU and SiLU overshoot 1 near z ≈ 2.4 and 1.5)."""
+    z = torch.linspace(-10, 10, 40001, dtype=torch.float64)
+    return float(derivative(z).abs().max())
+
+
 @dataclass(frozen=True)
 class Activation:
     name: str
@@ -82,9 +88,9 @@ ACTIVATIONS: dict[str, Activation] = {
                    f"like ReLU but slope {LEAKY_SLOPE} for z < 0, so no unit dies"),
         Activation("elu", "ELU", F.elu, _elu_d, 1.0, "he", math.sqrt(2.0),
                    "smooth ReLU with negative outputs down to −1"),
-        Activation("gelu", "GELU", F.gelu, _gelu_d, float(_gelu_d(torch.tensor(1.5)).max()),
+        Activation("gelu", "GELU", F.gelu, _gelu_d, _max_slope(_gelu_d),
                    "he", math.sqrt(2.0), "z·Φ(z): the transformer default"),
-        Activation("silu", "SiLU", F.silu, _silu_d, float(_silu_d(torch.tensor(2.4)).max()),
+        Activation("silu", "SiLU", F.silu, _silu_d, _max_slope(_silu_d),
                    "he", math.sqrt(2.0), "z·σ(z) (swish)"),
         Activation("linear", "linear", lambda z: z, lambda z: torch.ones_like(z), 1.0,
                    "glorot", 1.0, "no non-linearity: a deep linear net is one matrix"),

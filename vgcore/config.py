@@ -163,11 +163,11 @@ def _validate(cfg: ExperimentConfig) -> None:
                          f"{max(capacity - cfg.test_size, 1)}] with this test_size")
 
     if not cfg.activations:
-        raise ValueError("activations: give at least one of " + ", ".join(ACTIVATIONS))
+        raise ValueError("activations: empty; allowed: one or more of " + ", ".join(ACTIVATIONS))
     for name in cfg.activations:
         _check_choice("activations", name, tuple(ACTIVATIONS))
     if len(set(cfg.activations)) != len(cfg.activations):
-        raise ValueError("activations: each activation may appear only once")
+        raise ValueError("activations: duplicate names; allowed: each activation once")
 
     if not 1 <= len(cfg.hidden) <= MAX_DEPTH:
         raise ValueError(f"hidden: depth {len(cfg.hidden)} is out of range; "
@@ -198,8 +198,10 @@ def _validate(cfg: ExperimentConfig) -> None:
                          f"layers, fewer activations or seeds)")
     work = params * cfg.train_size * max(cfg.epochs, 1)
     if work > MAX_WORK:
+        allowed_epochs = max(int(MAX_WORK // (params * cfg.train_size)), 0)
         raise ValueError(f"epochs: parameters × train_size × epochs = {work:.2g} exceeds "
-                         f"the cap {MAX_WORK:.0e}; use fewer epochs, samples or units")
+                         f"the cap {MAX_WORK:.0e}; allowed at most {allowed_epochs} epochs "
+                         f"with this net and train_size (or use fewer samples or units)")
 
 
 def input_dim_of(cfg: ExperimentConfig) -> int:
