@@ -1,0 +1,524 @@
+"""Chart builders: every spec validates (`to_dict`), embeds the rows it should, keeps
+colours stable, drops what a log axis cannot show, and rejects bad frames by name.
+
+Frames are small synthetic ones built here (the training loop is not needed)."""
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from typing import Any, Callable, Iterator
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+
+from vgcore import charts
+from vgcore.activations import chain_product, curves
+
+ACTS = ["sigmoid", "relu"]
+
+
+# -- synthetic frames -------------------------------------------------------------------
+@pytest.fixture
+def layers_df() -> pd.DataFrame:
+    """3 hidden layers + output. Sigmoid: norm 10^(l-4), so last/first hidden = 100.
+    ReLU: the first layer's norm is 4× the last's (exploding)."""
+    rows = []
+    for act, seed, epoch, layer in itertools.product(ACTS, [0, 1], [0, 1, 2], [1, 2, 3, 4]):
+        if act == "sigmoid":
+            norm = 10.0 ** (layer - 4)
+        else:
+            norm = {1: 0.4, 2: 0.2, 3: 0.1, 4: 1.0}[layer]
+        rows.append({"activation": act, "seed": seed, "epoch": epoch, "layer": layer,
+                     "layer_name": "output" if layer == 4 else f"hidden {layer}",
+                     "weight_grad_norm": 2 * norm, "bias_grad_norm": norm,
+                     "act_mean": 0.5, "act_std": 0.1,
+                     "saturation": np.nan if layer == 4 else 0.1 * layer})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def history_df() -> pd.DataFrame:
+    rows = []
+    for act, seed, epoch, split in itertools.product(ACTS, [0], range(6), ["train", "test"]):
+        loss = 1 / (epoch + 1) + (0.05 * epoch if split == "test" else 0.0)
+        rows.append({"activation": act, "seed": seed, "epoch": epoch, "split": split,
+                     "loss": loss, "accuracy": 0.5 + 0.05 * epoch, "run": f"run {act}"})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def summary_df() -> pd.DataFrame:
+    return pd.DataFrame({"activation": ACTS, "seed": [0, 0], "diverged_at": [np.nan, 3.0]})
+
+
+@pytest.fixture
+def hist_df() -> pd.DataFrame:
+    rows = []
+    for act, seed, epoch, layer, quantity, b in itertools.product(
+            ACTS, [0, 1], [0, 1], [1, 2, 3], ["activation", "gradient"], range(5)):
+        rows.append({"activation": act, "seed": seed, "epoch": epoch, "layer": layer,
+                     "layer_name": f"hidden {layer}", "quantity": quantity,
+                     "bin_start": b / 5, "bin_end": (b + 1) / 5, "count": b,
+                     "fraction": b / 10})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def grid_df() -> pd.DataFrame:
+    ticks = np.linspace(-1, 1, 4)
+    return pd.DataFrame([{"activation": a, "seed": s, "x1": x, "x2": y,
+                          "prob": 1 / (1 + np.exp(-4 * x * y))}
+                         for a in ACTS for s in [0, 1] for x in ticks for y in ticks])
+
+
+@pytest.fixture
+def points_df() -> pd.DataFrame:
+    return pd.DataFrame({"x1": [0.0, 0.5, -0.5], "x2": [0.2, -0.3, 0.9], "label": [0, 1, 1],
+                         "split": ["train", "test", "train"]})
+
+
+@pytest.fixture
+def softmax_df() -> pd.DataFrame:
+    z = np.array([1.0, 2.0, 3.0])
+    p = np.exp(z) / np.exp(z).sum()
+    return pd.DataFrame({"class": ["0", "1", "2"], "logit": z, "probability": p})
+
+
+@pytest.fixture
+def lvp_df() -> pd.DataFrame:
+    p = np.linspace(0.0, 1.0, 11)  # includes p = 0 (loss inf) and p = 1 (gradient 0)
+    with np.errstate(divide="ignore"):
+        parts = {("softmax + cross-entropy", "loss"): -np.log(p),
+                 ("softmax + cross-entropy", "gradient"): p - 1,
+                 ("sigmoid + MSE", "loss"): 0.5 * (1 - p) ** 2,
+                 ("sigmoid + MSE", "gradient"): (1 - p) * p * (1 - p)}
+    return pd.concat([pd.DataFrame({"p": p, "head": h, "quantity": q, "value": v})
+                      for (h, q), v in parts.items()], ignore_index=True)
+
+
+@pytest.fixture
+def frames(layers_df, history_df, summary_df, hist_df, grid_df, points_df, softmax_df,
+           lvp_df) -> dict[str, pd.DataFrame]:
+    return {"curves": curves(ACTS + ["tanh"], points=41),
+            "chain": chain_product([0.25, 1 / 3, 0.25]),
+            "layers": layers_df, "history": history_df, "summary": summary_df,
+            "hist": hist_df, "grid": grid_df, "points": points_df,
+            "softmax": softmax_df, "lvp": lvp_df,
+            "inits": pd.concat([layers_df.assign(init="He / Kaiming"),
+                                layers_df.assign(init="N(0, 1)",
+                                                 bias_grad_norm=layers_df["bias_grad_norm"] * 9)],
+                               ignore_index=True)}
+
+
+# Each builder: (frame names it takes, call).
+BUILDERS: dict[str, tuple[tuple[str, ...], Callable[..., alt.TopLevelMixin]]] = {
+    "activation_chart": (("curves",), charts.activation_chart),
+    "chain_rule_chart": (("chain",), charts.chain_rule_chart),
+    "grad_norm_bars": (("layers",), charts.grad_norm_bars),
+    "grad_norm_lines": (("layers",), charts.grad_norm_lines),
+    "grad_heatmap": (("layers",), charts.grad_heatmap),
+    "init_comparison_chart": (("inits",), charts.init_comparison_chart),
+    "saturation_chart": (("layers",), charts.saturation_chart),
+    "histogram_chart": (("hist",), lambda df: charts.histogram_chart(df, epoch=1)),
+    "loss_chart": (("history", "summary"),
+                   lambda h, s: charts.loss_chart(h, summary_df=s)),
+    "accuracy_chart": (("history",), lambda h: charts.loss_chart(h, "accuracy")),
+    "overfitting_chart": (("history",), charts.overfitting_chart),
+    "softmax_chart": (("softmax",), charts.softmax_chart),
+    "loss_vs_prob_chart": (("lvp",), charts.loss_vs_prob_chart),
+    "decision_boundary_chart": (("grid", "points"), charts.decision_boundary_chart),
+    "overlay_chart": (("history",), charts.overlay_chart),
+}
+# One column each builder cannot do without (in its first frame).
+REQUIRED_COLUMN = {
+    "activation_chart": "saturated", "chain_rule_chart": "product",
+    "grad_norm_bars": "bias_grad_norm", "grad_norm_lines": "layer_name",
+    "grad_heatmap": "layer", "init_comparison_chart": "init",
+    "saturation_chart": "saturation",
+    "histogram_chart": "fraction", "loss_chart": "split", "accuracy_chart": "accuracy",
+    "overfitting_chart": "loss", "softmax_chart": "logit", "loss_vs_prob_chart": "head",
+    "decision_boundary_chart": "prob", "overlay_chart": "run",
+}
+# Charts whose only legends are continuous (nothing to click) or that have no legend.
+NO_SERIES_LEGEND = {"softmax_chart", "grad_heatmap", "chain_rule_chart"}
+
+
+def build(name: str, frames: dict[str, pd.DataFrame]) -> alt.TopLevelMixin:
+    needs, fn = BUILDERS[name]
+    return fn(*(frames[n] for n in needs))
+
+
+# -- spec helpers ----------------------------------------------------------------------
+def datasets(spec: dict) -> list[list[dict]]:
+    """Every embedded data set (Altair moves inline values to top-level `datasets`)."""
+    found = list(spec.get("datasets", {}).values())
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("values"), list):
+                found.append(node["values"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk({k: v for k, v in spec.items() if k != "datasets"})
+    return found
+
+
+def main_rows(chart: alt.TopLevelMixin) -> pd.DataFrame:
+    """The largest embedded data set: the one the chart is about."""
+    return pd.DataFrame(max(datasets(chart.to_dict()), key=len))
+
+
+def units(node: Any) -> Iterator[dict]:
+    """Every unit spec (a dict with a mark) in a (layered/faceted/concatenated) spec."""
+    if isinstance(node, dict):
+        if "mark" in node:
+            yield node
+        for key, value in node.items():
+            if key not in ("datasets", "data"):
+                yield from units(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from units(value)
+
+
+def color_scales(spec: dict) -> list[dict]:
+    return [u["encoding"]["color"]["scale"] for u in units(spec)
+            if u.get("encoding", {}).get("color", {}).get("field") == "activation"]
+
+
+# -- every builder ---------------------------------------------------------------------
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_spec_is_valid_and_saves(name, frames, tmp_path):
+    chart = build(name, frames)
+    spec = chart.to_dict()  # validates against the Vega-Lite schema
+    assert spec["title"]["text"], "every chart has a title"
+    chart.save(tmp_path / f"{name}.html")
+    assert (tmp_path / f"{name}.html").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_every_mark_has_a_tooltip(name, frames):
+    marks = list(units(build(name, frames).to_dict()))
+    assert marks
+    for unit in marks:
+        assert "tooltip" in unit.get("encoding", {}), unit["mark"]
+
+
+@pytest.mark.parametrize("name", sorted(set(BUILDERS) - NO_SERIES_LEGEND))
+def test_legend_selects_a_series(name, frames):
+    spec = build(name, frames).to_dict()
+    params = [p for p in _all_params(spec) if p.get("bind") == "legend"]
+    assert len(params) == 1
+    names = {p["name"] for p in params}
+    conditioned = [u for u in units(spec)
+                   if any(c.get("param") in names for c in _conditions(u))]
+    assert conditioned, "the selection must change something (opacity)"
+
+
+def _all_params(node: Any) -> Iterator[dict]:
+    if isinstance(node, dict):
+        for p in node.get("params", []):
+            yield p
+        for key, value in node.items():
+            if key != "params":
+                yield from _all_params(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _all_params(value)
+
+
+def _conditions(unit: dict) -> list[dict]:
+    out = []
+    for enc in unit.get("encoding", {}).values():
+        cond = enc.get("condition") if isinstance(enc, dict) else None
+        out += cond if isinstance(cond, list) else [cond] if cond else []
+    return out
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_input_frames_are_not_mutated(name, frames):
+    before = {k: v.copy(deep=True) for k, v in frames.items()}
+    build(name, frames)
+    for key, frame in frames.items():
+        pd.testing.assert_frame_equal(frame, before[key])
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_missing_column_is_named(name, frames):
+    needs, fn = BUILDERS[name]
+    column = REQUIRED_COLUMN[name]
+    broken = {**frames, needs[0]: frames[needs[0]].drop(columns=[column])}
+    with pytest.raises(ValueError, match=f"missing column.*{column}"):
+        fn(*(broken[n] for n in needs))
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_empty_frame_is_an_error(name, frames):
+    needs, fn = BUILDERS[name]
+    empty = {**frames, needs[0]: frames[needs[0]].iloc[0:0]}
+    with pytest.raises(ValueError, match="empty"):
+        fn(*(empty[n] for n in needs))
+
+
+def test_not_a_frame_is_an_error():
+    with pytest.raises(ValueError, match="DataFrame"):
+        charts.loss_chart(None)  # type: ignore[arg-type]
+
+
+def test_require_names_every_missing_column():
+    with pytest.raises(ValueError, match="loss, accuracy"):
+        charts._require(pd.DataFrame({"epoch": [0]}), ["epoch", "loss", "accuracy"])
+
+
+def test_large_frames_are_not_refused(layers_df):
+    """Altair's default 5,000-row cap must not break a 20-layer, 200-epoch run."""
+    big = pd.concat([layers_df.assign(epoch=layers_df["epoch"] + 3 * k) for k in range(150)],
+                    ignore_index=True)
+    assert len(big) > 5000
+    assert len(main_rows(charts.grad_norm_lines(big))) > 5000
+
+
+# -- colours ---------------------------------------------------------------------------
+def test_palette_covers_the_registry():
+    from vgcore.activations import ACTIVATIONS
+    assert set(charts.ACTIVATION_COLORS) == set(ACTIVATIONS)
+    assert len(set(charts.ACTIVATION_COLORS.values())) == len(ACTIVATIONS)
+    assert "#F0E442" not in charts.ACTIVATION_COLORS.values()  # pure yellow: unreadable
+
+
+def test_colour_is_stable_for_any_subset():
+    def mapping(names):
+        scale = charts.activation_color(names).to_dict()
+        return dict(zip(scale["domain"], scale["range"]))
+
+    alone = mapping(["sigmoid"])
+    together = mapping(["relu", "sigmoid"])
+    everything = mapping(list(charts.ACTIVATION_COLORS))
+    assert alone["sigmoid"] == together["sigmoid"] == everything["sigmoid"] \
+        == charts.ACTIVATION_COLORS["sigmoid"]
+    assert together["relu"] == charts.ACTIVATION_COLORS["relu"]
+    assert list(mapping(["relu", "sigmoid"])) == ["sigmoid", "relu"]  # registry order
+    assert set(mapping(["sigmoid", "mystery"])) == {"sigmoid", "mystery"}
+
+
+def test_colour_is_stable_across_charts(history_df):
+    only_sigmoid = history_df[history_df["activation"] == "sigmoid"]
+    for df in (only_sigmoid, history_df):
+        for scale in color_scales(charts.loss_chart(df).to_dict()):
+            colour = dict(zip(scale["domain"], scale["range"]))
+            assert colour["sigmoid"] == charts.ACTIVATION_COLORS["sigmoid"]
+            assert set(scale["domain"]) == set(df["activation"])  # no absent names
+
+
+# -- log axes and non-finite values ----------------------------------------------------
+def test_log_charts_drop_non_positive_and_non_finite(layers_df):
+    bad = layers_df.copy()
+    hidden = bad["layer_name"] != "output"
+    idx = bad[hidden].index[:3]
+    bad.loc[idx, "bias_grad_norm"] = [0.0, np.nan, np.inf]
+    rows = main_rows(charts.grad_norm_lines(bad))
+    assert len(rows) == hidden.sum() - 3
+    assert (rows["bias_grad_norm"] > 0).all() and np.isfinite(rows["bias_grad_norm"]).all()
+    heat = main_rows(charts.grad_heatmap(bad))
+    assert (heat["bias_grad_norm"] > 0).all()
+
+
+def test_loss_chart_drops_diverged_values_but_keeps_the_run(history_df):
+    diverged = history_df.copy()
+    diverged.loc[diverged.index[-4:], "loss"] = [np.nan, np.inf, 0.0, -1.0]
+    rows = main_rows(charts.loss_chart(diverged))
+    assert len(rows) == len(history_df) - 4
+    linear = main_rows(charts.loss_chart(diverged, log_y=False))
+    assert len(linear) == len(history_df) - 2  # 0 and -1 are fine on a linear axis
+
+
+def test_accuracy_is_a_percentage_axis(history_df):
+    spec = charts.loss_chart(history_df, "accuracy").to_dict()
+    y = next(units(spec))["encoding"]["y"]
+    assert y["scale"]["domain"] == [0, 1] and y["axis"]["format"] == "%"
+
+
+def test_loss_chart_rejects_unknown_metric(history_df):
+    with pytest.raises(ValueError, match="metric"):
+        charts.loss_chart(history_df, "f1")
+
+
+def test_divergence_is_marked(history_df, summary_df):
+    spec = charts.loss_chart(history_df, summary_df=summary_df).to_dict()
+    notes = [r for d in datasets(spec) for r in d if "note" in r]
+    assert [r["note"] for r in notes] == ["diverged at epoch 3"]
+    assert notes[0]["activation"] == "relu"
+
+
+def test_chain_rule_labels_and_log_axis():
+    chart = charts.chain_rule_chart(chain_product([0.25, 1 / 3, 0.25, 0.0]))
+    rows = main_rows(chart)
+    assert len(rows) == 3  # the product 0 cannot sit on a log axis
+    assert rows["product"].iloc[-1] == pytest.approx(1 / 48)
+    spec = chart.to_dict()
+    texts = [u for u in units(spec) if u["mark"] == "text" or
+             (isinstance(u["mark"], dict) and u["mark"].get("type") == "text")]
+    assert any(u["encoding"].get("text", {}).get("format") == ".3~g" for u in texts)
+    assert any(u["encoding"].get("y", {}).get("scale", {}).get("type") == "log"
+               for u in units(spec))
+
+
+# -- gradient flow ---------------------------------------------------------------------
+def test_grad_norm_bars_one_epoch_hidden_layers_mean_over_seeds(layers_df):
+    chart = charts.grad_norm_bars(layers_df, epoch=1)
+    rows = main_rows(chart)
+    assert len(rows) == 2 * 3  # activations × hidden layers, seeds averaged
+    assert set(rows["n_seeds"]) == {2}
+    assert "epoch 1" in chart.to_dict()["title"]["text"]
+    assert "untrained" in charts.grad_norm_bars(layers_df).to_dict()["title"]["text"]
+    with pytest.raises(ValueError, match="epoch"):
+        charts.grad_norm_bars(layers_df, epoch=99)
+
+
+def test_speed_ratio_text(layers_df):
+    """A list of sentences (pages print them as bullets), registry order."""
+    assert charts.speed_ratio_text(layers_df) == [
+        "sigmoid: hidden layer 1 learns 100× slower than hidden layer 3",
+        "relu: hidden layer 1 learns 4.0× faster than hidden layer 3"]
+    assert charts.speed_ratio_text(layers_df.assign(bias_grad_norm=np.nan)) == []
+
+
+@pytest.mark.parametrize("ratio, expected", [(120.4, "120×"), (1.3, "1.3×"),
+                                             (12_000, "12,000×"), (3.4e7, "3.4e7×")])
+def test_ratio_format(ratio, expected):
+    assert charts._format_ratio(ratio) == expected
+
+
+def test_speed_ratio_text_edge_cases(layers_df):
+    flat = layers_df.assign(bias_grad_norm=0.5)
+    assert "about as fast as" in charts.speed_ratio_text(flat)[0]
+    dead = layers_df.copy()
+    dead.loc[dead["layer"] == 1, "bias_grad_norm"] = 0.0
+    assert charts.speed_ratio_text(dead)[0] == \
+        "sigmoid: hidden layer 1 gets no gradient at all, so it does not learn"
+    one = layers_df[layers_df["layer"].isin([1, 4])]
+    assert "only one hidden layer" in charts.speed_ratio_text(one)[1]
+    with pytest.raises(ValueError, match="epoch"):
+        charts.speed_ratio_text(layers_df, epoch=99)
+
+
+def test_grad_lines_colour_by_layer_facet_by_activation(layers_df):
+    spec = charts.grad_norm_lines(layers_df).to_dict()
+    assert spec["facet"]["field"] == "activation"
+    assert spec["spec"]["encoding"]["color"]["field"] == "layer"
+    assert "output" not in set(main_rows(charts.grad_norm_lines(layers_df))["layer_name"])
+    with_output = main_rows(charts.grad_norm_lines(layers_df, include_output=True))
+    assert "output" in set(with_output["layer_name"])
+
+
+def test_init_comparison_one_line_per_scheme(frames):
+    chart = charts.init_comparison_chart(frames["inits"])
+    rows = main_rows(chart)
+    assert set(rows["init"]) == {"He / Kaiming", "N(0, 1)"}
+    assert len(rows) == 2 * 2 * 3  # schemes × activations × hidden layers at epoch 0
+    spec = chart.to_dict()
+    assert spec["facet"]["field"] == "activation"
+    assert spec["spec"]["encoding"]["color"]["field"] == "init"
+
+
+def test_saturation_drops_output_rows(layers_df):
+    rows = main_rows(charts.saturation_chart(layers_df))
+    assert "output" not in set(rows["layer_name"])
+    assert rows["saturation"].between(0, 1).all()
+
+
+def test_histogram_one_epoch_one_quantity_one_seed(hist_df):
+    rows = main_rows(charts.histogram_chart(hist_df, epoch=1, quantity="gradient"))
+    assert set(rows["epoch"]) == {1} and set(rows["quantity"]) == {"gradient"}
+    assert set(rows["seed"]) == {0}
+    assert len(rows) == 2 * 3 * 5  # activations × layers × bins
+    with pytest.raises(ValueError, match="quantity"):
+        charts.histogram_chart(hist_df, epoch=1, quantity="weights")
+
+
+# -- overfitting, softmax, heads, boundary, overlay ------------------------------------
+def test_overfitting_marks_best_test_epoch(history_df):
+    spec = charts.overfitting_chart(history_df, "relu").to_dict()
+    notes = [r["note"] for d in datasets(spec) for r in d if "note" in r]
+    # test loss 1/(e+1) + 0.05 e is smallest at e = 3
+    assert notes == ["best test epoch 3"]
+    gap = next(d for d in datasets(spec) if d and "gap" in d[0])
+    assert len(gap) == 6 and all(r["gap"] >= 0 for r in gap)
+    assert "relu" in spec["title"]["subtitle"]
+    with pytest.raises(ValueError, match="activation"):
+        charts.overfitting_chart(history_df, "gelu")
+
+
+def test_softmax_chart_domain_and_tooltip(softmax_df):
+    spec = charts.softmax_chart(softmax_df).to_dict()
+    bar = next(u for u in units(spec) if u["mark"] in ("bar", {"type": "bar"})
+               or (isinstance(u["mark"], dict) and u["mark"].get("type") == "bar"))
+    assert bar["encoding"]["y"]["scale"]["domain"] == [0, 1]
+    assert "logit" in {t["field"] for t in bar["encoding"]["tooltip"]}
+
+
+def test_softmax_chart_accepts_integer_classes(softmax_df):
+    rows = main_rows(charts.softmax_chart(softmax_df.assign(**{"class": [0, 1, 2]})))
+    assert rows["class"].tolist() == ["0", "1", "2"]
+
+
+def test_loss_vs_prob_gradient_magnitude_on_log_axis(lvp_df):
+    chart = charts.loss_vs_prob_chart(lvp_df)
+    rows = main_rows(chart)
+    grads = rows[rows["quantity"] == "gradient"]
+    assert (grads["value"] > 0).all()  # |p − 1| ≥ 0 kept as magnitude, zeros dropped
+    assert np.isfinite(rows["value"]).all()  # −log 0 = inf dropped
+    scale = next(s for s in (u["encoding"].get("color", {}).get("scale") for u in
+                             units(chart.to_dict())) if s)
+    colours = dict(zip(scale["domain"], scale["range"]))
+    assert colours["softmax + cross-entropy"] != colours["sigmoid + MSE"]
+
+
+def test_decision_boundary_repeats_points_per_activation(grid_df, points_df):
+    rows = main_rows(charts.decision_boundary_chart(grid_df, points_df))
+    grid, points = rows[rows["kind"] == "grid"], rows[rows["kind"] == "point"]
+    assert len(grid) == 2 * 16  # one seed (the smallest) per activation
+    assert len(points) == 2 * len(points_df)
+    assert set(points["activation"]) == set(ACTS)
+    spec = charts.decision_boundary_chart(grid_df, points_df).to_dict()
+    heat = next(u for u in units(spec) if u["encoding"].get("color", {}).get("field") == "prob")
+    assert heat["encoding"]["color"]["scale"]["domain"] == [0, 1]
+
+
+def test_overlay_colours_runs(history_df):
+    rows = main_rows(charts.overlay_chart(history_df))
+    assert set(rows["split"]) == {"test"}
+    spec = charts.overlay_chart(history_df, split=None).to_dict()
+    unit = next(units(spec))
+    assert unit["encoding"]["color"]["field"] == "run"
+    assert "strokeDash" in unit["encoding"]
+
+
+def test_activation_chart_saturated_band_and_quarter_rule():
+    spec = charts.activation_chart(curves(["sigmoid"], points=41)).to_dict()
+    assert any("max σ' = 1/4" == r.get("note") for d in datasets(spec) for r in d)
+    filters = [t.get("filter") for u in units(spec) for t in u.get("transform", [])]
+    assert "datum.saturated" in filters
+
+
+# -- hygiene ---------------------------------------------------------------------------
+def test_charts_module_does_not_import_streamlit():
+    code = "import sys, vgcore.charts; print('streamlit' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=str(__import__("pathlib").Path(__file__).parents[1]))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def test_png_render_when_vl_convert_is_installed(frames, tmp_path):
+    pytest.importorskip("vl_convert")
+    for name in BUILDERS:
+        path = tmp_path / f"{name}.png"
+        build(name, frames).save(path)
+        assert path.stat().st_size > 0

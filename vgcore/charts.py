@@ -1,0 +1,895 @@
+"""Altair chart builders: a tidy (long-format) DataFrame in, an Altair chart out.
+
+Every builder works the same way, in Streamlit (`st.altair_chart`) or in Jupyter:
+
+- it never mutates its input (it filters copies);
+- it raises `ValueError` naming the missing columns (or saying the frame is empty);
+- it drops NaN/inf rows (a diverged run) and, on log axes, values <= 0, so a chart never
+  breaks;
+- one colour per activation everywhere (`ACTIVATION_COLORS`, Okabe–Ito, colour-blind
+  safe), tooltips on every mark, a legend that highlights the clicked series, a title,
+  axis titles in words.
+
+Data are embedded as inline values (not a DataFrame reference) because Altair's default
+data transformer refuses frames over 5,000 rows, and a 20-layer net over 200 epochs or a
+50×50 decision grid for four activations is bigger than that. Our frames are at most a
+few tens of thousands of small rows, well within what a browser draws.
+
+Frame contracts: see `vgcore.results` (history, layers, histograms, summary, boundary,
+points), `vgcore.activations.curves` / `chain_product` and `vgcore.heads`.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable, Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+# -- colours -------------------------------------------------------------------------
+# Okabe & Ito (2008), the palette designed to stay distinct under the common colour-vision
+# deficiencies. Saturating activations get warm colours, the ReLU family blues/green, so
+# the "two camps" of the story read at a glance. Pure Okabe–Ito yellow (#F0E442) is nearly
+# invisible on white, so SiLU gets a darkened yellow.
+ACTIVATION_COLORS: dict[str, str] = {
+    "sigmoid": "#D55E00",     # vermillion
+    "tanh": "#E69F00",        # orange
+    "relu": "#0072B2",        # blue
+    "leaky_relu": "#56B4E9",  # sky blue
+    "elu": "#009E73",         # bluish green
+    "gelu": "#CC79A7",        # reddish purple
+    "silu": "#A89400",        # darkened yellow (readable on white)
+    "linear": "#000000",      # black: the no-non-linearity reference
+}
+# Names outside the registry (uploaded runs, future activations) and other categorical
+# series: Okabe–Ito order first, then neutral tones, handed out in order of appearance.
+CATEGORY_COLORS: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00",
+                                    "#56B4E9", "#A89400", "#000000", "#999999", "#8C564B")
+HEAD_COLORS: dict[str, str] = {
+    "softmax + cross-entropy": "#0072B2",
+    "softmax_ce": "#0072B2",
+    "sigmoid + MSE": "#D55E00",
+    "sigmoid_mse": "#D55E00",
+}
+DIVERGED_COLOR = "#B00020"  # a deep red cross: clearly "something went wrong"
+CLASS_COLORS = ("#0072B2", "#E69F00")  # class 0 / class 1, matching the blue–orange heatmap
+# Layers are ordered (1 = nearest the input), so they get a sequential scheme. Viridis is
+# colour-blind safe; its last 15% is pale yellow, unreadable on white, so it is cut.
+LAYER_SCHEME = alt.SchemeParams(name="viridis", extent=[0.0, 0.85])
+
+# -- sizes (px) ----------------------------------------------------------------------
+WIDTH = 600
+HEIGHT = 320
+FACET_WIDTH = 220
+FACET_HEIGHT = 160
+FACET_COLUMNS = 4          # 4 × 220 px fits a wide Streamlit page
+FADED = 0.15               # opacity of series not selected in the legend
+
+# -- field metadata: Vega-Lite type, short title for tooltips, number format ---------
+_FIELDS: dict[str, tuple[str, str, str | None]] = {
+    "activation": ("N", "activation", None),
+    "seed": ("N", "seed", None),
+    "epoch": ("Q", "epoch", "d"),
+    "split": ("N", "split", None),
+    "loss": ("Q", "loss", ".4~g"),
+    "accuracy": ("Q", "accuracy", ".1%"),
+    "layer": ("O", "layer", None),
+    "layer_name": ("N", "layer", None),
+    "weight_grad_norm": ("Q", "‖∂C/∂W‖", ".3~e"),
+    "bias_grad_norm": ("Q", "‖∂C/∂b‖", ".3~e"),
+    "act_mean": ("Q", "mean activation", ".3~g"),
+    "act_std": ("Q", "std of activation", ".3~g"),
+    "saturation": ("Q", "saturated", ".1%"),
+    "quantity": ("N", "quantity", None),
+    "bin_start": ("Q", "bin from", ".3~g"),
+    "bin_end": ("Q", "bin to", ".3~g"),
+    "count": ("Q", "count", "d"),
+    "fraction": ("Q", "fraction", ".2%"),
+    "x": ("Q", "z", ".2f"),
+    "value": ("Q", "value", ".4~g"),
+    "saturated": ("N", "saturated", None),
+    "depth": ("Q", "depth (layers)", "d"),
+    "factor": ("Q", "factor", ".3~g"),
+    "product": ("Q", "product", ".3~g"),
+    "class": ("N", "class", None),
+    "logit": ("Q", "logit", ".3f"),
+    "probability": ("Q", "probability", ".1%"),
+    "p": ("Q", "p (true class)", ".3f"),
+    "head": ("N", "output head", None),
+    "x1": ("Q", "x₁", ".2f"),
+    "x2": ("Q", "x₂", ".2f"),
+    "prob": ("Q", "P(class 1)", ".1%"),
+    "label": ("N", "class", None),
+    "run": ("N", "run", None),
+    "init": ("N", "initialisation", None),
+    "n_seeds": ("Q", "seeds averaged", "d"),
+    "diverged_at": ("Q", "diverged at epoch", "d"),
+    "train": ("Q", "train loss", ".4~g"),
+    "test": ("Q", "test loss", ".4~g"),
+    "gap": ("Q", "test − train", ".4~g"),
+    "note": ("N", "note", None),
+}
+_VALUE_TITLES = {
+    "bias_grad_norm": "bias-gradient norm ‖∂C/∂b‖",
+    "weight_grad_norm": "weight-gradient norm ‖∂C/∂W‖",
+    "act_mean": "mean activation",
+    "act_std": "standard deviation of the activations",
+}
+_EPOCH_AXIS = "epoch (passes over the training set; 0 = untrained)"
+_EPOCH_AXIS_SHORT = "epoch (0 = untrained)"  # facets are ~220 px wide
+_HIDDEN_AXIS = "hidden layer (1 = nearest the input)"
+
+
+# =====================================================================================
+# Shared helpers
+# =====================================================================================
+def _require(df: pd.DataFrame, cols: Sequence[str], what: str = "frame") -> None:
+    """Fail early with the missing column names, not deep inside Vega-Lite in a browser."""
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"{what}: expected a pandas DataFrame, got {type(df).__name__}")
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: missing column(s) {', '.join(missing)}; "
+                         f"has: {', '.join(map(str, df.columns)) or 'none'}")
+    if df.empty:
+        raise ValueError(f"{what}: the frame is empty (no rows to draw)")
+
+
+def _finite(df: pd.DataFrame, cols: Sequence[str], positive: Sequence[str] = ()
+            ) -> pd.DataFrame:
+    """Copy of the rows where every `cols` value is a finite number and every `positive`
+    value is > 0 (log axes cannot place 0, negatives, NaN or inf; one bad row would
+    otherwise blank or distort the whole chart)."""
+    keep = pd.Series(True, index=df.index)
+    for col in cols:
+        values = pd.to_numeric(df[col], errors="coerce").astype(float)
+        keep &= np.isfinite(values)
+        if col in positive:
+            keep &= values > 0
+    return df.loc[keep].copy()
+
+
+def _data(df: pd.DataFrame) -> alt.InlineData:
+    """Inline JSON values (see module docstring for why not the DataFrame itself)."""
+    clean = alt.utils.sanitize_pandas_dataframe(df.reset_index(drop=True))
+    return alt.InlineData(values=clean.to_dict(orient="records"))
+
+
+def _tooltip(*cols: str) -> list[alt.Tooltip]:
+    """One tooltip list per mark, titles and formats from `_FIELDS`."""
+    tips = []
+    for col in cols:
+        kind, title, fmt = _FIELDS.get(col, ("N", col, None))
+        tips.append(alt.Tooltip(f"{col}:{kind}", title=title,
+                                **({"format": fmt} if fmt else {})))
+    return tips
+
+
+def _ordered(names: Iterable[object]) -> list[str]:
+    """Distinct names, registry order first (so legends and facets read the same on every
+    page), unknown names after in order of appearance."""
+    seen = list(dict.fromkeys(str(n) for n in names))
+    known = [n for n in ACTIVATION_COLORS if n in seen]
+    return known + [n for n in seen if n not in ACTIVATION_COLORS]
+
+
+def _fixed_colors(names: Sequence[str], known: dict[str, str]) -> alt.Scale:
+    """A scale whose domain is only the names present (the legend lists nothing absent)
+    but whose colours come from a fixed table, so a name's colour never depends on which
+    other names are shown. Unknown names take CATEGORY_COLORS in order."""
+    spare = iter([c for c in CATEGORY_COLORS if c not in set(known.values())]
+                 or CATEGORY_COLORS)
+    colors = []
+    for name in names:
+        colors.append(known[name] if name in known else next(spare, "#999999"))
+    return alt.Scale(domain=list(names), range=colors)
+
+
+def _legend(title: str | list[str], **kwargs: Any) -> alt.Legend:
+    """No truncation: "softmax + cross-entropy" must be readable in full."""
+    return alt.Legend(title=title, labelLimit=0, titleLimit=0, **kwargs)
+
+
+def activation_color(domain_names: Iterable[str]) -> alt.Scale:
+    """Colour scale for the activations present; sigmoid is #D55E00 whether alone or not."""
+    return _fixed_colors(_ordered(domain_names), ACTIVATION_COLORS)
+
+
+def _activation_encoding(df: pd.DataFrame) -> alt.Color:
+    names = _ordered(df["activation"]) if "activation" in df else []
+    return alt.Color("activation:N", scale=activation_color(names), sort=names,
+                     legend=_legend("activation"))
+
+
+def _layer_encoding() -> alt.Color:
+    return alt.Color("layer:O", scale=alt.Scale(scheme=LAYER_SCHEME),
+                     legend=_legend("layer"))
+
+
+def _legend_select(field: str) -> alt.Parameter:
+    """Click a legend entry to highlight that series (shift-click for several)."""
+    return alt.selection_point(fields=[field], bind="legend")
+
+
+def _highlight(selection: alt.Parameter, on: float = 1.0, off: float = FADED
+               ) -> dict[str, Any]:
+    """Opacity condition: full for the selected series (or all, when none is), faded else."""
+    return alt.when(selection).then(alt.value(on)).otherwise(alt.value(off))
+
+
+def _y(col: str, title: str, log: bool = False, **kwargs: Any) -> alt.Y:
+    """Quantitative y; on a log axis the title says so (readers misjudge log gaps)."""
+    if log:
+        return alt.Y(f"{col}:Q", title=f"{title} (log scale)", scale=alt.Scale(type="log"),
+                     **kwargs)
+    return alt.Y(f"{col}:Q", title=title, **kwargs)
+
+
+def _log_floor(values: pd.Series) -> float | Any:
+    """A decade-ish below the smallest value: log bars grow from the bottom of the axis,
+    so a bar equal to it (the vanishing layer!) would otherwise have no height."""
+    if values.empty:
+        return alt.Undefined
+    return float(10 ** math.floor(math.log10(float(values.min())) - 0.3))
+
+
+def _percent_y(col: str, title: str) -> alt.Y:
+    return alt.Y(f"{col}:Q", title=title, scale=alt.Scale(domain=[0, 1]),
+                 axis=alt.Axis(format="%"))
+
+
+def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
+    return alt.TitleParams(text=text, subtitle=subtitle or alt.Undefined, anchor="start")
+
+
+def _facet_by_activation(chart: alt.Chart | alt.LayerChart, df: pd.DataFrame,
+                         columns: int = FACET_COLUMNS) -> alt.FacetChart:
+    """Facet (layer first, data on top: Vega-Lite's rule) in registry order."""
+    return chart.facet(
+        facet=alt.Facet("activation:N", sort=_ordered(df["activation"]), title=None,
+                        header=alt.Header(labelFontSize=13, labelFontWeight="bold")),
+        columns=columns, data=_data(df))
+
+
+def _hidden_only(df: pd.DataFrame) -> pd.DataFrame:
+    """The output layer's gradient is large by construction; Nielsen compares hidden ones."""
+    return df[df["layer_name"].astype(str) != "output"]
+
+
+def _mean_over_seeds(df: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
+    """Average repeated seeds; `n_seeds` says how many went into each number."""
+    grouped = df.groupby(keys, as_index=False, sort=False)
+    out = grouped[values].mean()
+    out["n_seeds"] = grouped["seed"].nunique()["seed"].to_numpy() if "seed" in df else 1
+    return out
+
+
+def _check_choice(name: str, value: object, allowed: Sequence[object]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name}: {value!r} is not in the data; "
+                         f"available: {', '.join(map(str, allowed)) or 'none'}")
+
+
+def _epoch_rows(df: pd.DataFrame, epoch: int) -> pd.DataFrame:
+    epochs = sorted(pd.unique(df["epoch"]).tolist())
+    _check_choice("epoch", epoch, epochs)
+    return df[df["epoch"] == epoch]
+
+
+def _value_title(value: str) -> str:
+    return _VALUE_TITLES.get(value, value.replace("_", " "))
+
+
+def _short_title(value: str) -> str:
+    """Axis title that fits a 220 px facet."""
+    return _FIELDS.get(value, ("Q", value.replace("_", " "), None))[1]
+
+
+# =====================================================================================
+# 1. Activations page
+# =====================================================================================
+def activation_chart(curves_df: pd.DataFrame, *, width: int = WIDTH, height: int = 200,
+                     show_sigmoid_max: bool = True) -> alt.VConcatChart:
+    """f(z) above f'(z), sharing the z axis; saturated stretches drawn as a thick pale band;
+    a rule at 1/4, the largest slope of the sigmoid (so at least 4× shrink per layer)."""
+    _require(curves_df, ["activation", "x", "quantity", "value", "saturated"], "curves_df")
+    df = _finite(curves_df, ["x", "value"]).sort_values(["activation", "quantity", "x"])
+    df["saturated"] = df["saturated"].astype(bool)
+    # Number each contiguous run of saturated/unsaturated points, so the band for the two
+    # flat tails of a sigmoid is two pieces, not one line drawn across the middle.
+    changed = df.groupby(["activation", "quantity"], sort=False)["saturated"].transform(
+        lambda s: (s != s.shift()).cumsum())
+    df["segment"] = changed.astype(int)
+
+    select = _legend_select("activation")
+    color = _activation_encoding(df)
+    x = alt.X("x:Q", title="pre-activation z = w·a + b (the unit's input)")
+    tips = _tooltip("activation", "x", "quantity", "value", "saturated")
+
+    def panel(quantity: str, y_title: str, panel_title: str, with_params: bool,
+              extra: Sequence[alt.Chart] = ()) -> alt.LayerChart:
+        base = alt.Chart().encode(x=x, y=alt.Y("value:Q", title=y_title), color=color,
+                                  tooltip=tips).transform_filter(
+            alt.datum.quantity == quantity)
+        line = base.mark_line(strokeWidth=2).encode(opacity=_highlight(select))
+        band = base.mark_line(strokeWidth=9, strokeCap="round").encode(
+            detail="segment:N", opacity=_highlight(select, 0.3, 0.04)
+        ).transform_filter(alt.datum.saturated)
+        # The line first: Vega-Lite draws the legend symbol from it, not the pale band.
+        layers = [line.add_params(select) if with_params else line, band, *extra]
+        return alt.layer(*layers).properties(width=width, height=height, title=panel_title)
+
+    reference: list[alt.Chart] = []
+    if show_sigmoid_max:
+        ref = pd.DataFrame({"value": [0.25], "note": ["max σ' = 1/4"]})
+        rule = alt.Chart(_data(ref)).mark_rule(strokeDash=[4, 3], color="#555555").encode(
+            y="value:Q", tooltip=_tooltip("note", "value"))
+        text = rule.mark_text(align="right", baseline="bottom", dy=-3, color="#555555"
+                              ).encode(x=alt.value(width), text="note:N")
+        reference = [rule, text]
+    top = panel("f(x)", "output f(z)", "the activation f(z)", True)
+    bottom = panel("f'(x)", "slope f'(z)",
+                   "its slope f'(z): the factor each layer multiplies the gradient by", False,
+                   reference)
+    return alt.vconcat(top, bottom, data=_data(df)).resolve_scale(
+        x="shared", color="shared").properties(title=_title(
+            "Activation functions and their slopes",
+            "thick pale stretches: saturated, |f'| below 10% of its maximum"))
+
+
+def chain_rule_chart(chain_df: pd.DataFrame, *, width: int = WIDTH, height: int = HEIGHT
+                     ) -> alt.LayerChart:
+    """|product of per-layer factors| against depth on a log axis, each point labelled with
+    its value (¼ · ⅓ · ¼ = 0.0208), and a rule at 1 = "the gradient arrives unchanged"."""
+    _require(chain_df, ["depth", "factor", "product"], "chain_df")
+    df = _finite(chain_df, ["depth", "factor", "product"])
+    # A factor f'(z)·w can be negative; the size of the gradient is what vanishes or
+    # explodes, so plot the magnitude (a product of exactly 0 cannot be placed on a log
+    # axis and is dropped).
+    df["magnitude"] = df["product"].abs()
+    df = _finite(df, ["magnitude"], positive=["magnitude"])
+    tips = _tooltip("depth", "factor", "product")
+    base = alt.Chart().encode(
+        # Half a layer of padding each side keeps the first and last labels off the axes.
+        x=alt.X("depth:Q", title="layers the gradient has passed through",
+                axis=alt.Axis(tickMinStep=1, format="d"),
+                scale=alt.Scale(domain=[0.5, float(df["depth"].max()) + 0.5]
+                                if not df.empty else alt.Undefined, nice=False)),
+        y=_y("magnitude", "size of the gradient factor |product|", log=True),
+        tooltip=tips)
+    line = base.mark_line(color="#0072B2")
+    points = base.mark_point(filled=True, size=60, color="#0072B2")
+    labels = base.mark_text(dy=-12, fontSize=12).encode(
+        text=alt.Text("product:Q", format=".3~g"))
+    one = alt.Chart(_data(pd.DataFrame({"magnitude": [1.0], "note": ["1 = unchanged"]})))
+    rule = one.mark_rule(strokeDash=[4, 3], color="#777777").encode(
+        y="magnitude:Q", tooltip=_tooltip("note"))
+    rule_text = rule.mark_text(align="left", baseline="bottom", dx=3, dy=-3,
+                               color="#777777").encode(x=alt.value(0), text="note:N")
+    title = _title("The chain rule multiplies one factor per layer",
+                   "below 1 the gradient shrinks geometrically, above 1 it blows up")
+    return alt.layer(line, points, labels, rule, rule_text, data=_data(df)).properties(
+        width=width, height=height, title=title)
+
+
+# =====================================================================================
+# 2. Gradient flow
+# =====================================================================================
+def grad_norm_bars(layers_df: pd.DataFrame, epoch: int = 0, value: str = "bias_grad_norm",
+                   *, width: int = WIDTH, height: int = HEIGHT) -> alt.Chart:
+    """Nielsen's "speed of learning" bars: one bar per hidden layer and activation at one
+    epoch (mean over seeds), log y. Raises ValueError if `epoch` is not in the frame."""
+    _require(layers_df, ["activation", "seed", "epoch", "layer", "layer_name", value],
+             "layers_df")
+    rows = _hidden_only(_epoch_rows(layers_df, epoch))
+    rows = _finite(rows, [value], positive=[value])
+    df = _mean_over_seeds(rows, ["activation", "layer", "layer_name"], [value])
+    names = _ordered(df["activation"])
+    select = _legend_select("activation")
+    when = "the untrained net" if epoch == 0 else f"epoch {epoch}"
+    chart = alt.Chart(_data(df)).mark_bar().encode(
+        x=alt.X("layer:O", title=_HIDDEN_AXIS, axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("activation:N", sort=names),
+        # No stacking: a stack starts at 0, which a log scale cannot place.
+        y=alt.Y(f"{value}:Q", title=f"{_value_title(value)} (log scale)", stack=None,
+                scale=alt.Scale(type="log", domainMin=_log_floor(df[value]))),
+        color=_activation_encoding(df),
+        opacity=_highlight(select),
+        tooltip=_tooltip("activation", "layer_name", value, "n_seeds"),
+    ).add_params(select)
+    return chart.properties(width=width, height=height, title=_title(
+        f"Gradient size per hidden layer in {when}",
+        "Nielsen's speed of learning: a taller bar means that layer's weights change faster"))
+
+
+def _format_ratio(ratio: float) -> str:
+    """120×, 1.3×, 12,000×, 3.4e7× — as many digits as a reader can use."""
+    if ratio < 10:
+        return f"{ratio:.1f}×"
+    if ratio < 1e6:
+        return f"{ratio:,.0f}×"
+    mantissa, exponent = f"{ratio:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}×"
+
+
+def speed_ratio_text(layers_df: pd.DataFrame, epoch: int = 0,
+                     value: str = "bias_grad_norm") -> list[str]:
+    """One sentence per activation (registry order) comparing the first and last hidden
+    layers' gradient norms (mean over seeds), e.g. "sigmoid: hidden layer 1 learns 120×
+    slower than hidden layer 4". Same ratio as `vgcore.results.speed_ratio` (last ÷ first).
+    Each sentence starts with the activation's name; pages print them as a list."""
+    _require(layers_df, ["activation", "epoch", "layer", "layer_name", value], "layers_df")
+    rows = _finite(_hidden_only(_epoch_rows(layers_df, epoch)), [value])
+    return [_speed_sentence(name, rows[rows["activation"].astype(str) == name]
+                            .groupby("layer")[value].mean())
+            for name in _ordered(rows["activation"])]
+
+
+def _speed_sentence(name: str, norms: pd.Series) -> str:
+    """`norms`: mean gradient norm indexed by hidden layer number, ascending."""
+    if len(norms) < 2:
+        return f"{name}: only one hidden layer, nothing to compare"
+    first, last = float(norms.iloc[0]), float(norms.iloc[-1])
+    first_name = f"hidden layer {int(norms.index[0])}"
+    last_name = f"hidden layer {int(norms.index[-1])}"
+    if first == 0 and last == 0:
+        return f"{name}: no hidden layer gets any gradient"
+    if first == 0 or last == 0:
+        silent = first_name if first == 0 else last_name
+        return f"{name}: {silent} gets no gradient at all, so it does not learn"
+    ratio = last / first  # > 1: the first layer learns slower (vanishing)
+    if _format_ratio(max(ratio, 1 / ratio)) == "1.0×":
+        return f"{name}: {first_name} learns about as fast as {last_name}"
+    if ratio > 1:
+        return f"{name}: {first_name} learns {_format_ratio(ratio)} slower than {last_name}"
+    return f"{name}: {first_name} learns {_format_ratio(1 / ratio)} faster than {last_name}"
+
+
+def grad_norm_lines(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
+                    include_output: bool = False, columns: int = FACET_COLUMNS
+                    ) -> alt.FacetChart:
+    """Per-layer gradient norm over training, log y, one panel per activation; colour is
+    the layer (the facet header already names the activation), one line per seed."""
+    _require(layers_df, ["activation", "seed", "epoch", "layer", "layer_name", value],
+             "layers_df")
+    rows = layers_df if include_output else _hidden_only(layers_df)
+    df = _finite(rows, ["epoch", value], positive=[value])
+    select = _legend_select("layer")
+    chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=18, filled=True)).encode(
+        x=alt.X("epoch:Q", title=_EPOCH_AXIS_SHORT, axis=alt.Axis(tickMinStep=1)),
+        y=_y(value, _short_title(value), log=True),
+        color=_layer_encoding(),
+        detail="seed:N",
+        opacity=_highlight(select),
+        tooltip=_tooltip("activation", "seed", "epoch", "layer_name", value),
+    ).add_params(select).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
+    return _facet_by_activation(chart, df, columns).properties(title=_title(
+        "Gradient norm per layer during training",
+        "lines far apart = layers learning at very different speeds"))
+
+
+def grad_heatmap(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
+                 columns: int = FACET_COLUMNS) -> alt.FacetChart:
+    """Layer × epoch heatmap of the gradient norm (mean over seeds), log colour scale, one
+    panel per activation; output layer at the top, layer 1 at the bottom."""
+    _require(layers_df, ["activation", "seed", "epoch", "layer", "layer_name", value],
+             "layers_df")
+    rows = _finite(layers_df, ["epoch", "layer", value], positive=[value])
+    df = _mean_over_seeds(rows, ["activation", "epoch", "layer", "layer_name"], [value])
+    order = (df.drop_duplicates("layer_name").sort_values("layer", ascending=False)
+             ["layer_name"].astype(str).tolist())
+    chart = alt.Chart().mark_rect().encode(
+        x=alt.X("epoch:O", title=_EPOCH_AXIS_SHORT, axis=alt.Axis(labelOverlap=True)),
+        y=alt.Y("layer_name:N", title="layer", sort=order),
+        color=alt.Color(f"{value}:Q", scale=alt.Scale(type="log", scheme="viridis"),
+                        legend=_legend([_short_title(value), "(log scale)"], format=".2~g")),
+        tooltip=_tooltip("activation", "epoch", "layer_name", value, "n_seeds"),
+    ).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
+    return _facet_by_activation(chart, df, columns).properties(title=_title(
+        "Gradient norm by layer and epoch",
+        "a dark bottom row: the first layers barely learn"))
+
+
+def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm",
+                          series: str = "init", *, epoch: int = 0,
+                          columns: int = FACET_COLUMNS) -> alt.FacetChart:
+    """Gradient norm against depth at one epoch (default: the untrained net), one line per
+    initialisation scheme (`series` column), one panel per activation, log y. A flat line
+    is a good init (He et al. 2015); a line falling towards layer 1 vanishes, one rising
+    towards it explodes."""
+    _require(layers_df, ["activation", "epoch", "layer", "layer_name", value, series],
+             "layers_df")
+    rows = _finite(_hidden_only(_epoch_rows(layers_df, epoch)), [value], positive=[value])
+    keys = ["activation", series, "layer", "layer_name"]
+    df = _mean_over_seeds(rows, keys, [value])
+    df[series] = df[series].astype(str)
+    names = list(dict.fromkeys(df[series]))
+    select = _legend_select(series)
+    chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=30, filled=True)).encode(
+        x=alt.X("layer:Q", title=_HIDDEN_AXIS, axis=alt.Axis(tickMinStep=1, format="d")),
+        y=_y(value, _short_title(value), log=True),
+        color=alt.Color(f"{series}:N", scale=_fixed_colors(names, {}), sort=names,
+                        legend=_legend(_short_title(series))),
+        opacity=_highlight(select),
+        tooltip=_tooltip("activation", series, "layer_name", value, "n_seeds"),
+    ).add_params(select).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
+    when = "the untrained net" if epoch == 0 else f"epoch {epoch}"
+    return _facet_by_activation(chart, df, columns).properties(title=_title(
+        f"Gradient norm per layer in {when}, by initialisation",
+        "flat: every layer learns at the same speed; low at layer 1: vanishing; "
+        "high at layer 1: exploding"))
+
+
+# =====================================================================================
+# 3. Inside the layers
+# =====================================================================================
+def saturation_chart(layers_df: pd.DataFrame, *, columns: int = FACET_COLUMNS
+                     ) -> alt.FacetChart:
+    """Share of saturated hidden units (flat part of f) per layer over training, one panel
+    per activation. Output-layer rows (saturation NaN) are dropped."""
+    _require(layers_df, ["activation", "seed", "epoch", "layer", "layer_name", "saturation"],
+             "layers_df")
+    df = _finite(_hidden_only(layers_df), ["epoch", "saturation"])
+    select = _legend_select("layer")
+    chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=18, filled=True)).encode(
+        x=alt.X("epoch:Q", title=_EPOCH_AXIS_SHORT, axis=alt.Axis(tickMinStep=1)),
+        y=_percent_y("saturation", "saturated units"),
+        color=_layer_encoding(),
+        detail="seed:N",
+        opacity=_highlight(select),
+        tooltip=_tooltip("activation", "seed", "epoch", "layer_name", "saturation"),
+    ).add_params(select).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
+    return _facet_by_activation(chart, df, columns).properties(title=_title(
+        "Saturated units per hidden layer during training",
+        "saturated: |f'(z)| below 10% of its maximum, so almost no gradient passes"))
+
+
+def histogram_chart(hist_df: pd.DataFrame, epoch: int, quantity: str = "activation", *,
+                    seed: int | None = None, include_output: bool = False,
+                    width: int = 520, height: int = 120) -> alt.FacetChart:
+    """Per-layer histograms at one epoch, one row per activation, layers overlaid in
+    sequential colours (Glorot & Bengio 2010, figs 2–7). One seed (default: the smallest
+    per activation), because seeds may have different bins. Each row has its own x range:
+    a sigmoid lives in [0, 1], a ReLU in [0, ∞)."""
+    _require(hist_df, ["activation", "seed", "epoch", "layer", "layer_name", "quantity",
+                       "bin_start", "bin_end", "fraction"], "hist_df")
+    _check_choice("quantity", quantity, sorted(pd.unique(hist_df["quantity"]).tolist()))
+    rows = _epoch_rows(hist_df[hist_df["quantity"] == quantity], epoch)
+    if not include_output:
+        rows = _hidden_only(rows)
+    if seed is None:
+        rows = rows[rows["seed"] == rows.groupby("activation")["seed"].transform("min")]
+    else:
+        rows = rows[rows["seed"] == seed]
+    df = _finite(rows, ["bin_start", "bin_end", "fraction"])
+    select = _legend_select("layer")
+    x_title = ("activation value f(z)" if quantity == "activation"
+               else "back-propagated gradient ∂C/∂z" if quantity == "gradient" else quantity)
+    # A faint bar per bin (its exact range in the tooltip) plus a step outline per layer:
+    # with five or more layers overlaid, filled bars alone turn to mud; outlines stay
+    # readable, as in Glorot & Bengio's figures.
+    tips = _tooltip("activation", "layer_name", "bin_start", "bin_end", "fraction")
+    base = alt.Chart().encode(
+        y=alt.Y("fraction:Q", title="share of values", axis=alt.Axis(format="%")),
+        color=_layer_encoding(), tooltip=tips)
+    bars = base.mark_rect().encode(
+        x=alt.X("bin_start:Q", title=x_title), x2="bin_end:Q",
+        opacity=_highlight(select, 0.07, 0.01))
+    outline = base.mark_line(interpolate="step", strokeWidth=1.8).encode(
+        x="mid:Q", opacity=_highlight(select)
+    ).transform_calculate(mid="(datum.bin_start + datum.bin_end) / 2")
+    # Outline first: Vega-Lite takes the legend symbol from it, not from the faint bars.
+    chart = alt.layer(outline.add_params(select), bars).properties(width=width, height=height)
+    faceted = chart.facet(
+        row=alt.Row("activation:N", sort=_ordered(df["activation"]), title=None,
+                    header=alt.Header(labelFontSize=13, labelFontWeight="bold",
+                                      labelAngle=0, labelAlign="left")),
+        data=_data(df)).resolve_scale(x="independent")
+    noun = "activations" if quantity == "activation" else f"{quantity}s"
+    return faceted.properties(title=_title(
+        f"Histograms of {noun} per layer at epoch {epoch}",
+        "Glorot & Bengio (2010): saturating units pile up at the ends of their range"))
+
+
+# =====================================================================================
+# 4–5. Loss curves and overfitting
+# =====================================================================================
+def _metric_y(metric: str, log_y: bool) -> alt.Y:
+    if metric == "accuracy":
+        return _percent_y("accuracy", "accuracy (% of samples classified correctly)")
+    return _y("loss", "loss (average cost per sample)", log=log_y)
+
+
+def _metric_rows(df: pd.DataFrame, metric: str, log_y: bool) -> pd.DataFrame:
+    _check_choice("metric", metric, ["loss", "accuracy"])
+    use_log = log_y and metric == "loss"
+    return _finite(df, ["epoch", metric], positive=[metric] if use_log else [])
+
+
+def _split_dash() -> alt.StrokeDash:
+    return alt.StrokeDash("split:N", legend=_legend("split", symbolType="stroke"),
+                          scale=alt.Scale(domain=["train", "test"], range=[[1, 0], [6, 3]]))
+
+
+def _divergence_marks(history: pd.DataFrame, summary_df: pd.DataFrame, metric: str
+                      ) -> alt.LayerChart | None:
+    """A red cross where each diverged run stopped, at its last finite value."""
+    _require(summary_df, ["activation", "seed", "diverged_at"], "summary_df")
+    diverged = _finite(summary_df, ["diverged_at"])
+    marks = []
+    for row in diverged.itertuples(index=False):
+        run = history[(history["activation"].astype(str) == str(row.activation))
+                      & (history["seed"] == row.seed)].sort_values("epoch")
+        at = int(row.diverged_at)
+        # The training loss is what blew up; mark its last finite value before the end.
+        train = run[run["split"].astype(str) == "train"]
+        run = train if not train.empty else run
+        before = run[run["epoch"] <= at]
+        run = before if not before.empty else run
+        if run.empty:
+            continue
+        marks.append({"activation": str(row.activation), "seed": row.seed,
+                      "epoch": at, metric: float(run[metric].iloc[-1]),
+                      "diverged_at": at, "note": f"diverged at epoch {at}"})
+    if not marks:
+        return None
+    base = alt.Chart(_data(pd.DataFrame(marks))).encode(
+        x="epoch:Q", y=f"{metric}:Q",
+        tooltip=_tooltip("activation", "seed", "diverged_at"))
+    cross = base.mark_point(shape="cross", filled=True, size=180, color=DIVERGED_COLOR)
+    text = base.mark_text(align="left", dx=9, dy=-9, color=DIVERGED_COLOR,
+                          fontWeight="bold").encode(text="note:N")
+    return alt.layer(cross, text)
+
+
+def loss_chart(history_df: pd.DataFrame, metric: str = "loss", *, log_y: bool = True,
+               summary_df: pd.DataFrame | None = None, width: int | str = WIDTH,
+               height: int = HEIGHT) -> alt.LayerChart:
+    """Train (solid) and test (dashed) curves for every activation on one chart. A diverged
+    run just ends early; with `summary_df` its end is marked by a red cross."""
+    _check_choice("metric", metric, ["loss", "accuracy"])
+    _require(history_df, ["activation", "seed", "epoch", "split", metric], "history_df")
+    df = _metric_rows(history_df, metric, log_y)
+    select = _legend_select("activation")
+    lines = alt.Chart(_data(df)).mark_line(
+        point=alt.OverlayMarkDef(size=16, filled=True)).encode(
+        x=alt.X("epoch:Q", title=_EPOCH_AXIS, axis=alt.Axis(tickMinStep=1)),
+        y=_metric_y(metric, log_y),
+        color=_activation_encoding(df),
+        strokeDash=_split_dash(),
+        detail="seed:N",
+        opacity=_highlight(select),
+        tooltip=_tooltip("activation", "seed", "split", "epoch", metric),
+    ).add_params(select)
+    layers: list[alt.Chart | alt.LayerChart] = [lines]
+    if summary_df is not None:
+        marks = _divergence_marks(df, summary_df, metric)
+        if marks is not None:
+            layers.append(marks)
+    what = "Loss" if metric == "loss" else "Accuracy"
+    return alt.layer(*layers).properties(width=width, height=height, title=_title(
+        f"{what} on the training (solid) and test (dashed) sets",
+        "click a legend entry to highlight one activation"))
+
+
+def overfitting_chart(history_df: pd.DataFrame, activation: str | None = None, *,
+                      seed: int | None = None, log_y: bool = False,
+                      width: int | str = WIDTH, height: int = HEIGHT) -> alt.LayerChart:
+    """One net's train and test loss, the gap between them shaded, and a rule at the
+    best-test epoch (argmin of the test loss): the early-stopping point."""
+    _require(history_df, ["activation", "seed", "epoch", "split", "loss"], "history_df")
+    names = list(dict.fromkeys(history_df["activation"].astype(str)))
+    activation = names[0] if activation is None else str(activation)
+    _check_choice("activation", activation, names)
+    rows = history_df[history_df["activation"].astype(str) == activation]
+    seed = rows["seed"].min() if seed is None else seed
+    _check_choice("seed", seed, sorted(pd.unique(rows["seed"]).tolist()))
+    df = _metric_rows(rows[rows["seed"] == seed], "loss", log_y)
+
+    # Wide frame for the shaded gap: epochs where both splits have a finite loss.
+    wide = (df.pivot_table(index="epoch", columns="split", values="loss").reset_index()
+            .reindex(columns=["epoch", "train", "test"]).dropna())
+    wide.columns.name = None
+    wide["gap"] = wide["test"] - wide["train"]
+    color = ACTIVATION_COLORS.get(activation, CATEGORY_COLORS[0])
+
+    x = alt.X("epoch:Q", title=_EPOCH_AXIS, axis=alt.Axis(tickMinStep=1))
+    select = _legend_select("split")
+    area = alt.Chart(_data(wide)).mark_area(color=color, opacity=0.18).encode(
+        x=x, y="train:Q", y2="test:Q", tooltip=_tooltip("epoch", "train", "test", "gap"))
+    lines = alt.Chart(_data(df)).mark_line(
+        color=color, point=alt.OverlayMarkDef(size=18, filled=True, color=color)).encode(
+        x=x, y=_metric_y("loss", log_y), strokeDash=_split_dash(),
+        opacity=_highlight(select), tooltip=_tooltip("split", "epoch", "loss"),
+    ).add_params(select)
+    layers: list[alt.Chart] = [area, lines]
+    test = df[df["split"] == "test"]
+    subtitle = f"{activation}, seed {seed}; shaded: the gap between test and training loss"
+    if not test.empty:
+        best = test.loc[test["loss"].idxmin()]
+        best_epoch = int(best["epoch"])
+        marker = pd.DataFrame({"epoch": [best_epoch], "test": [float(best["loss"])],
+                               "note": [f"best test epoch {best_epoch}"]})
+        rule_base = alt.Chart(_data(marker)).encode(
+            x="epoch:Q", tooltip=_tooltip("note", "epoch", "test"))
+        layers += [rule_base.mark_rule(color="#333333", strokeDash=[4, 3]),
+                   rule_base.mark_text(align="left", dx=4, baseline="top", color="#333333"
+                                       ).encode(y=alt.value(4), text="note:N")]
+    return alt.layer(*layers).properties(width=width, height=height, title=_title(
+        "Overfitting: training loss keeps falling, test loss turns up", subtitle))
+
+
+# =====================================================================================
+# 6. Softmax & cross-entropy
+# =====================================================================================
+def softmax_chart(softmax_df: pd.DataFrame, *, width: int | str = 420, height: int = 260
+                  ) -> alt.LayerChart:
+    """Probability per class (0..1) with its logit in the tooltip, value printed on top."""
+    _require(softmax_df, ["class", "logit", "probability"], "softmax_df")
+    df = _finite(softmax_df, ["logit", "probability"])
+    df["class"] = df["class"].astype(str)
+    base = alt.Chart(_data(df)).encode(
+        x=alt.X("class:N", title="class", sort=df["class"].tolist(),
+                axis=alt.Axis(labelAngle=0)),
+        y=_percent_y("probability", "softmax probability"),
+        tooltip=_tooltip("class", "logit", "probability"))
+    bars = base.mark_bar(color="#0072B2")
+    text = base.mark_text(dy=-6, baseline="bottom").encode(
+        text=alt.Text("probability:Q", format=".0%"))
+    return alt.layer(bars, text).properties(width=width, height=height, title=_title(
+        "Softmax turns logits into probabilities",
+        "p_j = exp(z_j) / Σ_k exp(z_k): positive and summing to 1"))
+
+
+def loss_vs_prob_chart(lvp_df: pd.DataFrame, *, log_gradient: bool = True,
+                       width: int = 290, height: int = 260) -> alt.HConcatChart:
+    """Loss and gradient magnitude against p, the probability given to the true class, one
+    panel each, one colour per output head. With sigmoid + MSE the gradient vanishes as
+    p → 0 (a confidently wrong unit learns slowest); with softmax + CE it does not."""
+    _require(lvp_df, ["p", "head", "quantity", "value"], "lvp_df")
+    df = _finite(lvp_df, ["p", "value"])
+    df["head"] = df["head"].astype(str)
+    # Gradients can be signed (dC/dz = p − 1); what matters is their size.
+    is_grad = df["quantity"].astype(str).str.contains("grad")
+    df.loc[is_grad, "value"] = df.loc[is_grad, "value"].abs()
+    if log_gradient:
+        df = df[~is_grad | (df["value"] > 0)]
+    heads = list(dict.fromkeys(df["head"]))
+    select = _legend_select("head")
+    color = alt.Color("head:N", scale=_fixed_colors(heads, HEAD_COLORS),
+                      legend=_legend("output head"), sort=heads)
+
+    def panel(quantity: str) -> alt.Chart:
+        grad = "grad" in quantity
+        title = ("gradient size |∂C/∂z|" if grad else "loss C") if quantity in (
+            "gradient", "loss") else quantity
+        chart = alt.Chart().mark_line(strokeWidth=2.5).encode(
+            x=alt.X("p:Q", title="predicted probability of the true class p",
+                    scale=alt.Scale(domain=[0, 1])),
+            y=_y("value", title, log=grad and log_gradient),
+            color=color, opacity=_highlight(select),
+            tooltip=_tooltip("head", "quantity", "p", "value"),
+        ).transform_filter(alt.datum.quantity == quantity)
+        return chart.properties(width=width, height=height, title=quantity)
+
+    panels = [panel(q) for q in dict.fromkeys(df["quantity"].astype(str))]
+    if panels:
+        panels[0] = panels[0].add_params(select)
+    return alt.hconcat(*panels, data=_data(df)).resolve_scale(
+        x="shared", color="shared").properties(title=_title(
+            "Loss and gradient against the probability of the right answer",
+            "a good cost has a big gradient when the net is badly wrong (p near 0)"))
+
+
+# =====================================================================================
+# 2-D toy sets
+# =====================================================================================
+def decision_boundary_chart(grid_df: pd.DataFrame, points_df: pd.DataFrame, *,
+                            seed: int | None = None, columns: int = FACET_COLUMNS,
+                            size: int = FACET_WIDTH) -> alt.FacetChart:
+    """Per activation: P(class 1) over the plane (diverging blue–orange, 0..1) with the
+    data on top; shape and fill say the class, hollow marks are test points."""
+    _require(grid_df, ["activation", "x1", "x2", "prob"], "grid_df")
+    _require(points_df, ["x1", "x2", "label", "split"], "points_df")
+    grid = grid_df
+    if "seed" in grid:
+        grid = grid[grid["seed"] == (grid["seed"].min() if seed is None else seed)]
+    grid = _finite(grid, ["x1", "x2", "prob"])
+    grid["activation"] = grid["activation"].astype(str)
+    # Cells as rectangles centred on the grid points (regular grid; step = median gap).
+    for axis in ("x1", "x2"):
+        ticks = np.unique(grid[axis].to_numpy())
+        half = 0.5 * (float(np.median(np.diff(ticks))) if ticks.size > 1 else 1.0)
+        grid[f"{axis}_lo"], grid[f"{axis}_hi"] = grid[axis] - half, grid[axis] + half
+    grid["kind"] = "grid"
+
+    points = _finite(points_df, ["x1", "x2"])
+    points["label"] = points["label"].astype(str)
+    points["split"] = points["split"].astype(str)
+    # Facets partition one data set, so the points are repeated for every activation.
+    names = _ordered(grid["activation"])
+    points = pd.concat([points.assign(activation=name, kind="point") for name in names],
+                       ignore_index=True) if names else points.assign(kind="point")
+    df = pd.concat([grid, points], ignore_index=True)
+
+    labels = sorted(points["label"].unique().tolist())
+    select = _legend_select("label")
+    x = alt.X("x1_lo:Q", title="x₁", scale=alt.Scale(zero=False, nice=False))
+    y = alt.Y("x2_lo:Q", title="x₂", scale=alt.Scale(zero=False, nice=False))
+    # A hairline stroke in each cell's own colour (Vega-Lite names the scale after its
+    # channel, "color") hides the anti-aliasing seams between adjacent cells; a stroke
+    # *encoding* would turn the colour bar into a symbol legend.
+    heat = alt.Chart().mark_rect(strokeWidth=0.6,
+                                 stroke=alt.ExprRef(expr="scale('color', datum.prob)")
+                                 ).encode(
+        x=x, x2="x1_hi:Q", y=y, y2="x2_hi:Q",
+        color=alt.Color("prob:Q", scale=alt.Scale(scheme="blueorange", domain=[0, 1]),
+                        legend=_legend("P(class 1)", format="%")),
+        tooltip=_tooltip("activation", "x1", "x2", "prob"),
+    ).transform_filter(alt.datum.kind == "grid")
+    dots = alt.Chart().mark_point(filled=True, size=36, stroke="black", strokeWidth=0.8
+                                  ).encode(
+        x=alt.X("x1:Q", title="x₁"), y=alt.Y("x2:Q", title="x₂"),
+        shape=alt.Shape("label:N", sort=labels, legend=_legend("class")),
+        # Shape and fill share field and title, so they merge into one "class" legend.
+        fill=alt.Fill("label:N", sort=labels, legend=_legend("class"), scale=alt.Scale(
+            domain=labels, range=list(CLASS_COLORS) + list(CATEGORY_COLORS[2:]))),
+        # Vega-Lite draws no legend for fillOpacity here; the subtitle explains it instead.
+        fillOpacity=alt.FillOpacity("split:N", sort=["train", "test"], scale=alt.Scale(
+            domain=["train", "test"], range=[1.0, 0.0]), legend=None),
+        opacity=_highlight(select, 1.0, 0.1),
+        tooltip=_tooltip("label", "split", "x1", "x2"),
+    ).transform_filter(alt.datum.kind == "point").add_params(select)
+    layered = alt.layer(heat, dots).properties(width=size, height=size)
+    return _facet_by_activation(layered, df, columns).properties(title=_title(
+        "What each net learned: probability of class 1 over the plane",
+        "filled marks: training points; hollow: test points"))
+
+
+# =====================================================================================
+# Workshop
+# =====================================================================================
+def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | None = "test",
+                  series: str = "run", *, log_y: bool = True, width: int | str = WIDTH,
+                  height: int = HEIGHT) -> alt.Chart:
+    """Curves of several runs (e.g. uploaded by workshop participants) on one chart, one
+    colour per `series` value. `split=None` draws both splits (dashed = test)."""
+    _check_choice("metric", metric, ["loss", "accuracy"])
+    _require(history_df, [series, "epoch", metric] + (["split"] if split else []),
+             "history_df")
+    df = _metric_rows(history_df, metric, log_y)
+    if split is not None:
+        df = df[df["split"].astype(str) == split]
+    df[series] = df[series].astype(str)
+    names = (_ordered(df[series]) if series == "activation"
+             else list(dict.fromkeys(df[series])))
+    known = ACTIVATION_COLORS if series == "activation" else {}
+    extra = [c for c in ("activation", "seed", "split") if c in df and c != series]
+    select = _legend_select(series)
+    encodings: dict[str, object] = {}
+    if split is None and "split" in df:
+        encodings["strokeDash"] = _split_dash()
+    if extra:  # one line per (run, activation, seed), never zig-zagging between them
+        encodings["detail"] = [f"{c}:N" for c in extra]
+    chart = alt.Chart(_data(df)).mark_line(
+        point=alt.OverlayMarkDef(size=16, filled=True)).encode(
+        x=alt.X("epoch:Q", title=_EPOCH_AXIS, axis=alt.Axis(tickMinStep=1)),
+        y=_metric_y(metric, log_y),
+        color=alt.Color(f"{series}:N", scale=_fixed_colors(names, known), sort=names,
+                        legend=_legend(series.replace("_", " "))),
+        opacity=_highlight(select),
+        tooltip=_tooltip(series, *extra, "epoch", metric),
+        **encodings,
+    ).add_params(select)
+    where = f"{split} set" if split else "training and test sets"
+    return chart.properties(width=width, height=height, title=_title(
+        f"{metric.capitalize()} of every run on the {where}",
+        "click a legend entry to highlight one run"))
+
+
+__all__ = ["ACTIVATION_COLORS", "CATEGORY_COLORS", "HEAD_COLORS", "activation_color",
+           "activation_chart", "chain_rule_chart", "grad_norm_bars", "speed_ratio_text",
+           "grad_norm_lines", "grad_heatmap", "init_comparison_chart", "saturation_chart",
+           "histogram_chart", "loss_chart", "overfitting_chart", "softmax_chart",
+           "loss_vs_prob_chart", "decision_boundary_chart", "overlay_chart"]
