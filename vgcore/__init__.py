@@ -7,12 +7,7 @@
 Pure library: never imports streamlit.
 """
 from .config import ExperimentConfig
-
-
-def run(config, on_epoch=None):  # noqa: D401 - thin lazy wrapper, real doc in train.run
-    """Train `config`; see `vgcore.train.run`."""
-    from .train import run as _run
-    return _run(config, on_epoch=on_epoch)
+from .train import run
 
 
 __all__ = ["ExperimentConfig", "run"]

@@ -25,6 +25,11 @@ Tensor = torch.Tensor
 EVAL_CHUNK = 4096           # samples per forward pass when evaluating a whole split
 MAX_HIST_EPOCHS = 21        # histograms kept at ≤ this many epochs (always 0 and the last)
 BOUNDARY_GRID = 60          # decision-boundary grid points per axis (2-D data sets)
+# Intra-op threads for a run. These nets are tiny (tens to hundreds of units): a second
+# thread gains nothing, and when the cores are busy (two users of a 2-core workshop box)
+# an oversubscribed OpenMP pool made every op ~70x slower here (1 s -> 77 s for the same
+# run). One thread per run lets a 2-core server train two sessions' runs in parallel.
+DEFAULT_THREADS = 1
 
 
 @dataclass
@@ -83,14 +88,17 @@ def make_optimizer(config: ExperimentConfig, params: list[Tensor]) -> torch.opti
 
 
 def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = None,
-        device: str = "cpu") -> Result:
+        device: str = "cpu", threads: int | None = DEFAULT_THREADS) -> Result:
     """Train every activation × seed of `config`; return a Result of DataFrames.
 
     `on_epoch(progress)` is called after epoch 0 (the untrained net) and every epoch.
-    Same config -> identical numbers.
+    Same config -> identical numbers. `threads` sets torch's intra-op thread count
+    (process-wide; None leaves it alone).
     """
     if not isinstance(config, ExperimentConfig):
         raise ValueError("config: expected an ExperimentConfig")
+    if threads is not None and torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
     started = time.perf_counter()
     ds = data_mod.load_for(config)
     dev = torch.device(device)

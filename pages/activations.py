@@ -1,0 +1,53 @@
+"""Lesson 1 — Activations: f(x), f'(x), saturation, and the chain rule's product."""
+import streamlit as st
+
+from pages.common import WIDGETS, chart, check_link, look_for
+from vgcore import activations as acts
+from vgcore import charts
+
+PAGE = "activations"
+DEFAULT_ACTS = ["sigmoid", "tanh", "relu", "leaky_relu"]
+# Nielsen ch. 5's example factors: σ' ≤ 1/4 at every layer, a weight of about 1
+PRESETS = {"sigmoid at its steepest (¼ per layer)": 0.25,
+           "tanh at its steepest (1 per layer)": 1.0,
+           "large weights (w = 8, σ' = ¼ → 2)": 2.0,
+           "custom": None}
+
+st.title("📈 Activations and their derivatives")
+look_for("σ'(x) never exceeds ¼, and every activation but ReLU-like ones goes flat (shaded "
+         "as saturated) for large |x|. Backprop multiplies one such factor per layer, so the "
+         "gradient reaching layer 1 shrinks geometrically with depth.")
+for problem in check_link(["activations"]):
+    st.warning(f"This link's parameter {problem}; the default is used instead.", icon="⚠️")
+w = WIDGETS["activations"]
+chosen = st.multiselect(w.label, w.options, default=DEFAULT_ACTS, key="activations",
+                        format_func=lambda v: w.fmt[v], bind="query-params")
+x_range = st.slider("x range", -10.0, 10.0, (-6.0, 6.0), 0.5, key="x_range",
+                    bind="query-params")
+if not chosen:
+    st.error("Pick at least one activation to draw.")
+else:
+    chart(charts.activation_chart(acts.curves(chosen, x_range[0], x_range[1])))
+    for name in chosen:
+        st.caption(f"**{acts.get(name).label}** — {acts.get(name).note}")
+
+st.header("The chain rule through a deep net")
+st.markdown("The gradient reaching hidden layer 1 of an L-layer net carries one factor "
+            "w·f'(z) for every layer above it. Pick the factor per layer and watch the "
+            "product: ¼ · ¼ = 1/16, · ¼ = 1/64 … or, with large weights, 2 · 2 · 2 …")
+c1, c2 = st.columns(2)
+depth = c1.slider("Layers", 1, 30, 8, key="chain_depth", bind="query-params")
+preset = c2.selectbox("Factor per layer", list(PRESETS), key="chain_preset")
+if PRESETS[preset] is None:
+    factor = c2.number_input("Custom factor w·f'(z)", 0.001, 10.0, 0.5, 0.05,
+                             key="chain_factor", bind="query-params")
+else:
+    factor = PRESETS[preset]
+table = acts.chain_product([factor] * depth)
+final = table["product"].iloc[-1]
+verdict = "vanishes" if final < 1 else "explodes" if final > 1 else "stays level"
+st.metric(f"Gradient factor after {depth} layers", f"{final:.3g}",
+          help="Product of the per-layer factors")
+st.markdown(f"With factor **{factor:g}** per layer the gradient **{verdict}**: "
+            f"after {depth} layers it is multiplied by **{final:.3g}**.")
+chart(charts.chain_rule_chart(table))

@@ -1,0 +1,30 @@
+"""The app's table of contents: one entry per page, grouped in sections.
+
+Plain data (no streamlit import) so tests can check that every page is reachable from
+the navigation exactly once.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class PageSpec(NamedTuple):
+    section: str
+    path: str          # relative to the project root
+    title: str
+    icon: str
+    url_path: str
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("Start", "pages/home.py", "Welcome", "🏠", "home"),
+    PageSpec("Lessons", "pages/activations.py", "1 · Activations", "📈", "activations"),
+    PageSpec("Lessons", "pages/gradient_flow.py", "2 · Gradient flow", "🌊", "gradient-flow"),
+    PageSpec("Lessons", "pages/inside_layers.py", "3 · Inside the layers", "🔬",
+             "inside-the-layers"),
+    PageSpec("Lessons", "pages/loss_curves.py", "4 · Loss curves", "📉", "loss-curves"),
+    PageSpec("Lessons", "pages/overfitting.py", "5 · Overfitting", "🎯", "overfitting"),
+    PageSpec("Lessons", "pages/softmax.py", "6 · Softmax & cross-entropy", "🎲", "softmax"),
+    PageSpec("Lessons", "pages/exploding.py", "7 · Exploding gradients & fixes", "💥",
+             "exploding-gradients"),
+)

@@ -1,0 +1,28 @@
+"""Lesson 4 — Loss curves: training and test loss and accuracy for every activation."""
+import streamlit as st
+
+from pages.common import chart, controls, divergence_notice, downloads, look_for, run_experiment
+from vgcore import ExperimentConfig, charts
+
+PAGE = "loss_curves"
+DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=500,
+                            activations=("sigmoid", "tanh", "relu", "leaky_relu"),
+                            hidden=(30, 30, 30), epochs=20, lr=0.1, batch_size=32)
+
+st.title("📉 Loss curves")
+look_for("the deep sigmoid net's loss sits on a plateau for many epochs while ReLU and tanh "
+         "fall at once: slow first layers mean slow learning. Solid = training, dashed = test.")
+cfg = controls(PAGE, DEFAULTS, ["dataset", "activations", "depth", "width", "init", "lr",
+                                "optimizer", "epochs", "batch_size", "train_size", "seed",
+                                "n_seeds"])
+result = run_experiment(cfg, live=lambda r: charts.loss_chart(r.history))
+if result is not None:
+    divergence_notice(result)
+    chart(charts.loss_chart(result.history, metric="loss", summary_df=result.summary))
+    chart(charts.loss_chart(result.history, metric="accuracy", summary_df=result.summary))
+    if not result.boundary.empty:
+        st.subheader("Decision boundaries")
+        chart(charts.decision_boundary_chart(result.boundary, result.points))
+    st.subheader("Summary")
+    st.dataframe(result.summary, hide_index=True)
+    downloads(result, PAGE)

@@ -1,0 +1,41 @@
+"""Lesson 6 — Softmax & cross-entropy vs sigmoid outputs with the quadratic cost."""
+import pandas as pd
+import streamlit as st
+
+from pages.common import chart, controls, divergence_notice, look_for, run_experiment
+from vgcore import ExperimentConfig, charts, heads
+
+PAGE = "softmax"
+DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=500,
+                            activations=("sigmoid",), hidden=(30,), epochs=15, lr=0.5,
+                            batch_size=10)
+
+st.title("🎲 Softmax & cross-entropy")
+look_for("softmax turns any logits into probabilities that sum to 1; with the quadratic cost "
+         "on sigmoid outputs the gradient vanishes exactly when the net is confidently wrong "
+         "(p → 0), while cross-entropy's gradient is largest there (Nielsen ch. 3).")
+
+st.header("Logits → probabilities")
+cols = st.columns(5)
+logits = [cols[i % 5].number_input(f"logit {i}", -20.0, 20.0, v, 0.5, key=f"logit{i}")
+          for i, v in enumerate([2.0, 1.0, 0.1, -1.0, 0.5])]
+temperature = st.slider("Temperature", 0.1, 5.0, 1.0, 0.1, key="temperature",
+                        bind="query-params")
+chart(charts.softmax_chart(heads.softmax_table(logits, temperature)))
+
+st.header("Loss and gradient vs the predicted probability of the true class")
+chart(charts.loss_vs_prob_chart(heads.loss_vs_probability()))
+
+st.header("Training with each cost")
+cfg = controls(PAGE, DEFAULTS, ["dataset", "activations", "depth", "width", "lr", "epochs",
+                                "batch_size", "train_size", "seed"])
+if cfg is not None:
+    runs = {heads.HEAD_LABELS[h]: run_experiment(cfg.replace(head=h))
+            for h in ("softmax_ce", "sigmoid_mse")}
+    if all(r is not None for r in runs.values()):
+        for r in runs.values():
+            divergence_notice(r)
+        both = pd.concat([r.history.assign(run=label) for label, r in runs.items()],
+                         ignore_index=True)
+        chart(charts.overlay_chart(both, metric="accuracy", split="test", series="run"))
+        chart(charts.overlay_chart(both, metric="loss", split="train", series="run"))
