@@ -4,7 +4,7 @@ import streamlit as st
 
 from pages.catalog import PAGES
 
-st.set_page_config(page_title="Vanishing Gradient Lab", page_icon="📉", layout="wide")
+st.set_page_config(page_title="Vanishing Gradient Lab", page_icon=":material/trending_down:", layout="wide")
 
 sections: dict[str, list] = {}
 for spec in PAGES:

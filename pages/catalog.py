@@ -17,14 +17,14 @@ class PageSpec(NamedTuple):
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("Start", "pages/home.py", "Welcome", "🏠", "home"),
-    PageSpec("Lessons", "pages/activations.py", "1 · Activations", "📈", "activations"),
-    PageSpec("Lessons", "pages/gradient_flow.py", "2 · Gradient flow", "🌊", "gradient-flow"),
-    PageSpec("Lessons", "pages/inside_layers.py", "3 · Inside the layers", "🔬",
+    PageSpec("Start", "pages/home.py", "Welcome", ":material/home:", "home"),
+    PageSpec("Lessons", "pages/activations.py", "1 · Activations", ":material/show_chart:", "activations"),
+    PageSpec("Lessons", "pages/gradient_flow.py", "2 · Gradient flow", ":material/waves:", "gradient-flow"),
+    PageSpec("Lessons", "pages/inside_layers.py", "3 · Inside the layers", ":material/biotech:",
              "inside-the-layers"),
-    PageSpec("Lessons", "pages/loss_curves.py", "4 · Loss curves", "📉", "loss-curves"),
-    PageSpec("Lessons", "pages/overfitting.py", "5 · Overfitting", "🎯", "overfitting"),
-    PageSpec("Lessons", "pages/softmax.py", "6 · Softmax & cross-entropy", "🎲", "softmax"),
-    PageSpec("Lessons", "pages/exploding.py", "7 · Exploding gradients & fixes", "💥",
+    PageSpec("Lessons", "pages/loss_curves.py", "4 · Loss curves", ":material/trending_down:", "loss-curves"),
+    PageSpec("Lessons", "pages/overfitting.py", "5 · Overfitting", ":material/target:", "overfitting"),
+    PageSpec("Lessons", "pages/softmax.py", "6 · Softmax & cross-entropy", ":material/casino:", "softmax"),
+    PageSpec("Lessons", "pages/exploding.py", "7 · Exploding gradients & fixes", ":material/bolt:",
              "exploding-gradients"),
 )

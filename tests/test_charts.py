@@ -158,8 +158,10 @@ def datasets(spec: dict) -> list[list[dict]]:
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            if isinstance(node.get("values"), list):
-                found.append(node["values"])
+            values = node.get("values")
+            # inline data are lists of records; axis tick `values` are lists of numbers
+            if isinstance(values, list) and all(isinstance(v, dict) for v in values):
+                found.append(values)
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):
@@ -522,3 +524,15 @@ def test_png_render_when_vl_convert_is_installed(frames, tmp_path):
         path = tmp_path / f"{name}.png"
         build(name, frames).save(path)
         assert path.stat().st_size > 0
+
+
+def test_log_axes_tick_on_decades():
+    layers = pd.DataFrame({"activation": "sigmoid", "seed": 0, "epoch": 0,
+                           "layer": [1, 2, 3, 4], "layer_name": ["hidden 1", "hidden 2",
+                                                               "hidden 3", "output"],
+                           "bias_grad_norm": [0.0004, 0.003, 0.09, 1.0]})
+    spec = charts.grad_norm_bars(layers).to_dict()
+    ticks = spec["encoding"]["y"]["axis"]["values"]
+    assert ticks == [1e-4, 1e-3, 1e-2, 1e-1]
+    assert charts._log_ticks(pd.Series([0.3, 0.9])) == [0.1, 0.2, 0.5, 1.0, 2.0, 5.0]
+

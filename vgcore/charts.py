@@ -61,9 +61,11 @@ LAYER_SCHEME = alt.SchemeParams(name="viridis", extent=[0.0, 0.85])
 # -- sizes (px) ----------------------------------------------------------------------
 WIDTH = 600
 HEIGHT = 320
-FACET_WIDTH = 220
-FACET_HEIGHT = 160
-FACET_COLUMNS = 4          # 4 × 220 px fits a wide Streamlit page
+FACET_WIDTH = 300
+FACET_HEIGHT = 170
+# 2 × 300 px plus axes and a legend fits the main column of a wide Streamlit page beside
+# the sidebar (~900 px); four panels side by side were cut off on a laptop screen.
+FACET_COLUMNS = 2
 FADED = 0.15               # opacity of series not selected in the legend
 
 # -- field metadata: Vega-Lite type, short title for tooltips, number format ---------
@@ -218,11 +220,29 @@ def _highlight(selection: alt.Parameter, on: float = 1.0, off: float = FADED
     return alt.when(selection).then(alt.value(on)).otherwise(alt.value(off))
 
 
-def _y(col: str, title: str, log: bool = False, **kwargs: Any) -> alt.Y:
-    """Quantitative y; on a log axis the title says so (readers misjudge log gaps)."""
+def _log_ticks(values: pd.Series | None) -> list[float] | Any:
+    """Tick values for a log axis: the powers of ten the data spans (1, 2, 5 steps when it
+    spans under two decades). Vega's default log ticks (0.2, 0.03, 0.01, 0.002 ...) read
+    as noise, and learners should count decades."""
+    if values is None:
+        return alt.Undefined
+    v = pd.to_numeric(values, errors="coerce")
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.empty:
+        return alt.Undefined
+    lo, hi = math.floor(math.log10(v.min())), math.ceil(math.log10(v.max()))
+    hi = max(hi, lo + 1)
+    steps = (1,) if hi - lo >= 2 else (1, 2, 5)
+    return [float(f"{m}e{e}") for e in range(lo, hi + 1) for m in steps]
+
+
+def _y(col: str, title: str, log: bool = False, values: pd.Series | None = None,
+       **kwargs: Any) -> alt.Y:
+    """Quantitative y; on a log axis the title says so (readers misjudge log gaps) and the
+    ticks sit on decades of `values`."""
     if log:
         return alt.Y(f"{col}:Q", title=f"{title} (log scale)", scale=alt.Scale(type="log"),
-                     **kwargs)
+                     axis=alt.Axis(values=_log_ticks(values), format="~g"), **kwargs)
     return alt.Y(f"{col}:Q", title=title, **kwargs)
 
 
@@ -356,7 +376,8 @@ def chain_rule_chart(chain_df: pd.DataFrame, *, width: int = WIDTH, height: int 
                 axis=alt.Axis(tickMinStep=1, format="d"),
                 scale=alt.Scale(domain=[0.5, float(df["depth"].max()) + 0.5]
                                 if not df.empty else alt.Undefined, nice=False)),
-        y=_y("magnitude", "size of the gradient factor |product|", log=True),
+        y=_y("magnitude", "size of the gradient factor |product|", log=True,
+             values=df["magnitude"]),
         tooltip=tips)
     line = base.mark_line(color="#0072B2")
     points = base.mark_point(filled=True, size=60, color="#0072B2")
@@ -393,7 +414,8 @@ def grad_norm_bars(layers_df: pd.DataFrame, epoch: int = 0, value: str = "bias_g
         xOffset=alt.XOffset("activation:N", sort=names),
         # No stacking: a stack starts at 0, which a log scale cannot place.
         y=alt.Y(f"{value}:Q", title=f"{_value_title(value)} (log scale)", stack=None,
-                scale=alt.Scale(type="log", domainMin=_log_floor(df[value]))),
+                scale=alt.Scale(type="log", domainMin=_log_floor(df[value])),
+                axis=alt.Axis(values=_log_ticks(df[value]), format="~g")),
         color=_activation_encoding(df),
         opacity=_highlight(select),
         tooltip=_tooltip("activation", "layer_name", value, "n_seeds"),
@@ -458,7 +480,7 @@ def grad_norm_lines(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
     select = _legend_select("layer")
     chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=18, filled=True)).encode(
         x=alt.X("epoch:Q", title=_EPOCH_AXIS_SHORT, axis=alt.Axis(tickMinStep=1)),
-        y=_y(value, _short_title(value), log=True),
+        y=_y(value, _short_title(value), log=True, values=df[value]),
         color=_layer_encoding(),
         detail="seed:N",
         opacity=_highlight(select),
@@ -508,7 +530,7 @@ def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm"
     select = _legend_select(series)
     chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=30, filled=True)).encode(
         x=alt.X("layer:Q", title=_HIDDEN_AXIS, axis=alt.Axis(tickMinStep=1, format="d")),
-        y=_y(value, _short_title(value), log=True),
+        y=_y(value, _short_title(value), log=True, values=df[value]),
         color=alt.Color(f"{series}:N", scale=_fixed_colors(names, {}), sort=names,
                         legend=_legend(_short_title(series))),
         opacity=_highlight(select),
@@ -595,10 +617,10 @@ def histogram_chart(hist_df: pd.DataFrame, epoch: int, quantity: str = "activati
 # =====================================================================================
 # 4–5. Loss curves and overfitting
 # =====================================================================================
-def _metric_y(metric: str, log_y: bool) -> alt.Y:
+def _metric_y(metric: str, log_y: bool, values: pd.Series | None = None) -> alt.Y:
     if metric == "accuracy":
         return _percent_y("accuracy", "accuracy (% of samples classified correctly)")
-    return _y("loss", "loss (average cost per sample)", log=log_y)
+    return _y("loss", "loss (average cost per sample)", log=log_y, values=values)
 
 
 def _metric_rows(df: pd.DataFrame, metric: str, log_y: bool) -> pd.DataFrame:
@@ -655,7 +677,7 @@ def loss_chart(history_df: pd.DataFrame, metric: str = "loss", *, log_y: bool = 
     lines = alt.Chart(_data(df)).mark_line(
         point=alt.OverlayMarkDef(size=16, filled=True)).encode(
         x=alt.X("epoch:Q", title=_EPOCH_AXIS, axis=alt.Axis(tickMinStep=1)),
-        y=_metric_y(metric, log_y),
+        y=_metric_y(metric, log_y, df[metric]),
         color=_activation_encoding(df),
         strokeDash=_split_dash(),
         detail="seed:N",
@@ -700,7 +722,7 @@ def overfitting_chart(history_df: pd.DataFrame, activation: str | None = None, *
         x=x, y="train:Q", y2="test:Q", tooltip=_tooltip("epoch", "train", "test", "gap"))
     lines = alt.Chart(_data(df)).mark_line(
         color=color, point=alt.OverlayMarkDef(size=18, filled=True, color=color)).encode(
-        x=x, y=_metric_y("loss", log_y), strokeDash=_split_dash(),
+        x=x, y=_metric_y("loss", log_y, df["loss"]), strokeDash=_split_dash(),
         opacity=_highlight(select), tooltip=_tooltip("split", "epoch", "loss"),
     ).add_params(select)
     layers: list[alt.Chart] = [area, lines]
@@ -767,7 +789,8 @@ def loss_vs_prob_chart(lvp_df: pd.DataFrame, *, log_gradient: bool = True,
         chart = alt.Chart().mark_line(strokeWidth=2.5).encode(
             x=alt.X("p:Q", title="predicted probability of the true class p",
                     scale=alt.Scale(domain=[0, 1])),
-            y=_y("value", title, log=grad and log_gradient),
+            y=_y("value", title, log=grad and log_gradient,
+                 values=df.loc[df["quantity"] == quantity, "value"]),
             color=color, opacity=_highlight(select),
             tooltip=_tooltip("head", "quantity", "p", "value"),
         ).transform_filter(alt.datum.quantity == quantity)
@@ -875,7 +898,7 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
     chart = alt.Chart(_data(df)).mark_line(
         point=alt.OverlayMarkDef(size=16, filled=True)).encode(
         x=alt.X("epoch:Q", title=_EPOCH_AXIS, axis=alt.Axis(tickMinStep=1)),
-        y=_metric_y(metric, log_y),
+        y=_metric_y(metric, log_y, df[metric]),
         color=alt.Color(f"{series}:N", scale=_fixed_colors(names, known), sort=names,
                         legend=_legend(series.replace("_", " "))),
         opacity=_highlight(select),
