@@ -13,12 +13,12 @@ PRESETS = {"sigmoid at its steepest (¼ per layer)": 0.25,
            "large weights (w = 8, σ' = ¼ → 2)": 2.0,
            "custom": None}
 
-st.title("📈 Activations and their derivatives")
+st.title("Activations and their derivatives")
 look_for("σ'(x) never exceeds ¼, and every activation but ReLU-like ones goes flat (shaded "
          "as saturated) for large |x|. Backprop multiplies one such factor per layer, so the "
          "gradient reaching layer 1 shrinks geometrically with depth.")
 for problem in check_link(["activations"]):
-    st.warning(f"This link's parameter {problem}; the default is used instead.", icon="⚠️")
+    st.warning(f"This link's parameter {problem}; the default is used instead.", icon=":material/warning:")
 w = WIDGETS["activations"]
 chosen = st.multiselect(w.label, w.options, default=DEFAULT_ACTS, key="activations",
                         format_func=lambda v: w.fmt[v], bind="query-params")

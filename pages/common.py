@@ -151,7 +151,7 @@ def controls(page: str, defaults: ExperimentConfig, show: Sequence[str],
     if problems:
         st.session_state[f"_link_problems_{page}"] = problems
     for problem in st.session_state.get(f"_link_problems_{page}", []):
-        st.warning(f"This link's parameter {problem}; the default is used instead.", icon="⚠️")
+        st.warning(f"This link's parameter {problem}; the default is used instead.", icon=":material/warning:")
     container.header("Experiment")
     values = {name: _widget(WIDGETS[name], _default_value(defaults, name), container, limits)
               for name in show}
@@ -226,7 +226,10 @@ def run_experiment(cfg: ExperimentConfig | None,
         now = time.perf_counter()
         if placeholder is not None and now - last_draw[0] > LIVE_CHART_EVERY_S:
             last_draw[0] = now
-            placeholder.altair_chart(live(p.partial()), width="stretch")
+            try:
+                chart(live(p.partial()), where=placeholder)
+            except ValueError:
+                pass    # too little data to chart yet (e.g. every net diverged at once)
 
     try:
         result = run(cfg, on_epoch=on_epoch)
@@ -246,7 +249,7 @@ def run_experiment(cfg: ExperimentConfig | None,
 # ---------------------------------------------------------------------------------------
 def look_for(text: str) -> None:
     """The page's one-line 'what to look for'."""
-    st.info(f"**What to look for:** {text}", icon="🔎")
+    st.info(f"**What to look for:** {text}", icon=":material/search:")
 
 
 def divergence_notice(result: Result) -> None:
@@ -254,7 +257,7 @@ def divergence_notice(result: Result) -> None:
         st.warning(f"{acts.get(row.activation).label} (seed {row.seed}) diverged at epoch "
                    f"{int(row.diverged_at)}: its loss or gradients became NaN/Inf, so its "
                    f"curves stop there. Try a smaller learning rate or gradient clipping.",
-                   icon="💥")
+                   icon=":material/bolt:")
 
 
 def downloads(result: Result, page: str) -> None:
@@ -268,8 +271,14 @@ def downloads(result: Result, page: str) -> None:
                             f"{page}-config.json", "application/json", key=f"dl_cfg_{page}")
 
 
-def chart(c: alt.TopLevelMixin) -> None:
-    st.altair_chart(c, width="stretch")
+# Streamlit's chart theme sets zero padding, which cuts the top half off a chart title;
+# a little padding keeps every title readable.
+CHART_PADDING = {"top": 16, "left": 5, "right": 5, "bottom": 5}
+
+
+def chart(c: alt.TopLevelMixin, where=None) -> None:
+    """Draw a vgcore chart at its designed size (facets are laid out for ~900 px)."""
+    (where or st).altair_chart(c.properties(padding=CHART_PADDING), width="content")
 
 
 __all__ = ["controls", "run_experiment", "look_for", "divergence_notice", "downloads",

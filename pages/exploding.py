@@ -11,7 +11,7 @@ DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
                             activations=("relu", "tanh"), hidden=(64,) * 10, init="normal",
                             epochs=10, lr=0.01, batch_size=32)
 
-st.title("💥 Exploding gradients & the fixes")
+st.title("Exploding gradients & the fixes")
 look_for("with N(0, 1) weights a deep ReLU net's gradients grow layer after layer going "
          "down (ratio < 1: the first layer gets the *largest* gradient) and training blows up; "
          "He initialisation keeps every layer at the same scale (He et al. 2015), and "

@@ -10,7 +10,7 @@ DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
                             hidden=(30, 30, 30, 30), init="auto", epochs=15, lr=0.1,
                             batch_size=32)
 
-st.title("🌊 Gradient flow")
+st.title("Gradient flow")
 look_for("the bars at epoch 0: with sigmoid the first hidden layer's gradient is ~100× "
          "smaller than the last one's, so it learns ~100× slower (Nielsen ch. 5). ReLU with "
          "He initialisation keeps the bars level.")

@@ -3,7 +3,7 @@ import streamlit as st
 
 from pages.catalog import PAGES
 
-st.title("📉 Vanishing Gradient Lab")
+st.title("Vanishing Gradient Lab")
 st.markdown(
     """
 Why were deep nets so hard to train before 2010? Because the gradient that reaches the

@@ -11,7 +11,7 @@ DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
                             hidden=(64, 64, 64, 64), init="pytorch", epochs=20, lr=0.1,
                             batch_size=16)
 
-st.title("🔬 Inside the layers")
+st.title("Inside the layers")
 look_for("with sigmoid the top hidden layer saturates early (its units pinned near 0) while "
          "lower layers stay near 0.5 — Glorot & Bengio's fig. 2. Switch the init to Glorot "
          "and the gradient histograms of all layers line up (their figs. 6–7).")

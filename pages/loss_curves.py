@@ -9,7 +9,7 @@ DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=500,
                             activations=("sigmoid", "tanh", "relu", "leaky_relu"),
                             hidden=(30, 30, 30), epochs=20, lr=0.1, batch_size=32)
 
-st.title("📉 Loss curves")
+st.title("Loss curves")
 look_for("the deep sigmoid net's loss sits on a plateau for many epochs while ReLU and tanh "
          "fall at once: slow first layers mean slow learning. Solid = training, dashed = test.")
 cfg = controls(PAGE, DEFAULTS, ["dataset", "activations", "depth", "width", "init", "lr",

@@ -11,7 +11,7 @@ DEFAULTS = ExperimentConfig(dataset="mnist", train_size=500, test_size=1000,
                             activations=("relu",), hidden=(100,), epochs=40, lr=0.1,
                             batch_size=10)
 
-st.title("🎯 Overfitting")
+st.title("Overfitting")
 look_for("training loss keeps falling while test loss turns up after the marked best-test "
          "epoch; the shaded gap is what the net memorised. Add L2 weight decay or dropout, or "
          "stop at the best epoch (early stopping), and watch the gap close.")

@@ -10,7 +10,7 @@ DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=500,
                             activations=("sigmoid",), hidden=(30,), epochs=15, lr=0.5,
                             batch_size=10)
 
-st.title("🎲 Softmax & cross-entropy")
+st.title("Softmax & cross-entropy")
 look_for("softmax turns any logits into probabilities that sum to 1; with the quadratic cost "
          "on sigmoid outputs the gradient vanishes exactly when the net is confidently wrong "
          "(p → 0), while cross-entropy's gradient is largest there (Nielsen ch. 3).")
