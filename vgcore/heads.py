@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 
 Tensor = torch.Tensor
-HEAD_LABELS = {"softmax_ce": "softmax + cross-entropy", "sigmoid_mse": "sigmoid + MSE"}
+HEAD_LABELS = {"softmax_ce": "softmax + cross-entropy", "sigmoid_mse": "sigmoid + MSE",
+               "sigmoid_ce": "sigmoid + cross-entropy"}
 
 
 def member_losses(logits: Tensor, y: Tensor, head: str) -> Tensor:
@@ -29,6 +30,13 @@ def member_losses(logits: Tensor, y: Tensor, head: str) -> Tensor:
         # Nielsen's quadratic cost C = 1/(2n) Σ ||y - a||², one-hot y
         target = F.one_hot(y, C).to(logits.dtype)
         return 0.5 * (torch.sigmoid(logits) - target).pow(2).sum(-1).mean(1)
+    if head == "sigmoid_ce":
+        # Nielsen's network2 default (ch. 3 and 5): independent sigmoid outputs, each with
+        # the binary cross-entropy -[y ln a + (1-y) ln(1-a)], summed over outputs
+        target = F.one_hot(y, C).to(logits.dtype)
+        per_unit = F.binary_cross_entropy_with_logits(logits, target.expand_as(logits),
+                                                      reduction="none")
+        return per_unit.sum(-1).mean(1)
     raise ValueError(f"head: unknown value {head!r}; allowed: {', '.join(HEAD_LABELS)}")
 
 
