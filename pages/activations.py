@@ -26,6 +26,9 @@ x_range = st.slider("x range", -10.0, 10.0, (-6.0, 6.0), 0.5, key="x_range",
                     bind="query-params")
 if not chosen:
     st.error("Pick at least one activation to draw.")
+elif x_range[0] >= x_range[1]:
+    # The range slider lets both handles meet; a single point has no curve to draw.
+    st.warning("The x range is a single point: drag the two handles apart.", icon="↔️")
 else:
     chart(charts.activation_chart(acts.curves(chosen, x_range[0], x_range[1])))
     for name in chosen:
@@ -37,7 +40,9 @@ st.markdown("The gradient reaching hidden layer 1 of an L-layer net carries one 
             "product: ¼ · ¼ = 1/16, · ¼ = 1/64 … or, with large weights, 2 · 2 · 2 …")
 c1, c2 = st.columns(2)
 depth = c1.slider("Layers", 1, 30, 8, key="chain_depth", bind="query-params")
-preset = c2.selectbox("Factor per layer", list(PRESETS), key="chain_preset")
+# Bound too: a shared link with chain_factor=… restores only if "custom" is restored.
+preset = c2.selectbox("Factor per layer", list(PRESETS), key="chain_preset",
+                      bind="query-params")
 if PRESETS[preset] is None:
     factor = c2.number_input("Custom factor w·f'(z)", 0.001, 10.0, 0.5, 0.05,
                              key="chain_factor", bind="query-params")

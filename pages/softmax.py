@@ -2,7 +2,8 @@
 import pandas as pd
 import streamlit as st
 
-from pages.common import chart, controls, divergence_notice, look_for, run_experiment
+from pages.common import (chart, controls, divergence_notice, downloads, look_for,
+                          run_experiment)
 from vgcore import ExperimentConfig, charts, heads
 
 PAGE = "softmax"
@@ -39,3 +40,6 @@ if cfg is not None:
                          ignore_index=True)
         chart(charts.overlay_chart(both, metric="accuracy", split="test", series="run"))
         chart(charts.overlay_chart(both, metric="loss", split="train", series="run"))
+        for head, (label, r) in zip(("softmax_ce", "sigmoid_mse"), runs.items()):
+            st.caption(f"Downloads: {label}")
+            downloads(r, f"{PAGE}-{head}")

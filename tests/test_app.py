@@ -1,0 +1,441 @@
+"""The app as a user drives it, through Streamlit's AppTest: every page in the catalog
+opens from the navigation and draws its charts without an error; controls reshape the
+charts' data; a shared link restores its experiment; a bad link or a bad combination of
+controls is announced, never a crash; training pages offer their downloads.
+
+AppTest cannot see the sidebar's navigation DOM, so reachability is checked on the catalog
+that `streamlit_app.py` builds the navigation from, plus `switch_page` to every entry.
+Trained results are cached for the whole process (`pages.common.result_store`), so a
+config run by one test is free for the next; links carry small `epochs` to stay fast.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit import dataframe_util
+from streamlit.testing.v1 import AppTest
+
+from pages.catalog import PAGES, PageSpec
+from pages.common import DATASET_LABELS, INIT_LABELS, WIDGETS
+from vgcore import ExperimentConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "streamlit_app.py")
+TIMEOUT = 90                      # seconds per script run: generous for a busy 2-core box
+NOT_PAGES = {"__init__.py", "catalog.py", "common.py"}
+LESSONS = [p for p in PAGES if p.section == "Lessons"]
+
+
+def _source(spec: PageSpec) -> str:
+    return (ROOT / spec.path).read_text(encoding="utf-8")
+
+
+# Pages that train (they call the cached runner); each must offer its downloads.
+TRAINING = [p for p in PAGES if "run_experiment(" in _source(p)]
+# Pages with the shared experiment controls, and which of them each shows.
+CONTROLLED = [p for p in PAGES if "controls(" in _source(p)]
+
+
+def _ids(specs) -> list[str]:
+    return [Path(s.path).stem for s in specs]
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------
+def open_page(path: str, **link: str | list[str]) -> AppTest:
+    """The app opened with a URL carrying `link`, then navigated to the page at `path`
+    (AppTest's first run always lands on the default page; the home page has no bound
+    widgets, so the link's parameters are still there when the lesson runs)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(link)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.switch_page(path).run()
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    """No uncaught exception and no st.error on the page."""
+    assert not at.exception, "\n".join(e.value for e in at.exception)
+    assert not at.error, [e.value for e in at.error]
+
+
+def charts_of(at: AppTest) -> list[tuple[str, list[pd.DataFrame]]]:
+    """Every Vega-Lite chart on the page as (title, [data frames]). Streamlit moves a
+    spec's inline data into the proto's named datasets (Arrow); inline values left in
+    the spec (`datasets`, `data.values`) are read too."""
+    found = []
+    for el in at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart"):
+        spec = json.loads(el.proto.spec)
+        title = spec.get("title", "")
+        title = title.get("text", "") if isinstance(title, dict) else str(title)
+        frames = [dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data)
+                  for d in el.proto.datasets]
+        frames += [pd.DataFrame(v) for v in spec.get("datasets", {}).values()]
+        if isinstance(spec.get("data"), dict) and "values" in spec["data"]:
+            frames.append(pd.DataFrame(spec["data"]["values"]))
+        found.append((title, frames))
+    return found
+
+
+def chart_data(at: AppTest, title_part: str) -> pd.DataFrame:
+    """The data of the one chart whose title contains `title_part` (all its datasets)."""
+    hits = [(t, f) for t, f in charts_of(at) if title_part.lower() in t.lower()]
+    assert len(hits) == 1, (title_part, [t for t, _ in charts_of(at)])
+    return pd.concat(hits[0][1], ignore_index=True)
+
+
+def link_warnings(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning if "link's parameter" in w.value]
+
+
+def widget(at: AppTest, key: str):
+    """The widget bound to URL parameter `key` (sidebar or main area)."""
+    for kind in ("slider", "number_input", "selectbox", "multiselect", "select_slider",
+                 "radio"):
+        hits = [w for w in getattr(at, kind) if w.key == key]
+        if hits:
+            return hits[0]
+    raise KeyError(key)
+
+
+def shown_controls(spec: PageSpec) -> set[str]:
+    """Names of the shared controls a page shows (read from its source)."""
+    return {name for name in WIDGETS if f'"{name}"' in _source(spec)}
+
+
+# ---------------------------------------------------------------------------------------
+# Navigation: the catalog is the table of contents streamlit_app.py builds st.navigation from
+# ---------------------------------------------------------------------------------------
+def test_every_page_file_is_in_the_catalog_exactly_once():
+    files = sorted(f"pages/{f.name}" for f in (ROOT / "pages").glob("*.py")
+                   if f.name not in NOT_PAGES and not f.name.startswith("_"))
+    listed = [p.path for p in PAGES]
+    assert sorted(listed) == files
+    assert len(set(listed)) == len(listed)
+
+
+def test_catalog_entries_are_unique_and_exist():
+    for field in ("title", "url_path"):
+        values = [getattr(p, field) for p in PAGES]
+        assert len(set(values)) == len(values), f"duplicate {field}"
+    for spec in PAGES:
+        assert (ROOT / spec.path).is_file(), spec.path
+        assert spec.url_path and spec.url_path == spec.url_path.lower()
+        assert " " not in spec.url_path and "/" not in spec.url_path
+        assert spec.title and spec.icon and spec.section
+    # streamlit_app.py makes the page with url_path "home" the default one
+    assert [p.url_path for p in PAGES].count("home") == 1
+
+
+def test_home_links_every_lesson():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert_clean(at)
+    links = [el.proto for el in at.get("page_link")]
+    assert len(links) == len(LESSONS)
+    assert [link.label for link in links] == [p.title for p in LESSONS]
+
+
+# ---------------------------------------------------------------------------------------
+# Every page opens from the navigation at its defaults
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("spec", PAGES, ids=_ids(PAGES))
+def test_page_opens_with_its_defaults(spec: PageSpec):
+    at = open_page(spec.path)
+    assert_clean(at)
+    # switch_page really landed there: the page's own title is shown
+    assert at.title and at.title[0].value in _source(spec)
+    if spec.section == "Lessons":
+        assert charts_of(at), "a lesson page draws at least one chart"
+        for title, frames in charts_of(at):
+            assert frames and all(len(f) for f in frames), f"empty chart: {title}"
+    if spec in TRAINING:
+        labels = {el.proto.label for el in at.get("download_button")}
+        assert {"History (CSV)", "Per-layer stats (CSV)", "Config (JSON)"} <= labels
+
+
+def test_training_pages_are_the_expected_ones():
+    """Guards the TRAINING/CONTROLLED discovery used above against a silent empty list."""
+    assert {Path(p.path).stem for p in TRAINING} == {
+        "gradient_flow", "inside_layers", "loss_curves", "overfitting", "softmax",
+        "exploding"}
+    assert set(CONTROLLED) == set(TRAINING)
+
+
+# ---------------------------------------------------------------------------------------
+# Controls reshape the charts' data
+# ---------------------------------------------------------------------------------------
+def test_gradient_flow_controls_reshape_the_bars():
+    at = open_page("pages/gradient_flow.py", epochs="2")
+    assert_clean(at)
+    at.multiselect(key="activations").set_value(["relu"])
+    at.slider(key="depth").set_value(2)
+    at.run()
+    assert_clean(at)
+    bars = chart_data(at, "Gradient size per hidden layer")
+    assert {"activation", "layer", "layer_name", "bias_grad_norm"} <= set(bars.columns)
+    assert set(bars["activation"]) == {"relu"}
+    assert sorted(bars["layer"].unique()) == [1, 2]
+    assert (bars["bias_grad_norm"] > 0).all()
+    lines = chart_data(at, "Gradient norm per layer during training")
+    assert set(lines["activation"]) == {"relu"}
+    assert sorted(lines["epoch"].unique()) == [0, 1, 2]
+    # the "N× slower" sentence speaks of the chosen activation only
+    sentences = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert sentences and all("ReLU" in s or "relu" in s for s in sentences)
+
+
+def test_loss_curves_epochs_control_sets_the_epochs_drawn():
+    at = open_page("pages/loss_curves.py", epochs="1")
+    assert_clean(at)
+    at.slider(key="epochs").set_value(3).run()
+    assert_clean(at)
+    loss = chart_data(at, "Loss on the training")
+    assert {"activation", "seed", "epoch", "split", "loss"} <= set(loss.columns)
+    assert sorted(loss["epoch"].unique()) == [0, 1, 2, 3]
+    assert set(loss["split"]) == {"train", "test"}
+    assert set(loss["activation"]) == {"sigmoid", "tanh", "relu", "leaky_relu"}
+    acc = chart_data(at, "Accuracy on the training")
+    assert acc["accuracy"].between(0, 1).all()
+    summary = at.dataframe[0].value
+    assert len(summary) == 4
+
+
+def test_loss_curves_on_a_2d_set_draw_decision_boundaries():
+    # dataset by the label the widget shows (see the select-link tests below)
+    at = open_page("pages/loss_curves.py", epochs="1", dataset=DATASET_LABELS["moons"],
+                   activations="tanh", train_size="100")
+    assert_clean(at)
+    assert at.session_state["dataset"] == "moons"
+    titles = [t for t, _ in charts_of(at)]
+    boundary = [f for t, f in charts_of(at) if "loss" not in t.lower()
+                and "accuracy" not in t.lower()]
+    assert len(titles) == 3 and len(boundary) == 1, titles
+    data = pd.concat(boundary[0], ignore_index=True)
+    assert {"x1", "x2", "prob", "activation"} <= set(data.columns)
+    assert data["prob"].dropna().between(0, 1).all()
+
+
+def test_activations_page_chain_rule_and_x_range():
+    at = open_page("pages/activations.py")
+    assert_clean(at)
+    at.slider(key="chain_depth").set_value(3).run()      # preset: sigmoid, ¼ per layer
+    assert at.metric[0].value == f"{0.25 ** 3:.3g}"
+    chain = chart_data(at, "chain rule")
+    assert {"depth", "factor", "product"} <= set(chain.columns)
+    steps = chain.dropna(subset=["depth"])
+    assert sorted(steps["depth"]) == [1, 2, 3]
+    assert steps["product"].iloc[-1] == pytest.approx(0.25 ** 3)
+    at.multiselect(key="activations").set_value(["relu"]).run()
+    curve_frames = [f for t, f in charts_of(at) if "chain rule" not in t.lower()]
+    data = pd.concat(curve_frames[0], ignore_index=True)
+    assert set(data["activation"].dropna()) == {"relu"}
+    # both range handles on one value: a notice, not a crash
+    at.slider(key="x_range").set_value((2.0, 2.0)).run()
+    assert_clean(at)
+    assert any("single point" in w.value for w in at.warning)
+
+
+def test_activations_link_restores_a_custom_chain_factor():
+    at = open_page("pages/activations.py", chain_preset="custom", chain_factor="3",
+                   chain_depth="5", x_range=["-2", "2"])
+    assert_clean(at)
+    assert at.number_input(key="chain_factor").value == 3.0
+    assert at.slider(key="chain_depth").value == 5
+    assert at.slider(key="x_range").value == (-2.0, 2.0)
+    assert at.metric[0].value == f"{3.0 ** 5:.3g}"
+
+
+def test_inside_layers_histogram_controls():
+    at = open_page("pages/inside_layers.py", epochs="2", depth="2", width="16",
+                   activations="tanh")
+    assert_clean(at)
+    assert at.select_slider(key="hist_epoch").options == ["0", "1", "2"]
+    at.select_slider(key="hist_epoch").set_value(2)
+    at.button_group(key="hist_quantity").set_value("gradient")
+    at.run()
+    assert_clean(at)
+    frames = [f for t, f in charts_of(at) if "saturated" not in t.lower()]
+    data = pd.concat(frames[0], ignore_index=True)
+    assert {"layer_name", "bin_start", "bin_end", "fraction"} <= set(data.columns)
+    assert set(data["activation"]) == {"tanh"}
+    assert set(data["epoch"]) == {2} and set(data["quantity"]) == {"gradient"}
+    assert sorted(data["layer_name"].unique()) == ["hidden 1", "hidden 2"]
+    sat = chart_data(at, "Saturated units")
+    assert sorted(sat["epoch"].unique()) == [0, 1, 2]
+    assert sorted(sat["layer"].unique()) == [1, 2]
+
+
+def test_overfitting_activation_choice_sets_the_chart():
+    at = open_page("pages/overfitting.py", epochs="2", train_size="100",
+                   activations=["sigmoid", "tanh"])
+    assert_clean(at)
+    at.radio(key="overfit_activation").set_value("tanh").run()
+    assert_clean(at)
+    data = chart_data(at, "Overfitting")
+    assert set(data["activation"].dropna()) == {"tanh"}
+    assert sorted(data["epoch"].dropna().unique()) == [0, 1, 2]
+    assert len(at.metric) == 3
+
+
+def test_exploding_scheme_choice_sets_the_comparison():
+    at = open_page("pages/exploding.py", epochs="1", depth="3", width="16")
+    assert_clean(at)
+    at.multiselect(key="schemes").set_value(["he", "xavier"]).run()
+    assert_clean(at)
+    data = chart_data(at, "by initialisation")
+    assert set(data["init"]) == {INIT_LABELS["he"], INIT_LABELS["xavier"]}
+    assert sorted(data["layer"].unique()) == [1, 2, 3]
+
+
+def test_softmax_logits_and_temperature():
+    at = open_page("pages/softmax.py", epochs="1", temperature="2")
+    assert_clean(at)
+    assert at.slider(key="temperature").value == 2.0
+    at.number_input(key="logit0").set_value(10.0).run()
+    probs = chart_data(at, "softmax")
+    assert {"class", "logit", "probability"} <= set(probs.columns)
+    assert math.isclose(probs["probability"].sum(), 1.0, rel_tol=1e-6)
+    assert probs.loc[probs["probability"].idxmax(), "logit"] == 10.0
+
+
+# ---------------------------------------------------------------------------------------
+# Links: a URL with parameters restores them; a bad one is announced, never a crash
+# ---------------------------------------------------------------------------------------
+NUMERIC_LINK = {"depth": "2", "width": "8", "lr": "0.05", "epochs": "1", "seed": "3"}
+
+
+@pytest.mark.parametrize("spec", CONTROLLED, ids=_ids(CONTROLLED))
+def test_link_restores_numeric_controls(spec: PageSpec):
+    assert set(NUMERIC_LINK) <= shown_controls(spec)
+    at = open_page(spec.path, **NUMERIC_LINK)
+    assert_clean(at)
+    assert not link_warnings(at)
+    assert widget(at, "depth").value == 2
+    assert widget(at, "width").value == 8
+    assert widget(at, "lr").value == pytest.approx(0.05)
+    assert widget(at, "epochs").value == 1
+    assert widget(at, "seed").value == 3
+    assert charts_of(at)
+
+
+def test_link_restores_into_the_experiment():
+    """Not just the widgets: the run itself uses the link's net."""
+    at = open_page("pages/gradient_flow.py", depth="2", width="8", epochs="1",
+                   activations="tanh")
+    assert_clean(at)
+    bars = chart_data(at, "Gradient size per hidden layer")
+    assert sorted(bars["layer"].unique()) == [1, 2]
+    assert set(bars["activation"]) == {"tanh"}
+
+
+BAD_LINKS = [
+    ("depth", "999"), ("depth", "0"), ("width", "1e9"), ("lr", "abc"), ("lr", "nan"),
+    ("epochs", "-1"), ("seed", "1.5e12"), ("init", "bogus"), ("dataset", "idx"),
+    ("activations", "bogus"),
+]
+
+
+@pytest.mark.parametrize("name,value", BAD_LINKS, ids=[f"{n}={v}" for n, v in BAD_LINKS])
+def test_bad_link_parameter_warns_and_runs_with_the_default(name, value):
+    link = {name: value} if name == "epochs" else {name: value, "epochs": "1"}
+    at = open_page("pages/gradient_flow.py", **link)
+    assert_clean(at)
+    warnings = link_warnings(at)
+    assert len(warnings) == 1 and f"`{name}=" in warnings[0], warnings
+    assert at_default(widget(at, name))
+    assert charts_of(at)
+
+
+def at_default(w) -> bool:
+    """Whether a widget shows its own default (as the page declared it, in its proto)."""
+    if w.type == "selectbox":
+        return w.index == w.proto.default
+    if w.type == "multiselect":
+        return list(w.indices) == list(w.proto.default)
+    if w.type == "slider":
+        return [float(v) for v in ([w.value] if not isinstance(w.value, tuple)
+                                   else w.value)] == list(w.proto.default)
+    return float(w.value) == w.proto.default       # number_input
+
+
+def test_bad_link_on_the_activations_page_warns():
+    at = open_page("pages/activations.py", activations="bogus")
+    assert_clean(at)
+    assert any("`activations=bogus`" in w for w in link_warnings(at))
+    assert at.multiselect(key="activations").value == ["sigmoid", "tanh", "relu",
+                                                       "leaky_relu"]
+    assert charts_of(at)
+
+
+# The select-type controls (dataset, activations, init, ...) show labels through
+# format_func, and Streamlit's query-parameter binding puts *the label* in the URL and
+# accepts only the label back. pages/common.check_link checks the raw option keys, so:
+# a link the app itself wrote (?init=He+%2F+Kaiming) restores but gets a false "the
+# default is used instead" warning, and a hand-written ?init=he is dropped with no
+# warning at all. Fix belongs in pages/common.py (see the report); remove these xfails
+# with it.
+SELECT_LINKS = [("init", "he", INIT_LABELS["he"]),
+                ("dataset", "mnist", DATASET_LABELS["mnist"]),
+                ("activations", ["relu", "tanh"], ["ReLU", "tanh"])]
+
+
+@pytest.mark.xfail(strict=True, reason="check_link checks option keys; URLs carry labels")
+@pytest.mark.parametrize("name,value,label", SELECT_LINKS, ids=[s[0] for s in SELECT_LINKS])
+def test_link_written_by_a_select_control_restores_without_warning(name, value, label):
+    at = open_page("pages/gradient_flow.py", epochs="0", **{name: label})
+    assert_clean(at)
+    assert at.session_state[name] == value
+    assert not link_warnings(at)
+
+
+@pytest.mark.xfail(strict=True, reason="check_link checks option keys; URLs carry labels")
+@pytest.mark.parametrize("name,value,label", SELECT_LINKS[:2], ids=[s[0] for s in
+                                                                    SELECT_LINKS[:2]])
+def test_link_value_the_control_drops_is_announced(name, value, label):
+    """Whatever the link says, the user either gets it or is told they did not."""
+    at = open_page("pages/gradient_flow.py", epochs="0", **{name: value})
+    assert_clean(at)
+    assert at.session_state[name] == value or any(f"`{name}=" in w
+                                                  for w in link_warnings(at))
+
+
+# ---------------------------------------------------------------------------------------
+# Bad combinations of controls: vgcore's message in an st.error, never an exception
+# ---------------------------------------------------------------------------------------
+TRAIN_SIZE_PAGES = [p for p in CONTROLLED if "train_size" in shown_controls(p)]
+
+
+@pytest.mark.parametrize("spec", TRAIN_SIZE_PAGES, ids=_ids(TRAIN_SIZE_PAGES))
+def test_train_size_beyond_the_data_set_shows_the_config_error(spec: PageSpec):
+    at = open_page(spec.path, epochs="1")
+    assert_clean(at)
+    at.number_input(key="train_size").set_value(20_000).run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1, errors
+    assert errors[0].startswith("Can't run this experiment: train_size: train_size + "
+                                "test_size")
+    assert "exceeds the" in errors[0]
+    assert not at.get("download_button")
+
+
+def test_config_error_text_is_vgcore_message():
+    at = open_page("pages/gradient_flow.py", epochs="1")
+    at.number_input(key="train_size").set_value(1600).run()
+    with pytest.raises(ValueError) as err:
+        ExperimentConfig(dataset="digits", train_size=1600, test_size=300)
+    assert [e.value for e in at.error] == [f"Can't run this experiment: {err.value}"]
+    assert not at.exception
+
+
+def test_no_activation_chosen_shows_the_config_error():
+    at = open_page("pages/loss_curves.py", epochs="1")
+    at.multiselect(key="activations").set_value([]).run()
+    assert not at.exception
+    assert len(at.error) == 1 and "activations: empty" in at.error[0].value
