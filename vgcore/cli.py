@@ -1,0 +1,423 @@
+"""`python -m vgcore`: run an experiment from the shell, or list what is allowed.
+
+    python -m vgcore run --dataset xor --hidden 30,30,30 --activations sigmoid,relu --json
+    python -m vgcore run --config saved/config.json --epochs 50 --out results/
+    python -m vgcore list
+
+The `run` flags are generated from `ExperimentConfig`'s fields, so a new field becomes a
+flag with no change here. Validation stays in the config: the CLI only parses text into
+values and translates the config's `field: ...` errors into `--flag: ...` errors.
+Bad input exits 2 with one `error: ...` line on stderr (no usage dump, no traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import inspect
+import json
+import math
+import platform
+import re
+import sys
+from pathlib import Path
+from typing import Any, Callable, NoReturn, Sequence, TextIO
+
+from . import config as cfg_mod
+from .activations import ACTIVATIONS
+from .config import ExperimentConfig
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+PROG = "python -m vgcore"
+OUT_FILES = ("history.csv", "layers.csv", "summary.csv", "histograms.csv", "config.json")
+# Allowed values per choice field, shown in --help and by `list` (validation itself stays
+# in config.py; argparse `choices=` would print its own multi-line error instead).
+CHOICES: dict[str, tuple[str, ...]] = {
+    "dataset": cfg_mod.DATASETS, "activations": tuple(ACTIVATIONS), "init": cfg_mod.INITS,
+    "bias_init": cfg_mod.BIAS_INITS, "head": cfg_mod.HEADS, "optimizer": cfg_mod.OPTIMIZERS,
+}
+# The run subcommand's own options; a config field with one of these names would clash.
+CLI_OPTIONS = ("config", "json", "out", "progress", "quiet")
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of printing usage and calling sys.exit: every usage
+    error (unknown flag, unparsable number, missing command) becomes one line."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message.removeprefix("argument "))
+
+
+# -- flags generated from the dataclass ---------------------------------------------------
+
+def flag_of(field_name: str) -> str:
+    """Config field -> command-line flag: train_size -> --train-size."""
+    return "--" + field_name.replace("_", "-")
+
+
+def _field_notes() -> dict[str, str]:
+    """The one-line *why* comment written after each field in config.py, for --help."""
+    try:
+        source = inspect.getsource(ExperimentConfig)
+    except (OSError, TypeError):      # no source (zipped or frozen install): no notes
+        return {}
+    pattern = re.compile(r"^\s*(\w+)\s*:[^=]+=[^#]*#\s*(.+)$")
+    return {m[1]: m[2].strip() for line in source.splitlines() if (m := pattern.match(line))}
+
+
+def _scalar_parser(kind: type) -> Callable[[str], Any]:
+    """Text -> int/float/str. argparse prefixes the error with the flag's name."""
+    def parse(text: str) -> Any:
+        if kind is str:
+            return text
+        try:
+            return kind(text.strip())
+        except ValueError:
+            noun = "an integer" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
+    parse.__name__ = kind.__name__   # argparse names the type in some messages
+    return parse
+
+
+def _list_parser(kind: type) -> Callable[[str], tuple]:
+    """'30,30,30' -> (30, 30, 30); 'sigmoid, relu' -> ('sigmoid', 'relu')."""
+    item = _scalar_parser(kind)
+
+    def parse(text: str) -> tuple:
+        return tuple(item(part.strip()) for part in text.split(",") if part.strip())
+    return parse
+
+
+def _show_default(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return '""' if value == "" else str(value)
+
+
+_METAVARS = {int: "INT", float: "NUM", str: "TEXT"}
+
+
+def _add_field_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per ExperimentConfig field, typed from the field's default value.
+
+    default=SUPPRESS keeps unset flags out of the namespace, so we know exactly which
+    flags the user typed: those override --config, everything else comes from the file
+    or the dataclass.
+    """
+    notes = _field_notes()
+    group = parser.add_argument_group("experiment (every ExperimentConfig field)")
+    for field in dataclasses.fields(ExperimentConfig):
+        if field.name in CLI_OPTIONS:
+            raise AssertionError(f"config field {field.name!r} clashes with a CLI option")
+        default = field.default
+        flag = flag_of(field.name)
+        is_list = isinstance(default, tuple)
+        kind = (type(default[0]) if default else str) if is_list else type(default)
+        metavar = _METAVARS[kind] if field.name not in CHOICES else "NAME"
+        if is_list:
+            parse, metavar = _list_parser(kind), f"{metavar},{metavar},..."
+        else:
+            parse = _scalar_parser(kind)
+        help_parts = [notes.get(field.name, "")]
+        if field.name in CHOICES:
+            help_parts.append(("comma list of: " if is_list else "one of: ")
+                              + ", ".join(CHOICES[field.name]))
+        elif is_list:
+            help_parts.append("comma list")
+        help_parts.append(f"(default: {_show_default(default)})")
+        group.add_argument(flag, dest=field.name, type=parse, metavar=metavar,
+                           default=argparse.SUPPRESS,
+                           help="; ".join(p for p in help_parts[:-1] if p) + " " + help_parts[-1])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, allow_abbrev=False,
+                     description="Vanishing Gradient Lab: train small nets side by side "
+                                 "and measure how gradients flow through their layers.")
+    parser.add_argument("--version", action="version", version=_version_text())
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = commands.add_parser("run", allow_abbrev=False, help="train one experiment",
+                              description="Train every activation of one experiment and "
+                                          "print a summary (or --json, or --out files).")
+    run.add_argument("--config", metavar="FILE.json", dest="config",
+                     help="start from this config (config.json written by --out, or a "
+                          "--json output); flags given explicitly override it")
+    run.add_argument("--json", action="store_true", dest="json",
+                     help="print the result as JSON on stdout and nothing else there")
+    run.add_argument("--out", metavar="DIR", dest="out",
+                     help="write " + ", ".join(OUT_FILES) + " into DIR")
+    run.add_argument("--progress", action="store_true",
+                     help="show the progress bar on stderr even when it is not a terminal")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_field_flags(run)
+    commands.add_parser("list", allow_abbrev=False,
+                        help="print the allowed data sets, activations, ... and the caps")
+    return parser
+
+
+def _version_text() -> str:
+    """vgcore's version (installed metadata, else the package attribute) and torch's."""
+    from importlib import metadata
+
+    import torch
+    try:
+        version = metadata.version("vgcore")
+    except metadata.PackageNotFoundError:   # run from a checkout, not installed
+        version = getattr(sys.modules[__package__], "__version__", "dev")
+    return f"vgcore {version} (torch {torch.__version__}, Python {platform.python_version()})"
+
+
+# -- building the config ------------------------------------------------------------------
+
+def _load_config_file(path: str) -> dict[str, Any]:
+    """A config dict from JSON: config.json as --out writes it, or a whole --json output."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"--config: cannot read {path}: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--config: {path} is not valid JSON ({exc})") from None
+    if isinstance(data, dict) and isinstance(data.get("config"), dict):
+        data = data["config"]          # a saved --json result: take its config
+    if not isinstance(data, dict):
+        raise UsageError(f"--config: {path} must hold a JSON object of config fields")
+    return data
+
+
+def _field_error(exc: ValueError, given: set[str], config_path: str | None) -> UsageError:
+    """The config's `field: problem` -> `--field: problem`, or `FILE: field: problem` when
+    the value came from --config and was not overridden on the command line. One line."""
+    message = " ".join(str(exc).split())
+    name, sep, rest = message.partition(":")
+    known = {f.name for f in dataclasses.fields(ExperimentConfig)}
+    if sep and name in known:
+        if config_path and name not in given:
+            return UsageError(f"{config_path}: {message}")
+        return UsageError(f"{flag_of(name)}:{rest}")
+    # Not about one field: with --config it is the file's fault (e.g. an unknown key).
+    return UsageError(f"{config_path}: {message}" if config_path else message)
+
+
+def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
+    """Dataclass defaults <- --config file <- flags typed on the command line."""
+    field_names = [f.name for f in dataclasses.fields(ExperimentConfig)]
+    given = {name: getattr(args, name) for name in field_names if hasattr(args, name)}
+    base = _load_config_file(args.config) if args.config else {}
+    try:
+        return ExperimentConfig.from_dict({**base, **given})
+    except (ValueError, TypeError) as exc:   # TypeError: e.g. a JSON list where a number goes
+        raise _field_error(ValueError(str(exc)), set(given), args.config) from None
+
+
+# -- progress bar -------------------------------------------------------------------------
+
+class ProgressBar:
+    """`epoch 3/10 [#######.............] 1.2s, ETA 2.8s` on stderr.
+
+    On a terminal the line redraws in place; elsewhere (--progress into a log) it writes
+    one line per epoch, since carriage returns make logs unreadable.
+    """
+
+    WIDTH = 24
+
+    def __init__(self, stream: TextIO, live: bool) -> None:
+        self.stream, self.live, self.drawn = stream, live, False
+
+    def __call__(self, progress: Any) -> None:   # vgcore.train.Progress
+        total = max(progress.epochs, 1)
+        filled = round(self.WIDTH * min(progress.epoch / total, 1.0))
+        eta = progress.eta_s
+        eta_text = "ETA --" if math.isnan(eta) else f"ETA {_seconds(eta)}"
+        line = (f"epoch {progress.epoch}/{progress.epochs} "
+                f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] "
+                f"{_seconds(progress.elapsed_s)}, {eta_text}")
+        if self.live:
+            self.stream.write("\r" + line + "\x1b[K")   # \x1b[K: clear a longer old line
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        """End the redrawn line so what follows starts on a fresh one."""
+        if self.live and self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _seconds(s: float) -> str:
+    return f"{s:.1f}s" if s < 60 else f"{int(s // 60)}m{int(s % 60):02d}s"
+
+
+def _progress_bar(args: argparse.Namespace) -> ProgressBar | None:
+    if args.quiet:
+        return None
+    tty = sys.stderr.isatty()
+    return ProgressBar(sys.stderr, live=tty) if (tty or args.progress) else None
+
+
+# -- output -------------------------------------------------------------------------------
+
+def speed_phrase(ratio: float, last_layer: int) -> str:
+    """summary.speed_ratio (last hidden layer's gradient ÷ the first's) in words."""
+    if last_layer <= 1:
+        return "one hidden layer: nothing to compare"
+    if math.isnan(ratio):
+        return "n/a"
+    if math.isinf(ratio):
+        return f"layer 1 gets no gradient at all (layer {last_layer} does)"
+    if ratio >= 1:
+        return f"layer 1 learns {ratio:.3g}× slower than layer {last_layer}"
+    if ratio == 0:
+        return f"layer {last_layer} gets no gradient at all (layer 1 does)"
+    return f"layer 1 learns {1 / ratio:.3g}× faster than layer {last_layer}"
+
+
+def _table(headers: Sequence[str], rows: list[Sequence[str]]) -> str:
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows)]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
+             for row in (headers, *rows)]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def summary_text(result: Any) -> str:
+    """A short human table: one row per activation (and seed)."""
+    config = result.config
+    with_seed = config.n_seeds > 1
+    headers = ["activation", *(["seed"] if with_seed else []), "test accuracy",
+               "speed at init", "diverged at"]
+    rows = []
+    for row in result.summary.to_dict("records"):
+        acc = row["final_test_accuracy"]
+        diverged = row["diverged_at"]
+        rows.append([row["activation"], *([str(row["seed"])] if with_seed else []),
+                     "n/a" if _isnan(acc) else f"{acc:.1%}",
+                     speed_phrase(float(row["speed_ratio"]), config.depth),
+                     "-" if _isnan(diverged) else f"epoch {int(diverged)}"])
+    head = (f"{config.dataset}: {config.train_size} train / {config.test_size} test, "
+            f"hidden {'-'.join(map(str, config.hidden))}, {config.epochs} epochs, "
+            f"{result.elapsed_s:.1f}s")
+    return head + "\n" + _table(headers, rows)
+
+
+def _isnan(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _prepare_out(out: str) -> Path:
+    """Create --out before training, so a bad path fails in a second, not after the run."""
+    path = Path(out)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out: cannot create {out}: {exc.strerror or exc}") from None
+    return path
+
+
+def write_out(result: Any, folder: Path) -> list[Path]:
+    """The four tidy frames as CSV plus config.json (loadable by ExperimentConfig.from_dict)."""
+    frames = {"history.csv": result.history, "layers.csv": result.layers,
+              "summary.csv": result.summary, "histograms.csv": result.histograms}
+    written = []
+    for name, frame in frames.items():
+        frame.to_csv(folder / name, index=False)
+        written.append(folder / name)
+    (folder / "config.json").write_text(json.dumps(result.config.to_dict(), indent=2) + "\n",
+                                        encoding="utf-8")
+    written.append(folder / "config.json")
+    return written
+
+
+def list_text() -> str:
+    """What `list` prints: every allowed choice and every cap (all MAX_* of config.py)."""
+    capacity = cfg_mod.DATASET_CAPACITY
+    datasets = [f"{d} (≤{capacity[d]:,} samples)" if d in capacity else f"{d} (needs --data-dir)"
+                for d in cfg_mod.DATASETS]
+    lines = [f"datasets:     {', '.join(datasets)}",
+             f"activations:  {', '.join(ACTIVATIONS)}",
+             f"inits:        {', '.join(cfg_mod.INITS)}",
+             f"bias inits:   {', '.join(cfg_mod.BIAS_INITS)}",
+             f"heads:        {', '.join(cfg_mod.HEADS)}",
+             f"optimizers:   {', '.join(cfg_mod.OPTIMIZERS)}",
+             "caps:"]
+    caps = sorted(name for name in vars(cfg_mod) if name.startswith("MAX_"))
+    lines += [f"  {name:<16}{_show_cap(getattr(cfg_mod, name))}" for name in caps]
+    return "\n".join(lines)
+
+
+def _show_cap(value: float) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:.0e}"
+
+
+# -- commands -----------------------------------------------------------------------------
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = config_from_args(args)
+    folder = _prepare_out(args.out) if args.out else None
+    from .train import run   # imported late: input errors are reported without loading it
+    bar = _progress_bar(args)
+    # With --json, stdout must hold the JSON alone: anything a library prints goes to stderr.
+    quiet_stdout = contextlib.redirect_stdout(sys.stderr) if args.json \
+        else contextlib.nullcontext()
+    try:
+        with quiet_stdout:
+            result = run(config, on_epoch=bar)
+    except ValueError as exc:
+        raise _field_error(exc, set(), None) from None
+    finally:
+        if bar:
+            bar.close()
+    if folder:
+        written = write_out(result, folder)
+    if args.json:
+        print(json.dumps(result.to_json_dict()))
+    else:
+        print(summary_text(result))
+        if folder:
+            print(f"wrote {', '.join(p.name for p in written)} to {folder}")
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    print(list_text())
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `python -m vgcore`; returns the exit status (tests call it directly)."""
+    try:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:       # --help / --version: argparse printed and exits 0
+            return int(exc.code or 0)
+        if args.command is None:
+            raise UsageError("choose a command: run or list (see --help)")
+        return {"run": cmd_run, "list": cmd_list}[args.command](args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as exc:           # any other library validation error
+        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:             # `... --json | head`: the reader left; not an error
+        _silence_stdout()
+        return EXIT_FAIL
+
+
+def _silence_stdout() -> None:
+    """Point stdout at devnull so the interpreter's final flush cannot raise again
+    (the recipe from Python's signal module documentation)."""
+    import os
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):       # stdout replaced by a non-file (tests): nothing to do
+        pass
