@@ -92,6 +92,11 @@ def _default_value(defaults: ExperimentConfig, name: str) -> Any:
     return getattr(defaults, name)
 
 
+def _label(w: Widget, option: Any) -> str:
+    """What the widget shows for `option`, which is also what its URL parameter holds."""
+    return w.fmt.get(option, str(option)) if w.fmt else str(option)
+
+
 def check_link(names: Sequence[str], page_limits: dict[str, tuple] | None = None) -> list[str]:
     """Problems with the URL's parameters for these widgets, checked *before* the widgets
     exist (Streamlit then silently drops invalid bound values; we say so visibly)."""
@@ -104,9 +109,12 @@ def check_link(names: Sequence[str], page_limits: dict[str, tuple] | None = None
             continue
         shown = ", ".join(raw)[:60]
         if w.kind in ("select", "multi"):
-            bad = [v for v in raw if v not in w.options]
+            # Streamlit's binding writes and accepts the *shown* label (format_func), not
+            # the option key: ?init=He+%2F+Kaiming restores, ?init=he is dropped.
+            allowed = [_label(w, o) for o in w.options]
+            bad = [v for v in raw if v not in allowed]
             if bad or (w.kind == "select" and len(raw) > 1):
-                problems.append(f"`{name}={shown}` is not one of: {', '.join(w.options)}")
+                problems.append(f"`{name}={shown}` is not one of: {', '.join(allowed)}")
             continue
         lo, hi = limits.get(name, (w.lo, w.hi))
         try:
@@ -122,7 +130,8 @@ def check_link(names: Sequence[str], page_limits: dict[str, tuple] | None = None
 def _widget(w: Widget, default: Any, container, limits: dict[str, tuple]) -> Any:
     key = w.field
     common = dict(key=key, help=w.help or None, bind="query-params")
-    fmt = (lambda v: w.fmt.get(v, str(v))) if w.fmt else str
+    def fmt(v: Any) -> str:
+        return _label(w, v)
     if w.kind == "select":
         return container.selectbox(w.label, w.options, index=w.options.index(default),
                                    format_func=fmt, **common)
@@ -148,13 +157,20 @@ def controls(page: str, defaults: ExperimentConfig, show: Sequence[str],
     limits = limits or {}
     container = container or st.sidebar
     problems = check_link(show, limits)
-    if problems:
-        st.session_state[f"_link_problems_{page}"] = problems
-    for problem in st.session_state.get(f"_link_problems_{page}", []):
-        st.warning(f"This link's parameter {problem}; the default is used instead.", icon=":material/warning:")
+    notices = st.container()
     container.header("Experiment")
     values = {name: _widget(WIDGETS[name], _default_value(defaults, name), container, limits)
               for name in show}
+    # A bad link's warning stays until the learner changes a control (Streamlit drops the
+    # bad parameter from the URL after the first run, so it can't be re-detected).
+    memo = f"_link_problems_{page}"
+    if problems:
+        st.session_state[memo] = (problems, values)
+    elif memo in st.session_state and st.session_state[memo][1] != values:
+        del st.session_state[memo]
+    for problem in st.session_state.get(memo, ((), None))[0]:
+        notices.warning(f"This link's parameter {problem}; the default is used instead.",
+                        icon=":material/warning:")
     changes = {k: v for k, v in values.items() if k not in ("depth", "width")}
     if "activations" in changes:
         changes["activations"] = tuple(changes["activations"])

@@ -375,17 +375,13 @@ def test_bad_link_on_the_activations_page_warns():
 
 # The select-type controls (dataset, activations, init, ...) show labels through
 # format_func, and Streamlit's query-parameter binding puts *the label* in the URL and
-# accepts only the label back. pages/common.check_link checks the raw option keys, so:
-# a link the app itself wrote (?init=He+%2F+Kaiming) restores but gets a false "the
-# default is used instead" warning, and a hand-written ?init=he is dropped with no
-# warning at all. Fix belongs in pages/common.py (see the report); remove these xfails
-# with it.
+# accepts only the label back, so check_link must judge labels: a link the app wrote
+# (?init=He+%2F+Kaiming) restores silently, a hand-written ?init=he is announced.
 SELECT_LINKS = [("init", "he", INIT_LABELS["he"]),
                 ("dataset", "mnist", DATASET_LABELS["mnist"]),
                 ("activations", ["relu", "tanh"], ["ReLU", "tanh"])]
 
 
-@pytest.mark.xfail(strict=True, reason="check_link checks option keys; URLs carry labels")
 @pytest.mark.parametrize("name,value,label", SELECT_LINKS, ids=[s[0] for s in SELECT_LINKS])
 def test_link_written_by_a_select_control_restores_without_warning(name, value, label):
     at = open_page("pages/gradient_flow.py", epochs="0", **{name: label})
@@ -394,7 +390,6 @@ def test_link_written_by_a_select_control_restores_without_warning(name, value, 
     assert not link_warnings(at)
 
 
-@pytest.mark.xfail(strict=True, reason="check_link checks option keys; URLs carry labels")
 @pytest.mark.parametrize("name,value,label", SELECT_LINKS[:2], ids=[s[0] for s in
                                                                     SELECT_LINKS[:2]])
 def test_link_value_the_control_drops_is_announced(name, value, label):
