@@ -142,22 +142,25 @@ def _activations_shown(page) -> list[str]:
         "tags => tags.map(t => t.getAttribute('aria-label'))")
 
 
-def test_link_restores_depth(page, server):
-    _open(page, server, "gradient-flow?depth=2&activations=relu", "gradient-flow?depth=2…")
+def test_link_restores_experiment(page, server):
+    # Streamlit's query-param binding writes (and reads back) the label a widget shows,
+    # so the app's own links say activations=ReLU, not the option key relu.
+    _open(page, server, "gradient-flow?depth=2&activations=ReLU", "gradient-flow?depth=2…")
     _assert_no_exception(page)
     assert _depth_shown(page) == "2"
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "app bug: Streamlit 1.67 binds a multiselect/selectbox with format_func to the URL by "
-    "its *label* ('ReLU'), so ?activations=relu is silently dropped, while "
-    "pages/common.check_link validates option keys ('relu') and warns about ?activations=ReLU"
-    " although the widget accepted it"))
-def test_link_restores_activations(page, server):
-    _open(page, server, "gradient-flow?depth=2&activations=relu", "gradient-flow?…relu")
-    _assert_no_exception(page)
     assert _activations_shown(page) == ["ReLU"]
     assert page.locator('[data-testid="stAlertContentWarning"]').count() == 0
+
+
+def test_option_key_in_link_warns(page, server):
+    """?activations=relu (the config's key, not the label) cannot be restored by the
+    binding; the page must say so instead of silently showing the defaults."""
+    _open(page, server, "gradient-flow?depth=2&activations=relu", "gradient-flow?…relu")
+    _assert_no_exception(page)
+    assert _depth_shown(page) == "2"
+    warning = page.locator('[data-testid="stAlertContentWarning"]') \
+        .filter(has_text="activations=relu")
+    assert warning.count() == 1, "no warning names the unrestorable parameter"
 
 
 def test_bad_parameter_warns_instead_of_failing(page, server):
