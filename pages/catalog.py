@@ -27,4 +27,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("Lessons", "pages/softmax.py", "6 · Softmax & cross-entropy", ":material/casino:", "softmax"),
     PageSpec("Lessons", "pages/exploding.py", "7 · Exploding gradients & fixes", ":material/bolt:",
              "exploding-gradients"),
+    PageSpec("Workshop", "pages/workshop.py", "Presets", ":material/school:", "presets"),
+    PageSpec("Workshop", "pages/exercises.py", "Exercises", ":material/checklist:", "exercises"),
+    PageSpec("Workshop", "pages/compare_runs.py", "Compare runs", ":material/stacked_line_chart:",
+             "compare-runs"),
 )

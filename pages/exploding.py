@@ -24,7 +24,7 @@ if result is not None:
     divergence_notice(result)
     for sentence in charts.speed_ratio_text(result.layers, epoch=0):
         st.markdown(f"- {sentence}")
-    chart(charts.grad_norm_bars(result.layers, epoch=0, value="weight_grad_norm"))
+    chart(charts.grad_norm_bars(result.layers, epoch=0))
     chart(charts.loss_chart(result.history, metric="loss", summary_df=result.summary))
 
     st.header("Compare initialisations at epoch 0")

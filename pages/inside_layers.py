@@ -5,22 +5,25 @@ from pages.common import chart, controls, divergence_notice, downloads, look_for
 from vgcore import ExperimentConfig, charts
 
 PAGE = "inside_layers"
-# Glorot & Bengio's setting, shrunk: 4 hidden layers, the old N(0,1)-ish "standard" init
+# Glorot & Bengio's setting, shrunk: 4 hidden layers, their "standard" init U(±1/√fan_in)
 DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
                             activations=("sigmoid", "tanh", "relu"),
                             hidden=(64, 64, 64, 64), init="pytorch", epochs=20, lr=0.1,
                             batch_size=16)
 
 st.title("Inside the layers")
-look_for("with sigmoid the top hidden layer saturates early (its units pinned near 0) while "
-         "lower layers stay near 0.5 — Glorot & Bengio's fig. 2. Switch the init to Glorot "
-         "and the gradient histograms of all layers line up (their figs. 6–7).")
+look_for("with sigmoid and the old standard init, the top hidden layer's mean activation "
+         "drifts down towards 0 while the lower layers sit at 0.5 (Glorot & Bengio fig. 2; "
+         "in their longer runs it saturates). Try init N(0, 1): many sigmoid units start "
+         "saturated. For ReLU, 'saturated' means inactive (output 0, no gradient): about "
+         "half is normal, all means a dead layer.")
 cfg = controls(PAGE, DEFAULTS, ["dataset", "activations", "depth", "width", "init", "lr",
                                 "epochs", "batch_size", "train_size", "seed"])
 result = run_experiment(cfg, live=lambda r: charts.saturation_chart(r.layers))
 if result is not None:
     divergence_notice(result)
-    st.subheader("Saturated units per layer over training")
+    st.subheader("Activations per layer over training")
+    chart(charts.activation_mean_chart(result.layers))
     chart(charts.saturation_chart(result.layers))
     st.subheader("Histograms")
     epochs = sorted(int(e) for e in result.histograms["epoch"].unique())

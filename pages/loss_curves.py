@@ -24,5 +24,13 @@ if result is not None:
         st.subheader("Decision boundaries")
         chart(charts.decision_boundary_chart(result.boundary, result.points))
     st.subheader("Summary")
-    st.dataframe(result.summary, hide_index=True)
+    cols = {"activation": "activation", "seed": "seed",
+            "final_train_accuracy": "train accuracy", "final_test_accuracy": "test accuracy",
+            "best_test_epoch": "best test epoch", "speed_ratio": "layer L ÷ layer 1 at start",
+            "diverged_at": "diverged at epoch"}
+    st.dataframe(result.summary[list(cols)].rename(columns=cols), hide_index=True,
+                 column_config={"train accuracy": st.column_config.NumberColumn(format="percent"),
+                                "test accuracy": st.column_config.NumberColumn(format="percent"),
+                                "layer L ÷ layer 1 at start": st.column_config.NumberColumn(
+                                    format="%.3g")})
     downloads(result, PAGE)

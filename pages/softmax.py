@@ -39,7 +39,8 @@ if cfg is not None:
         both = pd.concat([r.history.assign(run=label) for label, r in runs.items()],
                          ignore_index=True)
         chart(charts.overlay_chart(both, metric="accuracy", split="test", series="run"))
-        chart(charts.overlay_chart(both, metric="loss", split="train", series="run"))
+        st.caption("Accuracy is compared, not loss: the two costs measure different things "
+                   "and their values are not on one scale.")
         for head, (label, r) in zip(("softmax_ce", "sigmoid_mse"), runs.items()):
             st.caption(f"Downloads: {label}")
             downloads(r, f"{PAGE}-{head}")

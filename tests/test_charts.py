@@ -392,7 +392,7 @@ def test_speed_ratio_text(layers_df):
 
 
 @pytest.mark.parametrize("ratio, expected", [(120.4, "120×"), (1.3, "1.3×"),
-                                             (12_000, "12,000×"), (3.4e7, "3.4e7×")])
+                                             (12_000, "12,000×"), (3.4e7, "3.4·10⁷×")])
 def test_ratio_format(ratio, expected):
     assert charts._format_ratio(ratio) == expected
 

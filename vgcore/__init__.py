@@ -6,6 +6,8 @@
 
 Pure library: never imports streamlit.
 """
+__version__ = "0.1.0"
+
 from .config import ExperimentConfig
 from .train import run
 

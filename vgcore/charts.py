@@ -34,11 +34,11 @@ import pandas as pd
 # invisible on white, so SiLU gets a darkened yellow.
 ACTIVATION_COLORS: dict[str, str] = {
     "sigmoid": "#D55E00",     # vermillion
-    "tanh": "#E69F00",        # orange
+    "tanh": "#CC79A7",        # reddish purple (orange sat too close to sigmoid's red)
     "relu": "#0072B2",        # blue
     "leaky_relu": "#56B4E9",  # sky blue
     "elu": "#009E73",         # bluish green
-    "gelu": "#CC79A7",        # reddish purple
+    "gelu": "#E69F00",        # orange
     "silu": "#A89400",        # darkened yellow (readable on white)
     "linear": "#000000",      # black: the no-non-linearity reference
 }
@@ -436,7 +436,8 @@ def _format_ratio(ratio: float) -> str:
     if ratio < 1e6:
         return f"{ratio:,.0f}×"
     mantissa, exponent = f"{ratio:.1e}".split("e")
-    return f"{mantissa}e{int(exponent)}×"
+    superscript = str(int(exponent)).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
+    return f"{mantissa}·10{superscript}×"
 
 
 def speed_ratio_text(layers_df: pd.DataFrame, epoch: int = 0,
@@ -571,6 +572,32 @@ def saturation_chart(layers_df: pd.DataFrame, *, columns: int = FACET_COLUMNS
         "saturated: |f'(z)| below 10% of its maximum, so almost no gradient passes"))
 
 
+def activation_mean_chart(layers_df: pd.DataFrame, *, columns: int = FACET_COLUMNS
+                          ) -> alt.FacetChart:
+    """Mean activation per hidden layer over training, ± one std as a band (Glorot &
+    Bengio 2010, fig. 2: with sigmoid the top hidden layer is driven towards 0)."""
+    _require(layers_df, ["activation", "seed", "epoch", "layer", "layer_name", "act_mean",
+                         "act_std"], "layers_df")
+    df = _finite(_hidden_only(layers_df), ["epoch", "act_mean", "act_std"])
+    df["low"] = df["act_mean"] - df["act_std"]
+    df["high"] = df["act_mean"] + df["act_std"]
+    select = _legend_select("layer")
+    x = alt.X("epoch:Q", title=_EPOCH_AXIS_SHORT, axis=alt.Axis(tickMinStep=1),
+              scale=alt.Scale(nice=False))
+    band = alt.Chart().mark_area(opacity=0.12).encode(
+        x=x, y=alt.Y("low:Q", title="mean activation (band: ± 1 std)"), y2="high:Q",
+        color=_layer_encoding(), detail="seed:N")
+    line = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=18, filled=True)).encode(
+        x=x, y="act_mean:Q", color=_layer_encoding(), detail="seed:N",
+        opacity=_highlight(select),
+        tooltip=_tooltip("activation", "seed", "epoch", "layer_name", "act_mean", "act_std"),
+    ).add_params(select)
+    chart = alt.layer(band, line).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
+    return _facet_by_activation(chart, df, columns).properties(title=_title(
+        "Mean activation per hidden layer during training",
+        "a layer drifting to the flat end of its activation stops passing gradient"))
+
+
 def histogram_chart(hist_df: pd.DataFrame, epoch: int, quantity: str = "activation", *,
                     seed: int | None = None, include_output: bool = False,
                     width: int = 520, height: int = 120) -> alt.FacetChart:
@@ -611,7 +638,7 @@ def histogram_chart(hist_df: pd.DataFrame, epoch: int, quantity: str = "activati
         row=alt.Row("activation:N", sort=_ordered(df["activation"]), title=None,
                     header=alt.Header(labelFontSize=13, labelFontWeight="bold",
                                       labelAngle=0, labelAlign="left")),
-        data=_data(df)).resolve_scale(x="independent")
+        data=_data(df)).resolve_scale(x="independent", y="independent")
     noun = "activations" if quantity == "activation" else f"{quantity}s"
     return faceted.properties(title=_title(
         f"Histograms of {noun} per layer at epoch {epoch}",
@@ -700,7 +727,7 @@ def loss_chart(history_df: pd.DataFrame, metric: str = "loss", *, log_y: bool = 
 
 
 def overfitting_chart(history_df: pd.DataFrame, activation: str | None = None, *,
-                      seed: int | None = None, log_y: bool = False,
+                      seed: int | None = None, log_y: bool = True,
                       width: int | str = WIDTH, height: int = HEIGHT) -> alt.LayerChart:
     """One net's train and test loss, the gap between them shaded, and a rule at the
     best-test epoch (argmin of the test loss): the early-stopping point."""
@@ -891,7 +918,8 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
     df[series] = df[series].astype(str)
     names = (_ordered(df[series]) if series == "activation"
              else list(dict.fromkeys(df[series])))
-    known = ACTIVATION_COLORS if series == "activation" else {}
+    # activations and output heads keep the colours they have on every other chart
+    known = ACTIVATION_COLORS if series == "activation" else HEAD_COLORS
     extra = [c for c in ("activation", "seed", "split") if c in df and c != series]
     select = _legend_select(series)
     encodings: dict[str, object] = {}

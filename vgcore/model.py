@@ -73,6 +73,7 @@ class BatchedMLP:
         self.sizes = tuple(sizes)
         self.members = tuple(members)
         self.blocks = _contiguous_blocks(self.members)
+        self._block_sizes = [b.stop - b.start for _, b in self.blocks]
         M = len(self.members)
         self.weights: list[Tensor] = [torch.empty(M, a, b, dtype=dtype) for a, b in
                                       zip(sizes[:-1], sizes[1:])]
@@ -109,7 +110,11 @@ class BatchedMLP:
         """Apply each member's activation to its block of z: (M, B, width)."""
         if len(self.blocks) == 1:
             return acts.get(self.blocks[0][0]).fn(z)
-        return torch.cat([acts.get(name).fn(z[block]) for name, block in self.blocks], 0)
+        # split() gives views whose backward writes straight into one gradient buffer;
+        # indexing z[block] per block made autograd build and add full-size zero grads.
+        parts = z.split(self._block_sizes, 0)
+        return torch.cat([acts.get(name).fn(part) for (name, _), part in
+                          zip(self.blocks, parts)], 0)
 
     def forward(self, x: Tensor, *, dropout: float = 0.0, generator: torch.Generator | None
                 = None, keep: bool = False) -> tuple[Tensor, list[Tensor], list[Tensor]]:
@@ -132,7 +137,8 @@ class BatchedMLP:
                 hs.append(h)
             if dropout > 0:
                 # inverted dropout: scale at train time so evaluation needs no change
-                mask = torch.rand(h.shape, generator=generator, dtype=h.dtype) >= dropout
+                mask = torch.rand(h.shape, generator=generator, dtype=h.dtype,
+                                  device=h.device) >= dropout
                 h = h * mask / (1 - dropout)
         raise AssertionError("unreachable")
 

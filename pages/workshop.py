@@ -1,0 +1,42 @@
+"""Workshop — Presets: the published figures re-run, our numbers beside theirs."""
+import streamlit as st
+
+from pages.common import chart, downloads, look_for, run_experiment
+from vgcore.presets import PRESETS
+
+PAGE = "presets"
+
+st.title("Presets: the published figures")
+look_for("the *within band* column. Each preset re-runs a figure from Nielsen's book, "
+         "Glorot & Bengio (2010) or He et al. (2015) and puts our numbers beside the "
+         "published ones, with the tolerance that is honest for a small re-run.")
+key = st.selectbox("Preset", list(PRESETS), format_func=lambda k: PRESETS[k].title,
+                   key="preset")
+preset = PRESETS[key]
+st.markdown(f"**What it shows.** {preset.shows}")
+st.caption(f"Source: {preset.source}")
+
+results = preset.run_all(run_experiment)
+if results is not None:
+    table = preset.compare(results)
+    within = int(table["within_band"].sum())
+    verdict = f"{within} of {len(table)} numbers within their band"
+    if within == len(table):
+        st.success(f"Reproduced: {verdict}.", icon=":material/check_circle:")
+    else:
+        st.warning(f"Not reproduced: {verdict}.", icon=":material/warning:")
+    st.dataframe(table, hide_index=True, column_config={
+        "quantity": st.column_config.TextColumn("quantity", width="large"),
+        "published": st.column_config.NumberColumn("published", format="%.4g",
+                                                   help="empty: the source states a "
+                                                        "direction, not a number"),
+        "ours": st.column_config.NumberColumn("ours", format="%.4g"),
+        "tolerance": st.column_config.TextColumn("tolerance", width="large"),
+        "within_band": st.column_config.CheckboxColumn("within band"),
+    })
+    st.caption(f"**Tolerance.** {preset.note}")
+    chart(preset.chart(results))
+    with st.expander("Download the runs (upload them on *Compare runs*)"):
+        for n, (label, result) in enumerate(results.items(), 1):
+            st.markdown(f"**{label}**")
+            downloads(result, f"{preset.key}-{n}")

@@ -1,0 +1,385 @@
+"""Guided exercises: a goal, a starting experiment, hints, and a check computed from the
+run's own numbers.
+
+`Exercise.check(result, answer=None, reference=None) -> Check(passed, message)`:
+
+- `result` is the learner's run (a `vgcore.results.Result`);
+- `answer` is what the learner typed, for exercises that ask a question;
+- `reference` is the Result of `exercise.reference_config(result.config)` for exercises
+  that compare against another run (ReLU's speed, the unregularised gap). The app passes
+  its cached run; if it is omitted the check runs it itself with `vgcore.run`.
+
+Each exercise also says which config fields the learner may change (`may_change`; the
+seed may always change) and which controls the app shows (`controls`: config field
+names plus 'depth' and 'width'). A run that changes anything else fails with a message
+that says so: "make sigmoid as fast as ReLU *with an init change*" is not solved by
+switching to ReLU.
+
+Pure: no streamlit.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from typing import Any, Callable
+
+import altair as alt
+import pandas as pd
+
+from . import charts
+from .config import ExperimentConfig
+from .presets import NIELSEN_CH3_CONFIG
+from .results import Result
+
+ALWAYS_ALLOWED = frozenset({"seed", "n_seeds", "hist_bins"})   # never change the lesson
+
+
+@dataclass(frozen=True)
+class Check:
+    passed: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Exercise:
+    key: str
+    title: str
+    goal: str
+    hints: tuple[str, ...]
+    start: ExperimentConfig
+    controls: tuple[str, ...]                     # widgets the app shows for this exercise
+    checker: Callable[..., Check] = field(repr=False, compare=False)
+    may_change: frozenset[str] | None = None      # None: anything may change
+    question: str = ""                            # asks for an answer when set
+    reference: Callable[[ExperimentConfig], ExperimentConfig] | None = field(
+        default=None, repr=False, compare=False)
+    draw: Callable[[Result, Result | None], alt.TopLevelMixin] | None = field(
+        default=None, repr=False, compare=False)   # the chart that helps solve it
+
+    def chart(self, result: Result, reference: Result | None = None
+              ) -> alt.TopLevelMixin | None:
+        return self.draw(result, reference) if self.draw else None
+
+    def reference_config(self, config: ExperimentConfig) -> ExperimentConfig | None:
+        return self.reference(config) if self.reference else None
+
+    def changed_fields(self, config: ExperimentConfig) -> list[str]:
+        """Config fields that differ from the starting config (the seed aside)."""
+        return [f.name for f in fields(ExperimentConfig) if f.name not in ALWAYS_ALLOWED
+                and getattr(config, f.name) != getattr(self.start, f.name)]
+
+    def check(self, results: Result, answer: Any = None,
+              reference: Result | None = None) -> Check:
+        if not isinstance(results, Result):
+            raise ValueError("results: expected a vgcore Result")
+        if self.may_change is not None:
+            extra = [n for n in self.changed_fields(results.config)
+                     if n not in self.may_change]
+            if extra:
+                allowed = ", ".join(sorted(self.may_change)) or "nothing"
+                resets = "; ".join(f"{n} back to {getattr(self.start, n)!r}" for n in extra)
+                return Check(False, f"This exercise lets you change only: {allowed}. "
+                                    f"Set {resets}.")
+        if self.reference is not None and reference is None:
+            reference = _run_cached(self.reference_config(results.config))
+        return self.checker(results, answer=answer, reference=reference)
+
+
+@lru_cache(maxsize=8)
+def _run_cached(config: ExperimentConfig) -> Result:
+    from .train import run
+    return run(config)
+
+
+# ---------------------------------------------------------------------------------------
+# helpers on a Result
+# ---------------------------------------------------------------------------------------
+def _fmt_ratio(ratio: float) -> str:
+    return f"{ratio:.1f}×" if ratio < 10 else f"{ratio:,.0f}×"
+
+
+def _first_net(result: Result) -> pd.Series:
+    """Summary row of the first activation's first seed (the net the lesson pages show)."""
+    s = result.summary
+    first = s[s["activation"] == result.config.activations[0]]
+    return first.loc[first["seed"].idxmin()]
+
+
+def _per_activation(result: Result, activation: str, column: str) -> float:
+    rows = result.summary[result.summary["activation"] == activation][column]
+    rows = pd.to_numeric(rows, errors="coerce")
+    return float(rows.mean()) if rows.notna().any() else math.nan
+
+
+# ---------------------------------------------------------------------------------------
+# 1. Vanishing: make the first hidden layer learn 100× slower than the last
+# ---------------------------------------------------------------------------------------
+VANISH_TARGET = 100.0
+
+
+def _check_vanishing(result: Result, **_: Any) -> Check:
+    s = result.summary[pd.to_numeric(result.summary["speed_ratio"], errors="coerce")
+                       .apply(lambda v: math.isfinite(v))]
+    if result.config.depth < 2:
+        return Check(False, "With one hidden layer there is nothing to compare: use at "
+                            "least 2 hidden layers.")
+    if s.empty:
+        return Check(False, "No net has a finite speed ratio (did every net diverge?).")
+    best = s.loc[s["speed_ratio"].idxmax()]
+    who = f"{best['activation']} (seed {int(best['seed'])})"
+    ratio = float(best["speed_ratio"])
+    depth = result.config.depth
+    if ratio >= VANISH_TARGET:
+        return Check(True, f"{who}: hidden layer 1 learns {_fmt_ratio(ratio)} slower than "
+                           f"hidden layer {depth}. Each layer multiplies the gradient by "
+                           f"w·σ'(z), and σ' ≤ ¼.")
+    return Check(False, f"The slowest first layer is {who}'s: {_fmt_ratio(ratio)} slower "
+                        f"than hidden layer {depth}. You need {VANISH_TARGET:.0f}×.")
+
+
+# ---------------------------------------------------------------------------------------
+# 2. Overfitting: at which epoch does the model start to overfit?
+# ---------------------------------------------------------------------------------------
+EPOCH_TOLERANCE = 2
+MIN_RISE = 0.01          # the final test loss must sit ≥ 1% above its minimum
+
+
+def overfits(result: Result) -> tuple[bool, str]:
+    """Whether the first net overfits: its test loss bottoms out before the last epoch and
+    ends ≥ 1% above that minimum while its training loss keeps falling."""
+    row = _first_net(result)
+    if not math.isfinite(row["best_test_epoch"]):
+        return False, "This run has no test curve (did it diverge?)."
+    best, last = int(row["best_test_epoch"]), int(row["last_epoch"])
+    rise = row["final_test_loss"] - row["best_test_loss"]
+    if best >= last or rise < MIN_RISE * row["best_test_loss"]:
+        return False, (f"This run does not overfit yet: its test loss is lowest at epoch "
+                       f"{best} of {last}. Train for more epochs or on fewer samples.")
+    h = result.history
+    train = h[(h["activation"] == row["activation"]) & (h["seed"] == row["seed"])
+              & (h["split"] == "train")].set_index("epoch")["loss"]
+    if not train.iloc[-1] < train.loc[best]:
+        return False, "The training loss does not keep falling after the test minimum."
+    return True, ""
+
+
+def _check_overfit_epoch(result: Result, answer: Any = None, **_: Any) -> Check:
+    ok, why = overfits(result)
+    if not ok:
+        return Check(False, why)
+    if answer is None or isinstance(answer, bool) or not isinstance(answer, (int, float)) \
+            or not math.isfinite(answer):
+        return Check(False, "Type the epoch where the model starts to overfit.")
+    row = _first_net(result)
+    best = int(row["best_test_epoch"])
+    guess = int(round(answer))
+    if abs(guess - best) <= EPOCH_TOLERANCE:
+        return Check(True, f"Yes: the test loss is lowest at epoch {best} "
+                           f"({row['best_test_loss']:.3f}) and rises to "
+                           f"{row['final_test_loss']:.3f} by epoch {int(row['last_epoch'])}, "
+                           f"while the training loss keeps falling. Stopping there is "
+                           f"early stopping.")
+    if guess < best:
+        return Check(False, f"Not yet at epoch {guess}: the test loss still falls after it. "
+                            f"Look for its lowest point.")
+    return Check(False, f"Later than that: by epoch {guess} the test loss has already been "
+                        f"lower. Look for its lowest point.")
+
+
+# ---------------------------------------------------------------------------------------
+# 3. Make sigmoid learn as fast as ReLU, changing only the initialisation
+# ---------------------------------------------------------------------------------------
+LEVEL_FACTOR = 3.0       # sigmoid's speed ratio within 3× of ReLU-with-He's
+ACCURACY_MARGIN = 0.05   # and its test accuracy no more than 5 points below
+
+
+def _relu_reference(config: ExperimentConfig) -> ExperimentConfig:
+    """The same net and data with ReLU and He init: the speed to match."""
+    return config.replace(activations=("relu",), init="he", bias_init="zeros")
+
+
+def _check_sigmoid_speed(result: Result, reference: Result | None = None, **_: Any
+                         ) -> Check:
+    if "sigmoid" not in result.config.activations:
+        return Check(False, "Keep sigmoid in the run: it is the one to speed up.")
+    sig_ratio = _per_activation(result, "sigmoid", "speed_ratio")
+    sig_acc = _per_activation(result, "sigmoid", "final_test_accuracy")
+    relu_ratio = _per_activation(reference, "relu", "speed_ratio")
+    relu_acc = _per_activation(reference, "relu", "final_test_accuracy")
+    if not all(math.isfinite(v) and v > 0 for v in (sig_ratio, relu_ratio)) \
+            or math.isnan(sig_acc):
+        return Check(False, "The sigmoid net diverged or has no gradient: try another init.")
+    level = max(sig_ratio / relu_ratio, relu_ratio / sig_ratio)
+    numbers = (f"sigmoid's first layer learns {_fmt_ratio(sig_ratio)} slower than its last "
+               f"(ReLU with He init: {_fmt_ratio(relu_ratio)}); test accuracy "
+               f"{sig_acc:.1%} vs ReLU's {relu_acc:.1%}.")
+    if level <= LEVEL_FACTOR and sig_acc >= relu_acc - ACCURACY_MARGIN:
+        return Check(True, "Solved: " + numbers + " Larger weights make up for σ' ≤ ¼ "
+                           "(Glorot & Bengio suggest 4× the tanh scale for the sigmoid).")
+    if level > LEVEL_FACTOR:
+        return Check(False, numbers + f" Get the ratio within {LEVEL_FACTOR:g}× of ReLU's.")
+    return Check(False, numbers + " The gradients are level, but sigmoid must also reach "
+                                  f"within {ACCURACY_MARGIN:.0%} of ReLU's accuracy.")
+
+
+# ---------------------------------------------------------------------------------------
+# 4. Tame the exploding deep ReLU net
+# ---------------------------------------------------------------------------------------
+TAME_ACCURACY = 0.4      # 4× chance on 10 classes
+CHANCE_LOSS = math.log(10)  # cross-entropy of a uniform guess over 10 classes
+
+
+def _check_tamed(result: Result, **_: Any) -> Check:
+    if "relu" not in result.config.activations:
+        return Check(False, "Keep ReLU in the run: it is the net that explodes.")
+    diverged = result.diverged()
+    if not diverged.empty:
+        row = diverged.iloc[0]
+        return Check(False, f"{row['activation']} (seed {int(row['seed'])}) still diverges "
+                            f"at epoch {int(row['diverged_at'])}: its loss or gradients "
+                            f"became NaN/Inf.")
+    s = result.summary
+    worst = s.loc[s["final_test_accuracy"].idxmin()]
+    h = result.history
+    train = h[(h["activation"] == worst["activation"]) & (h["seed"] == worst["seed"])
+              & (h["split"] == "train")].sort_values("epoch")
+    start_loss, end_loss = float(train["loss"].iloc[0]), float(train["loss"].iloc[-1])
+    who = f"{worst['activation']} (seed {int(worst['seed'])})"
+    if not end_loss < min(start_loss, CHANCE_LOSS):
+        return Check(False, f"No NaN any more, but {who}'s training loss is {end_loss:.3g} "
+                            f"(a uniform guess scores {CHANCE_LOSS:.2f}): the signal is "
+                            f"still exploded. Clipping caps the step, not the weights' "
+                            f"scale.")
+    acc = float(worst["final_test_accuracy"])
+    if acc < TAME_ACCURACY:
+        return Check(False, f"{who} trains without exploding (loss {start_loss:.3g} → "
+                            f"{end_loss:.3g}) but reaches only {acc:.1%} test accuracy; "
+                            f"aim for {TAME_ACCURACY:.0%}.")
+    return Check(True, f"Tamed: every net trains (training loss {start_loss:.3g} → "
+                       f"{end_loss:.3g}) and the weakest reaches {acc:.1%} test accuracy.")
+
+
+# ---------------------------------------------------------------------------------------
+# 5. Close the overfitting gap with weight decay or dropout
+# ---------------------------------------------------------------------------------------
+GAP_FACTOR = 0.5         # at most half the unregularised gap
+GAP_ACCURACY_MARGIN = 0.05
+
+
+def _unregularised(config: ExperimentConfig) -> ExperimentConfig:
+    return config.replace(weight_decay=0.0, dropout=0.0)
+
+
+def _check_gap(result: Result, reference: Result | None = None, **_: Any) -> Check:
+    ours, base = _first_net(result), _first_net(reference)
+    if not (math.isfinite(ours["gap"]) and math.isfinite(base["gap"])):
+        return Check(False, "This run has no final losses (did it diverge?).")
+    numbers = (f"gap (test − training loss) {ours['gap']:.3f} vs {base['gap']:.3f} without "
+               f"regularisation; test accuracy {ours['final_test_accuracy']:.1%} vs "
+               f"{base['final_test_accuracy']:.1%}.")
+    if ours["gap"] > GAP_FACTOR * base["gap"]:
+        return Check(False, numbers + f" Bring the gap down to {GAP_FACTOR * base['gap']:.3f}"
+                                      f" or less.")
+    if ours["final_test_accuracy"] < base["final_test_accuracy"] - GAP_ACCURACY_MARGIN:
+        return Check(False, numbers + " The gap closed because the net stopped learning: "
+                                      "use a gentler setting.")
+    return Check(True, "Closed: " + numbers)
+
+
+# ---------------------------------------------------------------------------------------
+# Charts (never one that gives the answer away: no best-epoch marker for exercise 2)
+# ---------------------------------------------------------------------------------------
+def _bars(result: Result, reference: Result | None = None) -> alt.TopLevelMixin:
+    layers = result.layers if reference is None else \
+        pd.concat([result.layers, reference.layers], ignore_index=True)
+    return charts.grad_norm_bars(layers, epoch=0)
+
+
+def _losses(result: Result, reference: Result | None = None) -> alt.TopLevelMixin:
+    return charts.loss_chart(result.history, summary_df=result.summary)
+
+
+def _gap(result: Result, reference: Result | None = None) -> alt.TopLevelMixin:
+    return charts.overfitting_chart(result.history)
+
+
+# ---------------------------------------------------------------------------------------
+# The sequence, in teaching order
+# ---------------------------------------------------------------------------------------
+_EXERCISES = (
+    Exercise(
+        key="vanish", title="Make the first layer learn 100× slower than the last",
+        goal="Change the net until some hidden layer 1 gets a gradient at least 100× "
+             "smaller than the last hidden layer's, at initialisation (epoch 0).",
+        hints=("Each layer multiplies the back-propagated gradient by w·f'(z); for the "
+               "sigmoid f' ≤ ¼.",
+               "More hidden layers means more factors in that product.",
+               "Nielsen's 4-layer sigmoid net on MNIST is about 100×; on the digits try 5."),
+        start=ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
+                               activations=("sigmoid",), hidden=(30, 30), init="xavier",
+                               epochs=0),
+        controls=("dataset", "activations", "depth", "width", "init", "bias_init", "seed"),
+        checker=_check_vanishing, draw=_bars),
+    Exercise(
+        key="overfit-epoch", title="Find the epoch where the model starts to overfit",
+        goal="Train Nielsen's [784, 30, 10] net on 1,000 images and find the epoch after "
+             "which the test loss only gets worse (within ±2 epochs).",
+        hints=("Overfitting starts where the test loss is lowest: after it the net "
+               "memorises the training set.",
+               "Hover over the dashed test curve to read the epochs.",
+               "The training loss keeps falling the whole time: it cannot tell you."),
+        start=NIELSEN_CH3_CONFIG,
+        controls=("train_size", "epochs", "lr", "depth", "width", "seed"),
+        question="At which epoch does it start to overfit?",
+        checker=_check_overfit_epoch, draw=_losses),
+    Exercise(
+        key="sigmoid-speed", title="Make sigmoid train as fast as ReLU with an init change",
+        goal="Change only the initialisation until the sigmoid net's layers learn at "
+             "level speeds like ReLU with He init (speed ratio within 3× of ReLU's) and "
+             "it reaches within 5 points of ReLU's test accuracy.",
+        hints=("Small weights (Glorot, LeCun) leave σ' ≤ ¼ shrinking the gradient at "
+               "every layer.",
+               "Bigger weights multiply the gradient by more at each layer. Which init "
+               "has the biggest?",
+               "Glorot & Bengio suggest 4× the tanh weights for the sigmoid; N(0, 1) is "
+               "larger still. Watch the saturation on the 'Inside the layers' page."),
+        start=ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
+                               activations=("sigmoid",), hidden=(64,) * 3, init="xavier",
+                               epochs=10, lr=0.1, batch_size=32),
+        controls=("init", "bias_init", "seed"),
+        may_change=frozenset({"init", "bias_init"}), reference=_relu_reference,
+        checker=_check_sigmoid_speed, draw=_bars),
+    Exercise(
+        key="tame-exploding", title="Tame the exploding deep ReLU net",
+        goal="A 10-layer ReLU net with N(0, 1) weights explodes. Keep the net and make it "
+             "train: no NaN, a training loss below a uniform guess's, and at least 40% "
+             "test accuracy.",
+        hints=("With N(0, 1) weights each ReLU layer multiplies the signal's variance by "
+               "n/2 = 32.",
+               "He et al. (2015) pick the weights' variance so each layer keeps it: 2/n.",
+               "Gradient clipping stops the NaN, but does it fix the exploded signal?"),
+        start=ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
+                               activations=("relu",), hidden=(64,) * 10, init="normal",
+                               epochs=5, lr=0.01, batch_size=32),
+        controls=("init", "bias_init", "grad_clip", "lr", "optimizer", "seed"),
+        may_change=frozenset({"init", "bias_init", "grad_clip", "lr", "optimizer",
+                              "momentum"}),
+        checker=_check_tamed, draw=_losses),
+    Exercise(
+        key="close-gap", title="Close the overfitting gap",
+        goal="With weight decay (L2) or dropout, bring the final gap between test and "
+             "training loss down to half of the unregularised run's, without losing more "
+             "than 5 points of test accuracy.",
+        hints=("Weight decay pulls every weight towards 0 at each step: big weights are "
+               "what memorising needs.",
+               "Try weight decay between 0.001 and 0.01.",
+               "Dropout helps less here: 30 hidden units are not many to drop."),
+        start=NIELSEN_CH3_CONFIG,
+        controls=("weight_decay", "dropout", "seed"),
+        may_change=frozenset({"weight_decay", "dropout"}), reference=_unregularised,
+        checker=_check_gap, draw=_gap),
+)
+EXERCISES: dict[str, Exercise] = {e.key: e for e in _EXERCISES}
+
+__all__ = ["Exercise", "Check", "EXERCISES", "overfits"]

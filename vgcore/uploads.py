@@ -1,0 +1,257 @@
+"""Uploaded run files -> validated history frames, for the workshop's "compare runs" page.
+
+Accepted: the app's "History (CSV)" download (columns activation, seed, epoch, split,
+loss, accuracy) and the CLI's `--json` output ({"config", "summary", "history", "layers"};
+only "history" is read). Uploads come from a room of strangers, so a file is treated as
+untrusted *data*:
+
+- at most MAX_BYTES and MAX_ROWS; UTF-8 text only (a pickle or any binary fails to decode);
+- parsed with `csv` / `json` only: no pickle, no eval, never `torch.load`; JSON NaN and
+  Infinity literals are refused;
+- exactly the history columns; every value checked: activation from the registry, split
+  train/test, integer seed and epoch ≥ 0, finite loss ≥ 0, accuracy in [0, 1], no
+  duplicate (activation, seed, epoch, split) rows;
+- every problem is a `ValueError` that names the file, the row and the column. Text from
+  the file (its name included) is quoted in a code span with markup characters
+  neutralised, so an error shown with `st.error` (Markdown) cannot render links, images
+  or HTML from a hostile file.
+
+Pure: no streamlit.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+
+from .activations import ACTIVATIONS
+from .results import HISTORY_COLUMNS
+
+MAX_BYTES = 2 * 1024 * 1024      # a 200-epoch run of 8 activations × 5 seeds is ~0.6 MB
+MAX_ROWS = 50_000                # 8 activations × 5 seeds × 201 epochs × 2 splits = 16,080
+MAX_NAME = 60                    # characters of a file name kept as the run's label
+SPLITS = ("train", "test")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def quote(text: Any, limit: int = 40) -> str:
+    """`text` as an inert Markdown code span: control characters and backticks replaced,
+    cut to `limit` characters."""
+    s = _CONTROL.sub("?", str(text)).replace("`", "'")
+    if len(s) > limit:
+        s = s[:limit] + "…"
+    return f"`{s}`"
+
+
+def run_name(filename: str) -> str:
+    """A file's name as a chart label: no path, no control characters, bounded length."""
+    name = _CONTROL.sub("?", str(filename)).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return (name[:MAX_NAME] + "…" if len(name) > MAX_NAME else name) or "unnamed"
+
+
+def parse_run_file(name: str, data: bytes) -> pd.DataFrame:
+    """Validate an uploaded run file; return its history frame (HISTORY_COLUMNS).
+    Raises ValueError('<file>: <problem>') on anything else."""
+    where = quote(run_name(name), MAX_NAME)
+    if not isinstance(data, (bytes, bytearray)):
+        raise ValueError(f"{where}: expected the file's bytes")
+    if len(data) > MAX_BYTES:
+        raise ValueError(f"{where}: the file is {len(data) / 1e6:.1f} MB; the limit is "
+                         f"{MAX_BYTES / 1e6:.0f} MB")
+    try:
+        text = bytes(data).decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{where}: not UTF-8 text (byte {err.start}); upload the "
+                         f"History CSV or the CLI's --json output") from None
+    if "\x00" in text:
+        raise ValueError(f"{where}: contains NUL bytes, so it is not a text file")
+    if not text.strip():
+        raise ValueError(f"{where}: the file is empty")
+    if text.lstrip()[:1] in "{[":
+        records = _json_records(text, where)
+    else:
+        records = _csv_records(text, where)
+    return _validate(records, where)
+
+
+def _reject_constant(token: str) -> None:
+    raise ValueError(f"{token} is not a number JSON allows")
+
+
+def _json_records(text: str, where: str) -> list[dict]:
+    try:
+        payload = json.loads(text, parse_constant=_reject_constant)
+    except RecursionError:
+        raise ValueError(f"{where}: the JSON is nested too deeply") from None
+    except ValueError as err:
+        raise ValueError(f"{where}: not valid JSON ({quote(err, 80)})") from None
+    if isinstance(payload, dict):
+        if "history" not in payload:
+            raise ValueError(f"{where}: a JSON run file needs a \"history\" list (the "
+                             f"output of python -m vgcore run --json)")
+        payload = payload["history"]
+    if not isinstance(payload, list):
+        raise ValueError(f"{where}: \"history\" must be a list of rows")
+    if len(payload) > MAX_ROWS:
+        raise ValueError(f"{where}: {len(payload):,} rows; the limit is {MAX_ROWS:,}")
+    for i, row in enumerate(payload, 1):
+        if not isinstance(row, dict):
+            raise ValueError(f"{where}: history row {i} is not an object")
+    if payload:
+        _check_columns(payload[0].keys(), where)
+        for i, row in enumerate(payload, 1):
+            if set(row) != set(HISTORY_COLUMNS):
+                _check_columns(row.keys(), f"{where}: history row {i}")
+    return payload
+
+
+def _csv_records(text: str, where: str) -> list[dict]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+        _check_columns(header, where)
+        if len(set(header)) != len(header):
+            raise ValueError(f"{where}: duplicate column names")
+        rows = []
+        for line, values in enumerate(reader, 2):
+            if not values:
+                continue                 # blank line
+            if len(rows) >= MAX_ROWS:
+                raise ValueError(f"{where}: more than {MAX_ROWS:,} rows; that is not one "
+                                 f"run's history")
+            if len(values) != len(header):
+                raise ValueError(f"{where}: line {line} has {len(values)} fields, the "
+                                 f"header has {len(header)}")
+            rows.append(dict(zip(header, values), _line=line))
+    except csv.Error as err:
+        raise ValueError(f"{where}: not a valid CSV file ({quote(err, 80)})") from None
+    return rows
+
+
+def _check_columns(columns: Iterable[Any], where: str) -> None:
+    cols = [str(c) for c in columns]
+    missing = [c for c in HISTORY_COLUMNS if c not in cols]
+    extra = [c for c in cols if c not in HISTORY_COLUMNS]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append("missing column(s) " + ", ".join(missing))
+        if extra:
+            parts.append("unexpected column(s) " + ", ".join(quote(c, 30) for c in extra[:5]))
+        raise ValueError(f"{where}: {'; '.join(parts)}; a run file has exactly "
+                         f"{', '.join(HISTORY_COLUMNS)} (the History CSV download)")
+
+
+def _validate(records: list[dict], where: str) -> pd.DataFrame:
+    if not records:
+        raise ValueError(f"{where}: no rows")
+    out = {c: [] for c in HISTORY_COLUMNS}
+    seen: set[tuple] = set()
+    for i, rec in enumerate(records, 1):
+        at = f"{where}: line {rec['_line']}" if "_line" in rec else f"{where}: row {i}"
+        activation = rec["activation"]
+        if not isinstance(activation, str) or activation not in ACTIVATIONS:
+            raise ValueError(f"{at}: activation {quote(activation)} is not one of "
+                             f"{', '.join(ACTIVATIONS)}")
+        split = rec["split"]
+        if split not in SPLITS:
+            raise ValueError(f"{at}: split {quote(split)} is not train or test")
+        seed = _integer(rec["seed"], "seed", at)
+        epoch = _integer(rec["epoch"], "epoch", at)
+        loss = _number(rec["loss"], "loss", at)
+        if loss < 0:
+            raise ValueError(f"{at}: loss {loss:g} is negative")
+        accuracy = _number(rec["accuracy"], "accuracy", at)
+        if not 0 <= accuracy <= 1:
+            raise ValueError(f"{at}: accuracy {accuracy:g} is outside [0, 1]")
+        key = (activation, seed, epoch, split)
+        if key in seen:
+            raise ValueError(f"{at}: a second row for {activation}, seed {seed}, epoch "
+                             f"{epoch}, {split}")
+        seen.add(key)
+        for col, value in zip(HISTORY_COLUMNS, (activation, seed, epoch, split, loss,
+                                                accuracy)):
+            out[col].append(value)
+    return pd.DataFrame(out, columns=HISTORY_COLUMNS)
+
+
+def _integer(value: Any, name: str, at: str) -> int:
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip()) if value.strip() else math.nan
+        except ValueError:
+            raise ValueError(f"{at}: {name} {quote(value)} is not a number") from None
+    if isinstance(number, bool) or not isinstance(number, (int, float)) \
+            or not math.isfinite(number) or number != int(number) or number < 0 \
+            or number > 2**31 - 1:
+        raise ValueError(f"{at}: {name} {quote(value)} is not a whole number ≥ 0")
+    return int(number)
+
+
+def _number(value: Any, name: str, at: str) -> float:
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            raise ValueError(f"{at}: {name} {quote(value)} is not a number") from None
+    if isinstance(number, bool) or not isinstance(number, (int, float)):
+        raise ValueError(f"{at}: {name} {quote(value)} is not a number")
+    if not math.isfinite(number):
+        raise ValueError(f"{at}: {name} is {number}, not a finite number (the app leaves "
+                         f"a diverged run's rows out of its History CSV)")
+    return float(number)
+
+
+def overlay_frame(named_frames: Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]]
+                  ) -> pd.DataFrame:
+    """One frame for `charts.overlay_chart(df, metric, split, series="run")`: the history
+    columns plus `run` (the file's name; repeated names get " (2)", " (3)", …)."""
+    pairs = list(named_frames.items()) if isinstance(named_frames, Mapping) \
+        else list(named_frames)
+    frames, used = [], set()
+    for name, frame in pairs:
+        label, n = run_name(name), 2
+        while label in used:
+            label, n = f"{run_name(name)} ({n})", n + 1
+        used.add(label)
+        frames.append(frame[HISTORY_COLUMNS].assign(run=label))
+    if not frames:
+        return pd.DataFrame(columns=["run", *HISTORY_COLUMNS])
+    return pd.concat(frames, ignore_index=True)[["run", *HISTORY_COLUMNS]]
+
+
+SUMMARY_COLUMNS = ["run", "activation", "seed", "last_epoch", "best_test_epoch",
+                   "final_train_loss", "final_test_loss", "final_train_accuracy",
+                   "final_test_accuracy"]
+
+
+def summarize_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per run, activation and seed of an `overlay_frame`: its last epoch, the
+    epoch of its lowest test loss and its final losses and accuracies (NaN where a split
+    is missing)."""
+    rows = []
+    for (run, activation, seed), h in runs.groupby(["run", "activation", "seed"],
+                                                   sort=False):
+        row = {"run": run, "activation": activation, "seed": seed,
+               "last_epoch": int(h["epoch"].max())}
+        test = h[h["split"] == "test"]
+        row["best_test_epoch"] = (int(test.loc[test["loss"].idxmin(), "epoch"])
+                                  if not test.empty else math.nan)
+        for split in SPLITS:
+            part = h[h["split"] == split].sort_values("epoch")
+            for metric in ("loss", "accuracy"):
+                row[f"final_{split}_{metric}"] = (float(part[metric].iloc[-1])
+                                                  if not part.empty else math.nan)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+__all__ = ["parse_run_file", "overlay_frame", "summarize_runs", "quote", "run_name",
+           "MAX_BYTES", "MAX_ROWS"]
