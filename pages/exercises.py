@@ -28,10 +28,10 @@ look_for("the goal, then change the controls in the sidebar until the check turn
          "Each check is computed from your run's own numbers.")
 progress = st.empty()        # filled last, so a check solved in this run counts
 key = st.selectbox("Exercise", KEYS, key="exercise", on_change=restart,
-                   format_func=lambda k: f"{KEYS.index(k) + 1}. {EXERCISES[k].title}"
-                                         + ("  ✓" if k in solved else ""))
+                   format_func=lambda k: f"{KEYS.index(k) + 1}. {EXERCISES[k].title}")
 ex = EXERCISES[key]
-st.markdown(f"**Goal.** {ex.goal}")
+done = "  \n:material/check_circle: *You have solved this one.*" if key in solved else ""
+st.markdown(f"**Goal.** {ex.goal}{done}")
 with st.expander("Hints", icon=":material/lightbulb:"):
     for hint in ex.hints:
         st.markdown(f"- {hint}")

@@ -350,7 +350,8 @@ def _saturation_measure(results: Results) -> dict[str, float]:
 
 
 def _saturation_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
-    return charts.saturation_chart(next(iter(results.values())).layers)
+    # their fig. 2 itself: mean (± std) activation per hidden layer over training
+    return charts.activation_mean_chart(next(iter(results.values())).layers)
 
 
 def _glorot_saturation() -> Preset:

@@ -49,8 +49,9 @@ def quote(text: Any, limit: int = 40) -> str:
 
 
 def run_name(filename: str) -> str:
-    """A file's name as a chart label: no path, no control characters, bounded length."""
-    name = _CONTROL.sub("?", str(filename)).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    """A file's name as a chart label: no control characters, bounded length. (Browsers
+    send the base name only; '/' is kept, a name like '</b>.csv' is just text.)"""
+    name = _CONTROL.sub("?", str(filename)).strip()
     return (name[:MAX_NAME] + "…" if len(name) > MAX_NAME else name) or "unnamed"
 
 

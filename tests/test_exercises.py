@@ -1,0 +1,97 @@
+"""Every exercise's check passes on a config that solves it and fails on one that does
+not, with a message built from the run's own numbers. Runs are shared within the module
+(the overfitting exercises share one 30-epoch run)."""
+from __future__ import annotations
+
+import pytest
+
+from vgcore import ExperimentConfig, run
+from vgcore.exercises import EXERCISES, Check
+from vgcore.presets import NIELSEN_CH3_CONFIG
+
+
+@pytest.fixture(scope="module")
+def run_of():
+    cache: dict[ExperimentConfig, object] = {}
+
+    def get(cfg: ExperimentConfig):
+        if cfg not in cache:
+            cache[cfg] = run(cfg)
+        return cache[cfg]
+    return get
+
+
+def check(run_of, key: str, answer=None, **changes) -> Check:
+    ex = EXERCISES[key]
+    result = run_of(ex.start.replace(**changes))
+    ref_cfg = ex.reference_config(result.config)
+    reference = run_of(ref_cfg) if ref_cfg is not None else None
+    got = ex.check(result, answer=answer, reference=reference)
+    assert isinstance(got, Check) and got.message
+    return got
+
+
+def test_exercises_are_in_teaching_order_and_complete():
+    assert list(EXERCISES) == ["vanish", "overfit-epoch", "sigmoid-speed",
+                               "tame-exploding", "close-gap"]
+    for ex in EXERCISES.values():
+        assert ex.title and ex.goal and len(ex.hints) >= 2 and ex.controls
+        assert ex.may_change is None or ex.may_change <= set(ex.start.to_dict())
+
+
+def test_vanish_needs_a_100x_ratio(run_of):
+    assert not check(run_of, "vanish").passed                 # 2 layers: ~4×
+    got = check(run_of, "vanish", hidden=(30,) * 5)           # ~300×
+    assert got.passed and "slower than hidden layer 5" in got.message
+    assert "at least 2 hidden layers" in check(run_of, "vanish", hidden=(30,)).message
+
+
+def test_overfit_epoch_wants_the_best_test_epoch_within_2(run_of):
+    best = int(run_of(NIELSEN_CH3_CONFIG).summary["best_test_epoch"].iloc[0])
+    assert 5 <= best <= 15
+    assert check(run_of, "overfit-epoch", answer=best).passed
+    assert check(run_of, "overfit-epoch", answer=best + 2).passed
+    late = check(run_of, "overfit-epoch", answer=best + 10)
+    assert not late.passed and "already been lower" in late.message
+    assert "still falls" in check(run_of, "overfit-epoch", answer=max(best - 5, 0)).message
+    assert "Type the epoch" in check(run_of, "overfit-epoch", answer=None).message
+
+
+def test_overfit_epoch_fails_when_the_run_does_not_overfit(run_of):
+    got = check(run_of, "overfit-epoch", answer=5, epochs=5)
+    assert not got.passed and "does not overfit yet" in got.message
+
+
+def test_sigmoid_speed_is_solved_by_large_weights_only(run_of):
+    start = check(run_of, "sigmoid-speed")
+    assert not start.passed and "within 3×" in start.message
+    assert check(run_of, "sigmoid-speed", init="normal").passed
+    assert not check(run_of, "sigmoid-speed", init="lecun").passed
+    swap = check(run_of, "sigmoid-speed", activations=("relu",))
+    assert not swap.passed and "change only" in swap.message
+
+
+def test_sigmoid_speed_runs_its_own_reference_when_none_is_given(run_of):
+    ex = EXERCISES["sigmoid-speed"]
+    result = run_of(ex.start.replace(init="normal"))
+    assert ex.check(result) == ex.check(result, reference=run_of(
+        ex.reference_config(result.config)))
+
+
+def test_tame_exploding_needs_a_net_that_trains_not_just_no_nan(run_of):
+    start = check(run_of, "tame-exploding")
+    assert not start.passed and "diverges at epoch" in start.message
+    assert check(run_of, "tame-exploding", init="he").passed
+    clipped = check(run_of, "tame-exploding", grad_clip=1.0)  # finite, but still exploded
+    assert not clipped.passed and "No NaN any more" in clipped.message
+    assert check(run_of, "tame-exploding", init="he", grad_clip=5.0).passed
+
+
+def test_close_gap_halves_the_gap_without_killing_learning(run_of):
+    assert not check(run_of, "close-gap").passed                     # the baseline itself
+    assert check(run_of, "close-gap", weight_decay=5e-3).passed
+    crushed = check(run_of, "close-gap", weight_decay=5e-2)
+    assert not crushed.passed and "stopped learning" in crushed.message
+    ex = EXERCISES["close-gap"]      # a changed field fails before any reference run
+    got = ex.check(run_of(ex.start.replace(epochs=9)))
+    assert not got.passed and "change only: dropout, weight_decay" in got.message

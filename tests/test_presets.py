@@ -1,0 +1,78 @@
+"""Presets reproduce the published figures: every number within the band the preset
+states, against the published value (the oracle is the paper, not our last run)."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from vgcore import run
+from vgcore.presets import COMPARE_COLUMNS, PRESETS, Band, factor_band
+
+
+@pytest.fixture(scope="module")
+def results():
+    """label -> Result per preset, each run once for the whole module."""
+    cache: dict[str, dict] = {}
+
+    def get(key: str) -> dict:
+        if key not in cache:
+            cache[key] = PRESETS[key].run_all(run)
+        return cache[key]
+    return get
+
+
+@pytest.mark.parametrize("key", list(PRESETS))
+def test_preset_reproduces_the_published_numbers_within_its_band(key, results):
+    preset = PRESETS[key]
+    table = preset.compare(results(key))
+    assert list(table.columns) == COMPARE_COLUMNS
+    assert list(table["quantity"]) == [b.quantity for b in preset.bands]
+    for row in table.itertuples():
+        published = preset.published[row.quantity]
+        assert (math.isnan(row.published) and math.isnan(published)) \
+            or row.published == published
+        assert math.isfinite(row.ours), row.quantity
+    outside = table[~table["within_band"]]
+    assert outside.empty, outside.to_string()
+    assert preset.chart(results(key)).to_dict()       # the page's chart builds
+
+
+def test_nielsen_ch5_numbers_are_the_books_and_ratios_grow_with_depth(results):
+    preset = PRESETS["nielsen-ch5"]
+    assert preset.published["4 layers: hidden 1 bias-gradient norm"] == 0.003
+    assert preset.published["2 layers: hidden 2 bias-gradient norm"] == 0.31
+    ours = preset.ours(results("nielsen-ch5"))
+    ratios = [ours[f"{d} layers: last ÷ first"] for d in (2, 3, 4)]
+    assert ratios == sorted(ratios) and ratios[-1] > 30      # "roughly 100 times slower"
+    assert all(cfg.n_seeds == 5 and cfg.epochs == 0 for _, cfg in preset.configs)
+
+
+def test_glorot_normalised_init_is_level_and_standard_is_not(results):
+    ours = PRESETS["glorot-init"].ours(results("glorot-init"))
+    assert ours["tanh, normalised init: last ÷ first"] < 1.5
+    assert ours["tanh, standard init: last ÷ first"] > 2 * ours[
+        "tanh, normalised init: last ÷ first"]
+
+
+def test_compare_marks_numbers_outside_the_band():
+    band = factor_band("x", 1.0)
+    assert band.holds(0.5) and band.holds(3.0) and not band.holds(3.1)
+    assert not band.holds(math.nan) and not Band("y", 0, 1, "").holds(float("nan"))
+    # a deep ReLU net that stayed level under every init would reproduce He, not the rest
+    he = PRESETS["he-init"]
+    assert [b.holds(1.0) for b in he.bands] == [True, False, False]
+    with pytest.raises(ValueError, match="no result for"):
+        he.compare({})
+
+
+def test_multi_config_preset_refuses_a_single_result(tiny_config):
+    with pytest.raises(ValueError, match="needs the results of 2 configs"):
+        PRESETS["glorot-init"].compare(run(tiny_config))
+
+
+def test_every_preset_is_described_and_cites_its_source():
+    for preset in PRESETS.values():
+        assert preset.title and preset.source and preset.shows and preset.note
+        assert preset.published.keys() == {b.quantity for b in preset.bands}
+        assert all(b.tolerance for b in preset.bands)

@@ -1,0 +1,131 @@
+"""Uploaded run files are untrusted data: the app's own downloads parse back exactly;
+anything else is refused with a ValueError naming the file and the problem, and text from
+the file can never become markup in the message."""
+from __future__ import annotations
+
+import json
+import pickle
+
+import pandas as pd
+import pytest
+
+from vgcore import charts, run
+from vgcore.results import HISTORY_COLUMNS
+from vgcore.uploads import (MAX_BYTES, MAX_ROWS, overlay_frame, parse_run_file, quote,
+                            summarize_runs)
+
+HEADER = ",".join(HISTORY_COLUMNS)
+
+
+def csv_bytes(*rows: str) -> bytes:
+    return ("\n".join([HEADER, *rows]) + "\n").encode()
+
+
+GOOD_ROWS = ("relu,0,0,train,2.3,0.1", "relu,0,0,test,2.31,0.09",
+             "relu,0,1,train,1.2,0.6", "relu,0,1,test,1.4,0.5")
+
+
+@pytest.fixture(scope="module")
+def result():
+    from vgcore import ExperimentConfig
+    return run(ExperimentConfig(dataset="xor", train_size=64, test_size=32, hidden=(6, 6),
+                                activations=("sigmoid", "relu"), epochs=2, batch_size=16))
+
+
+def test_the_apps_history_csv_parses_back_exactly(result):
+    df = parse_run_file("loss-curves-history.csv", result.history.to_csv(index=False).encode())
+    assert list(df.columns) == HISTORY_COLUMNS
+    pd.testing.assert_frame_equal(df, result.history, check_dtype=False)
+
+
+def test_the_clis_json_output_parses(result):
+    df = parse_run_file("run.json", json.dumps(result.to_json_dict()).encode())
+    assert len(df) == len(result.history)
+    assert df["loss"].to_numpy() == pytest.approx(result.history["loss"].to_numpy())
+    # a bare list of history rows is the same data
+    rows = json.dumps(result.to_json_dict()["history"]).encode()
+    assert len(parse_run_file("rows.json", rows)) == len(result.history)
+
+
+def test_a_utf8_bom_and_blank_lines_are_fine():
+    df = parse_run_file("bom.csv", b"\xef\xbb\xbf" + csv_bytes(*GOOD_ROWS) + b"\n\n")
+    assert len(df) == 4 and df["epoch"].tolist() == [0, 0, 1, 1]
+
+
+BAD = [
+    ("oversize", "big.csv", csv_bytes(*GOOD_ROWS) + b"#" * MAX_BYTES, "limit is 2 MB"),
+    ("not utf-8", "latin.csv", csv_bytes("relu,0,0,train,1,0.5").replace(b"relu", b"r\xe9lu"),
+     "not UTF-8"),
+    ("pickle", "run.csv", pickle.dumps({"history": []}), "not UTF-8"),
+    ("pickle protocol 0 is ASCII", "run.csv", pickle.dumps({"history": []}, protocol=0),
+     "missing column"),
+    ("torch file", "run.pt", b"PK\x03\x04" + bytes(range(256)), "not UTF-8"),
+    ("wrong columns", "x.csv", b"a,b\n1,2\n", "missing column(s) activation"),
+    ("extra column", "x.csv", (HEADER + ",note\nrelu,0,0,train,1,0.5,hi\n").encode(),
+     "unexpected column(s) `note`"),
+    ("NaN loss", "x.csv", csv_bytes("relu,0,0,train,nan,0.5"), "loss is nan"),
+    ("inf accuracy", "x.csv", csv_bytes("relu,0,0,train,1,inf"), "accuracy is inf"),
+    ("JSON NaN literal", "x.json", b'[{"activation": "relu", "seed": 0, "epoch": 0, '
+     b'"split": "train", "loss": NaN, "accuracy": 0.5}]', "not valid JSON"),
+    ("negative loss", "x.csv", csv_bytes("relu,0,0,train,-0.5,0.5"), "negative"),
+    ("accuracy > 1", "x.csv", csv_bytes("relu,0,0,train,1,1.5"), "outside [0, 1]"),
+    ("fractional epoch", "x.csv", csv_bytes("relu,0,1.5,train,1,0.5"), "whole number"),
+    ("negative seed", "x.csv", csv_bytes("relu,-1,1,train,1,0.5"), "whole number"),
+    ("unknown split", "x.csv", csv_bytes("relu,0,1,valid,1,0.5"), "not train or test"),
+    ("unknown activation", "x.csv", csv_bytes("swish2,0,1,test,1,0.5"), "`swish2`"),
+    ("duplicate row", "x.csv", csv_bytes(GOOD_ROWS[0], GOOD_ROWS[0]), "a second row"),
+    ("ragged row", "x.csv", csv_bytes("relu,0,1,test,1"), "has 5 fields"),
+    ("empty", "x.csv", b"", "empty"),
+    ("header only", "x.csv", csv_bytes(), "no rows"),
+    ("JSON without history", "x.json", b'{"config": {}}', '"history"'),
+    ("deep JSON", "x.json", b"[" * 200_000, "nested too deeply"),
+    ("too many rows", "x.json", json.dumps([{}] * (MAX_ROWS + 1)).encode(), "the limit is"),
+    ("boolean seed", "x.json", json.dumps([{"activation": "relu", "seed": True, "epoch": 0,
+                                            "split": "test", "loss": 1, "accuracy": 0.5}])
+     .encode(), "whole number"),
+]
+
+
+@pytest.mark.parametrize("name,data,expected", [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_files_are_refused_naming_the_file_and_the_problem(name, data, expected):
+    with pytest.raises(ValueError) as err:
+        parse_run_file(name, data)
+    message = str(err.value)
+    assert message.startswith(f"`{name}`:") and expected in message, message
+
+
+MARKUP = ["<script>alert(1)</script>", "![x](https://evil.example/t.png)",
+          "[click](javascript:alert(1))", "`code` **bold**", "a\nb\r\x1b[31m"]
+
+
+@pytest.mark.parametrize("text", MARKUP)
+def test_markup_in_values_and_names_is_quoted_as_inert_code(text):
+    field = text.replace("\n", " ").replace("\r", " ")   # one CSV field
+    data = csv_bytes(f'"{field}",0,0,train,1,0.5')
+    with pytest.raises(ValueError) as err:
+        parse_run_file(text + ".csv", data)
+    message = str(err.value)
+    spans = message.split("`")
+    # every piece of the file's text sits inside a code span (odd pieces), so Markdown
+    # renders it literally; no backtick or control character from the file survives
+    assert len(spans) % 2 == 1
+    outside = "".join(spans[0::2])
+    for bad in ("<script", "](", "**", "\x1b", "\n"):
+        assert bad not in outside, message
+    assert "\x1b" not in message and "\n" not in message
+    assert quote("a`b") == "`a'b`"
+
+
+def test_overlay_frame_labels_runs_and_feeds_the_overlay_chart():
+    df = parse_run_file("a.csv", csv_bytes(*GOOD_ROWS))
+    runs = overlay_frame({"alice.csv": df, "<b>bob</b>.csv": df})
+    assert list(runs.columns) == ["run", *HISTORY_COLUMNS]
+    assert runs["run"].unique().tolist() == ["alice.csv", "<b>bob</b>.csv"]  # data, as is
+    twice = overlay_frame([("a.csv", df), ("a.csv", df)])
+    assert twice["run"].unique().tolist() == ["a.csv", "a.csv (2)"]
+    spec = charts.overlay_chart(runs, "loss", "test", series="run").to_dict()
+    assert spec["encoding"]["color"]["field"] == "run"
+    summary = summarize_runs(runs)
+    assert summary["final_test_accuracy"].tolist() == [0.5, 0.5]
+    assert summary["best_test_epoch"].tolist() == [1, 1]
+    assert overlay_frame({}).empty

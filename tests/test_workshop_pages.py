@@ -1,0 +1,110 @@
+"""The workshop pages through Streamlit's AppTest: each opens from the navigation without
+an exception; a preset shows its comparison table; an exercise's check turns green and
+counts towards the progress bar; a bad upload is an st.error, the good files are drawn."""
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from pages.catalog import PAGES
+from pages.common import WIDGETS
+from vgcore.exercises import EXERCISES
+from vgcore.presets import COMPARE_COLUMNS
+from vgcore.results import HISTORY_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "streamlit_app.py")
+TIMEOUT = 120                      # seconds per script run on a busy 2-core box
+WORKSHOP = {"pages/workshop.py": "presets", "pages/exercises.py": "exercises",
+            "pages/compare_runs.py": "compare-runs"}
+
+
+def open_page(path: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(path).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def n_charts(at: AppTest) -> int:
+    return len(at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart"))
+
+
+def test_workshop_section_is_in_the_catalog():
+    section = {p.path: p for p in PAGES if p.section == "Workshop"}
+    assert {path: spec.url_path for path, spec in section.items()} == WORKSHOP
+    assert all(spec.icon.startswith(":material/") for spec in section.values())
+
+
+def test_every_exercise_shows_existing_controls():
+    for ex in EXERCISES.values():
+        assert set(ex.controls) <= set(WIDGETS), ex.key
+
+
+def test_presets_page_shows_the_comparison_table():
+    at = open_page("pages/workshop.py")
+    assert not at.error
+    table = at.dataframe[0].value
+    assert list(table.columns) == COMPARE_COLUMNS
+    assert table["within_band"].all()
+    assert any("Reproduced" in s.value for s in at.success)
+    assert n_charts(at) == 1
+    at.selectbox(key="preset").set_value("he-init").run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert table["quantity"].str.startswith("ReLU").all() and len(table) == 3
+    assert "History (CSV)" in {b.proto.label for b in at.get("download_button")}
+
+
+def test_exercise_check_progress_and_restart():
+    at = open_page("pages/exercises.py")
+    assert not at.error
+    progress = lambda: at.get("progress")[0].proto.text          # noqa: E731
+    assert progress() == "0 of 5 solved"
+    assert any(w.value.startswith("Not yet") for w in at.warning)
+    at.slider(key="depth").set_value(5).run()
+    assert not at.exception and not at.error
+    assert any("316× slower" in s.value or "slower than hidden layer 5" in s.value
+               for s in at.success)
+    assert progress() == "1 of 5 solved"
+    assert "History (CSV)" in {b.proto.label for b in at.get("download_button")}
+    # a newly picked exercise starts from its own config, not the last one's controls
+    at.selectbox(key="init").set_value("lecun").run()
+    at.selectbox(key="exercise").set_value("tame-exploding").run()
+    assert not at.exception
+    assert at.selectbox(key="init").value == "normal"
+    assert any("diverges" in w.value for w in at.warning)
+    assert progress() == "1 of 5 solved"                          # progress is kept
+
+
+GOOD = ("\n".join([",".join(HISTORY_COLUMNS), "relu,0,0,train,2.3,0.1",
+                   "relu,0,0,test,2.3,0.1", "relu,0,1,train,1.2,0.6",
+                   "relu,0,1,test,1.4,0.5"]) + "\n").encode()
+
+
+def test_compare_runs_overlays_good_files_and_reports_bad_ones():
+    at = open_page("pages/compare_runs.py")
+    assert not at.error and n_charts(at) == 0
+    at.file_uploader(key="run_files").set_value([
+        ("alice.csv", GOOD, "text/csv"),
+        ("bob.csv", pickle.dumps({"history": []}), "text/csv"),
+        ("<img src=x onerror=alert(1)>.csv", GOOD.replace(b"relu,0,1,test",
+                                                          b"<b>relu</b>,0,1,test"),
+         "text/csv"),
+        ("carol.csv", GOOD.replace(b"1.4,0.5", b"nan,0.5"), "text/csv"),
+    ]).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 3, errors
+    assert "`bob.csv`" in errors[0] and "not UTF-8" in errors[0]
+    assert "`<img src=x onerror=alert(1)>.csv`" in errors[1]
+    assert "`<b>relu</b>`" in errors[1]
+    assert "`carol.csv`" in errors[2] and "loss is nan" in errors[2]
+    assert n_charts(at) == 1
+    assert at.dataframe[0].value["run"].tolist() == ["alice.csv"]
+    at.radio(key="cmp_metric").set_value("accuracy").run()
+    at.radio(key="cmp_split").set_value("both").run()
+    assert not at.exception and n_charts(at) == 1
