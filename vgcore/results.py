@@ -74,22 +74,21 @@ def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
 
 
+def _named_layers(rows: list[dict], columns: list[str], n_layers: int) -> pd.DataFrame:
+    """Per-layer records with the layer's name ("hidden 2", "output") added."""
+    if not rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(rows)
+    frame["layer_name"] = [layer_name(v, n_layers) for v in frame["layer"]]
+    return frame[columns]
+
+
 def build_result(config: ExperimentConfig, records: "Records", elapsed_s: float, *,
                  finished: bool, dataset: "Dataset | None" = None) -> Result:
     n_layers = config.depth + 1
     history = _frame(records.history, HISTORY_COLUMNS)
-    layers = pd.DataFrame(records.layers)
-    if layers.empty:
-        layers = pd.DataFrame(columns=LAYER_COLUMNS)
-    else:
-        layers["layer_name"] = [layer_name(v, n_layers) for v in layers["layer"]]
-        layers = layers[LAYER_COLUMNS]
-    hists = pd.DataFrame(records.histograms)
-    if hists.empty:
-        hists = pd.DataFrame(columns=HIST_COLUMNS)
-    else:
-        hists["layer_name"] = [layer_name(v, n_layers) for v in hists["layer"]]
-        hists = hists[HIST_COLUMNS]
+    layers = _named_layers(records.layers, LAYER_COLUMNS, n_layers)
+    hists = _named_layers(records.histograms, HIST_COLUMNS, n_layers)
     diverged = {(records.members[m].activation, records.members[m].seed): epoch
                 for m, epoch in records.diverged_at.items()}
     summary = summarize(history, layers, diverged, records.members)
