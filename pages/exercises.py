@@ -54,4 +54,6 @@ if result is not None:
         if drawn is not None:
             chart(drawn)
     downloads(result, f"exercise-{ex.key}")
-progress.progress(len(solved) / len(KEYS), text=f"{len(solved)} of {len(KEYS)} solved")
+# Text, not st.progress: a progress bar on the page reads as "still training".
+marks = " ".join("●" if k in solved else "○" for k in KEYS)
+progress.markdown(f"**Your progress:** {marks} — {len(solved)} of {len(KEYS)} solved")
