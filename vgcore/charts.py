@@ -240,13 +240,22 @@ def _log_ticks(values: pd.Series | None) -> list[float] | Any:
     return [float(f"{m}e{e}") for e in range(lo, hi + 1) for m in steps]
 
 
+def _log_format(values: pd.Series | None) -> str:
+    """Plain numbers (0.001, 100) while short; powers of ten (1e+7) once they get long."""
+    ticks = _log_ticks(values)
+    if isinstance(ticks, list) and (max(ticks) >= 1e5 or min(ticks) < 1e-4):
+        return ".0e"
+    return "~g"
+
+
 def _y(col: str, title: str, log: bool = False, values: pd.Series | None = None,
        **kwargs: Any) -> alt.Y:
     """Quantitative y; on a log axis the title says so (readers misjudge log gaps) and the
     ticks sit on decades of `values`."""
     if log:
         return alt.Y(f"{col}:Q", title=f"{title} (log scale)", scale=alt.Scale(type="log"),
-                     axis=alt.Axis(values=_log_ticks(values), format="~g"), **kwargs)
+                     axis=alt.Axis(values=_log_ticks(values), format=_log_format(values)),
+                     **kwargs)
     return alt.Y(f"{col}:Q", title=title, **kwargs)
 
 
@@ -419,7 +428,7 @@ def grad_norm_bars(layers_df: pd.DataFrame, epoch: int = 0, value: str = "bias_g
         # No stacking: a stack starts at 0, which a log scale cannot place.
         y=alt.Y(f"{value}:Q", title=f"{_value_title(value)} (log scale)", stack=None,
                 scale=alt.Scale(type="log", domainMin=_log_floor(df[value])),
-                axis=alt.Axis(values=_log_ticks(df[value]), format="~g")),
+                axis=alt.Axis(values=_log_ticks(df[value]), format=_log_format(df[value]))),
         color=_activation_encoding(df),
         opacity=_highlight(select),
         tooltip=_tooltip("activation", "layer_name", value, "n_seeds"),
