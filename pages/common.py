@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -22,7 +23,12 @@ from vgcore import config as cfgmod
 from vgcore.heads import HEAD_LABELS
 from vgcore.results import Result
 
-CACHE_ENTRIES = 48          # results kept for all sessions together (each is a few MB at most)
+CACHE_ENTRIES = 48          # results kept for all sessions together (each is ~2 MB)
+# A shared 2-core server trains one run per core (each run uses one torch thread); more at
+# once would only slow every run down. Both caps can be raised per deployment.
+MAX_CONCURRENT_TRAININGS = int(os.environ.get("VGLAB_MAX_TRAININGS", "2"))
+RUN_TIME_CAP_S = float(os.environ.get("VGLAB_RUN_SECONDS", "120"))
+QUEUE_WAIT_S = 300          # give up waiting for a free trainer after this long
 LIVE_CHART_EVERY_S = 0.4    # redraw a filling-in chart at most this often
 
 
@@ -219,6 +225,12 @@ def result_store() -> ResultStore:
     return ResultStore(CACHE_ENTRIES)
 
 
+@st.cache_resource
+def training_slots() -> threading.BoundedSemaphore:
+    """Trainings allowed at once on this server, shared by every session."""
+    return threading.BoundedSemaphore(max(MAX_CONCURRENT_TRAININGS, 1))
+
+
 def run_experiment(cfg: ExperimentConfig | None,
                    live: Callable[[Result], alt.TopLevelMixin] | None = None
                    ) -> Result | None:
@@ -247,16 +259,35 @@ def run_experiment(cfg: ExperimentConfig | None,
             except ValueError:
                 pass    # too little data to chart yet (e.g. every net diverged at once)
 
+    slots = training_slots()
+    waited = time.perf_counter()
+    while not slots.acquire(timeout=0.5):
+        bar.progress(0.0, text=f"Waiting for a free trainer: this server trains "
+                               f"{MAX_CONCURRENT_TRAININGS} runs at a time…")
+        if time.perf_counter() - waited > QUEUE_WAIT_S:
+            bar.empty()
+            st.error("The server is busy training other people's runs; try again in a "
+                     "minute.")
+            return None
     try:
-        result = run(cfg, on_epoch=on_epoch)
+        # someone may have trained the same config while we waited
+        result = store.get(cfg) or run(cfg, on_epoch=on_epoch, max_seconds=RUN_TIME_CAP_S)
     except ValueError as err:
         bar.empty()
         st.error(f"Can't run this experiment: {err}")
         return None
+    finally:
+        slots.release()
     bar.empty()
     if placeholder is not None:
         placeholder.empty()
-    store.put(cfg, result)
+    if result.stopped_at is not None:
+        # depends on the server's speed, so it is shown but never cached
+        st.info(f"Stopped after epoch {result.stopped_at}: this server caps one run at "
+                f"{RUN_TIME_CAP_S:.0f} s. Use fewer epochs or a smaller net for the rest.",
+                icon=":material/timer:")
+    else:
+        store.put(cfg, result)
     return result
 
 

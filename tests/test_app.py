@@ -436,3 +436,15 @@ def test_no_activation_chosen_shows_the_config_error():
     at.multiselect(key="activations").set_value([]).run()
     assert not at.exception
     assert len(at.error) == 1 and "activations: empty" in at.error[0].value
+
+
+def test_time_capped_run_is_shown_but_not_cached(monkeypatch):
+    """A run cut short by the server's time cap says so and is not cached (it depends on
+    the machine's speed, and the cache key must determine the numbers)."""
+    import pages.common as common
+    monkeypatch.setattr(common, "RUN_TIME_CAP_S", 0.0)
+    common.result_store.clear()
+    at = open_page("pages/loss_curves.py", epochs="3")
+    assert_clean(at)
+    assert any("caps one run" in i.value for i in at.info)
+    assert len(common.result_store()) == 0

@@ -196,3 +196,10 @@ def test_grad_clip_and_optimizers_and_regularisers_run(tiny_config):
 def test_run_rejects_non_config():
     with pytest.raises(ValueError, match="config"):
         run({"dataset": "xor"})
+
+
+def test_time_cap_stops_after_an_epoch_and_says_where(tiny_config):
+    res = run(tiny_config.replace(epochs=5), max_seconds=0.0)
+    assert res.stopped_at == 0
+    assert set(res.history.epoch) == {0}
+    assert run(tiny_config).stopped_at is None

@@ -52,6 +52,7 @@ class Result:
     points: pd.DataFrame
     elapsed_s: float
     finished: bool = True
+    stopped_at: int | None = None   # last epoch trained when a time cap cut the run short
 
     def diverged(self) -> pd.DataFrame:
         """Rows of the summary whose run diverged (loss or gradients became NaN/Inf)."""
@@ -96,7 +97,7 @@ def build_result(config: ExperimentConfig, records: "Records", elapsed_s: float,
         pd.DataFrame(columns=POINT_COLUMNS)
     return Result(config, history, layers, summary, hists,
                   _frame(records.boundary, BOUNDARY_COLUMNS), points, float(elapsed_s),
-                  finished)
+                  finished, records.stopped_at)
 
 
 def speed_ratio(layers: pd.DataFrame, epoch: int = 0) -> float:

@@ -41,6 +41,7 @@ class Records:
     histograms: list[dict] = field(default_factory=list)
     boundary: list[dict] = field(default_factory=list)
     diverged_at: dict[int, int] = field(default_factory=dict)   # member -> epoch
+    stopped_at: int | None = None     # set when max_seconds ended training early
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,15 @@ def make_optimizer(config: ExperimentConfig, params: list[Tensor]) -> torch.opti
 
 
 def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = None,
-        device: str = "cpu", threads: int | None = DEFAULT_THREADS) -> Result:
+        device: str = "cpu", threads: int | None = DEFAULT_THREADS,
+        max_seconds: float | None = None) -> Result:
     """Train every activation × seed of `config`; return a Result of DataFrames.
 
     `on_epoch(progress)` is called after epoch 0 (the untrained net) and every epoch.
     Same config -> identical numbers. `threads` sets torch's intra-op thread count
-    (process-wide; None leaves it alone).
+    (process-wide; None leaves it alone). `max_seconds` caps the wall time: training
+    stops after the epoch that crosses it and `result.stopped_at` says where (a shared
+    server's guard; the config caps already bound the work).
     """
     if not isinstance(config, ExperimentConfig):
         raise ValueError("config: expected an ExperimentConfig")
@@ -159,6 +163,9 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
     n = len(x_train)
     for epoch in range(1, config.epochs + 1):
         if not bool(alive.any()):
+            break
+        if max_seconds is not None and time.perf_counter() - started > max_seconds:
+            records.stopped_at = epoch - 1
             break
         order = torch.randperm(n, generator=gen, device=dev)
         for start in range(0, n, config.batch_size):
