@@ -6,6 +6,8 @@ import torch
 from vgcore import activations as acts
 from vgcore.model import BatchedMLP, Member, resolve_init, weight_std_or_bound
 
+from reference import sequential_of
+
 
 def _members(*names, seed=0):
     return tuple(Member(n, seed) for n in names)
@@ -64,26 +66,8 @@ def test_batched_forward_equals_nn_sequential_per_member():
     assert logits.shape == (len(names), 11, 4)
     assert len(zs) == len(hs) == 2
     for m, name in enumerate(names):
-        layers = []
-        for i, (w, b) in enumerate(model.member_state(m)):
-            lin = torch.nn.Linear(w.shape[1], w.shape[0])
-            with torch.no_grad():
-                lin.weight.copy_(w)
-                lin.bias.copy_(b)
-            layers.append(lin)
-            if i < 2:
-                layers.append(_Lambda(acts.get(name).fn))
-        ref = torch.nn.Sequential(*layers)(x)
+        ref = sequential_of(model, m)[0](x)
         torch.testing.assert_close(logits[m], ref, rtol=1e-5, atol=1e-6)
-
-
-class _Lambda(torch.nn.Module):
-    def __init__(self, fn):
-        super().__init__()
-        self.fn = fn
-
-    def forward(self, x):
-        return self.fn(x)
 
 
 def test_dropout_only_when_asked_and_seeded():

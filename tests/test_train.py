@@ -8,11 +8,12 @@ import pytest
 import torch
 
 from vgcore import ExperimentConfig, run
-from vgcore import activations as acts
 from vgcore import data
 from vgcore.model import BatchedMLP
 from vgcore.train import hist_epochs, members_of
 from vgcore.config import layer_sizes
+
+from reference import sequential_of
 
 
 def _reference_run(cfg: ExperimentConfig, member_index: int):
@@ -21,19 +22,7 @@ def _reference_run(cfg: ExperimentConfig, member_index: int):
     ds = data.load_for(cfg)
     x, y = torch.from_numpy(ds.x_train), torch.from_numpy(ds.y_train)
     batched = BatchedMLP(layer_sizes(cfg), members_of(cfg), cfg.init, cfg.bias_init)
-    member = members_of(cfg)[member_index]
-    layers, linears = [], []
-    state = batched.member_state(member_index)
-    for i, (w, b) in enumerate(state):
-        lin = torch.nn.Linear(w.shape[1], w.shape[0])
-        with torch.no_grad():
-            lin.weight.copy_(w)
-            lin.bias.copy_(b)
-        layers.append(lin)
-        linears.append(lin)
-        if i < len(state) - 1:
-            layers.append(_Act(acts.get(member.activation).fn))
-    net = torch.nn.Sequential(*layers)
+    net, linears = sequential_of(batched, member_index)
     opt = torch.optim.SGD(net.parameters(), lr=cfg.lr)
     loss_fn = torch.nn.CrossEntropyLoss()
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -58,15 +47,6 @@ def _reference_run(cfg: ExperimentConfig, member_index: int):
             opt.step()
         measure()
     return out
-
-
-class _Act(torch.nn.Module):
-    def __init__(self, fn):
-        super().__init__()
-        self.fn = fn
-
-    def forward(self, x):
-        return self.fn(x)
 
 
 def test_batched_training_equals_one_plain_net_per_activation():
