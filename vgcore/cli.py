@@ -400,10 +400,11 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError("choose a command: run or list (see --help)")
         return {"run": cmd_run, "list": cmd_list}[args.command](args)
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # one line, whatever the user typed (argparse echoes stray arguments verbatim)
+        print(f"error: {' '.join(str(exc).split())[:300]}", file=sys.stderr)
         return EXIT_USAGE
     except ValueError as exc:           # any other library validation error
-        print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
+        print(f"error: {' '.join(str(exc).split())[:300]}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

@@ -90,9 +90,9 @@ class ExperimentConfig:
     def from_dict(cls, data: dict[str, Any]) -> "ExperimentConfig":
         """Build from a (JSON) dict; unknown keys are an error naming the key."""
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(_show(k) for k in set(data) - known)
         if unknown:
-            raise ValueError(f"unknown config field(s): {', '.join(map(str, unknown))}; "
+            raise ValueError(f"unknown config field(s): {', '.join(unknown[:5])}; "
                              f"allowed: {', '.join(sorted(known))}")
         return cls(**data)
 
@@ -115,35 +115,50 @@ def _coerce_sequences(cfg: ExperimentConfig) -> None:
         object.__setattr__(cfg, name, value)
 
 
+def _show(value: Any, limit: int = 40) -> str:
+    """A bounded repr for error messages: user input can be 10,000 characters or an int
+    whose repr Python refuses to build (over 4,300 digits)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return "<an integer of over 4300 digits>"
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _parse_int(name: str, text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f"{name}: {text!r} is not an integer") from None
+        raise ValueError(f"{name}: {_show(text)} is not an integer") from None
 
 
 def _check_int(name: str, value: Any, lo: int, hi: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name}: expected an integer in [{lo}, {hi}], got {value!r}")
+        raise ValueError(f"{name}: expected an integer in [{lo}, {hi}], got {_show(value)}")
     if not lo <= value <= hi:
-        raise ValueError(f"{name}: {value} is out of range; allowed [{lo}, {hi}]")
+        raise ValueError(f"{name}: {_show(value)} is out of range; allowed [{lo}, {hi}]")
 
 
 def _check_float(name: str, value: Any, lo: float, hi: float, *, lo_open: bool = False,
                  hi_open: bool = False) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{name}: expected a number, got {value!r}")
+        raise ValueError(f"{name}: expected a number, got {_show(value)}")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:          # an int too large for a float, e.g. 10**400
+        finite = False
     lo_ok = value > lo if lo_open else value >= lo
     hi_ok = value < hi if hi_open else value <= hi
-    if not math.isfinite(value) or not (lo_ok and hi_ok):
+    if not finite or not (lo_ok and hi_ok):
         left = "(" if lo_open else "["
         right = ")" if hi_open else "]"
-        raise ValueError(f"{name}: {value!r} is out of range; allowed {left}{lo}, {hi}{right}")
+        raise ValueError(f"{name}: {_show(value)} is out of range; allowed "
+                         f"{left}{lo}, {hi}{right}")
 
 
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
     if value not in choices:
-        raise ValueError(f"{name}: unknown value {str(value)[:40]!r}; "
+        raise ValueError(f"{name}: unknown value {_show(value)}; "
                          f"allowed: {', '.join(choices)}")
 
 

@@ -181,6 +181,14 @@ def _validate(records: list[dict], where: str) -> pd.DataFrame:
     return pd.DataFrame(out, columns=HISTORY_COLUMNS)
 
 
+def _finite_float(value: Any) -> float:
+    """float(value), with ints too large for a float (10**400) counted as infinite."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
 def _integer(value: Any, name: str, at: str) -> int:
     number = value
     if isinstance(value, str):
@@ -189,8 +197,8 @@ def _integer(value: Any, name: str, at: str) -> int:
         except ValueError:
             raise ValueError(f"{at}: {name} {quote(value)} is not a number") from None
     if isinstance(number, bool) or not isinstance(number, (int, float)) \
-            or not math.isfinite(number) or number != int(number) or number < 0 \
-            or number > 2**31 - 1:
+            or not math.isfinite(_finite_float(number)) or number != int(number) \
+            or number < 0 or number > 2**31 - 1:
         raise ValueError(f"{at}: {name} {quote(value)} is not a whole number ≥ 0")
     return int(number)
 
@@ -204,8 +212,8 @@ def _number(value: Any, name: str, at: str) -> float:
             raise ValueError(f"{at}: {name} {quote(value)} is not a number") from None
     if isinstance(number, bool) or not isinstance(number, (int, float)):
         raise ValueError(f"{at}: {name} {quote(value)} is not a number")
-    if not math.isfinite(number):
-        raise ValueError(f"{at}: {name} is {number}, not a finite number (the app leaves "
+    if not math.isfinite(_finite_float(number)):
+        raise ValueError(f"{at}: {name} is {_finite_float(number)}, not a finite number (the app leaves "
                          f"a diverged run's rows out of its History CSV)")
     return float(number)
 
