@@ -26,12 +26,12 @@ if results is not None:
     else:
         st.warning(f"Not reproduced: {verdict}.", icon=":material/warning:")
     st.dataframe(table, hide_index=True, column_config={
-        "quantity": st.column_config.TextColumn("quantity", width="large"),
+        "quantity": st.column_config.TextColumn("quantity", width="medium"),
         "published": st.column_config.NumberColumn("published", format="%.4g",
                                                    help="empty: the source states a "
                                                         "direction, not a number"),
         "ours": st.column_config.NumberColumn("ours", format="%.4g"),
-        "tolerance": st.column_config.TextColumn("tolerance", width="large"),
+        "tolerance": st.column_config.TextColumn("tolerance", width="medium"),
         "within_band": st.column_config.CheckboxColumn("within band"),
     })
     st.caption(f"**Tolerance.** {preset.note}")
