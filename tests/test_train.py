@@ -183,3 +183,22 @@ def test_time_cap_stops_after_an_epoch_and_says_where(tiny_config):
     assert res.stopped_at == 0
     assert set(res.history.epoch) == {0}
     assert run(tiny_config).stopped_at is None
+
+
+def test_bit_identical_across_processes(tiny_config):
+    """Two fresh interpreters give the same bytes as this process (torch's RNG, thread
+    count and data generation are all pinned by the config)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    args = [sys.executable, "-m", "vgcore", "run", "--json", "--dataset", "xor",
+            "--train-size", "64", "--test-size", "32", "--hidden", "6,6",
+            "--activations", "sigmoid,relu", "--epochs", "2", "--batch-size", "16"]
+    root = Path(__file__).resolve().parents[1]
+    outs = [subprocess.run(args, cwd=root, capture_output=True, text=True, check=True,
+                           timeout=120).stdout for _ in range(2)]
+    assert outs[0] == outs[1]
+    here = json.loads(json.dumps(run(tiny_config).to_json_dict()))
+    assert json.loads(outs[0]) == here
