@@ -113,7 +113,8 @@ def check_link(names: Sequence[str], page_limits: dict[str, tuple] | None = None
         raw = st.query_params.get_all(name)
         if not raw:
             continue
-        shown = ", ".join(raw)[:60]
+        # shown inside a code span: no backticks, so link text can never become markdown
+        shown = ", ".join(raw)[:60].replace("`", "'")
         if w.kind in ("select", "multi"):
             # Streamlit's binding writes and accepts the *shown* label (format_func), not
             # the option key: ?init=He+%2F+Kaiming restores, ?init=he is dropped.

@@ -448,3 +448,11 @@ def test_time_capped_run_is_shown_but_not_cached(monkeypatch):
     assert_clean(at)
     assert any("caps one run" in i.value for i in at.info)
     assert len(common.result_store()) == 0
+
+
+def test_markup_in_a_link_is_shown_as_text():
+    at = open_page("pages/gradient_flow.py", epochs="0",
+                   init="`<script>alert(1)</script>` [x](javascript:alert(1))")
+    assert_clean(at)
+    warnings = link_warnings(at)
+    assert warnings and all(w.count("`") == 2 for w in warnings), warnings
