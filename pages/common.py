@@ -106,11 +106,18 @@ def _label(w: Widget, option: Any) -> str:
 def check_link(names: Sequence[str], page_limits: dict[str, tuple] | None = None) -> list[str]:
     """Problems with the URL's parameters for these widgets, checked *before* the widgets
     exist (Streamlit then silently drops invalid bound values; we say so visibly)."""
+    return link_problems({name: st.query_params.get_all(name) for name in names},
+                         page_limits)
+
+
+def link_problems(params: dict[str, list[str]], page_limits: dict[str, tuple] | None = None
+                  ) -> list[str]:
+    """One sentence per parameter the widgets would reject. Pure, so it can be tested
+    with any hostile text."""
     problems = []
     limits = page_limits or {}
-    for name in names:
+    for name, raw in params.items():
         w = WIDGETS[name]
-        raw = st.query_params.get_all(name)
         if not raw:
             continue
         # shown inside a code span: no backticks, so link text can never become markdown
@@ -127,7 +134,7 @@ def check_link(names: Sequence[str], page_limits: dict[str, tuple] | None = None
         try:
             value = float(raw[-1])
             ok = math.isfinite(value) and lo <= value <= hi
-        except ValueError:
+        except (ValueError, OverflowError):
             ok = False
         if not ok:
             problems.append(f"`{name}={shown}` is outside the allowed range [{lo:g}, {hi:g}]")

@@ -400,3 +400,25 @@ def test_bug_cli_stray_argument_with_line_break(stray, capsys):
     assert cli.main([*SAFE_PREFIX, "--nope", stray]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1, repr(err)
+
+
+# ---------------------------------------------------------------------------------------
+# URL parameters: any text in a link gives a sentence (or nothing), never an exception
+# ---------------------------------------------------------------------------------------
+from pages.common import WIDGETS, link_problems  # noqa: E402
+
+_link_text = st.one_of(st.text(max_size=300), st.sampled_from(
+    ["nan", "inf", "-1", "1e400", "999999999999", "<script>alert(1)</script>", "`x`",
+     "[a](javascript:alert(1))", "", " ", "0x10", "ReLU", "He / Kaiming"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(sorted(WIDGETS)), st.lists(_link_text, max_size=4),
+                       max_size=6))
+def test_any_link_gives_sentences_not_exceptions(params):
+    _count()
+    problems = link_problems(params)
+    assert len(problems) <= len(params)
+    for sentence in problems:
+        assert sentence.count("`") == 2          # user text stays in one code span
+        assert len(sentence) < 600
