@@ -1,9 +1,11 @@
 """Lesson 1 — Activations: f(x), f'(x), saturation, and the chain rule's product."""
 import streamlit as st
 
-from pages.common import WIDGETS, chart, check_link, look_for
+from pages.common import WIDGETS, chart, check_link, look_for, require_app_frame
 from vgcore import activations as acts
 from vgcore import charts
+
+require_app_frame()
 
 PAGE = "activations"
 DEFAULT_ACTS = ["sigmoid", "tanh", "relu", "leaky_relu"]

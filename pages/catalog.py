@@ -5,6 +5,7 @@ the navigation exactly once.
 """
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import NamedTuple
 
 
@@ -13,22 +14,27 @@ class PageSpec(NamedTuple):
     path: str          # relative to the project root
     title: str
     icon: str
-    url_path: str
+
+    @property
+    def url_path(self) -> str:
+        """The page's URL: its file name. Streamlit serves the very first script run of a
+        fresh server as an old-style multipage app (it sees a pages/ folder before any
+        st.navigation call), where a page's URL *is* its file name; any other URL would
+        show a "Page not found" dialog to whoever opens a shared link first.
+        `pages.common.require_app_frame` then reroutes that run through streamlit_app.py."""
+        return PurePosixPath(self.path).stem
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("Start", "pages/home.py", "Welcome", ":material/home:", "home"),
-    PageSpec("Lessons", "pages/activations.py", "1 · Activations", ":material/show_chart:", "activations"),
-    PageSpec("Lessons", "pages/gradient_flow.py", "2 · Gradient flow", ":material/waves:", "gradient-flow"),
-    PageSpec("Lessons", "pages/inside_layers.py", "3 · Inside the layers", ":material/biotech:",
-             "inside-the-layers"),
-    PageSpec("Lessons", "pages/loss_curves.py", "4 · Loss curves", ":material/trending_down:", "loss-curves"),
-    PageSpec("Lessons", "pages/overfitting.py", "5 · Overfitting", ":material/target:", "overfitting"),
-    PageSpec("Lessons", "pages/softmax.py", "6 · Softmax & cross-entropy", ":material/casino:", "softmax"),
-    PageSpec("Lessons", "pages/exploding.py", "7 · Exploding gradients & fixes", ":material/bolt:",
-             "exploding-gradients"),
-    PageSpec("Workshop", "pages/workshop.py", "Presets", ":material/school:", "presets"),
-    PageSpec("Workshop", "pages/exercises.py", "Exercises", ":material/checklist:", "exercises"),
-    PageSpec("Workshop", "pages/compare_runs.py", "Compare runs", ":material/stacked_line_chart:",
-             "compare-runs"),
+    PageSpec("Start", "pages/home.py", "Welcome", ":material/home:"),
+    PageSpec("Lessons", "pages/activations.py", "1 · Activations", ":material/show_chart:"),
+    PageSpec("Lessons", "pages/gradient_flow.py", "2 · Gradient flow", ":material/waves:"),
+    PageSpec("Lessons", "pages/inside_layers.py", "3 · Inside the layers", ":material/biotech:"),
+    PageSpec("Lessons", "pages/loss_curves.py", "4 · Loss curves", ":material/trending_down:"),
+    PageSpec("Lessons", "pages/overfitting.py", "5 · Overfitting", ":material/target:"),
+    PageSpec("Lessons", "pages/softmax.py", "6 · Softmax & cross-entropy", ":material/casino:"),
+    PageSpec("Lessons", "pages/exploding.py", "7 · Exploding gradients & fixes", ":material/bolt:"),
+    PageSpec("Workshop", "pages/presets.py", "Presets", ":material/school:"),
+    PageSpec("Workshop", "pages/exercises.py", "Exercises", ":material/checklist:"),
+    PageSpec("Workshop", "pages/compare_runs.py", "Compare runs", ":material/stacked_line_chart:"),
 )

@@ -12,10 +12,14 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import altair as alt
 import streamlit as st
+# internal: the one place the old multipage mode can be switched off (require_app_frame)
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from vgcore import ExperimentConfig, run
 from vgcore import activations as acts
@@ -302,6 +306,29 @@ def run_experiment(cfg: ExperimentConfig | None,
 # ---------------------------------------------------------------------------------------
 # Small shared blocks
 # ---------------------------------------------------------------------------------------
+def require_app_frame() -> None:
+    """Send a run that bypassed streamlit_app.py back through it. Every page calls this first.
+
+    Streamlit decides per server process whether the app is an old-style multipage app,
+    and until the first `st.navigation` call it assumes so because pages/ exists. So on a
+    fresh server (a Community Cloud app that just woke up) the first visitor of a shared
+    link gets the page script run *directly*: no sidebar of ours, and pages/common.py listed
+    as a page. That old mode registers every file in pages/ as a page, our navigation never
+    registers this module, which is how such a run is recognised. Switching the old mode
+    off and rerunning goes through streamlit_app.py to the same page, because URLs are file
+    names (pages/catalog.py), so the page is the same in both modes; query parameters are
+    kept by the rerun.
+    """
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return
+    registered = ctx.pages_manager.get_pages().values()
+    if any(Path(str(p.get("script_path", ""))).resolve() == Path(__file__).resolve()
+           for p in registered):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def look_for(text: str) -> None:
     """The page's one-line 'what to look for'."""
     st.info(f"**What to look for:** {text}", icon=":material/search:")
@@ -336,5 +363,5 @@ def chart(c: alt.TopLevelMixin, where=None) -> None:
     (where or st).altair_chart(c.properties(padding=CHART_PADDING), width="content")
 
 
-__all__ = ["controls", "run_experiment", "look_for", "divergence_notice", "downloads",
+__all__ = ["require_app_frame", "controls", "run_experiment", "look_for", "divergence_notice", "downloads",
            "chart", "WIDGETS", "check_link", "ResultStore", "result_store"]

@@ -1,9 +1,11 @@
 """Workshop — Compare runs: a leader overlays the runs participants uploaded."""
 import streamlit as st
 
-from pages.common import chart, look_for
+from pages.common import chart, look_for, require_app_frame
 from vgcore import charts
 from vgcore.uploads import MAX_BYTES, overlay_frame, parse_run_file, summarize_runs
+
+require_app_frame()
 
 st.title("Compare runs")
 look_for("everyone's curves on one chart. Participants download **History (CSV)** under "

@@ -1,8 +1,11 @@
 """Workshop — Exercises: a guided sequence, each checked from the run's own numbers."""
 import streamlit as st
 
-from pages.common import chart, controls, downloads, look_for, run_experiment
+from pages.common import (chart, controls, downloads, look_for, run_experiment,
+                          require_app_frame)
 from vgcore.exercises import EXERCISES
+
+require_app_frame()
 
 PAGE = "exercises"
 KEYS = list(EXERCISES)

@@ -3,8 +3,10 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import (INIT_LABELS, chart, controls, divergence_notice, downloads, look_for,
-                          run_experiment)
+                          run_experiment, require_app_frame)
 from vgcore import ExperimentConfig, charts
+
+require_app_frame()
 
 PAGE = "exploding"
 DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=300,

@@ -1,8 +1,11 @@
 """Lesson 2 — Gradient flow: how fast each layer learns, per activation."""
 import streamlit as st
 
-from pages.common import chart, controls, divergence_notice, downloads, look_for, run_experiment
+from pages.common import (chart, controls, divergence_notice, downloads, look_for,
+                          run_experiment, require_app_frame)
 from vgcore import ExperimentConfig, charts
+
+require_app_frame()
 
 PAGE = "gradient_flow"
 DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=300,

@@ -2,6 +2,9 @@
 import streamlit as st
 
 from pages.catalog import PAGES
+from pages.common import require_app_frame
+
+require_app_frame()
 
 st.title("Vanishing Gradient Lab")
 st.markdown(

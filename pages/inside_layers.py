@@ -1,8 +1,11 @@
 """Lesson 3 — Inside the layers: saturation and histograms (Glorot & Bengio 2010)."""
 import streamlit as st
 
-from pages.common import chart, controls, divergence_notice, downloads, look_for, run_experiment
+from pages.common import (chart, controls, divergence_notice, downloads, look_for,
+                          run_experiment, require_app_frame)
 from vgcore import ExperimentConfig, charts
+
+require_app_frame()
 
 PAGE = "inside_layers"
 # Glorot & Bengio's setting, shrunk: 4 hidden layers, their "standard" init U(±1/√fan_in)

@@ -1,9 +1,12 @@
 """Lesson 5 — Overfitting: a small training set and a big net."""
 import streamlit as st
 
-from pages.common import chart, controls, divergence_notice, downloads, look_for, run_experiment
+from pages.common import (chart, controls, divergence_notice, downloads, look_for,
+                          run_experiment, require_app_frame)
 from vgcore import ExperimentConfig, charts
 from vgcore.results import overfitting_onset
+
+require_app_frame()
 
 PAGE = "overfitting"
 # Nielsen ch. 3: [784, 30, 10] on 1,000 MNIST images overfits after about epoch 15

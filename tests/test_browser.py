@@ -145,7 +145,7 @@ def _activations_shown(page) -> list[str]:
 def test_link_restores_experiment(page, server):
     # Streamlit's query-param binding writes (and reads back) the label a widget shows,
     # so the app's own links say activations=ReLU, not the option key relu.
-    _open(page, server, "gradient-flow?depth=2&activations=ReLU", "gradient-flow?depth=2…")
+    _open(page, server, "gradient_flow?depth=2&activations=ReLU", "gradient_flow?depth=2…")
     _assert_no_exception(page)
     assert _depth_shown(page) == "2"
     assert _activations_shown(page) == ["ReLU"]
@@ -155,7 +155,7 @@ def test_link_restores_experiment(page, server):
 def test_option_key_in_link_warns(page, server):
     """?activations=relu (the config's key, not the label) cannot be restored by the
     binding; the page must say so instead of silently showing the defaults."""
-    _open(page, server, "gradient-flow?depth=2&activations=relu", "gradient-flow?…relu")
+    _open(page, server, "gradient_flow?depth=2&activations=relu", "gradient_flow?…relu")
     _assert_no_exception(page)
     assert _depth_shown(page) == "2"
     warning = page.locator('[data-testid="stAlertContentWarning"]') \
@@ -164,11 +164,35 @@ def test_option_key_in_link_warns(page, server):
 
 
 def test_bad_parameter_warns_instead_of_failing(page, server):
-    _open(page, server, "gradient-flow?depth=999", "gradient-flow?depth=999")
+    _open(page, server, "gradient_flow?depth=999", "gradient_flow?depth=999")
     _assert_no_exception(page)
     warning = page.locator('[data-testid="stAlertContentWarning"]').filter(has_text="depth=999")
     assert warning.count() == 1, "no warning names the bad parameter"
     assert _depth_shown(page) == "4"          # the page's default is used instead
+
+
+def test_first_visitor_of_a_fresh_server_gets_the_shared_link(browser, tmp_path):
+    """Streamlit serves the first run of a fresh server as an old-style pages/ app; a
+    shared link must still open its page inside our navigation, with its parameters and
+    without a "Page not found" dialog (pages/catalog.py, common.require_app_frame)."""
+    fresh = StreamlitServer(cache_dir=tmp_path / "vgcore-cache", log_path=tmp_path / "log")
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        fresh.wait_healthy()
+        pg = context.new_page()
+        pg.set_default_timeout(30_000)
+        _open(pg, fresh, "gradient_flow?depth=2&epochs=0&seed=5", "fresh server: gradient_flow")
+        _assert_no_exception(pg)
+        assert pg.locator('[role="dialog"]').count() == 0, pg.locator('[role="dialog"]') \
+            .first.inner_text()
+        assert pg.locator(f"{MAIN} h1").first.inner_text().startswith("Gradient flow")
+        assert _nav_titles(pg) == [spec.title for spec in PAGES]
+        assert _depth_shown(pg) == "2"
+        assert pg.locator('input[aria-label="Seed"]').input_value() == "5"
+        assert "seed=5" in pg.url and "/gradient_flow" in pg.url
+    finally:
+        context.close()
+        fresh.stop()
 
 
 def test_server_still_healthy(browser, server):

@@ -17,8 +17,8 @@ from vgcore.results import HISTORY_COLUMNS
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
 TIMEOUT = 120                      # seconds per script run on a busy 2-core box
-WORKSHOP = {"pages/workshop.py": "presets", "pages/exercises.py": "exercises",
-            "pages/compare_runs.py": "compare-runs"}
+WORKSHOP = {"pages/presets.py": "presets", "pages/exercises.py": "exercises",
+            "pages/compare_runs.py": "compare_runs"}
 
 
 def open_page(path: str) -> AppTest:
@@ -45,7 +45,7 @@ def test_every_exercise_shows_existing_controls():
 
 
 def test_presets_page_shows_the_comparison_table():
-    at = open_page("pages/workshop.py")
+    at = open_page("pages/presets.py")
     assert not at.error
     table = at.dataframe[0].value
     assert list(table.columns) == COMPARE_COLUMNS

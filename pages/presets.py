@@ -1,8 +1,10 @@
 """Workshop — Presets: the published figures re-run, our numbers beside theirs."""
 import streamlit as st
 
-from pages.common import chart, downloads, look_for, run_experiment
+from pages.common import chart, downloads, look_for, run_experiment, require_app_frame
 from vgcore.presets import PRESETS
+
+require_app_frame()
 
 PAGE = "presets"
 
