@@ -384,10 +384,10 @@ def test_grad_norm_bars_one_epoch_hidden_layers_mean_over_seeds(layers_df):
 
 
 def test_speed_ratio_text(layers_df):
-    """A list of sentences (pages print them as bullets), registry order."""
+    """A list of sentences (pages print them as bullets), registry order, display names."""
     assert charts.speed_ratio_text(layers_df) == [
         "sigmoid: hidden layer 1 learns 100× slower than hidden layer 3",
-        "relu: hidden layer 1 learns 4.0× faster than hidden layer 3"]
+        "ReLU: hidden layer 1 learns 4.0× faster than hidden layer 3"]
     assert charts.speed_ratio_text(layers_df.assign(bias_grad_norm=np.nan)) == []
 
 
@@ -452,7 +452,7 @@ def test_overfitting_marks_best_test_epoch(history_df):
     assert notes == ["best test epoch 3"]
     gap = next(d for d in datasets(spec) if d and "gap" in d[0])
     assert len(gap) == 6 and all(r["gap"] >= 0 for r in gap)
-    assert "relu" in spec["title"]["subtitle"]
+    assert spec["title"]["subtitle"].startswith("ReLU, seed")
     with pytest.raises(ValueError, match="activation"):
         charts.overfitting_chart(history_df, "gelu")
 
@@ -536,3 +536,18 @@ def test_log_axes_tick_on_decades():
     assert ticks == [1e-4, 1e-3, 1e-2, 1e-1]
     assert charts._log_ticks(pd.Series([0.3, 0.9])) == [0.1, 0.2, 0.5, 1.0, 2.0, 5.0]
 
+
+
+def test_legends_and_facet_headers_show_display_names(layers_df):
+    """Widgets say ReLU / leaky ReLU; legends and facet headers must say the same, while
+    the data (tooltips, CSV) keeps the registry keys."""
+    expr = charts._activation_label_expr()
+    assert '"leaky_relu" ? "leaky ReLU"' in expr and '"relu" ? "ReLU"' in expr
+    # Vega-Lite pastes an expression for each datum.label in headers: keep it bracketed
+    assert "datum.label" not in expr.replace("(datum.label)", "")
+    bars = charts.grad_norm_bars(layers_df).to_dict()
+    assert bars["encoding"]["color"]["legend"]["labelExpr"] == expr
+    lines = charts.grad_norm_lines(layers_df).to_dict()
+    assert lines["facet"]["header"]["labelExpr"] == expr
+    assert charts.activation_label("leaky_relu") == "leaky ReLU"
+    assert charts.activation_label("not_registered") == "not_registered"

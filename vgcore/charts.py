@@ -20,12 +20,15 @@ points), `vgcore.activations.curves` / `chain_product` and `vgcore.heads`.
 """
 from __future__ import annotations
 
+import json
 import math
 from typing import Any, Iterable, Sequence
 
 import altair as alt
 import numpy as np
 import pandas as pd
+
+from vgcore.activations import ACTIVATIONS
 
 # -- colours -------------------------------------------------------------------------
 # Okabe & Ito (2008), the palette designed to stay distinct under the common colour-vision
@@ -202,15 +205,33 @@ def activation_color(domain_names: Iterable[str]) -> alt.Scale:
     return _fixed_colors(_ordered(domain_names), ACTIVATION_COLORS)
 
 
+def _activation_label_expr() -> str:
+    """Vega expression showing an activation's display name (ReLU, leaky ReLU) where a
+    legend or facet header would print its registry key (relu, leaky_relu): the app's
+    widgets use display names, so the charts must too. The data keeps the keys."""
+    # Parenthesised: in facet headers Vega-Lite pastes a whole conditional expression in
+    # place of each `datum.label`, which without brackets swallows the comparison.
+    expr = "(datum.label)"
+    for key, act in reversed(list(ACTIVATIONS.items())):
+        if act.label != key:
+            expr = f"(datum.label) === {json.dumps(key)} ? {json.dumps(act.label)} : {expr}"
+    return expr
+
+
+def activation_label(name: str) -> str:
+    """Display name of an activation key (unknown names unchanged)."""
+    return ACTIVATIONS[name].label if name in ACTIVATIONS else name
+
+
 def _activation_encoding(df: pd.DataFrame) -> alt.Color:
     names = _ordered(df["activation"]) if "activation" in df else []
     return alt.Color("activation:N", scale=activation_color(names), sort=names,
-                     legend=_legend("activation"))
+                     legend=_legend("activation", labelExpr=_activation_label_expr()))
 
 
-def _layer_encoding() -> alt.Color:
+def _layer_encoding(**legend: Any) -> alt.Color:
     return alt.Color("layer:O", scale=alt.Scale(scheme=LAYER_SCHEME),
-                     legend=_legend("layer"))
+                     legend=_legend("layer", **legend))
 
 
 def _legend_select(field: str) -> alt.Parameter:
@@ -281,7 +302,8 @@ def _facet_by_activation(chart: alt.Chart | alt.LayerChart, df: pd.DataFrame,
     """Facet (layer first, data on top: Vega-Lite's rule) in registry order."""
     return chart.facet(
         facet=alt.Facet("activation:N", sort=_ordered(df["activation"]), title=None,
-                        header=alt.Header(labelFontSize=13, labelFontWeight="bold")),
+                        header=alt.Header(labelFontSize=13, labelFontWeight="bold",
+                                          labelExpr=_activation_label_expr())),
         columns=columns, data=_data(df))
 
 
@@ -457,7 +479,8 @@ def speed_ratio_text(layers_df: pd.DataFrame, epoch: int = 0,
     Each sentence starts with the activation's name; pages print them as a list."""
     _require(layers_df, ["activation", "epoch", "layer", "layer_name", value], "layers_df")
     rows = _finite(_hidden_only(_epoch_rows(layers_df, epoch)), [value])
-    return [_speed_sentence(name, rows[rows["activation"].astype(str) == name]
+    return [_speed_sentence(activation_label(name),
+                            rows[rows["activation"].astype(str) == name]
                             .groupby("layer")[value].mean())
             for name in _ordered(rows["activation"])]
 
@@ -595,9 +618,11 @@ def activation_mean_chart(layers_df: pd.DataFrame, *, columns: int = FACET_COLUM
               scale=alt.Scale(nice=False))
     band = alt.Chart().mark_area(opacity=0.12).encode(
         x=x, y=alt.Y("low:Q", title="mean activation (band: ± 1 std)"), y2="high:Q",
-        color=_layer_encoding(), detail="seed:N")
+        # opaque legend symbols: the bands' 12% opacity made the legend unreadable (a
+        # legend=None here would drop the legend of the shared scale altogether)
+        color=_layer_encoding(symbolOpacity=1), detail="seed:N")
     line = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=18, filled=True)).encode(
-        x=x, y="act_mean:Q", color=_layer_encoding(), detail="seed:N",
+        x=x, y="act_mean:Q", color=_layer_encoding(symbolOpacity=1), detail="seed:N",
         opacity=_highlight(select),
         tooltip=_tooltip("activation", "seed", "epoch", "layer_name", "act_mean", "act_std"),
     ).add_params(select)
@@ -646,7 +671,8 @@ def histogram_chart(hist_df: pd.DataFrame, epoch: int, quantity: str = "activati
     faceted = chart.facet(
         row=alt.Row("activation:N", sort=_ordered(df["activation"]), title=None,
                     header=alt.Header(labelFontSize=13, labelFontWeight="bold",
-                                      labelAngle=0, labelAlign="left")),
+                                      labelAngle=0, labelAlign="left",
+                                      labelExpr=_activation_label_expr())),
         data=_data(df)).resolve_scale(x="independent", y="independent")
     noun = "activations" if quantity == "activation" else f"{quantity}s"
     return faceted.properties(title=_title(
@@ -767,7 +793,8 @@ def overfitting_chart(history_df: pd.DataFrame, activation: str | None = None, *
     ).add_params(select)
     layers: list[alt.Chart] = [area, lines]
     test = df[df["split"] == "test"]
-    subtitle = f"{activation}, seed {seed}; shaded: the gap between test and training loss"
+    subtitle = (f"{activation_label(activation)}, seed {seed}; "
+                "shaded: the gap between test and training loss")
     if not test.empty:
         best = test.loc[test["loss"].idxmin()]
         best_epoch = int(best["epoch"])
@@ -941,7 +968,9 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
         x=alt.X("epoch:Q", title=_EPOCH_AXIS, axis=alt.Axis(tickMinStep=1)),
         y=_metric_y(metric, log_y, df[metric]),
         color=alt.Color(f"{series}:N", scale=_fixed_colors(names, known), sort=names,
-                        legend=_legend(series.replace("_", " "))),
+                        legend=_legend(series.replace("_", " "), **(
+                            {"labelExpr": _activation_label_expr()}
+                            if series == "activation" else {}))),
         opacity=_highlight(select),
         tooltip=_tooltip(series, *extra, "epoch", metric),
         **encodings,
