@@ -1,11 +1,9 @@
 """Lesson 1 — Activations: f(x), f'(x), saturation, and the chain rule's product."""
 import streamlit as st
 
-from pages.common import WIDGETS, chart, check_link, look_for, require_app_frame
+from pages.common import WIDGETS, chart, check_link, page_intro
 from vgcore import activations as acts
 from vgcore import charts
-
-require_app_frame()
 
 PAGE = "activations"
 DEFAULT_ACTS = ["sigmoid", "tanh", "relu", "leaky_relu"]
@@ -15,10 +13,10 @@ PRESETS = {"sigmoid at its steepest (¼ per layer)": 0.25,
            "large weights (w = 8, σ' = ¼ → 2)": 2.0,
            "custom": None}
 
-st.title("Activations and their derivatives")
-look_for("σ'(x) never exceeds ¼, and every activation but ReLU-like ones goes flat (shaded "
-         "as saturated) for large |x|. Backprop multiplies one such factor per layer, so the "
-         "gradient reaching layer 1 shrinks geometrically with depth.")
+page_intro("Activations and their derivatives",
+           "σ'(x) never exceeds ¼, and every activation but ReLU-like ones goes flat (shaded "
+           "as saturated) for large |x|. Backprop multiplies one such factor per layer, so the "
+           "gradient reaching layer 1 shrinks geometrically with depth.")
 for problem in check_link(["activations"]):
     st.warning(f"This link's parameter {problem}; the default is used instead.", icon=":material/warning:")
 w = WIDGETS["activations"]

@@ -307,7 +307,8 @@ def run_experiment(cfg: ExperimentConfig | None,
 # Small shared blocks
 # ---------------------------------------------------------------------------------------
 def require_app_frame() -> None:
-    """Send a run that bypassed streamlit_app.py back through it. Every page calls this first.
+    """Send a run that bypassed streamlit_app.py back through it (`page_intro` calls it
+    first, before the page draws anything).
 
     Streamlit decides per server process whether the app is an old-style multipage app,
     and until the first `st.navigation` call it assumes so because pages/ exists. So on a
@@ -332,6 +333,15 @@ def require_app_frame() -> None:
 def look_for(text: str) -> None:
     """The page's one-line 'what to look for'."""
     st.info(f"**What to look for:** {text}", icon=":material/search:")
+
+
+def page_intro(title: str, look: str | None = None) -> None:
+    """Every page starts here: make sure the run came through the app's navigation
+    (`require_app_frame`), then the title and the 'what to look for' line."""
+    require_app_frame()
+    st.title(title)
+    if look:
+        look_for(look)
 
 
 def divergence_notice(result: Result) -> None:
@@ -363,5 +373,6 @@ def chart(c: alt.TopLevelMixin, where=None) -> None:
     (where or st).altair_chart(c.properties(padding=CHART_PADDING), width="content")
 
 
-__all__ = ["require_app_frame", "controls", "run_experiment", "look_for", "divergence_notice", "downloads",
-           "chart", "WIDGETS", "check_link", "ResultStore", "result_store"]
+__all__ = ["page_intro", "require_app_frame", "controls", "run_experiment", "look_for",
+           "divergence_notice", "downloads", "chart", "WIDGETS", "check_link", "ResultStore",
+           "result_store"]

@@ -1,16 +1,14 @@
 """Workshop — Compare runs: a leader overlays the runs participants uploaded."""
 import streamlit as st
 
-from pages.common import chart, look_for, require_app_frame
+from pages.common import chart, page_intro
 from vgcore import charts
 from vgcore.uploads import MAX_BYTES, overlay_frame, parse_run_file, summarize_runs
 
-require_app_frame()
-
-st.title("Compare runs")
-look_for("everyone's curves on one chart. Participants download **History (CSV)** under "
-         "any lesson or exercise (or run `python -m vgcore run --json`) and send you the "
-         "file; upload them all here. Files are read as data only and checked row by row.")
+page_intro("Compare runs",
+           "everyone's curves on one chart. Participants download **History (CSV)** under "
+           "any lesson or exercise (or run `python -m vgcore run --json`) and send you the "
+           "file; upload them all here. Files are read as data only and checked row by row.")
 files = st.file_uploader("Run files (History CSV or --json output)", type=["csv", "json"],
                          accept_multiple_files=True, key="run_files",
                          max_upload_size=max(MAX_BYTES // 2**20, 1))

@@ -1,16 +1,12 @@
 """Workshop — Exercises: a guided sequence, each checked from the run's own numbers."""
 import streamlit as st
 
-from pages.common import (chart, controls, downloads, look_for, run_experiment,
-                          require_app_frame)
+from pages.common import chart, controls, downloads, page_intro, run_experiment
 from vgcore.exercises import EXERCISES
-
-require_app_frame()
 
 PAGE = "exercises"
 KEYS = list(EXERCISES)
 solved: set = st.session_state.setdefault("exercises_solved", set())
-
 
 def start_values(key: str) -> dict:
     """Widget values of an exercise's starting config (controls' names and units)."""
@@ -19,16 +15,14 @@ def start_values(key: str) -> dict:
     return {name: shape[name] if name in shape else getattr(ex.start, name)
             for name in ex.controls}
 
-
 def restart() -> None:
     """A newly picked exercise starts from its own config, not the last one's controls."""
     for name, value in start_values(st.session_state["exercise"]).items():
         st.session_state[name] = list(value) if isinstance(value, tuple) else value
 
-
-st.title("Exercises")
-look_for("the goal, then change the controls in the sidebar until the check turns green. "
-         "Each check is computed from your run's own numbers.")
+page_intro("Exercises",
+           "the goal, then change the controls in the sidebar until the check turns green. "
+           "Each check is computed from your run's own numbers.")
 progress = st.empty()        # filled last, so a check solved in this run counts
 key = st.selectbox("Exercise", KEYS, key="exercise", on_change=restart,
                    format_func=lambda k: f"{KEYS.index(k) + 1}. {EXERCISES[k].title}")

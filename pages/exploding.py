@@ -2,22 +2,20 @@
 import pandas as pd
 import streamlit as st
 
-from pages.common import (INIT_LABELS, chart, controls, divergence_notice, downloads, look_for,
-                          run_experiment, require_app_frame)
+from pages.common import (INIT_LABELS, chart, controls, divergence_notice, downloads,
+                          page_intro, run_experiment)
 from vgcore import ExperimentConfig, charts
-
-require_app_frame()
 
 PAGE = "exploding"
 DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
                             activations=("relu", "tanh"), hidden=(64,) * 10, init="normal",
                             epochs=10, lr=0.01, batch_size=32)
 
-st.title("Exploding gradients & the fixes")
-look_for("with N(0, 1) weights a deep ReLU net's gradients grow layer after layer going "
-         "down (ratio < 1: the first layer gets the *largest* gradient) and training blows up; "
-         "He initialisation keeps every layer at the same scale (He et al. 2015), and "
-         "gradient clipping caps the step.")
+page_intro("Exploding gradients & the fixes",
+           "with N(0, 1) weights a deep ReLU net's gradients grow layer after layer going "
+           "down (ratio < 1: the first layer gets the *largest* gradient) and training blows up; "
+           "He initialisation keeps every layer at the same scale (He et al. 2015), and "
+           "gradient clipping caps the step.")
 cfg = controls(PAGE, DEFAULTS, ["activations", "depth", "width", "init", "bias_init", "lr",
                                 "grad_clip", "epochs", "optimizer", "seed"],
                limits={"depth": (1, 20)})

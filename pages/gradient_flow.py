@@ -1,11 +1,9 @@
 """Lesson 2 — Gradient flow: how fast each layer learns, per activation."""
 import streamlit as st
 
-from pages.common import (chart, controls, divergence_notice, downloads, look_for,
-                          run_experiment, require_app_frame)
+from pages.common import (chart, controls, divergence_notice, downloads, page_intro,
+                          run_experiment)
 from vgcore import ExperimentConfig, charts
-
-require_app_frame()
 
 PAGE = "gradient_flow"
 DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
@@ -13,10 +11,10 @@ DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
                             hidden=(30, 30, 30, 30), init="auto", epochs=15, lr=0.1,
                             batch_size=32)
 
-st.title("Gradient flow")
-look_for("the bars at epoch 0: with sigmoid the first hidden layer's gradient is ~100× "
-         "smaller than the last one's, so it learns ~100× slower (Nielsen ch. 5). ReLU with "
-         "He initialisation keeps the bars level.")
+page_intro("Gradient flow",
+           "the bars at epoch 0: with sigmoid the first hidden layer's gradient is ~100× "
+           "smaller than the last one's, so it learns ~100× slower (Nielsen ch. 5). ReLU with "
+           "He initialisation keeps the bars level.")
 cfg = controls(PAGE, DEFAULTS, ["dataset", "activations", "depth", "width", "init",
                                 "bias_init", "lr", "epochs", "batch_size", "train_size",
                                 "seed"])

@@ -2,11 +2,9 @@
 import streamlit as st
 
 from pages.catalog import PAGES
-from pages.common import require_app_frame
+from pages.common import page_intro
 
-require_app_frame()
-
-st.title("Vanishing Gradient Lab")
+page_intro("Vanishing Gradient Lab")
 st.markdown(
     """
 Why were deep nets so hard to train before 2010? Because the gradient that reaches the

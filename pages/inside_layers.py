@@ -1,11 +1,9 @@
 """Lesson 3 — Inside the layers: saturation and histograms (Glorot & Bengio 2010)."""
 import streamlit as st
 
-from pages.common import (chart, controls, divergence_notice, downloads, look_for,
-                          run_experiment, require_app_frame)
+from pages.common import (chart, controls, divergence_notice, downloads, page_intro,
+                          run_experiment)
 from vgcore import ExperimentConfig, charts
-
-require_app_frame()
 
 PAGE = "inside_layers"
 # Glorot & Bengio's setting, shrunk: 4 hidden layers, their "standard" init U(±1/√fan_in)
@@ -14,12 +12,12 @@ DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
                             hidden=(64, 64, 64, 64), init="pytorch", epochs=20, lr=0.1,
                             batch_size=16)
 
-st.title("Inside the layers")
-look_for("with sigmoid and the old standard init, the top hidden layer's mean activation "
-         "drifts down towards 0 while the lower layers sit at 0.5 (Glorot & Bengio fig. 2; "
-         "in their longer runs it saturates). Try init N(0, 1): many sigmoid units start "
-         "saturated. For ReLU, 'saturated' means inactive (output 0, no gradient): about "
-         "half is normal, all means a dead layer.")
+page_intro("Inside the layers",
+           "with sigmoid and the old standard init, the top hidden layer's mean activation "
+           "drifts down towards 0 while the lower layers sit at 0.5 (Glorot & Bengio fig. 2; "
+           "in their longer runs it saturates). Try init N(0, 1): many sigmoid units start "
+           "saturated. For ReLU, 'saturated' means inactive (output 0, no gradient): about "
+           "half is normal, all means a dead layer.")
 cfg = controls(PAGE, DEFAULTS, ["dataset", "activations", "depth", "width", "init", "lr",
                                 "epochs", "batch_size", "train_size", "seed"])
 result = run_experiment(cfg, live=lambda r: charts.saturation_chart(r.layers))

@@ -1,20 +1,18 @@
 """Lesson 4 — Loss curves: training and test loss and accuracy for every activation."""
 import streamlit as st
 
-from pages.common import (chart, controls, divergence_notice, downloads, look_for,
-                          run_experiment, require_app_frame)
+from pages.common import (chart, controls, divergence_notice, downloads, page_intro,
+                          run_experiment)
 from vgcore import ExperimentConfig, charts
-
-require_app_frame()
 
 PAGE = "loss_curves"
 DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=500,
                             activations=("sigmoid", "tanh", "relu", "leaky_relu"),
                             hidden=(30, 30, 30), epochs=20, lr=0.1, batch_size=32)
 
-st.title("Loss curves")
-look_for("the deep sigmoid net's loss sits on a plateau for many epochs while ReLU and tanh "
-         "fall at once: slow first layers mean slow learning. Solid = training, dashed = test.")
+page_intro("Loss curves",
+           "the deep sigmoid net's loss sits on a plateau for many epochs while ReLU and tanh "
+           "fall at once: slow first layers mean slow learning. Solid = training, dashed = test.")
 cfg = controls(PAGE, DEFAULTS, ["dataset", "activations", "depth", "width", "init", "lr",
                                 "optimizer", "epochs", "batch_size", "train_size", "seed",
                                 "n_seeds"])

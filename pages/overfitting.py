@@ -1,12 +1,10 @@
 """Lesson 5 — Overfitting: a small training set and a big net."""
 import streamlit as st
 
-from pages.common import (chart, controls, divergence_notice, downloads, look_for,
-                          run_experiment, require_app_frame)
+from pages.common import (chart, controls, divergence_notice, downloads, page_intro,
+                          run_experiment)
 from vgcore import ExperimentConfig, charts
 from vgcore.results import overfitting_onset
-
-require_app_frame()
 
 PAGE = "overfitting"
 # Nielsen ch. 3: [784, 30, 10] on 1,000 MNIST images overfits after about epoch 15
@@ -14,10 +12,10 @@ DEFAULTS = ExperimentConfig(dataset="mnist", train_size=500, test_size=1000,
                             activations=("relu",), hidden=(100,), epochs=40, lr=0.1,
                             batch_size=10)
 
-st.title("Overfitting")
-look_for("training loss keeps falling while test loss turns up after the marked best-test "
-         "epoch; the shaded gap is what the net memorised. Add L2 weight decay or dropout, or "
-         "stop at the best epoch (early stopping), and watch the gap close.")
+page_intro("Overfitting",
+           "training loss keeps falling while test loss turns up after the marked best-test "
+           "epoch; the shaded gap is what the net memorised. Add L2 weight decay or dropout, or "
+           "stop at the best epoch (early stopping), and watch the gap close.")
 cfg = controls(PAGE, DEFAULTS, ["dataset", "activations", "depth", "width", "train_size",
                                 "epochs", "lr", "batch_size", "weight_decay", "dropout",
                                 "seed"], limits={"epochs": (0, 100)})

@@ -1,17 +1,15 @@
 """Workshop — Presets: the published figures re-run, our numbers beside theirs."""
 import streamlit as st
 
-from pages.common import chart, downloads, look_for, run_experiment, require_app_frame
+from pages.common import chart, downloads, page_intro, run_experiment
 from vgcore.presets import PRESETS
-
-require_app_frame()
 
 PAGE = "presets"
 
-st.title("Presets: the published figures")
-look_for("the *within band* column. Each preset re-runs a figure from Nielsen's book, "
-         "Glorot & Bengio (2010) or He et al. (2015) and puts our numbers beside the "
-         "published ones, with the tolerance that is honest for a small re-run.")
+page_intro("Presets: the published figures",
+           "the *within band* column. Each preset re-runs a figure from Nielsen's book, "
+           "Glorot & Bengio (2010) or He et al. (2015) and puts our numbers beside the "
+           "published ones, with the tolerance that is honest for a small re-run.")
 key = st.selectbox("Preset", list(PRESETS), format_func=lambda k: PRESETS[k].title,
                    key="preset")
 preset = PRESETS[key]

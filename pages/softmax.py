@@ -2,21 +2,19 @@
 import pandas as pd
 import streamlit as st
 
-from pages.common import (chart, controls, divergence_notice, downloads, look_for,
-                          run_experiment, require_app_frame)
+from pages.common import (chart, controls, divergence_notice, downloads, page_intro,
+                          run_experiment)
 from vgcore import ExperimentConfig, charts, heads
-
-require_app_frame()
 
 PAGE = "softmax"
 DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=500,
                             activations=("sigmoid",), hidden=(30,), epochs=15, lr=0.5,
                             batch_size=10)
 
-st.title("Softmax & cross-entropy")
-look_for("softmax turns any logits into probabilities that sum to 1; with the quadratic cost "
-         "on sigmoid outputs the gradient vanishes exactly when the net is confidently wrong "
-         "(p → 0), while cross-entropy's gradient is largest there (Nielsen ch. 3).")
+page_intro("Softmax & cross-entropy",
+           "softmax turns any logits into probabilities that sum to 1; with the quadratic cost "
+           "on sigmoid outputs the gradient vanishes exactly when the net is confidently wrong "
+           "(p → 0), while cross-entropy's gradient is largest there (Nielsen ch. 3).")
 
 st.header("Logits → probabilities")
 cols = st.columns(5)

@@ -456,3 +456,15 @@ def test_markup_in_a_link_is_shown_as_text():
     assert_clean(at)
     warnings = link_warnings(at)
     assert warnings and all(w.count("`") == 2 for w in warnings), warnings
+
+
+def test_every_page_starts_with_page_intro():
+    """page_intro runs require_app_frame, which a page needs before it draws anything:
+    on a fresh server the first visitor's run may bypass streamlit_app.py."""
+    import ast
+    for spec in PAGES:
+        tree = ast.parse((ROOT / spec.path).read_text())
+        calls = [n.value.func.id for n in tree.body
+                 if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
+                 and isinstance(n.value.func, ast.Name)]
+        assert calls and calls[0] == "page_intro", f"{spec.path} starts with {calls[:1]}"
