@@ -370,7 +370,13 @@ CHART_PADDING = {"top": 16, "left": 5, "right": 5, "bottom": 5}
 
 def chart(c: alt.TopLevelMixin, where=None) -> None:
     """Draw a vgcore chart at its designed size (facets are laid out for ~900 px)."""
-    (where or st).altair_chart(c.properties(padding=CHART_PADDING), width="content")
+    # autosize "pad": Streamlit's default for single charts is "fit", which squeezes plot,
+    # axes *and* legend into the chart's width × height, so a tall legend (activations +
+    # splits) was cut off below a shrunken plot.
+    (where or st).altair_chart(
+        c.properties(padding=CHART_PADDING,
+                     autosize=alt.AutoSizeParams(type="pad", contains="padding")),
+        width="content")
 
 
 __all__ = ["page_intro", "require_app_frame", "controls", "run_experiment", "look_for",

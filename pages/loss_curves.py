@@ -29,7 +29,9 @@ if result is not None:
             "final_train_accuracy": "train accuracy", "final_test_accuracy": "test accuracy",
             "best_test_epoch": "best test epoch", "speed_ratio": "layer L ÷ layer 1 at start",
             "diverged_at": "diverged at epoch"}
-    st.dataframe(result.summary[list(cols)].rename(columns=cols), hide_index=True,
+    table = result.summary[list(cols)].assign(
+        activation=result.summary["activation"].map(charts.activation_label))
+    st.dataframe(table.rename(columns=cols), hide_index=True,
                  column_config={"train accuracy": st.column_config.NumberColumn(format="percent"),
                                 "test accuracy": st.column_config.NumberColumn(format="percent"),
                                 "layer L ÷ layer 1 at start": st.column_config.NumberColumn(

@@ -206,6 +206,8 @@ def test_loss_curves_epochs_control_sets_the_epochs_drawn():
     assert acc["accuracy"].between(0, 1).all()
     summary = at.dataframe[0].value
     assert len(summary) == 4
+    # the table names activations as the widgets do
+    assert list(summary["activation"]) == ["sigmoid", "tanh", "ReLU", "leaky ReLU"]
 
 
 def test_loss_curves_on_a_2d_set_draw_decision_boundaries():
