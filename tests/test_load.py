@@ -1,6 +1,7 @@
 """A room full of users: bench/load_test.py's 20 simultaneous browser sessions against one
 headless server, as a test. Each session opens its own link (seed i) and must get its own,
-correct result; the server must stay up and keep answering its health check.
+correct result (its numbers and its link); the server must stay up and keep answering
+its health check. A Seed box showing the default is reported, not failed (bench/README.md).
 
 Bounded: loopback only, 20 sessions, every wait has a deadline (about 2-3 minutes on 2
 cores). The report (sessions served, latency, failures) is printed; run with -s to see it.
