@@ -310,7 +310,7 @@ def _gap(result: Result, reference: Result | None = None) -> alt.TopLevelMixin:
 _EXERCISES = (
     Exercise(
         key="vanish", title="Make the first layer learn 100× slower than the last",
-        goal="Change the net until some hidden layer 1 gets a gradient at least 100× "
+        goal="Change the net until its first hidden layer gets a gradient at least 100× "
              "smaller than the last hidden layer's, at initialisation (epoch 0).",
         hints=("Each layer multiplies the back-propagated gradient by w·f'(z); for the "
                "sigmoid f' ≤ ¼.",
