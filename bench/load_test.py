@@ -72,14 +72,15 @@ def page_defaults():
     raise RuntimeError(f"no DEFAULTS = ... in {PAGE_SOURCE}")
 
 
-def session_config(seed: int):
-    width = page_defaults().hidden[0]
-    return page_defaults().replace(seed=seed, epochs=EPOCHS, hidden=(width,) * DEPTH)
+def session_config(seed: int, defaults=None):
+    defaults = defaults or page_defaults()
+    return defaults.replace(seed=seed, epochs=EPOCHS, hidden=(defaults.hidden[0],) * DEPTH)
 
 
 def expected_sentences(seeds: list[int]) -> dict[int, list[str]]:
     from vgcore import charts, run
-    return {s: charts.speed_ratio_text(run(session_config(s), threads=1).layers)
+    defaults = page_defaults()      # parse the page once, not twice per session
+    return {s: charts.speed_ratio_text(run(session_config(s, defaults), threads=1).layers)
             for s in seeds}
 
 
