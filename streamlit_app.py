@@ -1,8 +1,8 @@
 """Vanishing Gradient Lab: the frame. Page config and navigation; the lessons live in
-pages/ (listed in pages/catalog.py), the science in vgcore/."""
+pages/ (listed in app/catalog.py), the science in vgcore/."""
 import streamlit as st
 
-from pages.catalog import PAGES
+from app.catalog import PAGES
 
 st.set_page_config(page_title="Vanishing Gradient Lab", page_icon=":material/trending_down:", layout="wide")
 

@@ -22,7 +22,6 @@ are stopped on the way out.
 from __future__ import annotations
 
 import argparse
-import ast
 import asyncio
 import os
 import statistics
@@ -44,7 +43,6 @@ from tests.browser_util import (CHROMIUM, CHROMIUM_ARGS, IDLE_JS, MAIN, QUIET_S,
                                 StreamlitServer)
 
 PAGE_PATH = "gradient_flow"
-PAGE_SOURCE = ROOT / "pages" / "gradient_flow.py"
 EPOCHS = 1
 DEPTH = 3
 PROBE_EVERY_S = 0.5
@@ -60,16 +58,10 @@ SENTENCES_JS = """main => [...main.querySelectorAll('[data-testid="stMarkdown"] 
 # What each session should show, computed in this process
 # ---------------------------------------------------------------------------------------
 def page_defaults():
-    """The page's DEFAULTS, read from pages/gradient_flow.py's source (importing the page
-    would run it in Streamlit's bare mode and train its default experiment)."""
-    from vgcore import ExperimentConfig
-    tree = ast.parse(PAGE_SOURCE.read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "DEFAULTS" for t in node.targets):
-            expr = compile(ast.Expression(node.value), str(PAGE_SOURCE), "eval")
-            return eval(expr, {"ExperimentConfig": ExperimentConfig})  # noqa: S307
-    raise RuntimeError(f"no DEFAULTS = ... in {PAGE_SOURCE}")
+    """The page's default experiment (vgcore.workshop.experiments, read without running
+    the page)."""
+    from vgcore.workshop.experiments import PAGE_EXPERIMENTS
+    return PAGE_EXPERIMENTS[PAGE_PATH].config
 
 
 def session_config(seed: int, defaults=None):

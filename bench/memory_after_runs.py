@@ -3,7 +3,7 @@
     python bench/memory_after_runs.py --runs 100
 
 Trains `--runs` distinct small configs (different seeds and widths), puts each result in
-`pages.common.ResultStore` (the LRU the app shares across sessions, CACHE_ENTRIES long)
+`app.runner.ResultStore` (the LRU the app shares across sessions, CACHE_ENTRIES long)
 and prints the resident set size every 10 runs: it should level off once the cache is
 full. Prints figures; asserts nothing.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pages.common import CACHE_ENTRIES, ResultStore  # noqa: E402
+from app.runner import CACHE_ENTRIES, ResultStore  # noqa: E402
 from vgcore import ExperimentConfig, run  # noqa: E402
 
 

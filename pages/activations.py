@@ -1,7 +1,8 @@
 """Lesson 1 — Activations: f(x), f'(x), saturation, and the chain rule's product."""
 import streamlit as st
 
-from pages.common import WIDGETS, chart, check_link, page_intro
+from app.blocks import chart, page_intro
+from app.widgets import WIDGETS, check_link
 from vgcore import activations as acts
 from vgcore import charts
 

@@ -1,9 +1,9 @@
 """Workshop — Compare runs: a leader overlays the runs participants uploaded."""
 import streamlit as st
 
-from pages.common import chart, page_intro
+from app.blocks import chart, page_intro
 from vgcore import charts
-from vgcore.uploads import MAX_BYTES, overlay_frame, parse_run_file, summarize_runs
+from vgcore.workshop.uploads import MAX_BYTES, overlay_frame, parse_run_file, summarize_runs
 
 page_intro("Compare runs",
            "everyone's curves on one chart. Participants download **History (CSV)** under "

@@ -1,8 +1,10 @@
 """Workshop — Exercises: a guided sequence, each checked from the run's own numbers."""
 import streamlit as st
 
-from pages.common import chart, controls, downloads, page_intro, run_experiment
-from vgcore.exercises import EXERCISES
+from app.blocks import chart, downloads, page_intro
+from app.runner import run_experiment
+from app.widgets import controls
+from vgcore.workshop.exercises import EXERCISES
 
 PAGE = "exercises"
 KEYS = list(EXERCISES)

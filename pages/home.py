@@ -1,8 +1,8 @@
 """Welcome page: what the lab shows and where to start."""
 import streamlit as st
 
-from pages.catalog import PAGES
-from pages.common import page_intro
+from app.blocks import page_intro
+from app.catalog import PAGES
 
 page_intro("Vanishing Gradient Lab")
 st.markdown(

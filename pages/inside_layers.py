@@ -1,16 +1,12 @@
 """Lesson 3 — Inside the layers: saturation and histograms (Glorot & Bengio 2010)."""
 import streamlit as st
 
-from pages.common import (chart, controls, divergence_notice, downloads, page_intro,
-                          run_experiment)
-from vgcore import ExperimentConfig, charts
+from app.blocks import chart, divergence_notice, downloads, page_intro
+from app.runner import run_experiment
+from app.widgets import page_controls
+from vgcore import charts
 
 PAGE = "inside_layers"
-# Glorot & Bengio's setting, shrunk: 4 hidden layers, their "standard" init U(±1/√fan_in)
-DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
-                            activations=("sigmoid", "tanh", "relu"),
-                            hidden=(64, 64, 64, 64), init="pytorch", epochs=20, lr=0.1,
-                            batch_size=16)
 
 page_intro("Inside the layers",
            "with sigmoid and the old standard init, the top hidden layer's mean activation "
@@ -18,8 +14,7 @@ page_intro("Inside the layers",
            "in their longer runs it saturates). Try init N(0, 1): many sigmoid units start "
            "saturated. For ReLU, 'saturated' means inactive (output 0, no gradient): about "
            "half is normal, all means a dead layer.")
-cfg = controls(PAGE, DEFAULTS, ["dataset", "activations", "depth", "width", "init", "lr",
-                                "epochs", "batch_size", "train_size", "seed"])
+cfg = page_controls(PAGE)
 result = run_experiment(cfg, live=lambda r: charts.saturation_chart(r.layers))
 if result is not None:
     divergence_notice(result)

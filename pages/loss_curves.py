@@ -1,21 +1,17 @@
 """Lesson 4 — Loss curves: training and test loss and accuracy for every activation."""
 import streamlit as st
 
-from pages.common import (chart, controls, divergence_notice, downloads, page_intro,
-                          run_experiment)
-from vgcore import ExperimentConfig, charts
+from app.blocks import chart, divergence_notice, downloads, page_intro
+from app.runner import run_experiment
+from app.widgets import page_controls
+from vgcore import charts
 
 PAGE = "loss_curves"
-DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=500,
-                            activations=("sigmoid", "tanh", "relu", "leaky_relu"),
-                            hidden=(30, 30, 30), epochs=20, lr=0.1, batch_size=32)
 
 page_intro("Loss curves",
            "the deep sigmoid net's loss sits on a plateau for many epochs while ReLU and tanh "
            "fall at once: slow first layers mean slow learning. Solid = training, dashed = test.")
-cfg = controls(PAGE, DEFAULTS, ["dataset", "activations", "depth", "width", "init", "lr",
-                                "optimizer", "epochs", "batch_size", "train_size", "seed",
-                                "n_seeds"])
+cfg = page_controls(PAGE)
 result = run_experiment(cfg, live=lambda r: charts.loss_chart(r.history))
 if result is not None:
     divergence_notice(result)

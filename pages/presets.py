@@ -1,8 +1,9 @@
 """Workshop — Presets: the published figures re-run, our numbers beside theirs."""
 import streamlit as st
 
-from pages.common import chart, downloads, page_intro, run_experiment
-from vgcore.presets import PRESETS
+from app.blocks import chart, downloads, page_intro
+from app.runner import run_experiment
+from vgcore.workshop.presets import PRESETS
 
 PAGE = "presets"
 

@@ -2,14 +2,13 @@
 import pandas as pd
 import streamlit as st
 
-from pages.common import (chart, controls, divergence_notice, downloads, page_intro,
-                          run_experiment)
-from vgcore import ExperimentConfig, charts, heads
+from app.blocks import chart, divergence_notice, downloads, page_intro
+from app.runner import run_experiment
+from app.widgets import page_controls
+from vgcore import charts, heads
+from vgcore.workshop.experiments import SOFTMAX_HEADS, head_runs
 
 PAGE = "softmax"
-DEFAULTS = ExperimentConfig(dataset="digits", train_size=1000, test_size=500,
-                            activations=("sigmoid",), hidden=(30,), epochs=15, lr=0.5,
-                            batch_size=10)
 
 page_intro("Softmax & cross-entropy",
            "softmax turns any logits into probabilities that sum to 1; with the quadratic cost "
@@ -28,11 +27,9 @@ st.header("Loss and gradient vs the predicted probability of the true class")
 chart(charts.loss_vs_prob_chart(heads.loss_vs_probability()))
 
 st.header("Training with each cost")
-cfg = controls(PAGE, DEFAULTS, ["dataset", "activations", "depth", "width", "lr", "epochs",
-                                "batch_size", "train_size", "seed"])
+cfg = page_controls(PAGE)
 if cfg is not None:
-    runs = {heads.HEAD_LABELS[h]: run_experiment(cfg.replace(head=h))
-            for h in ("softmax_ce", "sigmoid_mse")}
+    runs = {label: run_experiment(c) for label, c in head_runs(cfg).items()}
     if all(r is not None for r in runs.values()):
         for r in runs.values():
             divergence_notice(r)
@@ -41,6 +38,6 @@ if cfg is not None:
         chart(charts.overlay_chart(both, metric="accuracy", split="test", series="run"))
         st.caption("Accuracy is compared, not loss: the two costs measure different things "
                    "and their values are not on one scale.")
-        for head, (label, r) in zip(("softmax_ce", "sigmoid_mse"), runs.items()):
+        for head, (label, r) in zip(SOFTMAX_HEADS, runs.items()):
             st.caption(f"Downloads: {label}")
             downloads(r, f"{PAGE}-{head}")

@@ -5,7 +5,7 @@ controls is announced, never a crash; training pages offer their downloads.
 
 AppTest cannot see the sidebar's navigation DOM, so reachability is checked on the catalog
 that `streamlit_app.py` builds the navigation from, plus `switch_page` to every entry.
-Trained results are cached for the whole process (`pages.common.result_store`), so a
+Trained results are cached for the whole process (`app.runner.result_store`), so a
 config run by one test is free for the next; links carry small `epochs` to stay fast.
 """
 from __future__ import annotations
@@ -19,14 +19,19 @@ import pytest
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from pages.catalog import PAGES, PageSpec
-from pages.common import DATASET_LABELS, INIT_LABELS, WIDGETS
+from app.catalog import PAGES, PageSpec
+from app.widgets import WIDGETS
 from vgcore import ExperimentConfig
+from vgcore.data import DATASETS
+from vgcore.inits import INIT_SCHEMES
+from vgcore.workshop.experiments import PAGE_EXPERIMENTS
+
+DATASET_LABELS = {name: d.label for name, d in DATASETS.items()}
+INIT_LABELS = {name: s.label for name, s in INIT_SCHEMES.items()}
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
 TIMEOUT = 90                      # seconds per script run: generous for a busy 2-core box
-NOT_PAGES = {"__init__.py", "catalog.py", "common.py"}
 LESSONS = [p for p in PAGES if p.section == "Lessons"]
 
 
@@ -107,16 +112,16 @@ def widget(at: AppTest, key: str):
 
 
 def shown_controls(spec: PageSpec) -> set[str]:
-    """Names of the shared controls a page shows (read from its source)."""
-    return {name for name in WIDGETS if f'"{name}"' in _source(spec)}
+    """Names of the shared controls a lesson page shows (its experiment's controls)."""
+    return set(PAGE_EXPERIMENTS[Path(spec.path).stem].controls)
 
 
 # ---------------------------------------------------------------------------------------
 # Navigation: the catalog is the table of contents streamlit_app.py builds st.navigation from
 # ---------------------------------------------------------------------------------------
 def test_every_page_file_is_in_the_catalog_exactly_once():
-    files = sorted(f"pages/{f.name}" for f in (ROOT / "pages").glob("*.py")
-                   if f.name not in NOT_PAGES and not f.name.startswith("_"))
+    # pages/ holds page scripts only: every file in it is a page of the navigation
+    files = sorted(f"pages/{f.name}" for f in (ROOT / "pages").iterdir())
     listed = [p.path for p in PAGES]
     assert sorted(listed) == files
     assert len(set(listed)) == len(listed)
@@ -443,7 +448,7 @@ def test_no_activation_chosen_shows_the_config_error():
 def test_time_capped_run_is_shown_but_not_cached(monkeypatch):
     """A run cut short by the server's time cap says so and is not cached (it depends on
     the machine's speed, and the cache key must determine the numbers)."""
-    import pages.common as common
+    import app.runner as common
     monkeypatch.setattr(common, "RUN_TIME_CAP_S", 0.0)
     common.result_store.clear()
     at = open_page("pages/loss_curves.py", epochs="3")

@@ -1,6 +1,6 @@
 """Real-browser suite: the app served by `streamlit run`, driven by Debian's chromium.
 
-Every page of pages/catalog.py is opened, run to the end and checked for exceptions and
+Every page of app/catalog.py is opened, run to the end and checked for exceptions and
 (lesson pages) rendered charts; a full-page screenshot of each lands in
 test-artifacts/screenshots/<url_path>.png for a human to look at. Also checked: the
 sidebar lists every page once, a shared link restores its experiment, a bad link warns.
@@ -17,7 +17,7 @@ from collections import Counter
 
 import pytest
 
-from pages.catalog import PAGES
+from app.catalog import PAGES
 from tests.browser_util import (CHROMIUM, CHROMIUM_ARGS, MAIN, ROOT, StreamlitServer,
                                 full_page_screenshot, wait_until_finished)
 
@@ -174,7 +174,7 @@ def test_bad_parameter_warns_instead_of_failing(page, server):
 def test_first_visitor_of_a_fresh_server_gets_the_shared_link(browser, tmp_path):
     """Streamlit serves the first run of a fresh server as an old-style pages/ app; a
     shared link must still open its page inside our navigation, with its parameters and
-    without a "Page not found" dialog (pages/catalog.py, common.require_app_frame)."""
+    without a "Page not found" dialog (app/catalog.py, app.blocks.require_app_frame)."""
     fresh = StreamlitServer(cache_dir=tmp_path / "vgcore-cache", log_path=tmp_path / "log")
     context = browser.new_context(viewport=VIEWPORT)
     try:

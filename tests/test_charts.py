@@ -16,6 +16,7 @@ import pytest
 
 from vgcore import charts
 from vgcore.activations import chain_product, curves
+from vgcore.results import format_ratio
 
 ACTS = ["sigmoid", "relu"]
 
@@ -394,7 +395,7 @@ def test_speed_ratio_text(layers_df):
 @pytest.mark.parametrize("ratio, expected", [(120.4, "120×"), (1.3, "1.3×"),
                                              (12_000, "12,000×"), (3.4e7, "3.4·10⁷×")])
 def test_ratio_format(ratio, expected):
-    assert charts._format_ratio(ratio) == expected
+    assert format_ratio(ratio) == expected
 
 
 def test_speed_ratio_text_edge_cases(layers_df):

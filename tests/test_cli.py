@@ -190,8 +190,9 @@ def test_version(capsys):
 def test_list_shows_choices_and_caps(capsys):
     code, out, _ = run_cli(capsys, "list")
     assert code == 0
-    for name in (*cfg_mod.DATASETS, *cli.CHOICES["activations"], *cfg_mod.INITS,
-                 *cfg_mod.HEADS, *cfg_mod.OPTIMIZERS):
+    for name in (*cfg_mod.FIELDS["dataset"].choices, *cli.CHOICES["activations"],
+                 *cfg_mod.FIELDS["init"].choices, *cfg_mod.FIELDS["head"].choices,
+                 *cfg_mod.FIELDS["optimizer"].choices):
         assert name in out
     for cap in (n for n in vars(cfg_mod) if n.startswith("MAX_")):
         assert cap in out

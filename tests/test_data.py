@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from vgcore import ExperimentConfig, data
-from vgcore.config import DATASETS_2D
+from vgcore.data import DATASETS
+
+DATASETS_2D = tuple(name for name, d in DATASETS.items() if d.is_2d)
 
 IMAGE_SETS = {"digits": (64, 1797), "mnist": (784, 5000)}
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from vgcore import ExperimentConfig, run
-from vgcore.exercises import EXERCISES, Check
-from vgcore.presets import NIELSEN_CH3_CONFIG
+from vgcore.workshop.exercises import EXERCISES, Check
+from vgcore.workshop.experiments import NIELSEN_CH3_CONFIG
 
 
 @pytest.fixture(scope="module")

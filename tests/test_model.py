@@ -4,7 +4,9 @@ import pytest
 import torch
 
 from vgcore import activations as acts
-from vgcore.model import BatchedMLP, Member, resolve_init, weight_std_or_bound
+from vgcore.inits import resolve as resolve_init
+from vgcore.inits import weight_std_or_bound
+from vgcore.model import BatchedMLP, Member
 
 from reference import sequential_of
 

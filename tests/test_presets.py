@@ -7,7 +7,7 @@ import math
 import pytest
 
 from vgcore import run
-from vgcore.presets import COMPARE_COLUMNS, PRESETS, Band, factor_band
+from vgcore.workshop.presets import COMPARE_COLUMNS, PRESETS, Band, factor_band
 
 
 @pytest.fixture(scope="module")

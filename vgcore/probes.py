@@ -34,9 +34,9 @@ def probe(model: BatchedMLP, x: Tensor, y: Tensor, head: str, bins: int,
     member m and layer l (0-based; the last is the output layer); histogram_rows are
     dicts with member, layer, quantity, bin_start, bin_end, count, fraction.
     """
-    logits, zs, hs = model.forward(x, keep=True)
+    logits, zs, hs = model(x, keep=True)
     loss = member_losses(logits, y, head).sum()   # members are independent: sum is safe
-    params = [*model.weights, *model.biases]
+    params = list(model.parameters())             # weights of every layer, then biases
     grads = torch.autograd.grad(loss, params + zs, allow_unused=True)
     L = model.n_layers
     w_grads, b_grads, z_grads = grads[:L], grads[L:2 * L], grads[2 * L:]

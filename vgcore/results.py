@@ -11,22 +11,28 @@ Frames (column contracts that charts, pages and the CLI rely on):
               speed_ratio, last_epoch
 - boundary:   activation, seed, x1, x2, prob          (2-D data sets only)
 - points:     x1, x2, label, split                     (2-D data sets only)
+
+Every number derived from results is computed here, once: the speed ratio (one net's, and
+the seed-averaged one), the best-test epoch, the test-loss rise after it and the final
+gap, the mean over seeds, and the ratio-to-words formatter. Charts, the CLI, presets,
+exercises and uploads call these; none of them recomputes one.
 """
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable
 
 import pandas as pd
 
 from . import data
+from .activations import ACTIVATIONS
 from .config import ExperimentConfig
 
-if TYPE_CHECKING:  # only for type hints; results must not import the training loop
+if TYPE_CHECKING:  # only for type hints
     from .data import Dataset
-    from .train import Records
+    from .model import Member
 
 HISTORY_COLUMNS = ["activation", "seed", "epoch", "split", "loss", "accuracy"]
 LAYER_COLUMNS = ["activation", "seed", "epoch", "layer", "layer_name", "weight_grad_norm",
@@ -38,6 +44,19 @@ SUMMARY_COLUMNS = ["activation", "seed", "final_train_loss", "final_test_loss",
                    "best_test_loss", "gap", "diverged_at", "speed_ratio", "last_epoch"]
 BOUNDARY_COLUMNS = ["activation", "seed", "x1", "x2", "prob"]
 POINT_COLUMNS = ["x1", "x2", "label", "split"]
+
+
+@dataclass
+class Records:
+    """What a run has measured so far (lists of dicts of plain floats); `build_result`
+    turns them into a Result."""
+    members: tuple["Member", ...]
+    history: list[dict] = field(default_factory=list)
+    layers: list[dict] = field(default_factory=list)
+    histograms: list[dict] = field(default_factory=list)
+    boundary: list[dict] = field(default_factory=list)
+    diverged_at: dict[int, int] = field(default_factory=dict)   # member -> epoch
+    stopped_at: int | None = None     # set when max_seconds ended training early
 
 
 @dataclass(frozen=True)
@@ -100,17 +119,163 @@ def build_result(config: ExperimentConfig, records: "Records", elapsed_s: float,
                   finished, records.stopped_at)
 
 
-def speed_ratio(layers: pd.DataFrame, epoch: int = 0) -> float:
-    """Last hidden layer's bias-gradient norm ÷ the first's, at `epoch` (one net's rows).
-    >1: the first layer learns slower (vanishing); <1: faster (exploding)."""
-    rows = layers[(layers["epoch"] == epoch) & (layers["layer_name"] != "output")]
-    if rows.empty:
+# ---------------------------------------------------------------------------------------
+# Analyses: every derived number, computed once
+# ---------------------------------------------------------------------------------------
+def mean_over_seeds(frame: pd.DataFrame, keys: list[str], values: list[str], *,
+                    sort: bool = True, count_seeds: bool = False) -> pd.DataFrame:
+    """Average repeated seeds (geometric mean would hide zeros; runs are few, mean is
+    fine). `count_seeds` adds `n_seeds`: how many seeds went into each number."""
+    grouped = frame.groupby(keys, as_index=False, sort=sort)
+    out = grouped[values].mean()
+    if count_seeds:
+        out["n_seeds"] = grouped["seed"].nunique()["seed"].to_numpy() \
+            if "seed" in frame else 1
+    return out
+
+
+def hidden_norms(layers: pd.DataFrame, activation: str | None = None, epoch: int = 0,
+                 value: str = "bias_grad_norm") -> pd.Series:
+    """Mean over seeds of each hidden layer's `value` at `epoch`, indexed by layer
+    (ascending). `activation=None`: the frame holds one activation already."""
+    rows = layers[(layers["epoch"] == epoch) & (layers["layer_name"].astype(str) != "output")]
+    if activation is not None:
+        rows = rows[rows["activation"].astype(str) == activation]
+    return rows.groupby("layer")[value].mean().sort_index()
+
+
+def ratio_of(norms: pd.Series) -> float:
+    """Last hidden layer's norm ÷ the first's. >1: the first layer learns slower
+    (vanishing); <1: faster (exploding); inf: only the first gets nothing."""
+    if len(norms) < 1:
         return float("nan")
-    rows = rows.sort_values("layer")
-    first, last = rows["bias_grad_norm"].iloc[0], rows["bias_grad_norm"].iloc[-1]
+    first, last = float(norms.iloc[0]), float(norms.iloc[-1])
     if first == 0:
         return float("inf") if last > 0 else float("nan")
-    return float(last / first)
+    return last / first
+
+
+def speed_ratio(layers: pd.DataFrame, epoch: int = 0) -> float:
+    """The speed ratio of one net's rows at `epoch` (the summary's `speed_ratio`)."""
+    return ratio_of(hidden_norms(layers, epoch=epoch))
+
+
+def level_ratio(layers: pd.DataFrame, activation: str, epoch: int = 0) -> float:
+    """The speed ratio of the seed-averaged net of one activation (NaN with one layer)."""
+    norms = hidden_norms(layers, activation, epoch)
+    return ratio_of(norms) if len(norms) > 1 else math.nan
+
+
+def format_ratio(ratio: float, *, trim: bool = False) -> str:
+    """120×, 1.3×, 12,000×, 3.4·10⁷× — as many digits as a reader can use. `trim` drops
+    a trailing '.0' (4× rather than 4.0×), as the CLI's table writes it."""
+    if ratio < 10:
+        text = f"{ratio:.1f}"
+        return (text.removesuffix(".0") if trim else text) + "×"
+    if ratio < 1e6:
+        return f"{ratio:,.0f}×"
+    mantissa, exponent = f"{ratio:.1e}".split("e")
+    superscript = str(int(exponent)).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
+    return f"{mantissa}·10{superscript}×"
+
+
+def compare_speeds(ratio: float, first: str, last: str, *, trim: bool = False) -> str:
+    """'<first> learns N× slower than <last>' (or faster, or about as fast) for a finite,
+    positive speed ratio last ÷ first."""
+    factor = max(ratio, 1 / ratio)
+    if format_ratio(factor) == "1.0×":
+        return f"{first} learns about as fast as {last}"
+    direction = "slower" if ratio > 1 else "faster"
+    return f"{first} learns {format_ratio(factor, trim=trim)} {direction} than {last}"
+
+
+def speed_sentences(layers: pd.DataFrame, epoch: int = 0, value: str = "bias_grad_norm",
+                    label: Any = None) -> list[str]:
+    """One sentence per activation (registry order, then order of appearance) comparing
+    the first and last hidden layers (mean over seeds), e.g. "sigmoid: hidden layer 1
+    learns 120× slower than hidden layer 4". Rows with NaN/inf values are left out.
+    `label(name)` writes the activation's name (default: its registry label)."""
+    label = label or activation_label
+    rows = layers[(layers["epoch"] == epoch) & (layers["layer_name"].astype(str) != "output")]
+    rows = rows[pd.to_numeric(rows[value], errors="coerce").map(math.isfinite)]
+    return [_speed_sentence(label(name), hidden_norms(rows, name, epoch, value))
+            for name in registry_order(rows["activation"])]
+
+
+def _speed_sentence(name: str, norms: pd.Series) -> str:
+    if len(norms) < 2:
+        return f"{name}: only one hidden layer, nothing to compare"
+    first, last = float(norms.iloc[0]), float(norms.iloc[-1])
+    first_name = f"hidden layer {int(norms.index[0])}"
+    last_name = f"hidden layer {int(norms.index[-1])}"
+    if first == 0 and last == 0:
+        return f"{name}: no hidden layer gets any gradient"
+    if first == 0 or last == 0:
+        silent = first_name if first == 0 else last_name
+        return f"{name}: {silent} gets no gradient at all, so it does not learn"
+    return f"{name}: {compare_speeds(last / first, first_name, last_name)}"
+
+
+def speed_phrase(ratio: float, last_layer: int) -> str:
+    """A summary's `speed_ratio` in words, for a net whose last hidden layer is
+    `last_layer`: "layer 1 learns 120× slower than layer 4"."""
+    if last_layer <= 1:
+        return "one hidden layer: nothing to compare"
+    if math.isnan(ratio):
+        return "n/a"
+    if math.isinf(ratio):
+        return f"layer 1 gets no gradient at all (layer {last_layer} does)"
+    if ratio == 0:
+        return f"layer {last_layer} gets no gradient at all (layer 1 does)"
+    return compare_speeds(ratio, "layer 1", f"layer {last_layer}", trim=True)
+
+
+def activation_label(name: object) -> str:
+    """How the app writes an activation (the registry's label; other names unchanged)."""
+    entry = ACTIVATIONS.get(str(name))
+    return entry.label if entry else str(name)
+
+
+def registry_order(names: Iterable[object]) -> list[str]:
+    """Distinct names: registry order first, then any others in order of appearance."""
+    seen = list(dict.fromkeys(str(n) for n in names))
+    return [n for n in ACTIVATIONS if n in seen] + [n for n in seen if n not in ACTIVATIONS]
+
+
+def net_outcome(history: pd.DataFrame) -> dict[str, float]:
+    """One net's history -> final losses and accuracies, the best-test epoch (argmin of
+    the test loss: the early-stopping point) and loss, the test-loss rise after it, the
+    final gap (test − training loss) and the last epoch. NaN where a split is missing."""
+    nan = math.nan
+    out = {"final_train_loss": nan, "final_test_loss": nan, "final_train_accuracy": nan,
+           "final_test_accuracy": nan, "best_test_epoch": nan, "best_test_loss": nan,
+           "rise": nan, "gap": nan, "last_epoch": nan}
+    train = history[history["split"] == "train"].sort_values("epoch")
+    test = history[history["split"] == "test"].sort_values("epoch")
+    for split, rows in (("train", train), ("test", test)):
+        if not rows.empty:
+            out[f"final_{split}_loss"] = float(rows["loss"].iloc[-1])
+            if "accuracy" in rows:      # a chart may pass a loss-only frame
+                out[f"final_{split}_accuracy"] = float(rows["accuracy"].iloc[-1])
+    if not train.empty:
+        out["last_epoch"] = float(train["epoch"].iloc[-1])
+    if not test.empty:
+        best = test.loc[test["loss"].idxmin()]
+        out["best_test_epoch"] = float(best["epoch"])
+        out["best_test_loss"] = float(best["loss"])
+        out["rise"] = out["final_test_loss"] - out["best_test_loss"]
+        # Overfitting gap: how far the test loss sits above the training loss at the end
+        out["gap"] = out["final_test_loss"] - out["final_train_loss"]
+    return out
+
+
+def net_history(history: pd.DataFrame, activation: str, seed: int | None = None
+                ) -> pd.DataFrame:
+    """One net's rows: the activation's given seed (default: its lowest seed)."""
+    h = history[history["activation"] == activation]
+    if seed is None:
+        seed = h["seed"].min() if not h.empty else None
+    return h[h["seed"] == seed]
 
 
 def summarize(history: pd.DataFrame, layers: pd.DataFrame,
@@ -121,26 +286,13 @@ def summarize(history: pd.DataFrame, layers: pd.DataFrame,
         key = (member.activation, member.seed)
         h = history[(history["activation"] == key[0]) & (history["seed"] == key[1])]
         lay = layers[(layers["activation"] == key[0]) & (layers["seed"] == key[1])]
-        train = h[h["split"] == "train"].sort_values("epoch")
-        test = h[h["split"] == "test"].sort_values("epoch")
-        nan = float("nan")
         row = {"activation": key[0], "seed": key[1],
-               "final_train_loss": nan, "final_test_loss": nan,
-               "final_train_accuracy": nan, "final_test_accuracy": nan,
-               "best_test_epoch": nan, "best_test_loss": nan, "gap": nan,
-               "diverged_at": float(diverged[key]) if key in diverged else nan,
-               "speed_ratio": speed_ratio(lay), "last_epoch": nan}
-        if not train.empty and not test.empty:
-            best = test.loc[test["loss"].idxmin()]
-            row.update(final_train_loss=float(train["loss"].iloc[-1]),
-                       final_test_loss=float(test["loss"].iloc[-1]),
-                       final_train_accuracy=float(train["accuracy"].iloc[-1]),
-                       final_test_accuracy=float(test["accuracy"].iloc[-1]),
-                       best_test_epoch=float(best["epoch"]),
-                       best_test_loss=float(best["loss"]),
-                       last_epoch=float(train["epoch"].iloc[-1]))
-            # Overfitting gap: how far the test loss sits above the training loss at the end
-            row["gap"] = row["final_test_loss"] - row["final_train_loss"]
+               "diverged_at": float(diverged[key]) if key in diverged else math.nan,
+               "speed_ratio": speed_ratio(lay)}
+        outcome = net_outcome(h)
+        if math.isnan(outcome["final_train_loss"]) or math.isnan(outcome["final_test_loss"]):
+            outcome = {k: math.nan for k in outcome}     # both splits or nothing
+        row.update(outcome)
         rows.append(row)
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
@@ -148,26 +300,12 @@ def summarize(history: pd.DataFrame, layers: pd.DataFrame,
 def overfitting_onset(history: pd.DataFrame, activation: str, seed: int | None = None
                       ) -> dict[str, float]:
     """Best-test epoch, how much the test loss rose after it, and the final train/test gap,
-    for one net. NaN where the history is empty."""
-    h = history[history["activation"] == activation]
-    if seed is not None:
-        h = h[h["seed"] == seed]
-    else:
-        h = h[h["seed"] == h["seed"].min()] if not h.empty else h
-    test = h[h["split"] == "test"].sort_values("epoch")
-    train = h[h["split"] == "train"].sort_values("epoch")
-    if test.empty:
-        return {"best_epoch": math.nan, "rise": math.nan, "gap": math.nan}
-    best = test.loc[test["loss"].idxmin()]
-    return {"best_epoch": float(best["epoch"]),
-            "rise": float(test["loss"].iloc[-1] - best["loss"]),
-            "gap": float(test["loss"].iloc[-1] - train["loss"].iloc[-1])}
+    for one net (default: the activation's lowest seed). NaN where the history is empty."""
+    o = net_outcome(net_history(history, activation, seed))
+    return {"best_epoch": o["best_test_epoch"], "rise": o["rise"], "gap": o["gap"]}
 
 
-def mean_over_seeds(frame: pd.DataFrame, keys: list[str], values: list[str]) -> pd.DataFrame:
-    """Average repeated seeds (geometric mean would hide zeros; runs are few, mean is fine)."""
-    return frame.groupby(keys, as_index=False)[values].mean()
-
-
-__all__ = ["Result", "build_result", "summarize", "speed_ratio", "overfitting_onset",
-           "layer_name", "mean_over_seeds"]
+__all__ = ["Records", "Result", "build_result", "summarize", "speed_ratio", "level_ratio",
+           "hidden_norms", "ratio_of", "overfitting_onset", "net_outcome", "net_history",
+           "layer_name", "mean_over_seeds", "format_ratio", "compare_speeds",
+           "speed_sentences", "speed_phrase", "activation_label", "registry_order"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -18,8 +18,9 @@ from . import data as data_mod
 from .config import ExperimentConfig, layer_sizes
 from .heads import member_losses, outputs
 from .model import BatchedMLP, Member
+from .optimizers import make_optimizer
 from .probes import PROBE_SIZE, STATS, probe
-from .results import Result, build_result
+from .results import Records, Result, build_result
 
 Tensor = torch.Tensor
 EVAL_CHUNK = 4096           # samples per forward pass when evaluating a whole split
@@ -30,18 +31,6 @@ BOUNDARY_GRID = 60          # decision-boundary grid points per axis (2-D data s
 # an oversubscribed OpenMP pool made every op ~70x slower here (1 s -> 77 s for the same
 # run). One thread per run lets a 2-core server train two sessions' runs in parallel.
 DEFAULT_THREADS = 1
-
-
-@dataclass
-class Records:
-    """What a run has measured so far (lists of dicts of plain floats)."""
-    members: tuple[Member, ...]
-    history: list[dict] = field(default_factory=list)
-    layers: list[dict] = field(default_factory=list)
-    histograms: list[dict] = field(default_factory=list)
-    boundary: list[dict] = field(default_factory=list)
-    diverged_at: dict[int, int] = field(default_factory=dict)   # member -> epoch
-    stopped_at: int | None = None     # set when max_seconds ended training early
 
 
 @dataclass(frozen=True)
@@ -77,17 +66,6 @@ def members_of(config: ExperimentConfig) -> tuple[Member, ...]:
                  for s in range(config.n_seeds))
 
 
-def make_optimizer(config: ExperimentConfig, params: list[Tensor]) -> torch.optim.Optimizer:
-    # Every optimizer here acts element-wise, so a stacked tensor of M nets behaves
-    # exactly like M separate optimizers.
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=config.lr, weight_decay=config.weight_decay)
-    if config.optimizer == "momentum":
-        return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum,
-                               weight_decay=config.weight_decay)
-    return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
-
-
 def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = None,
         device: str = "cpu", threads: int | None = DEFAULT_THREADS,
         max_seconds: float | None = None) -> Result:
@@ -117,7 +95,8 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
     M = len(members)
     model = BatchedMLP(layer_sizes(config), members, config.init, config.bias_init,
                        device=dev)
-    optimizer = make_optimizer(config, model.parameters())
+    params = list(model.parameters())     # weights of every layer, then biases
+    optimizer = make_optimizer(config, params)
     records = Records(members)
     alive = torch.ones(M, dtype=torch.bool, device=dev)
     keep_hist = hist_epochs(config.epochs)
@@ -170,12 +149,12 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
         order = torch.randperm(n, generator=gen, device=dev)
         for start in range(0, n, config.batch_size):
             idx = order[start:start + config.batch_size]
-            logits, _, _ = model.forward(x_train[idx], dropout=config.dropout, generator=gen)
+            logits = model(x_train[idx], dropout=config.dropout, generator=gen).logits
             losses = member_losses(logits, y_train[idx], config.head)
             alive = alive & torch.isfinite(losses)
             optimizer.zero_grad(set_to_none=False)
             torch.where(alive, losses, torch.zeros_like(losses)).sum().backward()
-            _mask_and_clip(model.parameters(), alive, config.grad_clip)
+            _mask_and_clip(params, alive, config.grad_clip)
             optimizer.step()
         _freeze_dead(model, alive)
         measure(epoch)
@@ -196,7 +175,7 @@ def _evaluate(model: BatchedMLP, x: Tensor, y: Tensor, head: str) -> tuple[Tenso
     correct = torch.zeros_like(loss_sum)
     for start in range(0, len(x), EVAL_CHUNK):
         xb, yb = x[start:start + EVAL_CHUNK], y[start:start + EVAL_CHUNK]
-        logits, _, _ = model.forward(xb)
+        logits = model(xb).logits
         loss_sum += member_losses(logits, yb, head).double() * len(xb)
         correct += (logits.argmax(-1) == yb).sum(1).double()
     return loss_sum / len(x), correct / len(x)
@@ -235,7 +214,7 @@ def _boundary(model: BatchedMLP, ds: "data_mod.Dataset", members: tuple[Member, 
     g1 = np.linspace(lo[0], hi[0], BOUNDARY_GRID, dtype=np.float32)
     g2 = np.linspace(lo[1], hi[1], BOUNDARY_GRID, dtype=np.float32)
     mesh = np.stack(np.meshgrid(g1, g2), -1).reshape(-1, 2)
-    logits, _, _ = model.forward(torch.from_numpy(mesh).to(alive.device))
+    logits = model(torch.from_numpy(mesh).to(alive.device)).logits
     prob = outputs(logits, head)
     # Two classes: P(class 1) normalised, so sigmoid heads also land in [0, 1]
     p1 = (prob[..., 1] / prob.sum(-1).clamp(min=1e-12)).cpu().tolist()

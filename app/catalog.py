@@ -21,7 +21,7 @@ class PageSpec(NamedTuple):
         fresh server as an old-style multipage app (it sees a pages/ folder before any
         st.navigation call), where a page's URL *is* its file name; any other URL would
         show a "Page not found" dialog to whoever opens a shared link first.
-        `pages.common.require_app_frame` then reroutes that run through streamlit_app.py."""
+        `app.blocks.require_app_frame` then reroutes that run through streamlit_app.py."""
         return PurePosixPath(self.path).stem
 
 

@@ -27,10 +27,11 @@ from typing import Any, Callable
 import altair as alt
 import pandas as pd
 
-from . import charts
-from .config import ExperimentConfig
-from .presets import NIELSEN_CH3_CONFIG
-from .results import Result
+from vgcore import charts
+from vgcore.config import ExperimentConfig
+from vgcore.results import Result, format_ratio
+
+from .experiments import NIELSEN_CH3_CONFIG
 
 ALWAYS_ALLOWED = frozenset({"seed", "n_seeds", "hist_bins"})   # never change the lesson
 
@@ -88,17 +89,13 @@ class Exercise:
 
 @lru_cache(maxsize=8)
 def _run_cached(config: ExperimentConfig) -> Result:
-    from .train import run
+    from vgcore.train import run
     return run(config)
 
 
 # ---------------------------------------------------------------------------------------
 # helpers on a Result
 # ---------------------------------------------------------------------------------------
-def _fmt_ratio(ratio: float) -> str:
-    return f"{ratio:.1f}×" if ratio < 10 else f"{ratio:,.0f}×"
-
-
 def _first_net(result: Result) -> pd.Series:
     """Summary row of the first activation's first seed (the net the lesson pages show)."""
     s = result.summary
@@ -131,10 +128,10 @@ def _check_vanishing(result: Result, **_: Any) -> Check:
     ratio = float(best["speed_ratio"])
     depth = result.config.depth
     if ratio >= VANISH_TARGET:
-        return Check(True, f"{who}: hidden layer 1 learns {_fmt_ratio(ratio)} slower than "
+        return Check(True, f"{who}: hidden layer 1 learns {format_ratio(ratio)} slower than "
                            f"hidden layer {depth}. Each layer multiplies the gradient by "
                            f"w·σ'(z), and σ' ≤ ¼.")
-    return Check(False, f"The slowest first layer is {who}'s: {_fmt_ratio(ratio)} slower "
+    return Check(False, f"The slowest first layer is {who}'s: {format_ratio(ratio)} slower "
                         f"than hidden layer {depth}. You need {VANISH_TARGET:.0f}×.")
 
 
@@ -211,8 +208,8 @@ def _check_sigmoid_speed(result: Result, reference: Result | None = None, **_: A
             or math.isnan(sig_acc):
         return Check(False, "The sigmoid net diverged or has no gradient: try another init.")
     level = max(sig_ratio / relu_ratio, relu_ratio / sig_ratio)
-    numbers = (f"sigmoid's first layer learns {_fmt_ratio(sig_ratio)} slower than its last "
-               f"(ReLU with He init: {_fmt_ratio(relu_ratio)}); test accuracy "
+    numbers = (f"sigmoid's first layer learns {format_ratio(sig_ratio)} slower than its last "
+               f"(ReLU with He init: {format_ratio(relu_ratio)}); test accuracy "
                f"{sig_acc:.1%} vs ReLU's {relu_acc:.1%}.")
     if level <= LEVEL_FACTOR and sig_acc >= relu_acc - ACCURACY_MARGIN:
         return Check(True, "Solved: " + numbers + " Larger weights make up for σ' ≤ ¼ "

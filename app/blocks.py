@@ -1,0 +1,88 @@
+"""What every page shares: its intro (with the first-visitor guard), notices, downloads,
+and drawing a vgcore chart at its designed size."""
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import streamlit as st
+# internal: the one place the old multipage mode can be switched off (require_app_frame)
+from streamlit.runtime.pages_manager import PagesManager
+
+from vgcore import activations as acts
+from vgcore.results import Result
+
+
+# ---------------------------------------------------------------------------------------
+# Small shared blocks
+# ---------------------------------------------------------------------------------------
+def require_app_frame() -> None:
+    """Send a run that bypassed streamlit_app.py back through it (`page_intro` calls it
+    first, before the page draws anything).
+
+    Streamlit decides per server process whether the app is an old-style multipage app,
+    and until the first `st.navigation` call it assumes so because pages/ exists. So on a
+    fresh server (a Community Cloud app that just woke up) the first visitor of a shared
+    link gets the page script run *directly* by that old mode: no sidebar of ours. Such a
+    run is the only one in which `PagesManager.uses_pages_directory` is still set
+    (`st.navigation` clears it before it runs a page). Clearing it and rerunning goes
+    through streamlit_app.py to the same page, because URLs are file names
+    (app/catalog.py), so the page is the same in both modes; query parameters are kept by
+    the rerun.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def look_for(text: str) -> None:
+    """The page's one-line 'what to look for'."""
+    st.info(f"**What to look for:** {text}", icon=":material/search:")
+
+
+def page_intro(title: str, look: str | None = None) -> None:
+    """Every page starts here: make sure the run came through the app's navigation
+    (`require_app_frame`), then the title and the 'what to look for' line."""
+    require_app_frame()
+    st.title(title)
+    if look:
+        look_for(look)
+
+
+def divergence_notice(result: Result) -> None:
+    for row in result.diverged().itertuples():
+        st.warning(f"{acts.get(row.activation).label} (seed {row.seed}) diverged at epoch "
+                   f"{int(row.diverged_at)}: its loss or gradients became NaN/Inf, so its "
+                   f"curves stop there. Try a smaller learning rate or gradient clipping.",
+                   icon=":material/bolt:")
+
+
+def downloads(result: Result, page: str) -> None:
+    """The run's records as CSV and its config as JSON."""
+    cols = st.columns(3)
+    cols[0].download_button("History (CSV)", result.history.to_csv(index=False),
+                            f"{page}-history.csv", "text/csv", key=f"dl_hist_{page}")
+    cols[1].download_button("Per-layer stats (CSV)", result.layers.to_csv(index=False),
+                            f"{page}-layers.csv", "text/csv", key=f"dl_layers_{page}")
+    cols[2].download_button("Config (JSON)", json.dumps(result.config.to_dict(), indent=2),
+                            f"{page}-config.json", "application/json", key=f"dl_cfg_{page}")
+
+
+# Streamlit's chart theme sets zero padding, which cuts the top half off a chart title;
+# a little padding keeps every title readable.
+CHART_PADDING = {"top": 16, "left": 5, "right": 5, "bottom": 5}
+
+
+def chart(c: alt.TopLevelMixin, where=None) -> None:
+    """Draw a vgcore chart at its designed size (facets are laid out for ~900 px)."""
+    # autosize "pad": Streamlit's default for single charts is "fit", which squeezes plot,
+    # axes *and* legend into the chart's width × height, so a tall legend (activations +
+    # splits) was cut off below a shrunken plot.
+    (where or st).altair_chart(
+        c.properties(padding=CHART_PADDING,
+                     autosize=alt.AutoSizeParams(type="pad", contains="padding")),
+        width="content")
+
+
+__all__ = ["page_intro", "require_app_frame", "look_for", "divergence_notice", "downloads",
+           "chart"]

@@ -1,0 +1,241 @@
+"""Experiment controls bound to the URL, built from the config's field declarations.
+
+A widget's label, help, range and choices come from `vgcore.config.FIELDS`; this module
+only says how each field is drawn (`LOOKS`). A look may narrow a field's range or choices
+for the app, never widen them, and every narrowing says why; a test walks every field and
+checks that validation, CLI and widget agree. Widgets are bound to the URL
+(bind="query-params") so a copied link restores the experiment.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import streamlit as st
+
+from vgcore import ExperimentConfig
+from vgcore.config import FIELDS
+from vgcore.data import DATASETS
+from vgcore.workshop.experiments import PAGE_EXPERIMENTS
+
+
+@dataclass(frozen=True)
+class Look:
+    """How one control is drawn: kind, step, and (optionally) a narrower range or choice
+    list than the field allows, with the reason. `part` names a control that shows part
+    of a field ("depth" and "width" both edit `hidden`)."""
+    kind: str                           # select | multi | slider | number
+    step: float | None = None
+    lo: float | None = None             # narrowed lower end (None: the field's)
+    hi: float | None = None             # narrowed upper end (None: the field's)
+    options: tuple[str, ...] | None = None   # narrowed choices (None: all of the field's)
+    why: str = ""                       # required whenever lo, hi or options narrow
+    field: str = ""                     # the config field edited ("": the control's name)
+    part: str = ""                      # for `hidden`: "depth" (how many) or "width" (units)
+    label: str = ""                     # a part's own label ("": the field's)
+
+
+LOOKS: dict[str, Look] = {
+    "dataset": Look("select", options=tuple(n for n, d in DATASETS.items() if d.in_app),
+                    why="IDX files must already be on the server: CLI and notebooks only"),
+    "activations": Look("multi"),
+    "depth": Look("slider", 1, field="hidden", part="depth"),
+    "width": Look("slider", 1, field="hidden", part="width", label="Units per hidden layer"),
+    "init": Look("select"),
+    "bias_init": Look("select"),
+    "head": Look("select"),
+    "optimizer": Look("select"),
+    "lr": Look("number", 0.01, lo=1e-4,
+               why="a number box needs a closed lower end; below 10⁻⁴ nothing moves within "
+                   "a lesson's epochs"),
+    "batch_size": Look("number", 1, hi=1024,
+                       why="beyond 1,024 a mini-batch is (nearly) the whole training set "
+                           "of a lesson"),
+    "epochs": Look("slider", 1, hi=60,
+                   why="a shared server caps one run's time; 60 epochs of a lesson fit it"),
+    "train_size": Look("number", 50, lo=10,
+                       why="under 10 samples not every digit class is in the training set"),
+    "test_size": Look("number", 50, lo=10,
+                      why="under 10 samples the test accuracy is too coarse to read"),
+    "noise": Look("slider", 0.05, hi=0.5,
+                  why="beyond 0.5 the 2-D classes overlap so much there is nothing to learn"),
+    "weight_decay": Look("number", 0.0005, hi=0.1,
+                         why="beyond 0.1 every weight shrinks to ~0 within an epoch"),
+    "dropout": Look("slider", 0.05, hi=0.8,
+                    why="beyond 0.8 the small nets of the lessons stop learning"),
+    "grad_clip": Look("number", 0.5, hi=100.0,
+                      why="these nets' gradient norms stay far below 100 unless they have "
+                          "already exploded"),
+    "seed": Look("number", 1),
+    "n_seeds": Look("slider", 1),
+}
+# Fields the app never shows, and why (the agreement test checks every field is either
+# drawn or listed here).
+NOT_SHOWN: dict[str, str] = {
+    "data_dir": "IDX files must already be on the server: CLI and notebooks only",
+    "momentum": "0.9 is the textbook value; the optimizer choice is the lesson",
+    "hist_bins": "30 bins read well at every chart size",
+}
+
+
+@dataclass(frozen=True)
+class Widget:
+    """One control, resolved from its field's declaration and its look."""
+    field: str                        # URL parameter and session-state key
+    kind: str                         # select | multi | slider | number
+    label: str
+    options: tuple = ()
+    lo: float = 0
+    hi: float = 0
+    step: float | None = None
+    help: str = ""
+    fmt: dict | None = None           # option -> label
+    field_lo: float = 0               # what the config allows: a page may narrow the
+    field_hi: float = 0               # widget's range further, or widen it up to these
+
+
+def _widget_of(name: str, look: Look) -> Widget:
+    fs = FIELDS[look.field or name]
+    help_text = f"{fs.help[:1].upper()}{fs.help[1:]}: {fs.why}." if fs.why else fs.help
+    if look.kind in ("select", "multi"):
+        options = look.options or tuple(fs.choices)
+        return Widget(name, look.kind, look.label or fs.label, options, help=help_text,
+                      fmt=dict(fs.choices))
+    if look.part == "depth":        # how many hidden layers
+        lo, hi = fs.min_len, fs.max_len
+    else:                           # a number, or the width of every hidden layer
+        lo, hi = fs.lo, fs.hi
+    return Widget(name, look.kind, look.label or fs.label,
+                  lo=lo if look.lo is None else look.lo, hi=hi if look.hi is None else look.hi,
+                  step=look.step, help=help_text, field_lo=lo, field_hi=hi)
+
+
+WIDGETS: dict[str, Widget] = {name: _widget_of(name, look) for name, look in LOOKS.items()}
+
+
+def _default_value(defaults: ExperimentConfig, name: str) -> Any:
+    if name == "depth":
+        return defaults.depth
+    if name == "width":
+        return defaults.hidden[0]
+    return getattr(defaults, name)
+
+
+def label_of(w: Widget, option: Any) -> str:
+    """What the widget shows for `option`, which is also what its URL parameter holds."""
+    return w.fmt.get(option, str(option)) if w.fmt else str(option)
+
+
+def check_link(names: Sequence[str], page_limits: dict[str, tuple] | None = None) -> list[str]:
+    """Problems with the URL's parameters for these widgets, checked *before* the widgets
+    exist (Streamlit then silently drops invalid bound values; we say so visibly)."""
+    return link_problems({name: st.query_params.get_all(name) for name in names},
+                         page_limits)
+
+
+def link_problems(params: dict[str, list[str]], page_limits: dict[str, tuple] | None = None
+                  ) -> list[str]:
+    """One sentence per parameter the widgets would reject. Pure, so it can be tested
+    with any hostile text."""
+    problems = []
+    limits = page_limits or {}
+    for name, raw in params.items():
+        w = WIDGETS[name]
+        if not raw:
+            continue
+        # shown inside a code span: no backticks, so link text can never become markdown
+        shown = ", ".join(raw)[:60].replace("`", "'")
+        if w.kind in ("select", "multi"):
+            # Streamlit's binding writes and accepts the *shown* label (format_func), not
+            # the option key: ?init=He+%2F+Kaiming restores, ?init=he is dropped.
+            allowed = [label_of(w, o) for o in w.options]
+            bad = [v for v in raw if v not in allowed]
+            if bad or (w.kind == "select" and len(raw) > 1):
+                problems.append(f"`{name}={shown}` is not one of: {', '.join(allowed)}")
+            continue
+        lo, hi = limits.get(name, (w.lo, w.hi))
+        try:
+            value = float(raw[-1])
+            ok = math.isfinite(value) and lo <= value <= hi
+        except (ValueError, OverflowError):
+            ok = False
+        if not ok:
+            problems.append(f"`{name}={shown}` is outside the allowed range [{lo:g}, {hi:g}]")
+    return problems
+
+
+def _widget(w: Widget, default: Any, container, limits: dict[str, tuple]) -> Any:
+    key = w.field
+    common = dict(key=key, help=w.help or None, bind="query-params")
+
+    def fmt(v: Any) -> str:
+        return label_of(w, v)
+    if w.kind == "select":
+        return container.selectbox(w.label, w.options, index=w.options.index(default),
+                                   format_func=fmt, **common)
+    if w.kind == "multi":
+        return container.multiselect(w.label, w.options, default=list(default),
+                                     format_func=fmt, **common)
+    lo, hi = limits.get(key, (w.lo, w.hi))
+    if isinstance(default, int) and not isinstance(default, bool):
+        lo, hi, step, default = int(lo), int(hi), int(w.step or 1), int(default)
+    else:
+        lo, hi, step, default = float(lo), float(hi), float(w.step or 0.01), float(default)
+    if w.kind == "slider":
+        return container.slider(w.label, lo, hi, default, step, **common)
+    return container.number_input(w.label, lo, hi, default, step,
+                                  format=None if isinstance(default, int) else "%g", **common)
+
+
+def controls(page: str, defaults: ExperimentConfig, show: Sequence[str],
+             limits: dict[str, tuple] | None = None, container=None) -> ExperimentConfig | None:
+    """Render the experiment controls named in `show` (config fields, plus 'depth' and
+    'width' for the hidden layers) and return the validated config, or None after an
+    st.error. Fields not shown keep the page's defaults. `limits` sets a control's range
+    on this page, within what the config allows."""
+    limits = limits or {}
+    for name, (lo, hi) in limits.items():
+        w = WIDGETS[name]
+        if lo < w.field_lo or hi > w.field_hi:
+            raise ValueError(f"limits: {name} [{lo}, {hi}] is wider than the config "
+                             f"allows [{w.field_lo}, {w.field_hi}]")
+    container = container or st.sidebar
+    problems = check_link(show, limits)
+    notices = st.container()
+    container.header("Experiment")
+    values = {name: _widget(WIDGETS[name], _default_value(defaults, name), container, limits)
+              for name in show}
+    # A bad link's warning stays until the learner changes a control (Streamlit drops the
+    # bad parameter from the URL after the first run, so it can't be re-detected).
+    memo = f"_link_problems_{page}"
+    if problems:
+        st.session_state[memo] = (problems, values)
+    elif memo in st.session_state and st.session_state[memo][1] != values:
+        del st.session_state[memo]
+    for problem in st.session_state.get(memo, ((), None))[0]:
+        notices.warning(f"This link's parameter {problem}; the default is used instead.",
+                        icon=":material/warning:")
+    changes = {k: v for k, v in values.items() if k not in ("depth", "width")}
+    if "activations" in changes:
+        changes["activations"] = tuple(changes["activations"])
+    if "depth" in values or "width" in values:
+        depth = values.get("depth", defaults.depth)
+        width = values.get("width", defaults.hidden[0])
+        changes["hidden"] = (int(width),) * int(depth)
+    try:
+        return defaults.replace(**changes)
+    except ValueError as err:
+        st.error(f"Can't run this experiment: {err}")
+        return None
+
+
+def page_controls(page: str, container=None) -> ExperimentConfig | None:
+    """`controls` for a lesson page's experiment (vgcore.workshop.experiments)."""
+    experiment = PAGE_EXPERIMENTS[page]
+    return controls(page, experiment.config, experiment.controls, dict(experiment.limits),
+                    container)
+
+
+__all__ = ["page_controls", "Look", "LOOKS", "NOT_SHOWN", "Widget", "WIDGETS", "controls", "check_link",
+           "link_problems", "label_of"]

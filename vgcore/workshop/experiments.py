@@ -1,0 +1,120 @@
+"""Each lesson page's default experiment: its config, the controls it shows, and the other
+runs it makes from the learner's config.
+
+Pages read their defaults from here, so tests and a command-line warm-up can list every
+experiment the app runs by default without starting Streamlit (`default_configs()`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Callable, Mapping
+
+from vgcore.config import ExperimentConfig
+from vgcore.heads import HEAD_LABELS
+from vgcore.inits import INIT_SCHEMES
+
+# Nielsen ch. 3's [784, 30, 10] net on 1,000 training images: the overfitting preset and
+# two exercises start from it.
+NIELSEN_CH3_CONFIG = ExperimentConfig(
+    dataset="mnist", train_size=1000, test_size=1000, activations=("sigmoid",),
+    hidden=(30,), init="lecun", bias_init="normal", head="sigmoid_ce", lr=0.5,
+    batch_size=10, epochs=30)
+
+# The costs the softmax page trains side by side, and the schemes the exploding page
+# compares at initialisation by default.
+SOFTMAX_HEADS = ("softmax_ce", "sigmoid_mse")
+COMPARED_INITS = ("normal", "lecun", "xavier", "he")
+
+
+def head_runs(config: ExperimentConfig) -> dict[str, ExperimentConfig]:
+    """The learner's config once per cost: head label -> config."""
+    return {HEAD_LABELS[h]: config.replace(head=h) for h in SOFTMAX_HEADS}
+
+
+def init_probes(config: ExperimentConfig, schemes: tuple[str, ...] = COMPARED_INITS
+                ) -> dict[str, ExperimentConfig]:
+    """The untrained net under each scheme: scheme label -> config (epochs 0)."""
+    return {INIT_SCHEMES[s].label: config.replace(init=s, epochs=0) for s in schemes}
+
+
+@dataclass(frozen=True)
+class PageExperiment:
+    """A lesson page's experiment: the default config, the controls the sidebar shows
+    (config fields, plus 'depth' and 'width' for the hidden layers), per-page narrowed
+    widget ranges, and the extra runs the page derives from the learner's config."""
+    config: ExperimentConfig
+    controls: tuple[str, ...]
+    limits: Mapping[str, tuple[float, float]] = field(
+        default_factory=lambda: MappingProxyType({}))
+    extra_runs: Callable[[ExperimentConfig], dict[str, ExperimentConfig]] | None = field(
+        default=None, compare=False, repr=False)
+
+    def configs(self) -> list[ExperimentConfig]:
+        """Every config the page runs with its defaults."""
+        extra = self.extra_runs(self.config) if self.extra_runs else {}
+        return [self.config, *extra.values()]
+
+
+PAGE_EXPERIMENTS: dict[str, PageExperiment] = {
+    "gradient_flow": PageExperiment(
+        ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
+                         activations=("sigmoid", "tanh", "relu", "leaky_relu"),
+                         hidden=(30, 30, 30, 30), init="auto", epochs=15, lr=0.1,
+                         batch_size=32),
+        ("dataset", "activations", "depth", "width", "init", "bias_init", "lr", "epochs",
+         "batch_size", "train_size", "seed")),
+    # Glorot & Bengio's setting, shrunk: 4 hidden layers, their "standard" init
+    # U(±1/√fan_in)
+    "inside_layers": PageExperiment(
+        ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
+                         activations=("sigmoid", "tanh", "relu"), hidden=(64, 64, 64, 64),
+                         init="pytorch", epochs=20, lr=0.1, batch_size=16),
+        ("dataset", "activations", "depth", "width", "init", "lr", "epochs", "batch_size",
+         "train_size", "seed")),
+    "loss_curves": PageExperiment(
+        ExperimentConfig(dataset="digits", train_size=1000, test_size=500,
+                         activations=("sigmoid", "tanh", "relu", "leaky_relu"),
+                         hidden=(30, 30, 30), epochs=20, lr=0.1, batch_size=32),
+        ("dataset", "activations", "depth", "width", "init", "lr", "optimizer", "epochs",
+         "batch_size", "train_size", "seed", "n_seeds")),
+    # Nielsen ch. 3: [784, 30, 10] on 1,000 MNIST images overfits after about epoch 15
+    "overfitting": PageExperiment(
+        ExperimentConfig(dataset="mnist", train_size=500, test_size=1000,
+                         activations=("relu",), hidden=(100,), epochs=40, lr=0.1,
+                         batch_size=10),
+        ("dataset", "activations", "depth", "width", "train_size", "epochs", "lr",
+         "batch_size", "weight_decay", "dropout", "seed"),
+        # overfitting needs more epochs than the lessons' usual 60 to show the test-loss
+        # rise on larger training sets
+        limits=MappingProxyType({"epochs": (0, 100)})),
+    "softmax": PageExperiment(
+        ExperimentConfig(dataset="digits", train_size=1000, test_size=500,
+                         activations=("sigmoid",), hidden=(30,), epochs=15, lr=0.5,
+                         batch_size=10),
+        ("dataset", "activations", "depth", "width", "lr", "epochs", "batch_size",
+         "train_size", "seed"),
+        extra_runs=head_runs),
+    "exploding": PageExperiment(
+        ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
+                         activations=("relu", "tanh"), hidden=(64,) * 10, init="normal",
+                         epochs=10, lr=0.01, batch_size=32),
+        ("activations", "depth", "width", "init", "bias_init", "lr", "grad_clip", "epochs",
+         "optimizer", "seed"),
+        extra_runs=init_probes),
+}
+
+
+def default_configs() -> list[ExperimentConfig]:
+    """Every config the lesson pages, presets and exercises run with their defaults,
+    each once: what a warm-up would train ahead of a workshop."""
+    from .exercises import EXERCISES     # they build on this module's configs
+    from .presets import PRESETS
+    configs = [c for page in PAGE_EXPERIMENTS.values() for c in page.configs()]
+    configs += [c for preset in PRESETS.values() for _, c in preset.configs]
+    configs += [ex.start for ex in EXERCISES.values()]
+    return list(dict.fromkeys(configs))
+
+
+__all__ = ["PageExperiment", "PAGE_EXPERIMENTS", "NIELSEN_CH3_CONFIG", "head_runs",
+           "init_probes", "default_configs", "SOFTMAX_HEADS", "COMPARED_INITS"]
