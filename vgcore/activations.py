@@ -14,6 +14,8 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from .registry import lookup
+
 Tensor = torch.Tensor
 LEAKY_SLOPE = 0.01  # PyTorch's default negative slope
 # A unit is "saturated" where |f'(z)| < SATURATION_FRACTION * max|f'|: learning through it
@@ -99,11 +101,7 @@ ACTIVATIONS: dict[str, Activation] = {
 
 
 def get(name: str) -> Activation:
-    try:
-        return ACTIVATIONS[name]
-    except KeyError:
-        raise ValueError(f"activation: unknown value {name!r}; allowed: "
-                         f"{', '.join(ACTIVATIONS)}") from None
+    return lookup(ACTIVATIONS, "activation", name)
 
 
 def saturated(name: str, z: Tensor) -> Tensor:

@@ -219,15 +219,21 @@ def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
 def progress_bar(stream: Any = None) -> Callable[[Any], None]:
     """An `on_epoch` callback drawing `epoch 3/10 [#####.....] 00:01, ETA 00:03` with tqdm
     on `stream` (stderr). Call its `close()` when the run ends."""
-    bar = tqdm(total=None, file=stream or sys.stderr, mininterval=0, leave=True,
-               bar_format="epoch {n}/{total} [{bar:24}] {elapsed}, ETA {remaining}",
-               ascii=" #")
+    bars: list[tqdm] = []           # made at the first epoch, when the total is known
 
     def on_epoch(progress: Any) -> None:    # vgcore.train.Progress
-        bar.total = progress.epochs
-        bar.n = progress.epoch
-        bar.refresh()
-    on_epoch.close = bar.close              # type: ignore[attr-defined]
+        if not bars:
+            bars.append(tqdm(total=progress.epochs, file=stream or sys.stderr, leave=True,
+                             mininterval=0, ascii=" #",
+                             bar_format="epoch {n}/{total} [{bar:24}] {elapsed}, "
+                                        "ETA {remaining}"))
+        bars[0].n = progress.epoch
+        bars[0].refresh()
+
+    def close() -> None:
+        for bar in bars:
+            bar.close()
+    on_epoch.close = close                  # type: ignore[attr-defined]
     return on_epoch
 
 
@@ -255,7 +261,12 @@ def summary_text(result: Any) -> str:
     head = (f"{config.dataset}: {config.train_size} train / {config.test_size} test, "
             f"hidden {'-'.join(map(str, config.hidden))}, {config.epochs} epochs, "
             f"{result.elapsed_s:.1f}s")
-    return head + "\n" + table.to_string(index=False, justify="left")
+    # pandas right-aligns values; text columns read better left-aligned like the headers
+    for column in table:
+        text = table[column].astype(str)
+        table[column] = text.str.ljust(max(len(column), text.str.len().max()))
+    lines = table.to_string(index=False, justify="left").splitlines()
+    return "\n".join([head, *(line.rstrip() for line in lines)])
 
 
 def _isnan(value: Any) -> bool:

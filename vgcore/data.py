@@ -19,6 +19,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .registry import lookup
+
 JITTER = 0.3            # jitter sd at noise=1, in [-1, 1] units (~TF Playground's 50% noise)
 MNIST1D_POOL = 10_000   # samples generated once: the mnist1d registry entry's capacity
 # The 2-D toys are generated, so their capacity is a size choice: the largest train + test
@@ -72,10 +74,7 @@ def load_for(config) -> Dataset:
 def load_dataset(name: str, train_size: int, test_size: int, *, noise: float = 0.1,
                  seed: int = 0, data_dir: str = "") -> Dataset:
     """Load or generate `name` and split it into train_size / test_size samples."""
-    if name not in DATASETS:
-        raise ValueError(f"dataset: unknown value {str(name)[:40]!r}; "
-                         f"allowed: {', '.join(DATASETS)}")
-    spec = DATASETS[name]
+    spec = lookup(DATASETS, "dataset", name)
     for field, value in (("train_size", train_size), ("test_size", test_size)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{field}: expected a positive integer, got {value!r}")

@@ -18,6 +18,7 @@ from typing import Callable
 import torch
 
 from . import activations as acts
+from .registry import lookup
 
 Tensor = torch.Tensor
 
@@ -59,11 +60,7 @@ BIAS_INITS: dict[str, str] = {"zeros": "zeros", "normal": "N(0, 1) (Nielsen)"}
 
 
 def get(name: str) -> InitScheme:
-    try:
-        return INIT_SCHEMES[name]
-    except KeyError:
-        raise ValueError(f"init: unknown value {name!r}; allowed: "
-                         f"{', '.join(INIT_SCHEMES)}") from None
+    return lookup(INIT_SCHEMES, "init", name)
 
 
 def resolve(scheme: str, activation: str, is_output: bool) -> str:
