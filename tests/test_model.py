@@ -78,8 +78,8 @@ def test_dropout_only_when_asked_and_seeded():
     a = model.forward(x)[0]
     b = model.forward(x)[0]
     torch.testing.assert_close(a, b)
-    d1 = model.forward(x, dropout=0.5, generator=torch.Generator().manual_seed(0))[0]
-    d2 = model.forward(x, dropout=0.5, generator=torch.Generator().manual_seed(0))[0]
+    d1 = model.forward(x, dropout=0.5, generators=[torch.Generator().manual_seed(0)])[0]
+    d2 = model.forward(x, dropout=0.5, generators=[torch.Generator().manual_seed(0)])[0]
     torch.testing.assert_close(d1, d2)
     assert not torch.allclose(a, d1)
 

@@ -13,9 +13,11 @@ first activation, then the next...), so each activation applies to one contiguou
 """
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -30,6 +32,21 @@ class Member:
     """One net of the batch: which activation and which seed."""
     activation: str
     seed: int
+
+
+def member_generator(seed: int, stream: str, device: str | torch.device = "cpu"
+                     ) -> torch.Generator:
+    """The generator of one net's random draws for one purpose ("init", "dropout", ...).
+
+    Every net draws from its own generators, seeded by its own seed, so its numbers never
+    depend on which other nets train beside it. "init" is seeded by the seed itself; any
+    other stream by a SeedSequence of (seed, stream name), so a net's dropout masks are
+    not its initial weights' uniform draws over again.
+    """
+    if stream == "init":
+        return torch.Generator(device=device).manual_seed(seed)
+    entropy = np.random.SeedSequence([seed, zlib.crc32(stream.encode())])
+    return torch.Generator(device=device).manual_seed(int(entropy.generate_state(1)[0]))
 
 
 class Forward(NamedTuple):
@@ -65,7 +82,7 @@ class BatchedMLP(nn.Module):
             # One generator per member, seeded by its seed alone, drawn in layer order:
             # nets with the same seed start from the same standard draws whatever
             # their activation, so differences come from the activation and its scaling.
-            gen = torch.Generator().manual_seed(member.seed)
+            gen = member_generator(member.seed, "init")
             for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
                 is_output = layer == n_layers - 1
                 scheme = inits.resolve(init, member.activation, is_output)
@@ -93,10 +110,15 @@ class BatchedMLP(nn.Module):
         return torch.cat([acts.get(name).fn(part) for (name, _), part in
                           zip(self.blocks, parts)], 0)
 
-    def forward(self, x: Tensor, *, dropout: float = 0.0, generator: torch.Generator | None
-                = None, keep: bool = False) -> Forward:
-        """x: (B, in) shared by all members, or (M, B, in)."""
+    def forward(self, x: Tensor, *, dropout: float = 0.0,
+                generators: Sequence[torch.Generator] | None = None, keep: bool = False
+                ) -> Forward:
+        """x: (B, in) shared by all members, or (M, B, in). With dropout, `generators`
+        holds one generator per member (`member_generator(seed, "dropout")`): each net's
+        masks come from its own stream."""
         M = len(self.members)
+        if dropout > 0 and (generators is None or len(generators) != M):
+            raise ValueError(f"generators: dropout needs one generator per member ({M})")
         h = x.expand(M, *x.shape) if x.dim() == 2 else x
         zs: list[Tensor] = []
         hs: list[Tensor] = []
@@ -111,8 +133,8 @@ class BatchedMLP(nn.Module):
                 hs.append(h)
             if dropout > 0:
                 # inverted dropout: scale at train time so evaluation needs no change
-                mask = torch.rand(h.shape, generator=generator, dtype=h.dtype,
-                                  device=h.device) >= dropout
+                mask = torch.stack([torch.rand(h.shape[1:], generator=g, dtype=h.dtype,
+                                               device=h.device) for g in generators]) >= dropout
                 h = h * mask / (1 - dropout)
         raise AssertionError("unreachable")
 

@@ -17,7 +17,7 @@ import torch
 from . import data as data_mod
 from .config import ExperimentConfig, layer_sizes
 from .heads import member_losses, outputs
-from .model import BatchedMLP, Member
+from .model import BatchedMLP, Member, member_generator
 from .optimizers import make_optimizer
 from .probes import PROBE_SIZE, STATS, probe
 from .results import Records, Result, build_result
@@ -100,9 +100,12 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
     records = Records(members)
     alive = torch.ones(M, dtype=torch.bool, device=dev)
     keep_hist = hist_epochs(config.epochs)
-    # Batch order and dropout masks come from one generator seeded by the config, shared by
-    # all members: the comparison is between activations, not between data orders.
+    # The batch order comes from one generator seeded by the config, shared by all members:
+    # the comparison is between activations, not between data orders. Every other random
+    # draw (init, dropout masks) comes from each member's own generators, so a net's
+    # numbers never depend on which other nets train beside it.
     gen = torch.Generator(device=dev).manual_seed(config.seed)
+    dropout_gens = [member_generator(m.seed, "dropout", dev) for m in members]
 
     def measure(epoch: int) -> None:
         nonlocal alive
@@ -149,7 +152,8 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
         order = torch.randperm(n, generator=gen, device=dev)
         for start in range(0, n, config.batch_size):
             idx = order[start:start + config.batch_size]
-            logits = model(x_train[idx], dropout=config.dropout, generator=gen).logits
+            logits = model(x_train[idx], dropout=config.dropout,
+                           generators=dropout_gens).logits
             losses = member_losses(logits, y_train[idx], config.head)
             alive = alive & torch.isfinite(losses)
             optimizer.zero_grad(set_to_none=False)
