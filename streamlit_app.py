@@ -2,6 +2,7 @@
 pages/ (listed in app/catalog.py), the science in vgcore/."""
 import streamlit as st
 
+from app import links
 from app.catalog import PAGES
 
 st.set_page_config(page_title="Vanishing Gradient Lab", page_icon=":material/trending_down:", layout="wide")
@@ -13,3 +14,4 @@ for spec in PAGES:
                 default=spec.url_path == "home"))
 
 st.navigation(sections, position="sidebar", expanded=True).run()
+links.finish()      # every parameter of a shared link used or announced

@@ -12,6 +12,8 @@ from streamlit.runtime.pages_manager import PagesManager
 from vgcore import activations as acts
 from vgcore.results import Result
 
+from . import links
+
 
 # ---------------------------------------------------------------------------------------
 # Small shared blocks
@@ -42,11 +44,13 @@ def look_for(text: str) -> None:
 
 def page_intro(title: str, look: str | None = None) -> None:
     """Every page starts here: make sure the run came through the app's navigation
-    (`require_app_frame`), then the title and the 'what to look for' line."""
+    (`require_app_frame`), then the title, the 'what to look for' line, and the place
+    where problems with a shared link are announced (`app.links`)."""
     require_app_frame()
     st.title(title)
     if look:
         look_for(look)
+    links.start(title)
 
 
 def divergence_notice(result: Result) -> None:

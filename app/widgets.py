@@ -15,6 +15,8 @@ from typing import Any, Sequence
 import streamlit as st
 
 from vgcore import ExperimentConfig
+
+from . import links
 from vgcore.config import FIELDS
 from vgcore.data import DATASETS
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS
@@ -83,7 +85,7 @@ NOT_SHOWN: dict[str, str] = {
 class Widget:
     """One control, resolved from its field's declaration and its look."""
     field: str                        # URL parameter and session-state key
-    kind: str                         # select | multi | slider | number
+    kind: str                         # select | multi | slider | number | range (two ends)
     label: str
     options: tuple = ()
     lo: float = 0
@@ -127,47 +129,75 @@ def label_of(w: Widget, option: Any) -> str:
     return w.fmt.get(option, str(option)) if w.fmt else str(option)
 
 
-def check_link(names: Sequence[str], page_limits: dict[str, tuple] | None = None) -> list[str]:
-    """Problems with the URL's parameters for these widgets, checked *before* the widgets
-    exist (Streamlit then silently drops invalid bound values; we say so visibly)."""
-    return link_problems({name: st.query_params.get_all(name) for name in names},
-                         page_limits)
-
-
-def link_problems(params: dict[str, list[str]], page_limits: dict[str, tuple] | None = None
-                  ) -> list[str]:
+def link_problems(params: dict[str, list[str]], page_limits: dict[str, tuple] | None = None,
+                  widgets: dict[str, Widget] | None = None) -> list[str]:
     """One sentence per parameter the widgets would reject. Pure, so it can be tested
-    with any hostile text."""
+    with any hostile text. `widgets` defaults to the experiment controls (WIDGETS)."""
     problems = []
     limits = page_limits or {}
+    widgets = WIDGETS if widgets is None else widgets
     for name, raw in params.items():
-        w = WIDGETS[name]
+        w = widgets[name]
         if not raw:
             continue
-        # shown inside a code span: no backticks, so link text can never become markdown
-        shown = ", ".join(raw)[:60].replace("`", "'")
+        shown = links.shown(", ".join(raw))
         if w.kind in ("select", "multi"):
             # Streamlit's binding writes and accepts the *shown* label (format_func), not
             # the option key: ?init=He+%2F+Kaiming restores, ?init=he is dropped.
             allowed = [label_of(w, o) for o in w.options]
+            if all(v == "" for v in raw):
+                how_many = "one or more" if w.kind == "multi" else "one"
+                problems.append(f"`{name}=` is empty; allowed: {how_many} of "
+                                f"{', '.join(allowed)}")
+                continue
             bad = [v for v in raw if v not in allowed]
             if bad or (w.kind == "select" and len(raw) > 1):
                 problems.append(f"`{name}={shown}` is not one of: {', '.join(allowed)}")
             continue
         lo, hi = limits.get(name, (w.lo, w.hi))
+        wanted = 2 if w.kind == "range" else 1
         try:
-            value = float(raw[-1])
-            ok = math.isfinite(value) and lo <= value <= hi
+            values = [float(v) for v in raw]
+            ok = (len(values) == wanted and all(math.isfinite(v) and lo <= v <= hi
+                                                for v in values)
+                  and values == sorted(values))
         except (ValueError, OverflowError):
             ok = False
-        if not ok:
+        if ok:
+            continue
+        if w.kind == "range":
+            problems.append(f"`{name}={shown}` is not two numbers, low then high, in "
+                            f"[{lo:g}, {hi:g}]")
+        else:
             problems.append(f"`{name}={shown}` is outside the allowed range [{lo:g}, {hi:g}]")
     return problems
 
 
-def _widget(w: Widget, default: Any, container, limits: dict[str, tuple]) -> Any:
+def bound(w: Widget, default: Any, container=None, limits: dict[str, tuple] | None = None,
+          **extra: Any) -> Any:
+    """Make the control `w` bound to its URL parameter, after judging the link's value
+    for it (a bad value is announced by `links.finish`, and the default is used)."""
+    container = container or st
+    limits = limits or {}
     key = w.field
-    common = dict(key=key, help=w.help or None, bind="query-params")
+    reset, value = links.pending_reset(key)
+    if reset:
+        st.session_state[key] = value
+    fresh = key not in st.session_state    # first made: Streamlit seeds it from the URL
+    raw = st.query_params.get_all(key)
+    problems = link_problems({key: raw}, limits, {key: w}) if fresh and raw else []
+    links.claim(key, problems[0] if problems else None,
+                list(default) if w.kind == "multi" else default,
+                empty_from_link=bool(problems) and w.kind == "multi"
+                and all(v == "" for v in raw))
+    return _widget(w, default, container, limits, **extra)
+
+
+def _widget(w: Widget, default: Any, container, limits: dict[str, tuple], **extra: Any
+            ) -> Any:
+    """`extra`: further keyword arguments for the Streamlit widget (on_change, ...)."""
+    key = w.field
+    common = dict(key=key, help=w.help or None, bind="query-params", **extra)
 
     def fmt(v: Any) -> str:
         return label_of(w, v)
@@ -178,11 +208,14 @@ def _widget(w: Widget, default: Any, container, limits: dict[str, tuple]) -> Any
         return container.multiselect(w.label, w.options, default=list(default),
                                      format_func=fmt, **common)
     lo, hi = limits.get(key, (w.lo, w.hi))
-    if isinstance(default, int) and not isinstance(default, bool):
-        lo, hi, step, default = int(lo), int(hi), int(w.step or 1), int(default)
+    sample = default[0] if w.kind == "range" else default
+    if isinstance(sample, int) and not isinstance(sample, bool):
+        lo, hi, step = int(lo), int(hi), int(w.step or 1)
+        default = tuple(map(int, default)) if w.kind == "range" else int(default)
     else:
-        lo, hi, step, default = float(lo), float(hi), float(w.step or 0.01), float(default)
-    if w.kind == "slider":
+        lo, hi, step = float(lo), float(hi), float(w.step or 0.01)
+        default = tuple(map(float, default)) if w.kind == "range" else float(default)
+    if w.kind in ("slider", "range"):
         return container.slider(w.label, lo, hi, default, step, **common)
     return container.number_input(w.label, lo, hi, default, step,
                                   format=None if isinstance(default, int) else "%g", **common)
@@ -201,21 +234,9 @@ def controls(page: str, defaults: ExperimentConfig, show: Sequence[str],
             raise ValueError(f"limits: {name} [{lo}, {hi}] is wider than the config "
                              f"allows [{w.field_lo}, {w.field_hi}]")
     container = container or st.sidebar
-    problems = check_link(show, limits)
-    notices = st.container()
     container.header("Experiment")
-    values = {name: _widget(WIDGETS[name], _default_value(defaults, name), container, limits)
+    values = {name: bound(WIDGETS[name], _default_value(defaults, name), container, limits)
               for name in show}
-    # A bad link's warning stays until the learner changes a control (Streamlit drops the
-    # bad parameter from the URL after the first run, so it can't be re-detected).
-    memo = f"_link_problems_{page}"
-    if problems:
-        st.session_state[memo] = (problems, values)
-    elif memo in st.session_state and st.session_state[memo][1] != values:
-        del st.session_state[memo]
-    for problem in st.session_state.get(memo, ((), None))[0]:
-        notices.warning(f"This link's parameter {problem}; the default is used instead.",
-                        icon=":material/warning:")
     changes = {k: v for k, v in values.items() if k not in ("depth", "width")}
     if "activations" in changes:
         changes["activations"] = tuple(changes["activations"])
@@ -226,6 +247,8 @@ def controls(page: str, defaults: ExperimentConfig, show: Sequence[str],
     try:
         return defaults.replace(**changes)
     except ValueError as err:
+        if links.resetting():
+            return None         # an empty control from the link: the rerun restores it
         st.error(f"Can't run this experiment: {err}")
         return None
 
@@ -237,5 +260,5 @@ def page_controls(page: str, container=None) -> ExperimentConfig | None:
                     container)
 
 
-__all__ = ["page_controls", "Look", "LOOKS", "NOT_SHOWN", "Widget", "WIDGETS", "controls", "check_link",
+__all__ = ["page_controls", "Look", "LOOKS", "NOT_SHOWN", "Widget", "WIDGETS", "controls", "bound",
            "link_problems", "label_of"]

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from app.blocks import chart, page_intro
-from app.widgets import WIDGETS, check_link
+from app.widgets import WIDGETS, Widget, bound
 from vgcore import activations as acts
 from vgcore import charts
 
@@ -13,18 +13,19 @@ PRESETS = {"sigmoid at its steepest (¼ per layer)": 0.25,
            "tanh at its steepest (1 per layer)": 1.0,
            "large weights (w = 8, σ' = ¼ → 2)": 2.0,
            "custom": None}
+# This page's own controls, bound to the URL like the experiment controls.
+X_RANGE = Widget("x_range", "range", "x range", lo=-10.0, hi=10.0, step=0.5)
+CHAIN_DEPTH = Widget("chain_depth", "slider", "Layers", lo=1, hi=30, step=1)
+CHAIN_PRESET = Widget("chain_preset", "select", "Factor per layer", tuple(PRESETS))
+CHAIN_FACTOR = Widget("chain_factor", "number", "Custom factor w·f'(z)", lo=0.001, hi=10.0,
+                      step=0.05)
 
 page_intro("Activations and their derivatives",
            "σ'(x) never exceeds ¼, and every activation but ReLU-like ones goes flat (shaded "
            "as saturated) for large |x|. Backprop multiplies one such factor per layer, so the "
            "gradient reaching layer 1 shrinks geometrically with depth.")
-for problem in check_link(["activations"]):
-    st.warning(f"This link's parameter {problem}; the default is used instead.", icon=":material/warning:")
-w = WIDGETS["activations"]
-chosen = st.multiselect(w.label, w.options, default=DEFAULT_ACTS, key="activations",
-                        format_func=lambda v: w.fmt[v], bind="query-params")
-x_range = st.slider("x range", -10.0, 10.0, (-6.0, 6.0), 0.5, key="x_range",
-                    bind="query-params")
+chosen = bound(WIDGETS["activations"], DEFAULT_ACTS)
+x_range = bound(X_RANGE, (-6.0, 6.0))
 if not chosen:
     st.error("Pick at least one activation to draw.")
 elif x_range[0] >= x_range[1]:
@@ -40,13 +41,11 @@ st.markdown("The gradient reaching hidden layer 1 of an L-layer net carries one 
             "w·f'(z) for every layer above it. Pick the factor per layer and watch the "
             "product: ¼ · ¼ = 1/16, · ¼ = 1/64 … or, with large weights, 2 · 2 · 2 …")
 c1, c2 = st.columns(2)
-depth = c1.slider("Layers", 1, 30, 8, key="chain_depth", bind="query-params")
+depth = bound(CHAIN_DEPTH, 8, c1)
 # Bound too: a shared link with chain_factor=… restores only if "custom" is restored.
-preset = c2.selectbox("Factor per layer", list(PRESETS), key="chain_preset",
-                      bind="query-params")
+preset = bound(CHAIN_PRESET, list(PRESETS)[0], c2)
 if PRESETS[preset] is None:
-    factor = c2.number_input("Custom factor w·f'(z)", 0.001, 10.0, 0.5, 0.05,
-                             key="chain_factor", bind="query-params")
+    factor = bound(CHAIN_FACTOR, 0.5, c2)
 else:
     factor = PRESETS[preset]
 table = acts.chain_product([factor] * depth)

@@ -3,12 +3,16 @@ import streamlit as st
 
 from app.blocks import chart, downloads, page_intro
 from app.runner import run_experiment
-from app.widgets import controls
+from app.widgets import Widget, bound, controls
 from vgcore.workshop.exercises import EXERCISES
 
 PAGE = "exercises"
 KEYS = list(EXERCISES)
-solved: set = st.session_state.setdefault("exercises_solved", set())
+EXERCISE = Widget("exercise", "select", "Exercise", tuple(KEYS),
+                  fmt={k: f"{i}. {ex.title}" for i, (k, ex) in enumerate(EXERCISES.items(), 1)})
+# exercise key -> the control values that solved it (a solved exercise reopens solved)
+solved: dict = st.session_state.setdefault("exercises_solved", {})
+
 
 def start_values(key: str) -> dict:
     """Widget values of an exercise's starting config (controls' names and units)."""
@@ -17,20 +21,22 @@ def start_values(key: str) -> dict:
     return {name: shape[name] if name in shape else getattr(ex.start, name)
             for name in ex.controls}
 
+
 def restart() -> None:
-    """A newly picked exercise starts from its own config, not the last one's controls."""
-    for name, value in start_values(st.session_state["exercise"]).items():
+    """A newly picked exercise starts from its own config, not the last one's controls;
+    one solved before reopens with the settings that solved it."""
+    key = st.session_state["exercise"]
+    for name, value in solved.get(key, start_values(key)).items():
         st.session_state[name] = list(value) if isinstance(value, tuple) else value
+
 
 page_intro("Exercises",
            "the goal, then change the controls in the sidebar until the check turns green. "
            "Each check is computed from your run's own numbers.")
 progress = st.empty()        # filled last, so a check solved in this run counts
-key = st.selectbox("Exercise", KEYS, key="exercise", on_change=restart,
-                   format_func=lambda k: f"{KEYS.index(k) + 1}. {EXERCISES[k].title}")
+key = bound(EXERCISE, KEYS[0], on_change=restart)
 ex = EXERCISES[key]
-done = "  \n:material/check_circle: *You have solved this one.*" if key in solved else ""
-st.markdown(f"**Goal.** {ex.goal}{done}")
+st.markdown(f"**Goal.** {ex.goal}")
 with st.expander("Hints", icon=":material/lightbulb:"):
     for hint in ex.hints:
         st.markdown(f"- {hint}")
@@ -45,7 +51,7 @@ if result is not None:
     if ref_cfg is None or reference is not None:
         check = ex.check(result, answer=answer, reference=reference)
         if check.passed:
-            solved.add(ex.key)
+            solved[ex.key] = {name: st.session_state[name] for name in ex.controls}
             st.success(check.message, icon=":material/check_circle:")
         else:
             st.warning(f"Not yet. {check.message}", icon=":material/pending:")

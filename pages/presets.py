@@ -3,16 +3,18 @@ import streamlit as st
 
 from app.blocks import chart, downloads, page_intro
 from app.runner import run_experiment
+from app.widgets import Widget, bound
 from vgcore.workshop.presets import PRESETS
 
 PAGE = "presets"
+PRESET = Widget("preset", "select", "Preset", tuple(PRESETS),
+                fmt={k: p.title for k, p in PRESETS.items()})
 
 page_intro("Presets: the published figures",
            "the *within band* column. Each preset re-runs a figure from Nielsen's book, "
            "Glorot & Bengio (2010) or He et al. (2015) and puts our numbers beside the "
            "published ones, with the tolerance that is honest for a small re-run.")
-key = st.selectbox("Preset", list(PRESETS), format_func=lambda k: PRESETS[k].title,
-                   key="preset")
+key = bound(PRESET, next(iter(PRESETS)))
 preset = PRESETS[key]
 st.markdown(f"**What it shows.** {preset.shows}")
 st.caption(f"Source: {preset.source}")

@@ -4,11 +4,15 @@ import streamlit as st
 
 from app.blocks import chart, divergence_notice, downloads, page_intro
 from app.runner import run_experiment
-from app.widgets import page_controls
+from app.widgets import Widget, bound, page_controls
 from vgcore import charts, heads
 from vgcore.workshop.experiments import SOFTMAX_HEADS, head_runs
 
 PAGE = "softmax"
+# This page's own controls, in the URL like the experiment's: (control, default)
+LOGITS = [(Widget(f"logit{i}", "number", f"logit {i}", lo=-20.0, hi=20.0, step=0.5), v)
+          for i, v in enumerate([2.0, 1.0, 0.1, -1.0, 0.5])]
+TEMPERATURE = Widget("temperature", "slider", "Temperature", lo=0.1, hi=5.0, step=0.1)
 
 page_intro("Softmax & cross-entropy",
            "softmax turns any logits into probabilities that sum to 1; with the quadratic cost "
@@ -16,11 +20,9 @@ page_intro("Softmax & cross-entropy",
            "(p → 0), while cross-entropy's gradient is largest there (Nielsen ch. 3).")
 
 st.header("Logits → probabilities")
-cols = st.columns(5)
-logits = [cols[i % 5].number_input(f"logit {i}", -20.0, 20.0, v, 0.5, key=f"logit{i}")
-          for i, v in enumerate([2.0, 1.0, 0.1, -1.0, 0.5])]
-temperature = st.slider("Temperature", 0.1, 5.0, 1.0, 0.1, key="temperature",
-                        bind="query-params")
+cols = st.columns(len(LOGITS))
+logits = [bound(w, v, cols[i]) for i, (w, v) in enumerate(LOGITS)]
+temperature = bound(TEMPERATURE, 1.0)
 chart(charts.softmax_chart(heads.softmax_table(logits, temperature)))
 
 st.header("Loss and gradient vs the predicted probability of the true class")

@@ -1,0 +1,109 @@
+"""A shared link's parameters: every one is either used by a control of the page or
+announced in a warning, never dropped without a word.
+
+How a run goes: `start()` (from `page_intro`) remembers the URL's parameters as the page
+opened and marks where the warnings go; every URL-bound control is made through
+`app.widgets.bound`, which judges its parameter before Streamlit seeds the control from
+it (`judge`); `finish()` (from streamlit_app.py, after the page ran) adds a warning for
+every parameter no control used and draws the warnings. Streamlit drops a bad value from
+the URL after the first run, so the warnings are remembered until the learner changes a
+control.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+_RUN = "_link_run"              # this run's LinkRun, in session state
+_MEMO = "_link_problems_"       # + page: (problems, control values) of the last bad link
+_RESET = "_link_reset_"         # + key: value to give a control before it is made
+_USED = "_link_used_"           # + page: every parameter a control of the page has used
+
+
+@dataclass
+class LinkRun:
+    page: str
+    params: dict[str, list[str]]           # the URL's parameters when the page started
+    notices: Any                           # the container the warnings go into
+    used: set[str] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+    resets: dict[str, Any] = field(default_factory=dict)
+
+
+def start(page: str) -> None:
+    """Begin a page's run: remember its link and where its warnings go."""
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    st.session_state[_RUN] = LinkRun(page, params, st.container())
+
+
+def _current() -> LinkRun | None:
+    return st.session_state.get(_RUN)
+
+
+def shown(text: str) -> str:
+    """Link text inside a code span: no backticks, so it can never become markdown."""
+    return text[:60].replace("`", "'")
+
+
+def claim(key: str, problem: str | None, default: Any, empty_from_link: bool) -> None:
+    """A control bound to `key` is about to be made: mark the parameter as used and
+    record what is wrong with its value (`problem`). A value Streamlit would still accept
+    although it is wrong for the page (an empty multiselect from `?activations=`) is
+    replaced by `default` on an immediate rerun (`empty_from_link`)."""
+    run = _current()
+    if run is None:
+        return
+    run.used.add(key)
+    if problem:
+        run.problems.append(problem)
+        if empty_from_link:
+            run.resets[key] = default
+
+
+def resetting() -> bool:
+    """Whether this run ends in a rerun that gives a control from the link its default:
+    its value now is a placeholder, so an error about it would only flash."""
+    run = _current()
+    return bool(run and run.resets)
+
+
+def pending_reset(key: str) -> tuple[bool, Any]:
+    """(True, value) when the last run asked for this control to start at `value`."""
+    name = _RESET + key
+    if name in st.session_state:
+        return True, st.session_state.pop(name)
+    return False, None
+
+
+def finish() -> None:
+    """After the page ran: announce every parameter no control used, then draw this
+    page's warnings (kept until a control changes) and rerun if a control must be reset."""
+    run = _current()
+    if run is None:
+        return
+    used = st.session_state.setdefault(_USED + run.page, set())
+    used |= run.used
+    for key in run.params:
+        if key not in used:     # a control made in an earlier run may have gone since
+            value = ", ".join(run.params[key])
+            run.problems.append(f"`{shown(key)}={shown(value)}` is not a setting this page "
+                                f"uses")
+    memo = _MEMO + run.page
+    values = {key: run.resets.get(key, st.session_state.get(key)) for key in run.used}
+    if run.problems:
+        st.session_state[memo] = (run.problems, values)
+    elif memo in st.session_state and st.session_state[memo][1] != values:
+        del st.session_state[memo]
+    for problem in st.session_state.get(memo, ((), None))[0]:
+        ending = "it is ignored" if problem.endswith("uses") else "the default is used instead"
+        run.notices.warning(f"This link's parameter {problem}; {ending}.",
+                            icon=":material/warning:")
+    if run.resets:
+        for key, value in run.resets.items():
+            st.session_state[_RESET + key] = value
+        st.rerun()
+
+
+__all__ = ["start", "claim", "finish", "pending_reset", "resetting", "shown", "LinkRun"]
