@@ -475,3 +475,78 @@ def test_every_page_starts_with_page_intro():
                  if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)
                  and isinstance(n.value.func, ast.Name)]
         assert calls and calls[0] == "page_intro", f"{spec.path} starts with {calls[:1]}"
+
+
+# ---------------------------------------------------------------------------------------
+# Every parameter of a shared link is used or announced (issue 14, bugs 3-5)
+# ---------------------------------------------------------------------------------------
+def test_an_empty_activations_link_warns_once_and_runs_the_default():
+    """?activations= used to give a warning *and* a red 'activations: empty' error."""
+    at = open_page("pages/gradient_flow.py", activations="", epochs="0")
+    assert_clean(at)
+    warnings = link_warnings(at)
+    assert len(warnings) == 1 and "`activations=` is empty" in warnings[0], warnings
+    assert "ReLU" in warnings[0]                    # in the widgets' words, not relu
+    assert at.multiselect(key="activations").value == list(
+        PAGE_EXPERIMENTS["gradient_flow"].config.activations)
+    assert charts_of(at)
+
+
+PAGE_LINKS = [("pages/activations.py", "chain_depth", "999"),
+              ("pages/activations.py", "x_range", "abc"),
+              ("pages/activations.py", "chain_preset", "bogus"),
+              ("pages/softmax.py", "temperature", "99"),
+              ("pages/softmax.py", "logit2", "1e9")]
+
+
+@pytest.mark.parametrize("path,name,value", PAGE_LINKS, ids=[f"{Path(p).stem}:{n}={v}" for
+                                                             p, n, v in PAGE_LINKS])
+def test_a_pages_own_controls_announce_a_bad_link(path, name, value):
+    at = open_page(path, **{name: value, "epochs": "0"})
+    assert_clean(at)
+    assert [w for w in link_warnings(at) if f"`{name}=" in w], link_warnings(at)
+    assert at_default(widget(at, name))
+
+
+@pytest.mark.parametrize("path", ["pages/exercises.py", "pages/activations.py",
+                                  "pages/gradient_flow.py"])
+def test_a_parameter_the_page_does_not_use_is_announced(path):
+    """Exercise 1 has no clipping control: ?grad_clip=5 used to vanish without a word."""
+    at = open_page(path, grad_clip="5", nonsense="1", epochs="0")
+    assert_clean(at)
+    warnings = link_warnings(at)
+    for name in ("nonsense",) + (("grad_clip",) if "gradient_flow" in path or
+                                 "exercises" in path else ()):
+        assert [w for w in warnings if f"`{name}=" in w and "ignored" in w], warnings
+
+
+def test_workshop_state_lives_in_the_link():
+    """The chosen exercise, the chosen preset and the softmax logits restore from a link."""
+    from vgcore.workshop.exercises import EXERCISES
+    from vgcore.workshop.presets import PRESETS
+    label = f"3. {EXERCISES['sigmoid-speed'].title}"
+    at = open_page("pages/exercises.py", exercise=label)
+    assert_clean(at)
+    assert at.selectbox(key="exercise").value == "sigmoid-speed"
+    assert at.selectbox(key="init").value == EXERCISES["sigmoid-speed"].start.init
+    at = open_page("pages/presets.py", preset=PRESETS["he-init"].title)
+    assert_clean(at)
+    assert at.selectbox(key="preset").value == "he-init"
+    at = open_page("pages/softmax.py", logit0="10", epochs="0")
+    assert_clean(at)
+    assert widget(at, "logit0").value == 10.0
+    probs = chart_data(at, "softmax")
+    assert probs.loc[probs["probability"].idxmax(), "logit"] == 10.0
+
+
+def test_a_solved_exercise_reopens_solved():
+    """Back to a solved exercise: its solution is restored, so it never says 'You have
+    solved this one' beside 'Not yet'."""
+    at = open_page("pages/exercises.py")
+    at.slider(key="depth").set_value(5).run()
+    assert any(s.value for s in at.success)
+    at.selectbox(key="exercise").set_value("tame-exploding").run()
+    at.selectbox(key="exercise").set_value("vanish").run()
+    assert_clean(at)
+    assert at.slider(key="depth").value == 5
+    assert at.success and not any(w.value.startswith("Not yet") for w in at.warning)
