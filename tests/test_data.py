@@ -243,3 +243,51 @@ def test_idx_missing_folder_and_files(tmp_path):
     (folder / "train-images-idx3-ubyte").write_bytes(b"\x01\x02\x03\x04")
     with pytest.raises(ValueError, match="train-images-idx3-ubyte.*magic"):
         data.load_dataset("idx", 5, 5, data_dir=str(folder))
+
+
+# -- the registry as a specification ------------------------------------------------------
+
+LOADABLE = tuple(name for name, d in DATASETS.items() if d.capacity is not None)
+
+
+def test_registry_entries_are_complete():
+    """Each entry is named by its key and has a label, a note, input and class counts;
+    only the IDX folder ("idx") has no capacity (its files decide) and is CLI-only."""
+    assert [n for n, d in DATASETS.items() if d.capacity is None] == ["idx"]
+    for name, d in DATASETS.items():
+        assert d.name == name and d.label.strip() and d.note.strip()
+        assert d.input_dim >= 1 and d.n_classes >= 2
+        assert d.in_app == (d.capacity is not None), name
+        assert d.capacity is None or d.capacity >= 2
+    labels = [d.label for d in DATASETS.values()]
+    assert len(set(labels)) == len(labels)
+
+
+@pytest.mark.parametrize("name", LOADABLE)
+def test_every_registry_entry_loads_as_declared(name):
+    """Every data set but the IDX folder loads with its declared input width, class count
+    and 2-D flag: x (n, input_dim) float32, labels int64 in range(n_classes)."""
+    spec = DATASETS[name]
+    ds = data.load_dataset(name, 20, 10, seed=1)
+    _check_basic(ds, 20, 10, spec.input_dim, spec.n_classes)
+    assert ds.name == name and ds.is_2d == spec.is_2d
+
+
+@pytest.mark.parametrize("name", LOADABLE)
+def test_capacity_is_enforced_by_config_and_loader(name):
+    """train + test may use the whole capacity but not one sample more: the config accepts
+    a split of exactly `capacity` samples and rejects one more training sample (naming
+    train_size), and the loader rejects capacity + 1 samples naming train_size and the
+    capacity. A generated 2-D set holds the largest split the config's caps allow."""
+    from vgcore import config as cfg_mod
+    spec = DATASETS[name]
+    capacity = spec.capacity
+    if spec.is_2d:
+        assert capacity == cfg_mod.MAX_TRAIN_SIZE + cfg_mod.MAX_TEST_SIZE
+    test = max(10, capacity - cfg_mod.MAX_TRAIN_SIZE)
+    small = dict(dataset=name, test_size=test, hidden=(2,), activations=("relu",), epochs=0)
+    ExperimentConfig(train_size=capacity - test, **small)
+    with pytest.raises(ValueError, match=r"^train_size: "):
+        ExperimentConfig(train_size=capacity - test + 1, **small)
+    with pytest.raises(ValueError, match=rf"^train_size: .*{capacity}"):
+        data.load_dataset(name, capacity - 9, 10)

@@ -87,3 +87,81 @@ def test_dropout_only_when_asked_and_seeded():
 def test_members_must_be_contiguous():
     with pytest.raises(ValueError, match="contiguous"):
         BatchedMLP((2, 3, 2), (Member("relu", 0), Member("tanh", 0), Member("relu", 1)))
+
+
+# -- BatchedMLP is an ordinary nn.Module --------------------------------------------------
+
+def test_parameters_are_the_weights_then_the_biases():
+    """Every weight and bias is a registered parameter that requires grad; parameters()
+    yields exactly the weights (layer order) and then the biases, the order optimizers
+    and gradient clipping see, with shapes (M, fan_in, fan_out) and (M, 1, fan_out)."""
+    sizes = (5, 7, 6, 3)
+    model = BatchedMLP(sizes, _members("tanh", "relu"))
+    assert isinstance(model, torch.nn.Module)
+    params = list(model.parameters())
+    expected = [*model.weights, *model.biases]
+    assert len(params) == len(expected) == 2 * (len(sizes) - 1)
+    assert all(p is q for p, q in zip(params, expected))
+    assert all(isinstance(p, torch.nn.Parameter) and p.requires_grad for p in params)
+    for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        assert model.weights[layer].shape == (2, fan_in, fan_out)
+        assert model.biases[layer].shape == (2, 1, fan_out)
+    names = [name for name, _ in model.named_parameters()]
+    assert names == [f"weights.{i}" for i in range(3)] + [f"biases.{i}" for i in range(3)]
+
+
+def test_every_parameter_gets_a_gradient():
+    """A backward pass through the logits reaches every registered parameter."""
+    model = BatchedMLP((4, 5, 3), _members("sigmoid", "relu"), bias_init="normal")
+    x = torch.randn(6, 4, generator=torch.Generator().manual_seed(0))
+    model(x).logits.sum().backward()
+    for p in model.parameters():
+        assert p.grad is not None and p.grad.shape == p.shape and p.grad.abs().sum() > 0
+
+
+def test_state_dict_round_trips_into_a_fresh_model():
+    """state_dict() of one model loads into a fresh BatchedMLP built with another seed,
+    which then computes bit-identical logits."""
+    sizes, x = (4, 8, 8, 3), torch.randn(10, 4, generator=torch.Generator().manual_seed(2))
+    a = BatchedMLP(sizes, _members("tanh", "relu", seed=0), bias_init="normal")
+    b = BatchedMLP(sizes, _members("tanh", "relu", seed=1), bias_init="normal")
+    assert not torch.equal(a(x).logits, b(x).logits)
+    state = a.state_dict()
+    assert list(state) == [f"weights.{i}" for i in range(3)] + [f"biases.{i}" for i in range(3)]
+    b.load_state_dict(state)
+    assert torch.equal(a(x).logits, b(x).logits)
+
+
+def test_to_float64_converts_every_parameter():
+    """`.to(torch.float64)` converts every parameter, and the model then computes in
+    double precision the same function (up to float32 rounding)."""
+    model = BatchedMLP((3, 5, 2), _members("tanh", "relu"))
+    x = torch.randn(4, 3, generator=torch.Generator().manual_seed(0))
+    before = model(x).logits
+    model.to(torch.float64)
+    assert all(p.dtype == torch.float64 for p in model.parameters())
+    after = model(x.double()).logits
+    assert after.dtype == torch.float64
+    torch.testing.assert_close(after.float(), before, rtol=1e-5, atol=1e-6)
+
+
+def test_forward_returns_logits_and_optionally_every_hidden_layer():
+    """forward returns a `Forward(logits, zs, hs)`: logits (M, B, out); with keep=True
+    one pre-activation z and one activation h = f(z) per hidden layer, each (M, B, width);
+    without keep, none. Calling the module is calling forward."""
+    from vgcore.model import Forward
+    sizes, B = (4, 6, 5, 7, 3), 9
+    names = ("sigmoid", "relu")
+    model = BatchedMLP(sizes, _members(*names))
+    x = torch.randn(B, 4, generator=torch.Generator().manual_seed(0))
+    out = model(x, keep=True)
+    assert isinstance(out, Forward)
+    assert out.logits.shape == (len(names), B, 3)
+    assert len(out.zs) == len(out.hs) == len(sizes) - 2
+    for z, h, width in zip(out.zs, out.hs, sizes[1:-1]):
+        assert z.shape == h.shape == (len(names), B, width)
+        for m, name in enumerate(names):
+            torch.testing.assert_close(h[m], acts.get(name).fn(z[m]))
+    plain = model.forward(x)
+    assert isinstance(plain, Forward) and plain.zs == [] and plain.hs == []
+    assert torch.equal(plain.logits, out.logits)

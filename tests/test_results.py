@@ -4,8 +4,10 @@ import math
 import pandas as pd
 import pytest
 
-from vgcore import run
-from vgcore.results import layer_name, overfitting_onset, speed_ratio
+from vgcore import ExperimentConfig, run
+from vgcore.results import (compare_speeds, format_ratio, hidden_norms, layer_name,
+                            level_ratio, mean_over_seeds, net_outcome, overfitting_onset,
+                            speed_phrase, speed_ratio)
 
 
 def _layers(norms):
@@ -47,3 +49,163 @@ def test_summary_matches_history(tiny_config):
         assert row.best_test_loss == pytest.approx(test.loss.min())
         assert row.final_test_loss == pytest.approx(test[test.epoch == 2].loss.item())
         assert row.gap == pytest.approx(row.final_test_loss - row.final_train_loss)
+
+
+# -- ratios in words ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ratio,trim,text", [
+    (4.0, False, "4.0×"),
+    (4.0, True, "4×"),
+    (1.3, True, "1.3×"),
+    (9.96, False, "10.0×"),
+    (120.4, False, "120×"),
+    (12_000, False, "12,000×"),
+    (999_999, False, "999,999×"),
+    (3.4e7, False, "3.4·10⁷×"),
+    (2.0e12, True, "2.0·10¹²×"),
+])
+def test_format_ratio(ratio, trim, text):
+    """One decimal under 10 (trim drops a trailing .0), whole numbers with thousands
+    separators up to a million, then a mantissa and a superscript power of ten."""
+    assert format_ratio(ratio, trim=trim) == text
+
+
+@pytest.mark.parametrize("ratio,text", [
+    (4.0, "layer 1 learns 4.0× slower than layer 4"),
+    (0.25, "layer 1 learns 4.0× faster than layer 4"),
+    (120.4, "layer 1 learns 120× slower than layer 4"),
+    (1 / 120.4, "layer 1 learns 120× faster than layer 4"),
+    (1.04, "layer 1 learns about as fast as layer 4"),
+    (1 / 1.04, "layer 1 learns about as fast as layer 4"),
+    (1.0, "layer 1 learns about as fast as layer 4"),
+    (1.06, "layer 1 learns 1.1× slower than layer 4"),
+])
+def test_compare_speeds(ratio, text):
+    """A speed ratio (last ÷ first) > 1 means the first layer learns slower, < 1 faster,
+    by the larger of ratio and 1/ratio; a factor that rounds to 1.0× is 'about as fast'."""
+    assert compare_speeds(ratio, "layer 1", "layer 4") == text
+
+
+def test_compare_speeds_trim():
+    """trim writes a whole factor without its '.0', as the CLI's table does."""
+    assert compare_speeds(4.0, "a", "b", trim=True) == "a learns 4× slower than b"
+    assert compare_speeds(0.25, "a", "b", trim=True) == "a learns 4× faster than b"
+
+
+@pytest.mark.parametrize("ratio,last_layer,text", [
+    (math.inf, 4, "layer 1 gets no gradient at all (layer 4 does)"),
+    (0.0, 4, "layer 4 gets no gradient at all (layer 1 does)"),
+    (math.nan, 4, "n/a"),
+    (4.0, 1, "one hidden layer: nothing to compare"),
+    (math.inf, 1, "one hidden layer: nothing to compare"),
+    (4.0, 3, "layer 1 learns 4× slower than layer 3"),
+])
+def test_speed_phrase_edge_cases(ratio, last_layer, text):
+    """A summary's speed ratio in words: inf (layer 1 gets nothing), 0 (the last layer
+    gets nothing), NaN, and a single hidden layer each have their own phrase."""
+    assert speed_phrase(ratio, last_layer) == text
+
+
+# -- one net's outcome --------------------------------------------------------------------
+
+def _history(train_loss, test_loss=None, accuracy=True):
+    """One net's history, rows deliberately in reverse epoch order."""
+    rows = [{"epoch": e, "split": "train", "loss": v, "accuracy": 0.5 + e / 10}
+            for e, v in enumerate(train_loss)]
+    rows += [{"epoch": e, "split": "test", "loss": v, "accuracy": 0.4 + e / 10}
+             for e, v in enumerate(test_loss or [])]
+    frame = pd.DataFrame(rows[::-1]).assign(activation="relu", seed=0)
+    return frame if accuracy else frame.drop(columns="accuracy")
+
+
+def test_net_outcome():
+    """Finals are the last epoch's values (whatever the row order); the best-test epoch is
+    the test loss's argmin, the rise is how far the final test loss sits above that best,
+    the gap is final test minus final training loss; last_epoch is the last trained."""
+    o = net_outcome(_history([2.0, 1.0, 0.5, 0.1], [2.0, 1.2, 1.4, 1.9]))
+    assert o == pytest.approx({
+        "final_train_loss": 0.1, "final_test_loss": 1.9, "final_train_accuracy": 0.8,
+        "final_test_accuracy": 0.7, "best_test_epoch": 1.0, "best_test_loss": 1.2,
+        "rise": 0.7, "gap": 1.8, "last_epoch": 3.0})
+
+
+def test_net_outcome_ties_pick_the_earliest_epoch():
+    """On a tie the best-test epoch is the earliest (where early stopping would stop)."""
+    o = net_outcome(_history([2.0, 1.0, 0.5, 0.4], [2.0, 1.0, 1.5, 1.0]))
+    assert o["best_test_epoch"] == 1.0 and o["rise"] == pytest.approx(0.0)
+
+
+def test_net_outcome_without_a_test_split_is_nan_there():
+    """Without test rows every test-derived number is NaN; the training finals remain."""
+    o = net_outcome(_history([2.0, 1.0]))
+    assert o["final_train_loss"] == 1.0 and o["final_train_accuracy"] == pytest.approx(0.6)
+    assert o["last_epoch"] == 1.0
+    for key in ("final_test_loss", "final_test_accuracy", "best_test_epoch",
+                "best_test_loss", "rise", "gap"):
+        assert math.isnan(o[key]), key
+    empty = _history([2.0], [1.0]).iloc[:0]
+    assert all(math.isnan(v) for v in net_outcome(empty).values())
+
+
+def test_net_outcome_of_a_loss_only_frame():
+    """A chart may pass losses without accuracies: the accuracies are NaN, the rest holds."""
+    o = net_outcome(_history([2.0, 1.0], [2.0, 1.5], accuracy=False))
+    assert math.isnan(o["final_train_accuracy"]) and math.isnan(o["final_test_accuracy"])
+    assert o["best_test_epoch"] == 1.0 and o["gap"] == pytest.approx(0.5)
+
+
+# -- means over seeds ---------------------------------------------------------------------
+
+def test_mean_over_seeds_counts_seeds():
+    """mean_over_seeds averages the values per key; count_seeds adds n_seeds, the number
+    of distinct seeds behind each mean."""
+    frame = pd.DataFrame({"activation": ["relu"] * 4 + ["tanh"] * 2,
+                          "seed": [0, 1, 2, 0, 0, 0],
+                          "epoch": [0, 0, 0, 1, 0, 1],
+                          "loss": [1.0, 2.0, 6.0, 5.0, 7.0, 8.0]})
+    out = mean_over_seeds(frame, ["activation", "epoch"], ["loss"], count_seeds=True)
+    assert list(out.columns) == ["activation", "epoch", "loss", "n_seeds"]
+    got = {(r.activation, r.epoch): (r.loss, r.n_seeds) for r in out.itertuples()}
+    assert got == {("relu", 0): (3.0, 3), ("relu", 1): (5.0, 1),
+                   ("tanh", 0): (7.0, 1), ("tanh", 1): (8.0, 1)}
+    plain = mean_over_seeds(frame, ["activation", "epoch"], ["loss"])
+    assert "n_seeds" not in plain and list(plain["loss"]) == list(out["loss"])
+
+
+# -- the summary's ratios are the analyses' -----------------------------------------------
+
+@pytest.fixture(scope="module")
+def two_seed_result():
+    return run(ExperimentConfig(dataset="xor", train_size=48, test_size=16,
+                                hidden=(5, 5, 5), activations=("sigmoid", "relu"),
+                                epochs=1, batch_size=16, n_seeds=2))
+
+
+def test_summary_speed_ratio_is_speed_ratio_of_the_nets_rows(two_seed_result):
+    """Each summary row's speed_ratio is `speed_ratio` of that net's layer rows: its last
+    hidden layer's epoch-0 bias-gradient norm over its first's."""
+    res = two_seed_result
+    assert len(res.summary) == 4
+    for row in res.summary.itertuples():
+        rows = res.layers[(res.layers.activation == row.activation)
+                          & (res.layers.seed == row.seed)]
+        assert row.speed_ratio == speed_ratio(rows)
+        first = rows[(rows.epoch == 0) & (rows.layer == 1)].bias_grad_norm.item()
+        last = rows[(rows.epoch == 0) & (rows.layer == 3)].bias_grad_norm.item()
+        assert row.speed_ratio == pytest.approx(last / first)
+
+
+def test_level_ratio_is_the_ratio_of_seed_mean_norms(two_seed_result):
+    """level_ratio is the speed ratio of the seed-averaged net: the mean over seeds of the
+    last hidden layer's norm over the mean of the first's (not a mean of ratios)."""
+    layers = two_seed_result.layers
+    for activation in ("sigmoid", "relu"):
+        at0 = layers[(layers.activation == activation) & (layers.epoch == 0)]
+        means = at0.groupby("layer").bias_grad_norm.mean()
+        assert level_ratio(layers, activation) == pytest.approx(means[3] / means[1])
+        norms = hidden_norms(layers, activation)
+        assert list(norms.index) == [1, 2, 3]
+        assert norms.to_numpy() == pytest.approx(means[[1, 2, 3]].to_numpy())
+    single = layers[layers.layer.isin([1, 4])]      # one hidden layer left: nothing to compare
+    assert math.isnan(level_ratio(single, "relu"))

@@ -109,3 +109,19 @@ def test_compare_runs_overlays_good_files_and_reports_bad_ones():
     at.radio(key="cmp_metric").set_value("accuracy").run()
     at.radio(key="cmp_split").set_value("both").run()
     assert not at.exception and n_charts(at) == 1
+
+
+def test_every_default_run_is_listed_once_and_valid():
+    """default_configs() lists every run the app makes with its defaults (what a warm-up
+    trains): each lesson page's, each preset's and each exercise's start, no repeats."""
+    from vgcore.workshop.experiments import PAGE_EXPERIMENTS
+    from vgcore.workshop.presets import PRESETS
+    from vgcore.workshop.warmup import default_configs
+    configs = default_configs()
+    assert len(configs) == len(set(configs))
+    for page in PAGE_EXPERIMENTS.values():
+        assert set(page.configs()) <= set(configs)
+    assert {c for p in PRESETS.values() for _, c in p.configs} <= set(configs)
+    assert {ex.start for ex in EXERCISES.values()} <= set(configs)
+    lessons = {Path(p.path).stem for p in PAGES if p.section == "Lessons"}
+    assert set(PAGE_EXPERIMENTS) <= lessons

@@ -2,7 +2,8 @@
 runs it makes from the learner's config.
 
 Pages read their defaults from here, so tests and a command-line warm-up can list every
-experiment the app runs by default without starting Streamlit (`default_configs()`).
+experiment the app runs by default without starting Streamlit
+(`vgcore.workshop.warmup.default_configs`).
 """
 from __future__ import annotations
 
@@ -105,16 +106,5 @@ PAGE_EXPERIMENTS: dict[str, PageExperiment] = {
 }
 
 
-def default_configs() -> list[ExperimentConfig]:
-    """Every config the lesson pages, presets and exercises run with their defaults,
-    each once: what a warm-up would train ahead of a workshop."""
-    from .exercises import EXERCISES     # they build on this module's configs
-    from .presets import PRESETS
-    configs = [c for page in PAGE_EXPERIMENTS.values() for c in page.configs()]
-    configs += [c for preset in PRESETS.values() for _, c in preset.configs]
-    configs += [ex.start for ex in EXERCISES.values()]
-    return list(dict.fromkeys(configs))
-
-
 __all__ = ["PageExperiment", "PAGE_EXPERIMENTS", "NIELSEN_CH3_CONFIG", "head_runs",
-           "init_probes", "default_configs", "SOFTMAX_HEADS", "COMPARED_INITS"]
+           "init_probes", "SOFTMAX_HEADS", "COMPARED_INITS"]

@@ -130,7 +130,7 @@ class Preset:
         """Run every config (label -> Result). `runner` defaults to `vgcore.run`; if it
         returns None (the app's runner after showing an error), so does this."""
         if runner is None:
-            from .train import run as runner
+            from vgcore.train import run as runner
         out = {}
         for label, cfg in self.configs:
             result = runner(cfg)
