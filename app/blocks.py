@@ -9,8 +9,10 @@ import streamlit as st
 # internal: the one place the old multipage mode can be switched off (require_app_frame)
 from streamlit.runtime.pages_manager import PagesManager
 
+from vgcore import ExperimentConfig
 from vgcore import activations as acts
 from vgcore.results import Result
+from vgcore.workshop.uploads import run_file_stem
 
 from . import links
 
@@ -61,15 +63,17 @@ def divergence_notice(result: Result) -> None:
                    icon=":material/bolt:")
 
 
-def downloads(result: Result, page: str) -> None:
-    """The run's records as CSV and its config as JSON."""
+def downloads(result: Result, page: str, defaults: ExperimentConfig | None = None) -> None:
+    """The run's records as CSV and its config as JSON, named after the page, the settings
+    that differ from `defaults` (the page's) and the seed, so that a room's files differ."""
+    stem = run_file_stem(page, result.config, defaults or result.config)
     cols = st.columns(3)
     cols[0].download_button("History (CSV)", result.history.to_csv(index=False),
-                            f"{page}-history.csv", "text/csv", key=f"dl_hist_{page}")
+                            f"{stem}-history.csv", "text/csv", key=f"dl_hist_{page}")
     cols[1].download_button("Per-layer stats (CSV)", result.layers.to_csv(index=False),
-                            f"{page}-layers.csv", "text/csv", key=f"dl_layers_{page}")
+                            f"{stem}-layers.csv", "text/csv", key=f"dl_layers_{page}")
     cols[2].download_button("Config (JSON)", json.dumps(result.config.to_dict(), indent=2),
-                            f"{page}-config.json", "application/json", key=f"dl_cfg_{page}")
+                            f"{stem}-config.json", "application/json", key=f"dl_cfg_{page}")
 
 
 # Streamlit's chart theme sets zero padding, which cuts the top half off a chart title;

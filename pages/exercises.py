@@ -58,7 +58,7 @@ if result is not None:
         drawn = ex.chart(result, reference)
         if drawn is not None:
             chart(drawn)
-    downloads(result, f"exercise-{ex.key}")
+    downloads(result, f"exercise-{ex.key}", ex.start)
 # Text, not st.progress: a progress bar on the page reads as "still training".
 marks = " ".join("●" if k in solved else "○" for k in KEYS)
 progress.markdown(f"**Your progress:** {marks} — {len(solved)} of {len(KEYS)} solved")

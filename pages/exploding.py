@@ -36,4 +36,4 @@ if result is not None:
             frames.append(probe.layers.assign(init=label))
     if frames:
         chart(charts.init_comparison_chart(pd.concat(frames, ignore_index=True)))
-    downloads(result, PAGE)
+    downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)

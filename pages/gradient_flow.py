@@ -6,6 +6,8 @@ from app.runner import run_experiment
 from app.widgets import page_controls
 from vgcore import charts
 
+from vgcore.workshop.experiments import PAGE_EXPERIMENTS
+
 PAGE = "gradient_flow"
 
 page_intro("Gradient flow",
@@ -23,4 +25,4 @@ if result is not None:
     st.subheader("During training")
     chart(charts.grad_norm_lines(result.layers))
     chart(charts.grad_heatmap(result.layers))
-    downloads(result, PAGE)
+    downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)

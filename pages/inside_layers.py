@@ -6,6 +6,8 @@ from app.runner import run_experiment
 from app.widgets import page_controls
 from vgcore import charts
 
+from vgcore.workshop.experiments import PAGE_EXPERIMENTS
+
 PAGE = "inside_layers"
 
 page_intro("Inside the layers",
@@ -31,4 +33,4 @@ if result is not None:
             format_func={"activation": "activation values",
                          "gradient": "back-propagated gradients δ"}.get) or "activation"
         chart(charts.histogram_chart(result.histograms, epoch=epoch, quantity=quantity))
-    downloads(result, PAGE)
+    downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)

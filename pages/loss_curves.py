@@ -6,6 +6,8 @@ from app.runner import run_experiment
 from app.widgets import page_controls
 from vgcore import charts
 
+from vgcore.workshop.experiments import PAGE_EXPERIMENTS
+
 PAGE = "loss_curves"
 
 page_intro("Loss curves",
@@ -32,4 +34,4 @@ if result is not None:
                                 "test accuracy": st.column_config.NumberColumn(format="percent"),
                                 "layer L ÷ layer 1 at start": st.column_config.NumberColumn(
                                     format="%.3g")})
-    downloads(result, PAGE)
+    downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)

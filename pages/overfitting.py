@@ -7,6 +7,8 @@ from app.widgets import page_controls
 from vgcore import charts
 from vgcore.results import overfitting_onset
 
+from vgcore.workshop.experiments import PAGE_EXPERIMENTS
+
 PAGE = "overfitting"
 
 page_intro("Overfitting",
@@ -27,4 +29,4 @@ if result is not None:
     c3.metric("Final gap (test − train loss)", f"{info['gap']:.3f}")
     chart(charts.overfitting_chart(result.history, activation=which))
     chart(charts.loss_chart(result.history, metric="accuracy"))
-    downloads(result, PAGE)
+    downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)

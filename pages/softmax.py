@@ -6,7 +6,7 @@ from app.blocks import chart, divergence_notice, downloads, page_intro
 from app.runner import run_experiment
 from app.widgets import Widget, bound, page_controls
 from vgcore import charts, heads
-from vgcore.workshop.experiments import SOFTMAX_HEADS, head_runs
+from vgcore.workshop.experiments import PAGE_EXPERIMENTS, SOFTMAX_HEADS, head_runs
 
 PAGE = "softmax"
 # This page's own controls, in the URL like the experiment's: (control, default)
@@ -42,4 +42,4 @@ if cfg is not None:
                    "and their values are not on one scale.")
         for head, (label, r) in zip(SOFTMAX_HEADS, runs.items()):
             st.caption(f"Downloads: {label}")
-            downloads(r, f"{PAGE}-{head}")
+            downloads(r, f"{PAGE}-{head}", PAGE_EXPERIMENTS[PAGE].config)

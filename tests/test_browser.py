@@ -171,6 +171,16 @@ def test_bad_parameter_warns_instead_of_failing(page, server):
     assert _depth_shown(page) == "4"          # the page's default is used instead
 
 
+def test_a_download_is_named_after_its_page_settings_and_seed(page, server):
+    """A room's downloads tell themselves apart: the page, the settings that differ from
+    its defaults, the seed (issue 14, bug 1: everyone downloaded the same name)."""
+    _open(page, server, "overfitting?epochs=1&dropout=0.5&seed=3", "overfitting download")
+    _assert_no_exception(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="History (CSV)").click()
+    assert info.value.suggested_filename == "overfitting_epochs1_dropout0.5_seed3-history.csv"
+
+
 def test_first_visitor_of_a_fresh_server_gets_the_shared_link(browser, tmp_path):
     """Streamlit serves the first run of a fresh server as an old-style pages/ app; a
     shared link must still open its page inside our navigation, with its parameters and

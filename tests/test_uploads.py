@@ -129,3 +129,22 @@ def test_overlay_frame_labels_runs_and_feeds_the_overlay_chart():
     assert summary["final_test_accuracy"].tolist() == [0.5, 0.5]
     assert summary["best_test_epoch"].tolist() == [1, 1]
     assert overlay_frame({}).empty
+
+
+# -- download names -------------------------------------------------------------------
+
+def test_a_download_name_says_the_page_what_changed_and_the_seed():
+    from vgcore import ExperimentConfig
+    from vgcore.workshop.uploads import MAX_STEM, run_file_stem
+    base = ExperimentConfig(dataset="digits", hidden=(30, 30, 30), epochs=10)
+    assert run_file_stem("loss_curves", base, base) == "loss_curves_seed0"
+    changed = base.replace(hidden=(8, 8), lr=0.05, activations=("relu", "tanh"), seed=4)
+    assert run_file_stem("loss_curves", changed, base) == \
+        "loss_curves_relu+tanh_hidden2x8_lr0.05_seed4"
+    # two learners' files differ when their settings or seeds do
+    assert run_file_stem("p", base.replace(seed=1), base) != run_file_stem("p", base, base)
+    crowded = base.replace(hidden=(7, 9, 11), lr=0.5, batch_size=10, epochs=3, noise=0.2,
+                           weight_decay=0.001, dropout=0.25, grad_clip=2.0, seed=9)
+    stem = run_file_stem("exercise-close-gap", crowded, base)
+    assert len(stem) <= MAX_STEM and stem.endswith("+more_seed9"), stem
+    assert set(stem) <= set("abcdefghijklmnopqrstuvwxyz0123456789._-+"), stem

@@ -125,3 +125,17 @@ def test_every_default_run_is_listed_once_and_valid():
     assert {ex.start for ex in EXERCISES.values()} <= set(configs)
     lessons = {Path(p.path).stem for p in PAGES if p.section == "Lessons"}
     assert set(PAGE_EXPERIMENTS) <= lessons
+
+
+def test_compare_runs_keeps_files_that_share_a_name_apart():
+    """A room downloads the same file name; two different files with that name are two
+    runs (two curves, two rows) and the page says how they are told apart."""
+    other = GOOD.replace(b"1.4,0.5", b"0.9,0.7")
+    at = open_page("pages/compare_runs.py")
+    at.file_uploader(key="run_files").set_value([
+        ("exercise-close-gap-history.csv", GOOD, "text/csv"),
+        ("exercise-close-gap-history.csv", other, "text/csv")]).run()
+    assert not at.exception and not at.error
+    runs = at.dataframe[0].value["run"].tolist()
+    assert runs == ["exercise-close-gap-history.csv", "exercise-close-gap-history.csv (2)"]
+    assert any("2 files are named" in i.value and "(2)" in i.value for i in at.info)

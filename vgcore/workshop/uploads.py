@@ -30,6 +30,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from vgcore.activations import ACTIVATIONS
+from vgcore.config import FIELDS, ExperimentConfig
 from vgcore.results import HISTORY_COLUMNS, net_outcome
 
 MAX_BYTES = 2 * 1024 * 1024      # a 200-epoch run of 8 activations × 5 seeds is ~0.6 MB
@@ -224,16 +225,38 @@ def overlay_frame(named_frames: Mapping[str, pd.DataFrame] | Iterable[tuple[str,
     columns plus `run` (the file's name; repeated names get " (2)", " (3)", …)."""
     pairs = list(named_frames.items()) if isinstance(named_frames, Mapping) \
         else list(named_frames)
-    frames, used = [], set()
-    for name, frame in pairs:
+    frames = [frame[HISTORY_COLUMNS].assign(run=label)
+              for label, (_, frame) in zip(run_labels(name for name, _ in pairs), pairs)]
+    if not frames:
+        return pd.DataFrame(columns=["run", *HISTORY_COLUMNS])
+    return pd.concat(frames, ignore_index=True)[["run", *HISTORY_COLUMNS]]
+
+
+def run_labels(names: Iterable[str]) -> list[str]:
+    """One chart label per file: its name, with " (2)", " (3)", … for repeated names."""
+    labels, used = [], set()
+    for name in names:
         label, n = run_name(name), 2
         while label in used:
             label, n = f"{run_name(name)} ({n})", n + 1
         used.add(label)
-        frames.append(frame[HISTORY_COLUMNS].assign(run=label))
-    if not frames:
-        return pd.DataFrame(columns=["run", *HISTORY_COLUMNS])
-    return pd.concat(frames, ignore_index=True)[["run", *HISTORY_COLUMNS]]
+        labels.append(label)
+    return labels
+
+
+def same_name_notes(named_frames: Iterable[tuple[str, Any]]) -> list[str]:
+    """One sentence per file name uploaded more than once, saying how the runs are told
+    apart (in a room everyone doing one exercise downloads the same name)."""
+    names = [name for name, _ in named_frames]
+    notes = []
+    for name in dict.fromkeys(names):
+        count = names.count(name)
+        if count > 1:
+            labels = [label for n, label in zip(names, run_labels(names)) if n == name]
+            notes.append(f"{count} files are named {quote(run_name(name), MAX_NAME)}: each "
+                         f"is its own run, shown as " + ", ".join(quote(l, MAX_NAME + 5)
+                                                                   for l in labels) + ".")
+    return notes
 
 
 SUMMARY_COLUMNS = ["run", "activation", "seed", "last_epoch", "best_test_epoch",
@@ -256,5 +279,39 @@ def summarize_runs(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
-__all__ = ["parse_run_file", "overlay_frame", "summarize_runs", "quote", "run_name",
+MAX_STEM = 80                    # characters of a download's name before "-history.csv"
+
+
+def _setting(name: str, value: Any) -> str:
+    """One setting as a file-name part: hidden (30, 30) -> 'hidden2x30', lr 0.05 ->
+    'lr0.05', activations ('relu', 'tanh') -> 'relu+tanh'."""
+    if name == "hidden":
+        text = f"{len(value)}x{value[0]}" if len(set(value)) == 1 else "-".join(map(str, value))
+    elif name == "activations":
+        return "+".join(value)
+    elif isinstance(value, float):
+        text = f"{value:g}"
+    else:
+        text = str(value)
+    return name.replace("_", "-") + re.sub(r"[^A-Za-z0-9.+-]", "-", text)
+
+
+def run_file_stem(page: str, config: ExperimentConfig, defaults: ExperimentConfig) -> str:
+    """A download's name, so a room's files tell themselves apart: the page, each setting
+    that differs from the page's defaults, and the seed, e.g.
+    'overfitting_dropout0.5_train-size100_seed3'. Cut to MAX_STEM characters (the
+    settings that did not fit become '+more')."""
+    parts = [page] + [_setting(name, getattr(config, name)) for name in FIELDS
+                      if name != "seed" and getattr(config, name) != getattr(defaults, name)]
+    seed = f"seed{config.seed}"
+    kept = []
+    for part in parts:
+        if len("_".join([*kept, part, "+more", seed])) > MAX_STEM and kept:
+            kept.append("+more")
+            break
+        kept.append(part)
+    return "_".join([*kept, seed])
+
+
+__all__ = ["run_file_stem", "run_labels", "same_name_notes", "parse_run_file", "overlay_frame", "summarize_runs", "quote", "run_name",
            "MAX_BYTES", "MAX_ROWS"]
