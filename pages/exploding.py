@@ -7,7 +7,7 @@ from app.runner import run_experiment
 from app.widgets import page_controls
 from vgcore import charts
 from vgcore.inits import INIT_SCHEMES
-from vgcore.workshop.experiments import COMPARED_INITS, init_probes
+from vgcore.workshop.experiments import COMPARED_INITS, PAGE_EXPERIMENTS, init_probes
 
 PAGE = "exploding"
 

@@ -20,7 +20,6 @@ from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from app.catalog import PAGES, PageSpec
-from app.widgets import WIDGETS
 from vgcore import ExperimentConfig
 from vgcore.data import DATASETS
 from vgcore.inits import INIT_SCHEMES
@@ -289,7 +288,8 @@ def test_overfitting_activation_choice_sets_the_chart():
     data = chart_data(at, "Overfitting")
     assert set(data["activation"].dropna()) == {"tanh"}
     assert sorted(data["epoch"].dropna().unique()) == [0, 1, 2]
-    assert len(at.metric) == 3
+    # best epoch, rise, gap, and (since the remedies' before/after) the test accuracy
+    assert len(at.metric) == 4
 
 
 def test_exploding_scheme_choice_sets_the_comparison():
@@ -550,3 +550,11 @@ def test_a_solved_exercise_reopens_solved():
     assert_clean(at)
     assert at.slider(key="depth").value == 5
     assert at.success and not any(w.value.startswith("Not yet") for w in at.warning)
+
+
+def test_overfitting_page_shows_a_remedys_effect_against_the_unregularised_run():
+    at = open_page("pages/overfitting.py", epochs="12", weight_decay="0.001")
+    assert_clean(at)
+    metrics = {m.label: m for m in at.metric}
+    assert "vs no regularisation" in str(metrics["Test loss rise after it"].proto.delta)
+    assert "pts vs no regularisation" in str(metrics["Final test accuracy"].proto.delta)

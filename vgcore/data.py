@@ -12,7 +12,8 @@ import gzip
 import os
 import random
 import tempfile
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -46,8 +47,8 @@ class DatasetSpec:
     note: str             # one line for `list` and the README
     # 2-D toys: make(n, rng) -> (x, y). Image sets: pool() -> every sample (x, y), unscaled,
     # and prepare(x, train_size) -> x scaled for the net. IDX files: both None.
-    source: Callable | None = field(default=None, repr=False, compare=False)
-    prepare: Callable[[np.ndarray, int], np.ndarray] | None = field(
+    source: Callable | None = dataclasses.field(default=None, repr=False, compare=False)
+    prepare: Callable[[np.ndarray, int], np.ndarray] | None = dataclasses.field(
         default=None, repr=False, compare=False)
 
 

@@ -31,7 +31,7 @@ from vgcore import charts
 from vgcore.config import ExperimentConfig
 from vgcore.results import Result, format_ratio
 
-from .experiments import NIELSEN_CH3_CONFIG
+from .experiments import NIELSEN_CH3_CONFIG, unregularised
 
 ALWAYS_ALLOWED = frozenset({"seed", "n_seeds", "hist_bins"})   # never change the lesson
 
@@ -264,10 +264,6 @@ GAP_FACTOR = 0.5         # at most half the unregularised gap
 GAP_ACCURACY_MARGIN = 0.05
 
 
-def _unregularised(config: ExperimentConfig) -> ExperimentConfig:
-    return config.replace(weight_decay=0.0, dropout=0.0)
-
-
 def _check_gap(result: Result, reference: Result | None = None, **_: Any) -> Check:
     ours, base = _first_net(result), _first_net(reference)
     if not (math.isfinite(ours["gap"]) and math.isfinite(base["gap"])):
@@ -374,7 +370,7 @@ _EXERCISES = (
                "Dropout helps less here: 30 hidden units are not many to drop."),
         start=NIELSEN_CH3_CONFIG,
         controls=("weight_decay", "dropout", "seed"),
-        may_change=frozenset({"weight_decay", "dropout"}), reference=_unregularised,
+        may_change=frozenset({"weight_decay", "dropout"}), reference=unregularised,
         checker=_check_gap, draw=_gap),
 )
 EXERCISES: dict[str, Exercise] = {e.key: e for e in _EXERCISES}
