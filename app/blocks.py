@@ -3,6 +3,7 @@ and drawing a vgcore chart at its designed size."""
 from __future__ import annotations
 
 import json
+from typing import Sequence
 
 import altair as alt
 import streamlit as st
@@ -55,12 +56,26 @@ def page_intro(title: str, look: str | None = None) -> None:
     links.start(title)
 
 
-def divergence_notice(result: Result) -> None:
-    for row in result.diverged().itertuples():
-        st.warning(f"{acts.get(row.activation).label} (seed {row.seed}) diverged at epoch "
-                   f"{int(row.diverged_at)}: its loss or gradients became NaN/Inf, so its "
-                   f"curves stop there. Try a smaller learning rate or gradient clipping.",
-                   icon=":material/bolt:")
+# What a page may offer against divergence, in the order the advice names it.
+DIVERGENCE_FIXES = (("lr", "a smaller learning rate"), ("grad_clip", "gradient clipping"))
+
+
+def divergence_notice(result: Result, controls: Sequence[str] = ()) -> None:
+    """One warning per diverged activation (its seeds together), advising only what the
+    page's `controls` offer, or pointing to the page that has them."""
+    fixes = [text for name, text in DIVERGENCE_FIXES if name in controls]
+    advice = (f"Try {' or '.join(fixes)}." if fixes else
+              "The [Exploding gradients](/exploding) page has the learning-rate and "
+              "clipping controls.")
+    diverged = result.diverged()
+    for name, rows in diverged.groupby("activation", sort=False):
+        epochs = sorted({int(e) for e in rows["diverged_at"]})
+        seeds = ", ".join(str(int(s)) for s in rows["seed"])
+        when = (f"at epoch {epochs[0]}" if len(epochs) == 1 else
+                "at epochs " + ", ".join(map(str, epochs)))
+        st.warning(f"{acts.get(name).label} (seed{'s' if len(rows) > 1 else ''} {seeds}) "
+                   f"diverged {when}: its loss or gradients became NaN/Inf, so its curves "
+                   f"stop there. {advice}", icon=":material/bolt:")
 
 
 def downloads(result: Result, page: str, defaults: ExperimentConfig | None = None) -> None:

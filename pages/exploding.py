@@ -19,7 +19,7 @@ page_intro("Exploding gradients & the fixes",
 cfg = page_controls(PAGE)
 result = run_experiment(cfg, live=lambda r: charts.loss_chart(r.history))
 if result is not None:
-    divergence_notice(result)
+    divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
     for sentence in charts.speed_ratio_text(result.layers, epoch=0):
         st.markdown(f"- {sentence}")
     chart(charts.grad_norm_bars(result.layers, epoch=0))

@@ -17,7 +17,7 @@ page_intro("Gradient flow",
 cfg = page_controls(PAGE)
 result = run_experiment(cfg, live=lambda r: charts.grad_norm_lines(r.layers))
 if result is not None:
-    divergence_notice(result)
+    divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
     st.subheader("Speed of learning at initialisation")
     for sentence in charts.speed_ratio_text(result.layers, epoch=0):
         st.markdown(f"- {sentence}")

@@ -19,7 +19,7 @@ page_intro("Inside the layers",
 cfg = page_controls(PAGE)
 result = run_experiment(cfg, live=lambda r: charts.saturation_chart(r.layers))
 if result is not None:
-    divergence_notice(result)
+    divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
     st.subheader("Activations per layer over training")
     chart(charts.activation_mean_chart(result.layers))
     chart(charts.saturation_chart(result.layers))

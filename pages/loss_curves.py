@@ -16,7 +16,7 @@ page_intro("Loss curves",
 cfg = page_controls(PAGE)
 result = run_experiment(cfg, live=lambda r: charts.loss_chart(r.history))
 if result is not None:
-    divergence_notice(result)
+    divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
     chart(charts.loss_chart(result.history, metric="loss", summary_df=result.summary))
     chart(charts.loss_chart(result.history, metric="accuracy", summary_df=result.summary))
     if not result.boundary.empty:

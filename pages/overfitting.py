@@ -19,7 +19,7 @@ page_intro("Overfitting",
 cfg = page_controls(PAGE)
 result = run_experiment(cfg, live=lambda r: charts.loss_chart(r.history))
 if result is not None:
-    divergence_notice(result)
+    divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
     regularised = unregularised(result.config) != result.config
     baseline = run_experiment(unregularised(result.config)) if regularised else None
     names = list(result.config.activations)

@@ -34,7 +34,7 @@ if cfg is not None:
     runs = {label: run_experiment(c) for label, c in head_runs(cfg).items()}
     if all(r is not None for r in runs.values()):
         for r in runs.values():
-            divergence_notice(r)
+            divergence_notice(r, PAGE_EXPERIMENTS[PAGE].controls)
         both = pd.concat([r.history.assign(run=label) for label, r in runs.items()],
                          ignore_index=True)
         chart(charts.overlay_chart(both, metric="accuracy", split="test", series="run"))

@@ -558,3 +558,18 @@ def test_overfitting_page_shows_a_remedys_effect_against_the_unregularised_run()
     metrics = {m.label: m for m in at.metric}
     assert "vs no regularisation" in str(metrics["Test loss rise after it"].proto.delta)
     assert "pts vs no regularisation" in str(metrics["Final test accuracy"].proto.delta)
+
+
+def test_divergence_advice_names_only_what_the_page_offers():
+    """The loss-curves page has a learning-rate control but no clipping: its notice must
+    not send the learner looking for one. The exploding page has both."""
+    at = open_page("pages/loss_curves.py", epochs="2", lr="50", n_seeds="2",
+                   activations=["ReLU", "tanh"])
+    assert not at.exception
+    notices = [w.value for w in at.warning if "diverged" in w.value]
+    assert notices, "lr 50 should make a net diverge"
+    assert all("learning rate" in n and "clipping" not in n for n in notices), notices
+    assert len(notices) == len({n.split(" (")[0] for n in notices})   # one per activation
+    at = open_page("pages/exploding.py", epochs="1", depth="10")
+    notices = [w.value for w in at.warning if "diverged" in w.value]
+    assert notices and all("gradient clipping" in n for n in notices), notices
