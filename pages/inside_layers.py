@@ -5,6 +5,7 @@ from app.blocks import chart, divergence_notice, downloads, page_intro
 from app.runner import run_experiment
 from app.widgets import page_controls
 from vgcore import charts
+from vgcore.results import drift_sentences
 
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 
@@ -12,8 +13,10 @@ PAGE = "inside_layers"
 
 page_intro("Inside the layers",
            "with sigmoid and the old standard init, the top hidden layer's mean activation "
-           "drifts down towards 0 while the lower layers sit at 0.5 (Glorot & Bengio fig. 2; "
-           "in their longer runs it saturates). Try init N(0, 1): many sigmoid units start "
+           "drifts down from 0.5 while the lower layers stay there, and the net sits at "
+           "chance (Glorot & Bengio fig. 2; the lines under the chart say how far it went "
+           "here, in their longer runs it reaches 0 and saturates). Each panel has its own "
+           "y scale. Try init N(0, 1): many sigmoid units start "
            "saturated. For ReLU, 'saturated' means inactive (output 0, no gradient): about "
            "half is normal, all means a dead layer.")
 cfg = page_controls(PAGE)
@@ -22,6 +25,8 @@ if result is not None:
     divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
     st.subheader("Activations per layer over training")
     chart(charts.activation_mean_chart(result.layers))
+    for sentence in drift_sentences(result.layers):
+        st.markdown(f"- {sentence}")
     chart(charts.saturation_chart(result.layers))
     st.subheader("Histograms")
     epochs = sorted(int(e) for e in result.histograms["epoch"].unique())

@@ -445,6 +445,23 @@ def test_histogram_one_epoch_one_quantity_one_seed(hist_df):
         charts.histogram_chart(hist_df, epoch=1, quantity="weights")
 
 
+def test_histogram_subtitle_describes_its_quantity(hist_df):
+    """The gradient histograms' subtitle used to describe activations (issue 14, item 7)."""
+    sub = lambda q: charts.histogram_chart(hist_df, 1, q).to_dict()["title"]["subtitle"]  # noqa: E731
+    assert "gradient" in sub("gradient") and "saturat" not in sub("gradient")
+    assert "saturat" in sub("activation")
+
+
+def test_activation_means_get_their_own_y_scale_per_panel(layers_df):
+    """A diverging net's mean of ~300 must not flatten a sigmoid panel that lives in
+    [0, 1] (issue 14, item 7)."""
+    exploded = layers_df.copy()
+    exploded.loc[exploded["activation"] == "relu", "act_mean"] *= 300
+    spec = charts.activation_mean_chart(exploded).to_dict()
+    assert spec["resolve"]["scale"]["y"] == "independent"
+    assert "own y scale" in spec["title"]["subtitle"]
+
+
 # -- overfitting, softmax, heads, boundary, overlay ------------------------------------
 def test_overfitting_marks_best_test_epoch(history_df):
     spec = charts.overfitting_chart(history_df, "relu").to_dict()

@@ -209,3 +209,22 @@ def test_level_ratio_is_the_ratio_of_seed_mean_norms(two_seed_result):
         assert norms.to_numpy() == pytest.approx(means[[1, 2, 3]].to_numpy())
     single = layers[layers.layer.isin([1, 4])]      # one hidden layer left: nothing to compare
     assert math.isnan(level_ratio(single, "relu"))
+
+
+def test_drift_sentences_say_how_far_the_top_layer_moved():
+    """Glorot & Bengio fig. 2 in numbers: the top hidden layer's mean activation at the
+    first and last epoch (mean over seeds), and the span of the layers below."""
+    from vgcore.results import drift_sentences
+    rows = []
+    for seed, top_end in ((0, 0.30), (1, 0.36)):
+        for epoch, top in ((0, 0.5), (20, top_end)):
+            for layer, value in ((1, 0.5), (2, 0.52), (3, top)):
+                rows.append({"activation": "sigmoid", "seed": seed, "epoch": epoch,
+                             "layer": layer, "layer_name": layer_name(layer, 4),
+                             "act_mean": value})
+            rows.append({"activation": "sigmoid", "seed": seed, "epoch": epoch, "layer": 4,
+                         "layer_name": "output", "act_mean": 0.1})
+    assert drift_sentences(pd.DataFrame(rows)) == [
+        "sigmoid: the top hidden layer's mean activation went from 0.50 to 0.33 in 20 "
+        "epochs; the layers below from 0.50–0.52 to 0.50–0.52"]
+    assert drift_sentences(pd.DataFrame(rows).query("epoch == 0")) == []

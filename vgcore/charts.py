@@ -573,9 +573,21 @@ def activation_mean_chart(layers_df: pd.DataFrame, *, columns: int = FACET_COLUM
         tooltip=_tooltip("activation", "seed", "epoch", "layer_name", "act_mean", "act_std"),
     ).add_params(select)
     chart = alt.layer(band, line).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
-    return _facet_by_activation(chart, df, columns).properties(title=_title(
-        "Mean activation per hidden layer during training",
-        "a layer drifting to the flat end of its activation stops passing gradient"))
+    # Each panel its own y scale: a sigmoid lives in [0, 1], an exploding ReLU net's mean
+    # can reach hundreds, and on a shared axis the sigmoid's drift would be a flat line.
+    return _facet_by_activation(chart, df, columns).resolve_scale(y="independent") \
+        .properties(title=_title(
+            "Mean activation per hidden layer during training",
+            "a layer drifting to the flat end of its activation stops passing gradient; "
+            "each panel has its own y scale"))
+
+
+HISTOGRAM_SUBTITLES = {
+    "activation": "Glorot & Bengio (2010), figs. 4 and 6: saturating units pile up at the ends "
+                  "of their range",
+    "gradient": "Glorot & Bengio (2010), fig. 7: when gradients vanish, the layers nearest "
+                "the input have the narrowest histograms (peaked at 0)",
+}
 
 
 def histogram_chart(hist_df: pd.DataFrame, epoch: int, quantity: str = "activation", *,
@@ -622,8 +634,8 @@ def histogram_chart(hist_df: pd.DataFrame, epoch: int, quantity: str = "activati
         data=_data(df)).resolve_scale(x="independent", y="independent")
     noun = "activations" if quantity == "activation" else f"{quantity}s"
     return faceted.properties(title=_title(
-        f"Histograms of {noun} per layer at epoch {epoch}",
-        "Glorot & Bengio (2010): saturating units pile up at the ends of their range"))
+        f"Histograms of {noun} per layer at epoch {epoch}", HISTOGRAM_SUBTITLES.get(
+            quantity, "each row has its own x and y scales")))
 
 
 # =====================================================================================

@@ -230,6 +230,39 @@ def speed_phrase(ratio: float, last_layer: int) -> str:
     return compare_speeds(ratio, "layer 1", f"layer {last_layer}", trim=True)
 
 
+def drift_sentences(layers: pd.DataFrame) -> list[str]:
+    """One sentence per activation on how the hidden layers' mean activation (mean over
+    seeds) moved from the first to the last epoch, top layer first (Glorot & Bengio 2010,
+    fig. 2: the sigmoid's top hidden layer is driven towards 0), e.g. "sigmoid: the top
+    hidden layer's mean activation went from 0.50 to 0.33 in 20 epochs; the layers below
+    from 0.50–0.51 to 0.50–0.53"."""
+    def num(x: float) -> str:
+        return f"{x:.2f}".replace("-0.00", "0.00")
+
+    def span(values: pd.Series) -> str:
+        lo, hi = num(values.min()), num(values.max())
+        return lo if lo == hi else f"{lo}–{hi}"
+
+    rows = layers[layers["layer_name"].astype(str) != "output"]
+    rows = rows[pd.to_numeric(rows["act_mean"], errors="coerce").map(math.isfinite)]
+    sentences = []
+    for name in registry_order(rows["activation"]):
+        own = rows[rows["activation"].astype(str) == name]
+        first, last = own["epoch"].min(), own["epoch"].max()
+        if first == last:
+            continue
+        start = hidden_norms(own, name, first, "act_mean")
+        end = hidden_norms(own, name, last, "act_mean")
+        top = start.index.max()
+        text = (f"{activation_label(name)}: the top hidden layer's mean activation went "
+                f"from {num(start[top])} to {num(end[top])} in {last - first} epochs")
+        if len(start) > 1:
+            text += (f"; the layers below from {span(start.drop(top))} to "
+                     f"{span(end.drop(top))}")
+        sentences.append(text)
+    return sentences
+
+
 def activation_label(name: object) -> str:
     """How the app writes an activation (the registry's label; other names unchanged)."""
     entry = ACTIVATIONS.get(str(name))
@@ -308,4 +341,5 @@ def overfitting_onset(history: pd.DataFrame, activation: str, seed: int | None =
 __all__ = ["Records", "Result", "build_result", "summarize", "speed_ratio", "level_ratio",
            "hidden_norms", "ratio_of", "overfitting_onset", "net_outcome", "net_history",
            "layer_name", "mean_over_seeds", "format_ratio", "compare_speeds",
-           "speed_sentences", "speed_phrase", "activation_label", "registry_order"]
+           "speed_sentences", "speed_phrase", "activation_label", "registry_order",
+           "drift_sentences"]
