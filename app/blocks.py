@@ -91,6 +91,16 @@ def downloads(result: Result, page: str, defaults: ExperimentConfig | None = Non
                             f"{stem}-config.json", "application/json", key=f"dl_cfg_{page}")
 
 
+# Table cells as text: st.dataframe prints a missing number (a net that diverged, a
+# direction-only published value) as "None", which reads as a bug.
+MISSING = "—"
+
+
+def cells(values, fmt: str) -> list[str]:
+    """`values` formatted with `fmt` ("{:.1%}", "epoch {:.0f}", ...), MISSING for NaN."""
+    return [MISSING if v is None or v != v else fmt.format(v) for v in values]
+
+
 # Streamlit's chart theme sets zero padding, which cuts the top half off a chart title;
 # a little padding keeps every title readable.
 CHART_PADDING = {"top": 16, "left": 5, "right": 5, "bottom": 5}
@@ -107,5 +117,5 @@ def chart(c: alt.TopLevelMixin, where=None) -> None:
         width="content")
 
 
-__all__ = ["page_intro", "require_app_frame", "look_for", "divergence_notice", "downloads",
+__all__ = ["cells", "MISSING", "page_intro", "require_app_frame", "look_for", "divergence_notice", "downloads",
            "chart"]

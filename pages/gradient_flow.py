@@ -5,7 +5,6 @@ from app.blocks import chart, divergence_notice, downloads, page_intro
 from app.runner import run_experiment
 from app.widgets import page_controls
 from vgcore import charts
-
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 
 PAGE = "gradient_flow"

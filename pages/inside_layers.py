@@ -6,7 +6,6 @@ from app.runner import run_experiment
 from app.widgets import page_controls
 from vgcore import charts
 from vgcore.results import drift_sentences
-
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 
 PAGE = "inside_layers"

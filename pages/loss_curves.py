@@ -1,14 +1,16 @@
 """Lesson 4 — Loss curves: training and test loss and accuracy for every activation."""
+import pandas as pd
 import streamlit as st
 
-from app.blocks import chart, divergence_notice, downloads, page_intro
+from app.blocks import cells, chart, divergence_notice, downloads, page_intro
 from app.runner import run_experiment
 from app.widgets import page_controls
 from vgcore import charts
-
+from vgcore.results import best_accuracy
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 
 PAGE = "loss_curves"
+LEARNED = 0.8       # below this best test accuracy the page suggests what to change
 
 page_intro("Loss curves",
            "the deep sigmoid net's loss sits on a plateau for many epochs while ReLU and tanh "
@@ -17,21 +19,25 @@ cfg = page_controls(PAGE)
 result = run_experiment(cfg, live=lambda r: charts.loss_chart(r.history))
 if result is not None:
     divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
+    best, accuracy = best_accuracy(result.summary)
+    if accuracy < LEARNED:
+        st.info(f"No net has learned this data set yet: the best, "
+                f"{charts.activation_label(best)}, reaches {accuracy:.0%} test accuracy. "
+                "Train longer (more epochs), try the momentum or Adam optimizer, or make the "
+                "layers wider.", icon=":material/school:")
     chart(charts.loss_chart(result.history, metric="loss", summary_df=result.summary))
     chart(charts.loss_chart(result.history, metric="accuracy", summary_df=result.summary))
     if not result.boundary.empty:
         st.subheader("Decision boundaries")
-        chart(charts.decision_boundary_chart(result.boundary, result.points))
+        chart(charts.decision_boundary_chart(result.boundary, result.points,
+                                             summary_df=result.summary))
     st.subheader("Summary")
-    cols = {"activation": "activation", "seed": "seed",
-            "final_train_accuracy": "train accuracy", "final_test_accuracy": "test accuracy",
-            "best_test_epoch": "best test epoch", "speed_ratio": "layer L ÷ layer 1 at start",
-            "diverged_at": "diverged at epoch"}
-    table = result.summary[list(cols)].assign(
-        activation=result.summary["activation"].map(charts.activation_label))
-    st.dataframe(table.rename(columns=cols), hide_index=True,
-                 column_config={"train accuracy": st.column_config.NumberColumn(format="percent"),
-                                "test accuracy": st.column_config.NumberColumn(format="percent"),
-                                "layer L ÷ layer 1 at start": st.column_config.NumberColumn(
-                                    format="%.3g")})
+    s = result.summary
+    st.dataframe(pd.DataFrame({
+        "activation": s["activation"].map(charts.activation_label), "seed": s["seed"],
+        "train accuracy": cells(s["final_train_accuracy"], "{:.1%}"),
+        "test accuracy": cells(s["final_test_accuracy"], "{:.1%}"),
+        "best test epoch": cells(s["best_test_epoch"], "{:.0f}"),
+        "layer L ÷ layer 1 at start": cells(s["speed_ratio"], "{:.3g}"),
+        "diverged": cells(s["diverged_at"], "at epoch {:.0f}")}), hide_index=True)
     downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)

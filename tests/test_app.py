@@ -573,3 +573,15 @@ def test_divergence_advice_names_only_what_the_page_offers():
     at = open_page("pages/exploding.py", epochs="1", depth="10")
     notices = [w.value for w in at.warning if "diverged" in w.value]
     assert notices and all("gradient clipping" in n for n in notices), notices
+
+
+def test_loss_curves_say_what_to_change_when_nothing_learns_and_print_no_none():
+    """Spiral at the defaults: no net learns it (~66% at best), and the page says what
+    to change; a diverged net's row reads '—', not 'None' (issue 14, items 9 and 12)."""
+    at = open_page("pages/loss_curves.py", dataset=DATASET_LABELS["spiral"], epochs="3",
+                   lr="10", n_seeds="2")
+    assert not at.exception
+    assert any("No net has learned this data set yet" in i.value for i in at.info)
+    table = at.dataframe[-1].value
+    assert not table.isna().any().any() and "None" not in table.astype(str).values
+    assert (table["diverged"] != "—").any()

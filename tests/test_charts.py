@@ -569,3 +569,28 @@ def test_legends_and_facet_headers_show_display_names(layers_df):
     assert lines["facet"]["header"]["labelExpr"] == expr
     assert charts.activation_label("leaky_relu") == "leaky ReLU"
     assert charts.activation_label("not_registered") == "not_registered"
+
+
+def test_diverged_seeds_share_one_label_and_labels_do_not_overprint(history_df, summary_df):
+    """Three seeds diverging at one epoch used to print three labels on one spot."""
+    summary = pd.concat([summary_df.assign(seed=s) for s in (0, 1, 2)], ignore_index=True)
+    history = pd.concat([history_df.assign(seed=s) for s in (0, 1, 2)], ignore_index=True)
+    summary.loc[summary["activation"] == "relu", "diverged_at"] = 1.0
+    summary.loc[summary["activation"] == "sigmoid", "diverged_at"] = 1.0
+    spec = charts.loss_chart(history, summary_df=summary).to_dict()
+    notes = [r for d in datasets(spec) for r in d if "note" in r]
+    assert sorted(r["note"] for r in notes) == [
+        "ReLU diverged at epoch 1 (3 seeds)", "sigmoid diverged at epoch 1 (3 seeds)"]
+    offsets = {u["mark"].get("dy") for u in units(spec) if isinstance(u.get("mark"), dict)
+               and u["mark"].get("type") == "text"}
+    assert len(offsets) == 2                       # same epoch: stacked, not overprinted
+
+
+def test_a_diverged_net_keeps_its_boundary_panel_with_a_note(grid_df, points_df):
+    summary = pd.DataFrame({"activation": ["sigmoid", "relu"], "seed": [0, 0],
+                            "diverged_at": [float("nan"), 2.0]})
+    grid = grid_df[grid_df["activation"] != "relu"]
+    rows = main_rows(charts.decision_boundary_chart(grid, points_df, summary_df=summary))
+    assert set(rows["activation"]) == {"sigmoid", "relu"}
+    relu = rows[rows["activation"] == "relu"]
+    assert relu["note"].dropna().tolist() == ["diverged at epoch 2: no boundary"]

@@ -660,7 +660,9 @@ def _split_dash() -> alt.StrokeDash:
 
 def _divergence_marks(history: pd.DataFrame, summary_df: pd.DataFrame, metric: str
                       ) -> alt.LayerChart | None:
-    """A red cross where each diverged run stopped, at its last finite value."""
+    """A red cross where each diverged run stopped, at its last finite value: one cross
+    and label per activation and epoch (its seeds counted, not overprinted), labels of
+    the same epoch stacked."""
     _require(summary_df, ["activation", "seed", "diverged_at"], "summary_df")
     diverged = _finite(summary_df, ["diverged_at"])
     marks = []
@@ -675,18 +677,28 @@ def _divergence_marks(history: pd.DataFrame, summary_df: pd.DataFrame, metric: s
         run = before if not before.empty else run
         if run.empty:
             continue
-        marks.append({"activation": str(row.activation), "seed": row.seed,
-                      "epoch": at, metric: float(run[metric].iloc[-1]),
-                      "diverged_at": at, "note": f"diverged at epoch {at}"})
+        marks.append({"activation": str(row.activation), "seed": str(row.seed),
+                      "epoch": at, metric: float(run[metric].iloc[-1]), "diverged_at": at})
     if not marks:
         return None
-    base = alt.Chart(_data(pd.DataFrame(marks))).encode(
+    per_net = pd.DataFrame(marks)
+    df = per_net.groupby(["activation", "epoch"], as_index=False, sort=False).agg(
+        **{metric: (metric, "max"), "diverged_at": ("diverged_at", "first"),
+           "seed": ("seed", ", ".join), "seeds": ("seed", "size")})
+    several = df["activation"].nunique() > 1
+    df["note"] = [(f"{activation_label(a)} " if several else "") + f"diverged at epoch {e}"
+                  + (f" ({n} seeds)" if n > 1 else "")
+                  for a, e, n in zip(df["activation"], df["epoch"], df["seeds"])]
+    df["stack"] = df.groupby("epoch").cumcount()      # 0, 1, 2 … among the same epoch
+    base = alt.Chart(_data(df)).encode(
         x="epoch:Q", y=f"{metric}:Q",
         tooltip=_tooltip("activation", "seed", "diverged_at"))
     cross = base.mark_point(shape="cross", filled=True, size=180, color=DIVERGED_COLOR)
-    text = base.mark_text(align="left", dx=9, dy=-9, color=DIVERGED_COLOR,
-                          fontWeight="bold").encode(text="note:N")
-    return alt.layer(cross, text)
+    # Labels of one epoch would print over each other: each goes one line lower.
+    texts = [base.transform_filter(alt.datum.stack == k).mark_text(
+        align="left", dx=9, dy=-9 + 14 * k, color=DIVERGED_COLOR, fontWeight="bold"
+    ).encode(text="note:N") for k in range(int(df["stack"].max()) + 1)]
+    return alt.layer(cross, *texts)
 
 
 def loss_chart(history_df: pd.DataFrame, metric: str = "loss", *, log_y: bool = True,
@@ -835,9 +847,12 @@ def loss_vs_prob_chart(lvp_df: pd.DataFrame, *, log_gradient: bool = True,
 # =====================================================================================
 def decision_boundary_chart(grid_df: pd.DataFrame, points_df: pd.DataFrame, *,
                             seed: int | None = None, columns: int = FACET_COLUMNS,
-                            size: int = FACET_WIDTH) -> alt.FacetChart:
+                            size: int = FACET_WIDTH,
+                            summary_df: pd.DataFrame | None = None) -> alt.FacetChart:
     """Per activation: P(class 1) over the plane (diverging blue–orange, 0..1) with the
-    data on top; shape and fill say the class, hollow marks are test points."""
+    data on top; shape and fill say the class, hollow marks are test points. With the
+    run's `summary_df`, a net that diverged keeps its panel: the data and a note saying
+    so (otherwise its slot stayed empty with a stray axis)."""
     _require(grid_df, ["activation", "x1", "x2", "prob"], "grid_df")
     _require(points_df, ["x1", "x2", "label", "split"], "points_df")
     grid = grid_df
@@ -855,11 +870,23 @@ def decision_boundary_chart(grid_df: pd.DataFrame, points_df: pd.DataFrame, *,
     points = _finite(points_df, ["x1", "x2"])
     points["label"] = points["label"].astype(str)
     points["split"] = points["split"].astype(str)
-    # Facets partition one data set, so the points are repeated for every activation.
+    # Facets partition one data set, so the points are repeated for every activation
+    # that has a boundary; a diverged net's panel holds only its note.
     names = registry_order(grid["activation"])
+    notes = pd.DataFrame(columns=["activation", "note", "kind"])
+    if summary_df is not None:
+        _require(summary_df, ["activation", "seed", "diverged_at"], "summary_df")
+        shown = seed if seed is not None else (grid_df["seed"].min() if "seed" in grid_df
+                                               and not grid_df.empty
+                                               else summary_df["seed"].min())
+        gone = summary_df[(summary_df["seed"] == shown) & summary_df["diverged_at"].notna()
+                          & ~summary_df["activation"].astype(str).isin(names)]
+        notes = pd.DataFrame({"activation": gone["activation"].astype(str),
+                              "note": [f"diverged at epoch {int(e)}: no boundary"
+                                       for e in gone["diverged_at"]], "kind": "note"})
     points = pd.concat([points.assign(activation=name, kind="point") for name in names],
                        ignore_index=True) if names else points.assign(kind="point")
-    df = pd.concat([grid, points], ignore_index=True)
+    df = pd.concat([grid, points, notes], ignore_index=True)
 
     labels = sorted(points["label"].unique().tolist())
     select = _legend_select("label")
@@ -889,7 +916,12 @@ def decision_boundary_chart(grid_df: pd.DataFrame, points_df: pd.DataFrame, *,
         opacity=_highlight(select, 1.0, 0.1),
         tooltip=_tooltip("label", "split", "x1", "x2"),
     ).transform_filter(alt.datum.kind == "point").add_params(select)
-    layered = alt.layer(heat, dots).properties(width=size, height=size)
+    note = alt.Chart().mark_text(color=DIVERGED_COLOR, fontWeight="bold", fontSize=13,
+                                 ).encode(text="note:N", x=alt.value(size / 2),
+                                          y=alt.value(size / 2),
+                                          tooltip=_tooltip("activation", "note")
+                                          ).transform_filter(alt.datum.kind == "note")
+    layered = alt.layer(heat, dots, note).properties(width=size, height=size)
     return _facet_by_activation(layered, df, columns).properties(title=_title(
         "What each net learned: probability of class 1 over the plane",
         "filled marks: training points; hollow: test points"))

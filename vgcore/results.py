@@ -230,6 +230,15 @@ def speed_phrase(ratio: float, last_layer: int) -> str:
     return compare_speeds(ratio, "layer 1", f"layer {last_layer}", trim=True)
 
 
+def best_accuracy(summary: pd.DataFrame) -> tuple[str, float]:
+    """The activation with the highest final test accuracy (mean over seeds) and that
+    accuracy; ("", NaN) when no net finished."""
+    means = summary.groupby("activation", sort=False)["final_test_accuracy"].mean().dropna()
+    if means.empty:
+        return "", math.nan
+    return str(means.idxmax()), float(means.max())
+
+
 def drift_sentences(layers: pd.DataFrame) -> list[str]:
     """One sentence per activation on how the hidden layers' mean activation (mean over
     seeds) moved from the first to the last epoch, top layer first (Glorot & Bengio 2010,
@@ -342,4 +351,4 @@ __all__ = ["Records", "Result", "build_result", "summarize", "speed_ratio", "lev
            "hidden_norms", "ratio_of", "overfitting_onset", "net_outcome", "net_history",
            "layer_name", "mean_over_seeds", "format_ratio", "compare_speeds",
            "speed_sentences", "speed_phrase", "activation_label", "registry_order",
-           "drift_sentences"]
+           "drift_sentences", "best_accuracy"]
