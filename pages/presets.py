@@ -1,12 +1,13 @@
 """Workshop — Presets: the published figures re-run, our numbers beside theirs."""
 import streamlit as st
 
-from app.blocks import chart, downloads, page_intro
+from app.blocks import cells, chart, downloads, page_intro
 from app.runner import run_experiment
 from app.widgets import Widget, bound
 from vgcore.workshop.presets import PRESETS
 
 PAGE = "presets"
+TABLE_ROW_PX = 35          # st.dataframe's row height: the table is sized to show every row
 PRESET = Widget("preset", "select", "Preset", tuple(PRESETS),
                 fmt={k: p.title for k, p in PRESETS.items()})
 
@@ -28,15 +29,21 @@ if results is not None:
         st.success(f"Reproduced: {verdict}.", icon=":material/check_circle:")
     else:
         st.warning(f"Not reproduced: {verdict}.", icon=":material/warning:")
-    st.dataframe(table, hide_index=True, column_config={
-        "quantity": st.column_config.TextColumn("quantity", width="medium"),
-        "published": st.column_config.NumberColumn("published", format="%.4g",
-                                                   help="empty: the source states a "
-                                                        "direction, not a number"),
-        "ours": st.column_config.NumberColumn("ours", format="%.4g"),
-        "tolerance": st.column_config.TextColumn("tolerance", width="medium"),
-        "within_band": st.column_config.CheckboxColumn("within band"),
-    })
+    # Every row in view (the headline rows come first), numbers as text so a
+    # direction-only published value reads "—", not "None".
+    st.dataframe(table.assign(published=cells(table["published"], "{:.4g}"),
+                              ours=cells(table["ours"], "{:.4g}")),
+                 hide_index=True, height=TABLE_ROW_PX * (len(table) + 1) + 3,
+                 column_config={
+                     "quantity": st.column_config.TextColumn("quantity", width="large"),
+                     "published": st.column_config.TextColumn(
+                         "published", width="small",
+                         help="—: the source states a direction, not a number"),
+                     "ours": st.column_config.TextColumn("ours", width="small"),
+                     "tolerance": st.column_config.TextColumn("tolerance", width="large"),
+                     "within_band": st.column_config.CheckboxColumn("within band",
+                                                                    width="small"),
+                 })
     st.caption(f"**Tolerance.** {preset.note}")
     chart(preset.chart(results))
     with st.expander("Download the runs (upload them on *Compare runs*)"):

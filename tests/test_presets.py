@@ -76,3 +76,16 @@ def test_every_preset_is_described_and_cites_its_source():
         assert preset.title and preset.source and preset.shows and preset.note
         assert preset.published.keys() == {b.quantity for b in preset.bands}
         assert all(b.tolerance for b in preset.bands)
+
+
+def test_the_headline_rows_come_first_and_ours_shares_nielsens_colours(results):
+    """A projector shows ~10 rows: the '~100× slower' ratios lead the table; in the
+    chart each depth has one colour, ours solid and Nielsen's dashed (issue 14, item 10)."""
+    preset = PRESETS["nielsen-ch5"]
+    assert [q.label for q in preset.quantities[:3]] == [
+        f"{d} layers: last ÷ first" for d in (2, 3, 4)]
+    spec = preset.chart(results("nielsen-ch5")).to_dict()
+    encoding = spec["spec"]["encoding"]
+    assert encoding["color"]["field"] == "net" and encoding["strokeDash"]["field"] == "source"
+    nets = {v for d in spec["datasets"].values() for v in (r.get("net") for r in d) if v}
+    assert nets == {"2 hidden layers", "3 hidden layers", "4 hidden layers"}

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from app.catalog import PAGES
 from app.widgets import WIDGETS
 from vgcore.workshop.exercises import EXERCISES
-from vgcore.workshop.presets import COMPARE_COLUMNS
+from vgcore.workshop.presets import COMPARE_COLUMNS, PRESETS
 from vgcore.results import HISTORY_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,3 +139,12 @@ def test_compare_runs_keeps_files_that_share_a_name_apart():
     runs = at.dataframe[0].value["run"].tolist()
     assert runs == ["exercise-close-gap-history.csv", "exercise-close-gap-history.csv (2)"]
     assert any("2 files are named" in i.value and "(2)" in i.value for i in at.info)
+
+
+def test_a_direction_only_published_value_reads_as_a_dash():
+    at = open_page("pages/presets.py")
+    at.selectbox(key="preset").set_value("nielsen-ch3").run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert "None" not in table.astype(str).values
+    assert "—" in set(table["published"])

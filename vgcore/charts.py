@@ -498,15 +498,17 @@ def grad_heatmap(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
 
 def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm",
                           series: str = "init", *, epoch: int = 0,
-                          columns: int = FACET_COLUMNS) -> alt.FacetChart:
+                          columns: int = FACET_COLUMNS, dash: str | None = None
+                          ) -> alt.FacetChart:
     """Gradient norm against depth at one epoch (default: the untrained net), one line per
     initialisation scheme (`series` column), one panel per activation, log y. A flat line
     is a good init (He et al. 2015); a line falling towards layer 1 vanishes, one rising
-    towards it explodes."""
-    _require(layers_df, ["activation", "epoch", "layer", "layer_name", value, series],
-             "layers_df")
+    towards it explodes. `dash`: a second column drawn as the line's dash (solid first),
+    e.g. ours vs published, so the same `series` keeps one colour."""
+    _require(layers_df, ["activation", "epoch", "layer", "layer_name", value, series,
+                         *([dash] if dash else [])], "layers_df")
     rows = _finite(_hidden_only(_epoch_rows(layers_df, epoch)), [value], positive=[value])
-    keys = ["activation", series, "layer", "layer_name"]
+    keys = ["activation", series, *([dash] if dash else []), "layer", "layer_name"]
     df = mean_over_seeds(rows, keys, [value], sort=False, count_seeds=True)
     df[series] = df[series].astype(str)
     names = list(dict.fromkeys(df[series]))
@@ -517,8 +519,15 @@ def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm"
         color=alt.Color(f"{series}:N", scale=_fixed_colors(names, {}), sort=names,
                         legend=_legend(_short_title(series))),
         opacity=_highlight(select),
-        tooltip=_tooltip("activation", series, "layer_name", value, "n_seeds"),
+        tooltip=_tooltip("activation", series, *([dash] if dash else []), "layer_name",
+                         value, "n_seeds"),
     ).add_params(select).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
+    if dash:
+        df[dash] = df[dash].astype(str)
+        styles = list(dict.fromkeys(df[dash]))
+        chart = chart.encode(strokeDash=alt.StrokeDash(
+            f"{dash}:N", sort=styles, legend=_legend(_short_title(dash)),
+            scale=alt.Scale(domain=styles, range=[[1, 0], [6, 4], [2, 2]][:len(styles)])))
     when = "the untrained net" if epoch == 0 else f"epoch {epoch}"
     return _facet_by_activation(chart, df, columns).properties(title=_title(
         f"Gradient norm per layer in {when}, by initialisation",

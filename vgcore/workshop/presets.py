@@ -207,29 +207,30 @@ def _sigmoid_norms(depth: int) -> Callable[[Results], pd.Series]:
 
 
 def _nielsen_ch5_quantities() -> tuple[Quantity, ...]:
-    out = []
-    for depth, norms in NIELSEN_CH5.items():
-        ours = _sigmoid_norms(depth)
-        for layer, norm in enumerate(norms, 1):
-            out.append(Quantity.within_factor(
-                f"{depth} layers: hidden {layer} bias-gradient norm", norm,
-                lambda results, ours=ours, layer=layer: float(ours(results)[layer])))
-        out.append(Quantity.within_factor(
-            f"{depth} layers: last ÷ first", norms[-1] / norms[0],
-            lambda results, depth=depth: level_ratio(
-                results[_nielsen_label(depth)].layers, "sigmoid")))
-    return tuple(out)
+    """The headline first (each depth's last ÷ first: '~100× slower' with 4 layers), so
+    it is in view without scrolling; then every layer's norm."""
+    ratios = [Quantity.within_factor(
+        f"{depth} layers: last ÷ first", norms[-1] / norms[0],
+        lambda results, depth=depth: level_ratio(
+            results[_nielsen_label(depth)].layers, "sigmoid"))
+        for depth, norms in NIELSEN_CH5.items()]
+    layers = [Quantity.within_factor(
+        f"{depth} layers: hidden {layer} bias-gradient norm", norm,
+        lambda results, ours=_sigmoid_norms(depth), layer=layer: float(ours(results)[layer]))
+        for depth, norms in NIELSEN_CH5.items() for layer, norm in enumerate(norms, 1)]
+    return tuple(ratios + layers)
 
 
 def _nielsen_ch5_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
-    ours = _by_series({f"{label} (ours)": r for label, r in results.items()}, "net")
+    # one colour per depth; solid: ours, dashed: Nielsen's
+    ours = _by_series(results, "net").assign(source="ours (mean of 5 seeds)")
     published = pd.DataFrame([
         {"activation": "sigmoid", "seed": 0, "epoch": 0, "layer": layer,
          "layer_name": f"hidden {layer}", "bias_grad_norm": norm,
-         "net": f"{depth} hidden layers (Nielsen)"}
+         "net": _nielsen_label(depth), "source": "Nielsen"}
         for depth, norms in NIELSEN_CH5.items() for layer, norm in enumerate(norms, 1)])
     frame = pd.concat([ours, published], ignore_index=True)
-    return _retitle(charts.init_comparison_chart(frame, series="net"),
+    return _retitle(charts.init_comparison_chart(frame, series="net", dash="source"),
                     "Speed of learning per hidden layer, untrained net: ours and Nielsen's",
                     "each layer ~4-5× slower than the one above it; mean of 5 seeds")
 
