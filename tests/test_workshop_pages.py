@@ -3,6 +3,7 @@ an exception; a preset shows its comparison table; an exercise's check turns gre
 counts towards the progress line; a bad upload is an st.error, the good files are drawn."""
 from __future__ import annotations
 
+import json
 import pickle
 from pathlib import Path
 
@@ -148,3 +149,25 @@ def test_a_direction_only_published_value_reads_as_a_dash():
     table = at.dataframe[0].value
     assert "None" not in table.astype(str).values
     assert "—" in set(table["published"])
+
+
+def test_compare_runs_reads_any_file_and_tells_runs_and_activations_apart():
+    """A refused file's reason is on the page (the uploader's own type filter showed it
+    only on hover); a run file with two activations gets a panel per activation, one
+    colour per run; the table uses the widgets' names (issue 14, item 11)."""
+    two = GOOD + b"".join(GOOD.replace(b"relu,", b"leaky_relu,").splitlines(True)[1:])
+    at = open_page("pages/compare_runs.py")
+    at.file_uploader(key="run_files").set_value([
+        ("alice.csv", two, "text/csv"), ("notes.txt", b"just some notes\n", "text/plain"),
+        ("bob.json", b'{"history": []}', "application/json")]).run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert any("`notes.txt`" in e for e in errors), errors
+    table = at.dataframe[0].value
+    assert set(table["activation"]) == {"ReLU", "leaky ReLU"}
+    assert "None" not in table.astype(str).values
+    assert all(v.endswith("%") for v in table["test accuracy"])
+    spec = json.loads((at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart"))[0]
+                      .proto.spec)
+    assert spec["facet"]["field"] == "activation"
+    assert spec["spec"]["encoding"]["color"]["field"] == "run"

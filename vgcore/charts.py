@@ -943,7 +943,9 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
                   series: str = "run", *, log_y: bool = True, width: int | str = WIDTH,
                   height: int = HEIGHT) -> alt.Chart:
     """Curves of several runs (e.g. uploaded by workshop participants) on one chart, one
-    colour per `series` value. `split=None` draws both splits (dashed = test)."""
+    colour per `series` value. `split=None` draws both splits (dashed = test). Runs that
+    hold several activations get one panel per activation, so a file's four nets are
+    four panels of one colour, not four lines nobody can tell apart."""
     _check_choice("metric", metric, ["loss", "accuracy"])
     _require(history_df, [series, "epoch", metric] + (["split"] if split else []),
              "history_df")
@@ -962,7 +964,8 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
         encodings["strokeDash"] = _split_dash()
     if extra:  # one line per (run, activation, seed), never zig-zagging between them
         encodings["detail"] = [f"{c}:N" for c in extra]
-    chart = alt.Chart(_data(df)).mark_line(
+    facet = series != "activation" and "activation" in df and df["activation"].nunique() > 1
+    chart = (alt.Chart() if facet else alt.Chart(_data(df))).mark_line(
         point=alt.OverlayMarkDef(size=16, filled=True)).encode(
         x=alt.X("epoch:Q", title=_EPOCH_AXIS, axis=alt.Axis(tickMinStep=1)),
         y=_metric_y(metric, log_y, df[metric]),
@@ -975,9 +978,13 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
         **encodings,
     ).add_params(select)
     where = f"{split} set" if split else "training and test sets"
-    return chart.properties(width=width, height=height, title=_title(
-        f"{metric.capitalize()} of every run on the {where}",
-        "click a legend entry to highlight one run"))
+    title = _title(f"{metric.capitalize()} of every run on the {where}",
+                   "click a legend entry to highlight one run" +
+                   ("; one panel per activation" if facet else ""))
+    if facet:
+        return _facet_by_activation(chart.properties(width=FACET_WIDTH, height=FACET_HEIGHT),
+                                    df).properties(title=title)
+    return chart.properties(width=width, height=height, title=title)
 
 
 __all__ = ["ACTIVATION_COLORS", "CATEGORY_COLORS", "HEAD_COLORS", "activation_color",
