@@ -594,3 +594,14 @@ def test_a_diverged_net_keeps_its_boundary_panel_with_a_note(grid_df, points_df)
     assert set(rows["activation"]) == {"sigmoid", "relu"}
     relu = rows[rows["activation"] == "relu"]
     assert relu["note"].dropna().tolist() == ["diverged at epoch 2: no boundary"]
+
+
+def test_chain_rule_chart_reads_at_factor_one_and_at_thirty_layers():
+    """Factor 1: a flat line mid-axis between whole decades (the degenerate domain put
+    tick labels on top of each other); 30 layers: at most CHAIN_LABELS value labels."""
+    flat = charts.chain_rule_chart(chain_product([1.0] * 8)).to_dict()
+    y = flat["layer"][0]["encoding"]["y"]
+    assert y["scale"]["domain"] == [0.1, 10.0] and y["axis"]["values"][0] == 0.1
+    deep = chain_product([0.25] * 30)
+    rows = main_rows(charts.chain_rule_chart(deep))
+    assert rows["labelled"].sum() <= charts.CHAIN_LABELS and rows["labelled"].iloc[-1]

@@ -374,6 +374,9 @@ def activation_chart(curves_df: pd.DataFrame, *, width: int = WIDTH, height: int
             "thick pale stretches: saturated, |f'| below 10% of its maximum"))
 
 
+CHAIN_LABELS = 10          # most value labels on the chain-rule chart
+
+
 def chain_rule_chart(chain_df: pd.DataFrame, *, width: int = WIDTH, height: int = HEIGHT
                      ) -> alt.LayerChart:
     """|product of per-layer factors| against depth on a log axis, each point labelled with
@@ -385,6 +388,19 @@ def chain_rule_chart(chain_df: pd.DataFrame, *, width: int = WIDTH, height: int 
     # axis and is dropped).
     df["magnitude"] = df["product"].abs()
     df = _finite(df, ["magnitude"], positive=["magnitude"])
+    # Label at most CHAIN_LABELS points (every k-th, and always the last): 30 labels
+    # down one line overprint each other.
+    step = max(1, math.ceil((len(df) - 1) / (CHAIN_LABELS - 1)))
+    df["labelled"] = [(i % step == 0) or (i == len(df) - 1) for i in range(len(df))]
+    # The y domain spans whole decades and always holds 1 with room above and below, so a
+    # product that stays at 1 draws as a flat line mid-axis (a degenerate domain put the
+    # tick labels on top of each other).
+    values = df["magnitude"] if not df.empty else pd.Series([1.0])
+    lo = math.floor(math.log10(min(float(values.min()), 1.0)))
+    hi = math.ceil(math.log10(max(float(values.max()), 1.0)))
+    if hi - lo < 2:
+        lo, hi = lo - 1, hi + 1
+    domain = [10.0 ** lo, 10.0 ** hi]
     tips = _tooltip("depth", "factor", "product")
     base = alt.Chart().encode(
         # Half a layer of padding each side keeps the first and last labels off the axes.
@@ -392,18 +408,21 @@ def chain_rule_chart(chain_df: pd.DataFrame, *, width: int = WIDTH, height: int 
                 axis=alt.Axis(tickMinStep=1, format="d"),
                 scale=alt.Scale(domain=[0.5, float(df["depth"].max()) + 0.5]
                                 if not df.empty else alt.Undefined, nice=False)),
-        y=_y("magnitude", "size of the gradient factor |product|", log=True,
-             values=df["magnitude"]),
+        y=alt.Y("magnitude:Q", title="size of the gradient factor |product| (log scale)",
+                scale=alt.Scale(type="log", domain=domain, nice=False),
+                axis=alt.Axis(values=_log_ticks(pd.Series(domain)),
+                              format=_log_format(pd.Series(domain)))),
         tooltip=tips)
     line = base.mark_line(color="#0072B2")
     points = base.mark_point(filled=True, size=60, color="#0072B2")
-    labels = base.mark_text(dy=-12, fontSize=12).encode(
-        text=alt.Text("product:Q", format=".3~g"))
+    labels = base.mark_text(align="left", dx=6, dy=-9, fontSize=12).encode(
+        text=alt.Text("product:Q", format=".3~g")).transform_filter(alt.datum.labelled)
     one = alt.Chart(_data(pd.DataFrame({"magnitude": [1.0], "note": ["1 = unchanged"]})))
     rule = one.mark_rule(strokeDash=[4, 3], color="#777777").encode(
         y="magnitude:Q", tooltip=_tooltip("note"))
-    rule_text = rule.mark_text(align="left", baseline="bottom", dx=3, dy=-3,
-                               color="#777777").encode(x=alt.value(0), text="note:N")
+    # at the right end, below the line: clear of the first point's label
+    rule_text = rule.mark_text(align="right", baseline="top", dy=4,
+                               color="#777777").encode(x=alt.value(width), text="note:N")
     title = _title("The chain rule multiplies one factor per layer",
                    "below 1 the gradient shrinks geometrically, above 1 it blows up")
     return alt.layer(line, points, labels, rule, rule_text, data=_data(df)).properties(

@@ -35,7 +35,7 @@ class InitScheme:
 
 
 INIT_SCHEMES: dict[str, InitScheme] = {s.name: s for s in [
-    InitScheme("auto", "auto (Glorot for sigmoid/tanh, He for ReLU)",
+    InitScheme("auto", "auto (Glorot or He)",
                "Glorot for sigmoid/tanh/linear, He for the ReLU family; Glorot for the "
                "output layer", "Glorot & Bengio 2010; He et al. 2015"),
     InitScheme("normal", "N(0, 1)", "N(0, 1)",

@@ -308,7 +308,9 @@ _EXERCISES = (
         hints=("Each layer multiplies the back-propagated gradient by w·f'(z); for the "
                "sigmoid f' ≤ ¼.",
                "More hidden layers means more factors in that product.",
-               "Nielsen's 4-layer sigmoid net on MNIST is about 100×; on the digits try 5."),
+               "Nielsen's 4-layer sigmoid net on MNIST is about 100×. On the digits 4 "
+               "layers land near 100× (70-105× depending on the seed); 5 clear it "
+               "(~300×)."),
         start=ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
                                activations=("sigmoid",), hidden=(30, 30), init="xavier",
                                epochs=0),
