@@ -12,7 +12,8 @@ from typing import Callable
 import altair as alt
 import streamlit as st
 
-from vgcore import ExperimentConfig, run
+from vgcore import ExperimentConfig
+from vgcore.runs import run_config
 from vgcore.results import Result
 
 from .blocks import chart
@@ -106,7 +107,8 @@ def run_experiment(cfg: ExperimentConfig | None,
             return None
     try:
         # someone may have trained the same config while we waited
-        result = store.get(cfg) or run(cfg, on_epoch=on_epoch, max_seconds=RUN_TIME_CAP_S)
+        result = store.get(cfg) or run_config(cfg, on_epoch=on_epoch,
+                                              max_seconds=RUN_TIME_CAP_S)
     except ValueError as err:
         bar.empty()
         st.error(f"Can't run this experiment: {err}")

@@ -1,0 +1,19 @@
+"""Train whatever a config describes: one entry point for the app's runner, the result
+store and the CLI's warm-up, so they need not know each kind of experiment."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .config import ExperimentConfig
+
+
+def run_config(config: Any, on_epoch: Callable | None = None, **kwargs: Any) -> Any:
+    """An ExperimentConfig is trained by `vgcore.train.run`; `kwargs` (threads,
+    max_seconds, device) go to the trainer."""
+    if isinstance(config, ExperimentConfig):
+        from .train import run
+        return run(config, on_epoch=on_epoch, **kwargs)
+    raise ValueError(f"config: expected an experiment config, got {type(config).__name__}")
+
+
+__all__ = ["run_config"]
