@@ -253,7 +253,7 @@ def _check_field(name: str, value: Any, fs: FieldSpec) -> None:
         _check_choice(name, value, fs.choices)
     elif fs.kind == "text":
         if not isinstance(value, str):
-            raise ValueError(f"{name}: expected a folder path string")
+            raise ValueError(f"{name}: expected a string")
     elif fs.kind == "choices":
         if not value:
             raise ValueError(f"{name}: empty; allowed: one or more of "
@@ -261,7 +261,7 @@ def _check_field(name: str, value: Any, fs: FieldSpec) -> None:
         for item in value:
             _check_choice(name, item, fs.choices)
         if len(set(value)) != len(value):
-            raise ValueError(f"{name}: duplicate names; allowed: each activation once")
+            raise ValueError(f"{name}: duplicate names; allowed: each name once")
     elif fs.kind == "layers":
         if not fs.min_len <= len(value) <= fs.max_len:
             raise ValueError(f"{name}: depth {len(value)} is out of range; "
