@@ -28,7 +28,7 @@ class LinkRun:
     params: dict[str, list[str]]           # the URL's parameters when the page started
     notices: Any                           # the container the warnings go into
     used: set[str] = field(default_factory=set)
-    problems: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)   # (what, consequence)
     resets: dict[str, Any] = field(default_factory=dict)
 
 
@@ -57,7 +57,7 @@ def claim(key: str, problem: str | None, default: Any, empty_from_link: bool) ->
         return
     run.used.add(key)
     if problem:
-        run.problems.append(problem)
+        run.problems.append((problem, "the default is used instead"))
         if empty_from_link:
             run.resets[key] = default
 
@@ -88,17 +88,16 @@ def finish() -> None:
     for key in run.params:
         if key not in used:     # a control made in an earlier run may have gone since
             value = ", ".join(run.params[key])
-            run.problems.append(f"`{shown(key)}={shown(value)}` is not a setting this page "
-                                f"uses")
+            run.problems.append((f"`{shown(key)}={shown(value)}` is not a setting this "
+                                 f"page uses", "it is ignored"))
     memo = _MEMO + run.page
     values = {key: run.resets.get(key, st.session_state.get(key)) for key in run.used}
     if run.problems:
         st.session_state[memo] = (run.problems, values)
     elif memo in st.session_state and st.session_state[memo][1] != values:
         del st.session_state[memo]
-    for problem in st.session_state.get(memo, ((), None))[0]:
-        ending = "it is ignored" if problem.endswith("uses") else "the default is used instead"
-        run.notices.warning(f"This link's parameter {problem}; {ending}.",
+    for problem, consequence in st.session_state.get(memo, ((), None))[0]:
+        run.notices.warning(f"This link's parameter {problem}; {consequence}.",
                             icon=":material/warning:")
     if run.resets:
         for key, value in run.resets.items():
