@@ -12,7 +12,7 @@ def test_probe_norms_and_activation_stats_match_autograd():
     g = torch.Generator().manual_seed(0)
     x = torch.randn(40, 5, generator=g)
     y = torch.randint(0, 3, (40,), generator=g)
-    stats, hist = probe(model, x, y, "softmax_ce", bins=8)
+    stats, hist, _ = probe(model, x, y, "softmax_ce", bins=8)
     assert len(stats) == 2 and len(stats[0]) == 3 and len(stats[0][0]) == len(STATS)
     for m in range(2):
         params = [t.detach().clone().requires_grad_() for t in
@@ -45,6 +45,6 @@ def test_probe_norms_and_activation_stats_match_autograd():
 
 def test_probe_can_skip_histograms():
     model = BatchedMLP((2, 3, 2), (Member("sigmoid", 0),))
-    _, hist = probe(model, torch.zeros(4, 2), torch.zeros(4, dtype=torch.long), "sigmoid_mse",
+    _, hist, _ = probe(model, torch.zeros(4, 2), torch.zeros(4, dtype=torch.long), "sigmoid_mse",
                     bins=5, with_histograms=False)
     assert hist == []

@@ -228,3 +228,24 @@ def test_drift_sentences_say_how_far_the_top_layer_moved():
         "sigmoid: the top hidden layer's mean activation went from 0.50 to 0.33 in 20 "
         "epochs; the layers below from 0.50–0.52 to 0.50–0.52"]
     assert drift_sentences(pd.DataFrame(rows).query("epoch == 0")) == []
+
+
+def test_units_add_up_to_the_layer_norms(tiny_config):
+    """res.units: every hidden and output unit's signed bias gradient at the histogram
+    epochs; per (activation, seed, epoch, layer) the root of the sum of squares is the
+    layer's bias-gradient norm (issue 11: the network picture's data)."""
+    import numpy as np
+    from vgcore.results import UNIT_COLUMNS
+    res = run(tiny_config.replace(n_seeds=2))
+    units = res.units
+    assert list(units.columns) == UNIT_COLUMNS
+    assert set(units["epoch"]) == set(res.histograms["epoch"])
+    widths = dict(zip(range(1, 4), (*tiny_config.hidden, 2)))
+    keys = ["activation", "seed", "epoch", "layer"]
+    counted = units.groupby(keys)["unit"].count()
+    assert all(n == widths[k[3]] for k, n in counted.items())
+    norms = units.groupby(keys)["bias_grad"].apply(lambda g: float(np.sqrt((g ** 2).sum())))
+    layers = res.layers.set_index(keys)["bias_grad_norm"]
+    for key, norm in norms.items():
+        assert norm == pytest.approx(layers[key], rel=1e-5, abs=1e-9)
+    assert units["layer_name"].isin(["hidden 1", "hidden 2", "output"]).all()

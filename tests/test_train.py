@@ -233,3 +233,17 @@ def test_dropout_masks_differ_between_nets_and_from_their_init_draws():
     init = torch.rand(1000, generator=member_generator(0, "init"))
     assert not torch.equal(a, b) and not torch.equal(a, init)
     assert torch.equal(a, torch.rand(1000, generator=member_generator(0, "dropout")))
+
+
+def test_unit_rows_are_bounded_by_keeping_fewer_epochs():
+    """Per-unit numbers are kept at the histogram epochs, at fewer (always the first and
+    the last) when a wide, deep, many-net run would pass MAX_UNIT_ROWS."""
+    from vgcore.train import MAX_UNIT_ROWS, hist_epochs, unit_epochs
+    small = ExperimentConfig(dataset="xor", hidden=(8, 8), epochs=40)
+    assert unit_epochs(small) == hist_epochs(40)
+    big = ExperimentConfig(dataset="xor", hidden=(60,) * 20, epochs=40, n_seeds=5,
+                           train_size=100, test_size=50,
+                           activations=("sigmoid", "tanh", "relu", "leaky_relu"))
+    kept = unit_epochs(big)
+    assert {0, 40} <= kept and len(kept) < len(hist_epochs(40))
+    assert len(kept) * 20 * (60 * 20 + 2) <= MAX_UNIT_ROWS

@@ -14,6 +14,8 @@ All statistics are stacked into one tensor and converted to Python floats once.
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 
 from . import activations as acts
@@ -26,14 +28,23 @@ STATS = ("weight_grad_norm", "bias_grad_norm", "act_mean", "act_std", "saturatio
 HIST_SAMPLE = 20_000    # values used to place histogram edges (quantiles sort their input)
 
 
-def probe(model: BatchedMLP, x: Tensor, y: Tensor, head: str, bins: int,
-          with_histograms: bool = True) -> tuple[list[list[list[float]]], list[dict]]:
-    """Measure every member on the probe batch.
+class Probe(NamedTuple):
+    """stats[m][l]: floats in STATS order for member m and layer l (0-based; the last is
+    the output layer). histograms: dicts with member, layer, quantity, bin_start, bin_end,
+    count, fraction. units: dicts with member, layer, unit, bias_grad (signed ∂C/∂b_j on
+    the probe batch), act_mean (the unit's mean output) — the network picture's data."""
+    stats: list[list[list[float]]]
+    histograms: list[dict]
+    units: list[dict]
 
-    Returns (stats, histogram_rows): stats[m][l] is a list of floats in STATS order for
-    member m and layer l (0-based; the last is the output layer); histogram_rows are
-    dicts with member, layer, quantity, bin_start, bin_end, count, fraction.
-    """
+
+def probe(model: BatchedMLP, x: Tensor, y: Tensor, head: str, bins: int,
+          with_histograms: bool = True, with_units: bool | None = None) -> Probe:
+    """Measure every member on the probe batch; histograms and per-unit numbers only when
+    asked (they are kept at a few epochs, see train.hist_epochs and train.unit_epochs);
+    `with_units` defaults to `with_histograms`."""
+    if with_units is None:
+        with_units = with_histograms
     logits, zs, hs = model(x, keep=True)
     loss = member_losses(logits, y, head).sum()   # members are independent: sum is safe
     params = list(model.parameters())             # weights of every layer, then biases
@@ -54,12 +65,28 @@ def probe(model: BatchedMLP, x: Tensor, y: Tensor, head: str, bins: int,
         ]
         stats = torch.stack(columns, 2).tolist()                              # (M, L, 5)
         hist_rows: list[dict] = []
+        unit_rows: list[dict] = []
         if with_histograms:
             # δ per sample: the loss is a batch mean, so dC/dz carries a 1/P factor
             deltas = [g * x.shape[0] for g in z_grads]
             hist_rows += _histograms(hs, "activation", bins, symmetric=False)
             hist_rows += _histograms(deltas, "gradient", bins, symmetric=True)
-    return stats, hist_rows
+        if with_units:
+            unit_rows = _units(b_grads, layer_acts)
+    return Probe(stats, hist_rows, unit_rows)
+
+
+def _units(b_grads: list[Tensor], layer_acts: list[Tensor]) -> list[dict]:
+    """One row per member, layer and unit: its signed bias gradient and mean output.
+    The bias-gradient norm of a layer is the root of the sum of its units' squares."""
+    rows: list[dict] = []
+    for layer, (g, a) in enumerate(zip(b_grads, layer_acts), 1):
+        grads = g[:, 0, :].tolist()                  # (M, width)
+        means = a.mean(1).tolist()                   # (M, B, width) -> (M, width)
+        for m, (g_row, a_row) in enumerate(zip(grads, means)):
+            rows += [{"member": m, "layer": layer, "unit": unit, "bias_grad": gv,
+                      "act_mean": av} for unit, (gv, av) in enumerate(zip(g_row, a_row), 1)]
+    return rows
 
 
 def _saturation(model: BatchedMLP, z: Tensor) -> Tensor:

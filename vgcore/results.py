@@ -6,6 +6,8 @@ Frames (column contracts that charts, pages and the CLI rely on):
               act_mean, act_std, saturation
 - histograms: activation, seed, epoch, layer, layer_name, quantity, bin_start, bin_end,
               count, fraction
+- units:      activation, seed, epoch, layer, layer_name, unit, bias_grad (signed ∂C/∂b_j),
+              act_mean — every hidden and output unit, at the histogram epochs
 - summary:    activation, seed, final_train_loss, final_test_loss, final_train_accuracy,
               final_test_accuracy, best_test_epoch, best_test_loss, gap, diverged_at,
               speed_ratio, last_epoch
@@ -43,6 +45,8 @@ SUMMARY_COLUMNS = ["activation", "seed", "final_train_loss", "final_test_loss",
                    "final_train_accuracy", "final_test_accuracy", "best_test_epoch",
                    "best_test_loss", "gap", "diverged_at", "speed_ratio", "last_epoch"]
 BOUNDARY_COLUMNS = ["activation", "seed", "x1", "x2", "prob"]
+UNIT_COLUMNS = ["activation", "seed", "epoch", "layer", "layer_name", "unit", "bias_grad",
+                "act_mean"]
 POINT_COLUMNS = ["x1", "x2", "label", "split"]
 
 
@@ -54,6 +58,7 @@ class Records:
     history: list[dict] = field(default_factory=list)
     layers: list[dict] = field(default_factory=list)
     histograms: list[dict] = field(default_factory=list)
+    units: list[dict] = field(default_factory=list)
     boundary: list[dict] = field(default_factory=list)
     diverged_at: dict[int, int] = field(default_factory=dict)   # member -> epoch
     stopped_at: int | None = None     # set when max_seconds ended training early
@@ -72,6 +77,7 @@ class Result:
     elapsed_s: float
     finished: bool = True
     stopped_at: int | None = None   # last epoch trained when a time cap cut the run short
+    units: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNIT_COLUMNS))
 
     def diverged(self) -> pd.DataFrame:
         """Rows of the summary whose run diverged (loss or gradients became NaN/Inf)."""
@@ -109,6 +115,7 @@ def build_result(config: ExperimentConfig, records: "Records", elapsed_s: float,
     history = _frame(records.history, HISTORY_COLUMNS)
     layers = _named_layers(records.layers, LAYER_COLUMNS, n_layers)
     hists = _named_layers(records.histograms, HIST_COLUMNS, n_layers)
+    units = _named_layers(records.units, UNIT_COLUMNS, n_layers)
     diverged = {(records.members[m].activation, records.members[m].seed): epoch
                 for m, epoch in records.diverged_at.items()}
     summary = summarize(history, layers, diverged, records.members)
@@ -116,7 +123,7 @@ def build_result(config: ExperimentConfig, records: "Records", elapsed_s: float,
         pd.DataFrame(columns=POINT_COLUMNS)
     return Result(config, history, layers, summary, hists,
                   _frame(records.boundary, BOUNDARY_COLUMNS), points, float(elapsed_s),
-                  finished, records.stopped_at)
+                  finished, records.stopped_at, units)
 
 
 # ---------------------------------------------------------------------------------------

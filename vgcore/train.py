@@ -25,6 +25,8 @@ from .results import Records, Result, build_result
 Tensor = torch.Tensor
 EVAL_CHUNK = 4096           # samples per forward pass when evaluating a whole split
 MAX_HIST_EPOCHS = 21        # histograms kept at ≤ this many epochs (always 0 and the last)
+MAX_UNIT_ROWS = 200_000     # per-unit rows of a run (res.units): wide, deep, many-net runs
+#                             keep them at fewer epochs (always 0 and the last)
 BOUNDARY_GRID = 60          # decision-boundary grid points per axis (2-D data sets)
 # Intra-op threads for a run. These nets are tiny (tens to hundreds of units): a second
 # thread gains nothing, and when the cores are busy (two users of a 2-core workshop box)
@@ -54,11 +56,18 @@ class Progress:
         return build_result(self.config, self.records, self.elapsed_s, finished=False)
 
 
-def hist_epochs(epochs: int) -> set[int]:
+def hist_epochs(epochs: int, most: int = MAX_HIST_EPOCHS) -> set[int]:
     """Epochs at which histograms are kept: all when few, else evenly spaced + ends."""
-    if epochs + 1 <= MAX_HIST_EPOCHS:
+    if epochs + 1 <= most:
         return set(range(epochs + 1))
-    return {int(round(e)) for e in np.linspace(0, epochs, MAX_HIST_EPOCHS)}
+    return {int(round(e)) for e in np.linspace(0, epochs, max(most, 2))}
+
+
+def unit_epochs(config: ExperimentConfig) -> set[int]:
+    """Epochs at which every unit's numbers are kept: the histogram epochs, fewer when a
+    run has so many units that res.units would pass MAX_UNIT_ROWS."""
+    per_epoch = len(members_of(config)) * (sum(config.hidden) + layer_sizes(config)[-1])
+    return hist_epochs(config.epochs, min(MAX_HIST_EPOCHS, MAX_UNIT_ROWS // per_epoch))
 
 
 def members_of(config: ExperimentConfig) -> tuple[Member, ...]:
@@ -100,6 +109,7 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
     records = Records(members)
     alive = torch.ones(M, dtype=torch.bool, device=dev)
     keep_hist = hist_epochs(config.epochs)
+    keep_units = unit_epochs(config)
     # The batch order comes from one generator seeded by the config, shared by all members:
     # the comparison is between activations, not between data orders. Every other random
     # draw (init, dropout masks) comes from each member's own generators, so a net's
@@ -112,8 +122,9 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
         train_loss, train_acc = _evaluate(model, x_train, y_train, config.head)
         test_loss, test_acc = _evaluate(model, x_test, y_test, config.head)
         finite = torch.isfinite(train_loss) & torch.isfinite(test_loss)
-        stats, hist = probe(model, x_probe, y_probe, config.head, config.hist_bins,
-                            with_histograms=epoch in keep_hist)
+        stats, hist, units = probe(model, x_probe, y_probe, config.head,
+                                   config.hist_bins, with_histograms=epoch in keep_hist,
+                                   with_units=epoch in keep_units)
         # Gradients can overflow before the loss does: that is divergence too.
         finite &= torch.tensor([all(math.isfinite(v) for row in s for v in row[:4])
                                 for s in stats], device=finite.device)
@@ -133,11 +144,12 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
             for layer, row in enumerate(stats[m]):
                 records.layers.append({**tag, "layer": layer + 1,
                                        **dict(zip(STATS, row))})
-        for row in hist:
-            m = row.pop("member")
-            if alive_list[m]:
-                records.histograms.append({"activation": members[m].activation,
-                                           "seed": members[m].seed, "epoch": epoch, **row})
+        for rows, kept in ((hist, records.histograms), (units, records.units)):
+            for row in rows:
+                m = row.pop("member")
+                if alive_list[m]:
+                    kept.append({"activation": members[m].activation,
+                                 "seed": members[m].seed, "epoch": epoch, **row})
 
     measure(0)
     if on_epoch:
