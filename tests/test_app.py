@@ -585,3 +585,15 @@ def test_loss_curves_say_what_to_change_when_nothing_learns_and_print_no_none():
     table = at.dataframe[-1].value
     assert not table.isna().any().any() and "None" not in table.astype(str).values
     assert (table["diverged"] != "—").any()
+
+
+def test_gradient_flow_draws_the_network_and_its_measured_factors():
+    """Issue 11 (part 1): the net itself, shaded by each unit's gradient, and the factor
+    each layer multiplies the gradient by, in words."""
+    at = open_page("pages/gradient_flow.py", epochs="1", depth="3")
+    assert_clean(at)
+    units = chart_data(at, "The network, each unit shaded")
+    assert {"hidden 1", "hidden 3", "output"} <= set(units["layer_name"].dropna())
+    factors = [m.value for m in at.markdown if "on the way down" in m.value]
+    assert len(factors) == 4 and factors[0].startswith("- sigmoid: ×")
+    assert "gets 1/" in factors[0]                      # the sigmoid's gradient vanishes

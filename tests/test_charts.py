@@ -68,6 +68,22 @@ def hist_df() -> pd.DataFrame:
 
 
 @pytest.fixture
+def units_df() -> pd.DataFrame:
+    """Two activations × seeds × epochs; a 40-unit hidden layer (drawn as a sample), a
+    5-unit one and 2 outputs; one unit with no gradient at all (a dead ReLU)."""
+    rows = []
+    for act, seed, epoch in itertools.product(ACTS, [0, 1], [0, 1]):
+        for layer, width, name in ((1, 40, "hidden 1"), (2, 5, "hidden 2"), (3, 2, "output")):
+            for unit in range(1, width + 1):
+                grad = 0.0 if (act == "relu" and layer == 2 and unit == 1) else \
+                    (-1) ** unit * 10.0 ** (layer - 4) * (1 + unit / 100)
+                rows.append({"activation": act, "seed": seed, "epoch": epoch,
+                             "layer": layer, "layer_name": name, "unit": unit,
+                             "bias_grad": grad, "act_mean": 0.5})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
 def grid_df() -> pd.DataFrame:
     ticks = np.linspace(-1, 1, 4)
     return pd.DataFrame([{"activation": a, "seed": s, "x1": x, "x2": y,
@@ -102,12 +118,12 @@ def lvp_df() -> pd.DataFrame:
 
 @pytest.fixture
 def frames(layers_df, history_df, summary_df, hist_df, grid_df, points_df, softmax_df,
-           lvp_df) -> dict[str, pd.DataFrame]:
+           lvp_df, units_df) -> dict[str, pd.DataFrame]:
     return {"curves": curves(ACTS + ["tanh"], points=41),
             "chain": chain_product([0.25, 1 / 3, 0.25]),
             "layers": layers_df, "history": history_df, "summary": summary_df,
             "hist": hist_df, "grid": grid_df, "points": points_df,
-            "softmax": softmax_df, "lvp": lvp_df,
+            "softmax": softmax_df, "lvp": lvp_df, "units": units_df,
             "inits": pd.concat([layers_df.assign(init="He / Kaiming"),
                                 layers_df.assign(init="N(0, 1)",
                                                  bias_grad_norm=layers_df["bias_grad_norm"] * 9)],
@@ -132,6 +148,7 @@ BUILDERS: dict[str, tuple[tuple[str, ...], Callable[..., alt.TopLevelMixin]]] = 
     "loss_vs_prob_chart": (("lvp",), charts.loss_vs_prob_chart),
     "decision_boundary_chart": (("grid", "points"), charts.decision_boundary_chart),
     "overlay_chart": (("history",), charts.overlay_chart),
+    "network_chart": (("units",), lambda u: charts.network_chart(u, input_size=64)),
 }
 # One column each builder cannot do without (in its first frame).
 REQUIRED_COLUMN = {
@@ -141,10 +158,10 @@ REQUIRED_COLUMN = {
     "saturation_chart": "saturation",
     "histogram_chart": "fraction", "loss_chart": "split", "accuracy_chart": "accuracy",
     "overfitting_chart": "loss", "softmax_chart": "logit", "loss_vs_prob_chart": "head",
-    "decision_boundary_chart": "prob", "overlay_chart": "run",
+    "decision_boundary_chart": "prob", "overlay_chart": "run", "network_chart": "bias_grad",
 }
 # Charts whose only legends are continuous (nothing to click) or that have no legend.
-NO_SERIES_LEGEND = {"softmax_chart", "grad_heatmap", "chain_rule_chart"}
+NO_SERIES_LEGEND = {"softmax_chart", "grad_heatmap", "chain_rule_chart", "network_chart"}
 
 
 def build(name: str, frames: dict[str, pd.DataFrame]) -> alt.TopLevelMixin:
@@ -605,3 +622,23 @@ def test_chain_rule_chart_reads_at_factor_one_and_at_thirty_layers():
     deep = chain_product([0.25] * 30)
     rows = main_rows(charts.chain_rule_chart(deep))
     assert rows["labelled"].sum() <= charts.CHAIN_LABELS and rows["labelled"].iloc[-1]
+
+
+def test_network_picture_draws_every_unit_of_narrow_layers_and_a_sample_of_wide_ones(
+        units_df):
+    """The net as columns of units: one shared log colour scale for every panel, an epoch
+    slider, wide layers sampled (and said so), dead units drawn apart."""
+    spec = charts.network_chart(units_df, input_size=64).to_dict()
+    rows = main_rows(charts.network_chart(units_df, input_size=64))
+    units = rows[rows["kind"] == "unit"]
+    drawn = units[(units["activation"] == "sigmoid") & (units["epoch"] == 0)]
+    assert drawn.groupby("layer")["unit"].nunique().to_dict() == \
+        {1: charts.NET_UNITS_DRAWN, 2: 5, 3: 2}
+    assert set(units["seed"]) == {0}                    # one net per panel: lowest seed
+    assert "16 evenly spaced units" in spec["title"]["subtitle"]
+    assert "stand for the 64 inputs" in spec["title"]["subtitle"]
+    params = [p for p in spec.get("params", []) + spec["spec"].get("params", [])
+              if p.get("name") == "net_epoch"]
+    assert params and params[0]["bind"]["input"] == "range"
+    with pytest.raises(ValueError, match="epoch"):
+        charts.network_chart(units_df, epoch=7)

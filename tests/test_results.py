@@ -249,3 +249,20 @@ def test_units_add_up_to_the_layer_norms(tiny_config):
     for key, norm in norms.items():
         assert norm == pytest.approx(layers[key], rel=1e-5, abs=1e-9)
     assert units["layer_name"].isin(["hidden 1", "hidden 2", "output"]).all()
+
+
+def test_layer_factors_multiply_to_the_first_layers_share():
+    """Each hidden layer's factor is its norm ÷ the layer above's; the running product
+    from the output down is layer 1's norm ÷ the output's (the chain-rule calculator's
+    product, measured)."""
+    from vgcore.results import factor_sentences, layer_factors
+    layers = _layers([0.003, 0.017, 0.070, 0.285]).assign(activation="sigmoid", seed=0)
+    f = layer_factors(layers)
+    assert list(f["layer"]) == [4, 3, 2, 1]
+    assert f["factor"].iloc[0] == pytest.approx(0.285 / 9.9)
+    assert f["product"].iloc[-1] == pytest.approx(0.003 / 9.9)
+    assert factor_sentences(layers) == [
+        "sigmoid: ×0.029 · ×0.25 · ×0.24 · ×0.18 on the way down, so hidden layer 1 gets "
+        "1/3,300 of the output layer's gradient"]
+    grown = layers.assign(bias_grad_norm=[0.9, 0.3, 0.1, 0.05, 0.01])
+    assert factor_sentences(grown)[0].endswith("gets 90× the output layer's gradient")

@@ -88,6 +88,10 @@ _FIELDS: dict[str, tuple[str, str, str | None]] = {
     "act_mean": ("Q", "mean activation", ".3~g"),
     "act_std": ("Q", "std of activation", ".3~g"),
     "saturation": ("Q", "saturated", ".1%"),
+    "unit": ("O", "unit", None),
+    "bias_grad": ("Q", "∂C/∂b (signed)", ".3~e"),
+    "grad_size": ("Q", "|∂C/∂b|", ".3~e"),
+    "shown": ("N", "drawn", None),
     "quantity": ("N", "quantity", None),
     "bin_start": ("Q", "bin from", ".3~g"),
     "bin_end": ("Q", "bin to", ".3~g"),
@@ -513,6 +517,115 @@ def grad_heatmap(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
     return _facet_by_activation(chart, df, columns).properties(title=_title(
         "Gradient norm by layer and epoch",
         "a dark bottom row: the first layers barely learn"))
+
+
+NET_UNITS_DRAWN = 16       # units drawn per layer in the network picture (wider: a sample)
+NET_INPUTS_DRAWN = 8       # the input column is a summary: this many grey nodes
+
+
+def _drawn_units(width: int, most: int) -> list[int]:
+    """1-based unit numbers drawn for a layer of `width`: all, or `most` evenly spaced."""
+    if width <= most:
+        return list(range(1, width + 1))
+    return sorted({int(round(u)) for u in np.linspace(1, width, most)})
+
+
+def network_chart(units_df: pd.DataFrame, *, input_size: int | None = None,
+                  columns: int = FACET_COLUMNS, epoch: int | None = None) -> alt.FacetChart:
+    """The net as columns of units, input on the left (TensorFlow Playground's picture):
+    each hidden and output unit shaded by |∂C/∂b_j| on the probe batch, one log colour
+    scale shared by every layer and every activation, so the fade towards the input shows
+    at a glance; one panel per activation (its lowest seed); a slider picks the epoch
+    (default: the first). Layers wider than NET_UNITS_DRAWN show an evenly spaced sample
+    of their units, and the input column is a summary of `input_size` inputs; the
+    subtitle says so. Edges are drawn faint, for the structure only."""
+    _require(units_df, ["activation", "seed", "epoch", "layer", "layer_name", "unit",
+                        "bias_grad"], "units_df")
+    rows = units_df[units_df["seed"] == units_df.groupby("activation")["seed"]
+                    .transform("min")]
+    rows = _finite(rows, ["epoch", "layer", "unit", "bias_grad"])
+    widths = rows.groupby("layer")["unit"].max().to_dict()
+    drawn = {layer: _drawn_units(int(w), NET_UNITS_DRAWN) for layer, w in widths.items()}
+    rows = rows[[u in drawn[l] for l, u in zip(rows["layer"], rows["unit"])]].copy()
+    rows["grad_size"] = rows["bias_grad"].abs()
+
+    def place(count: int) -> list[float]:      # y positions centred on 0, one unit apart
+        return [i - (count - 1) / 2 for i in range(count)]
+    y_of = {(l, u): y for l, units in drawn.items() for u, y in zip(units, place(len(units)))}
+    rows["x"] = rows["layer"].astype(float)
+    rows["y"] = [y_of[(l, u)] for l, u in zip(rows["layer"], rows["unit"])]
+    rows["shown"] = [f"{len(drawn[l])} of {widths[l]}" for l in rows["layer"]]
+    n_inputs = input_size or NET_INPUTS_DRAWN
+    inputs = place(min(n_inputs, NET_INPUTS_DRAWN))
+    names = registry_order(rows["activation"])
+    epochs = sorted(int(e) for e in pd.unique(rows["epoch"]))
+    first = epochs[0] if epoch is None else epoch
+    _check_choice("epoch", first, epochs)
+
+    # Edges between drawn units of adjacent layers (and from the input summary), per
+    # activation and epoch so the same filter applies; faint: structure, not data.
+    columns_y = {0: inputs, **{l: place(len(u)) for l, u in drawn.items()}}
+    edge_rows = [{"x": float(l), "y": y0, "x2": float(l + 1), "y2": y1}
+                 for l in range(max(drawn)) for y0 in columns_y[l] for y1 in columns_y[l + 1]]
+    edges = pd.DataFrame(edge_rows)
+    edges = pd.concat([edges.assign(activation=a, kind="edge") for a in names],
+                      ignore_index=True)
+    input_nodes = pd.concat([pd.DataFrame({"x": 0.0, "y": inputs, "activation": a,
+                                           "kind": "input"}) for a in names],
+                            ignore_index=True)
+    df = pd.concat([rows.assign(kind="unit"), edges, input_nodes], ignore_index=True)
+
+    pick = alt.param(name="net_epoch", value=first, bind=alt.binding_range(
+        min=epochs[0], max=epochs[-1], step=1, name="epoch "))
+    at_epoch = (alt.datum.epoch == pick) | (alt.datum.kind != "unit")
+    positive = rows.loc[rows["grad_size"] > 0, "grad_size"]
+    top = max(drawn)
+    x = alt.X("x:Q", title=None, axis=alt.Axis(
+        values=list(range(top + 1)), labelExpr=(
+            "datum.value == 0 ? 'input' : datum.value == " + str(top) +
+            " ? 'output' : 'hidden ' + datum.value"), grid=False, domain=False, ticks=False),
+        scale=alt.Scale(domain=[-0.4, top + 0.4], nice=False))
+    y = alt.Y("y:Q", axis=None)
+    edge = alt.Chart().mark_rule(color="#bbbbbb", opacity=0.25, strokeWidth=0.6).encode(
+        x=x, y=y, x2="x2:Q", y2="y2:Q",
+        tooltip=alt.value("a connection (drawn for the structure: its weight is not shown)")
+    ).transform_filter(alt.datum.kind == "edge")
+    node = alt.Chart().mark_circle(size=110, stroke="#333333", strokeWidth=0.4,
+                                   opacity=1).encode(
+        x=x, y=y,
+        color=alt.Color("grad_size:Q", scale=alt.Scale(
+            type="log", scheme="viridis",
+            domain=[float(positive.min()), float(positive.max())] if not positive.empty
+            else alt.Undefined), legend=_legend(["|∂C/∂b| per unit", "(log scale)"],
+                                                format=".1~e")),
+        tooltip=_tooltip("activation", "epoch", "layer_name", "unit", "bias_grad",
+                         "act_mean", "shown"),
+    ).transform_filter(alt.datum.kind == "unit").transform_filter(at_epoch) \
+        .transform_filter(alt.datum.grad_size > 0)
+    # A unit with no gradient at all (a dead ReLU) has no place on a log scale: a hollow
+    # red ring, so it is not mistaken for a small gradient.
+    dead = alt.Chart().mark_circle(size=110, fill="white", stroke=DIVERGED_COLOR,
+                                   strokeWidth=1.5, opacity=1).encode(
+        x=x, y=y, tooltip=_tooltip("activation", "epoch", "layer_name", "unit", "bias_grad",
+                                   "act_mean", "shown"),
+    ).transform_filter(alt.datum.kind == "unit").transform_filter(at_epoch) \
+        .transform_filter(alt.datum.grad_size == 0)
+    source = alt.Chart().mark_circle(size=110, color="#dddddd", stroke="#999999",
+                                     strokeWidth=0.4).encode(
+        x=x, y=y, tooltip=alt.value(f"{n_inputs} inputs (no gradient: they are data)")
+    ).transform_filter(alt.datum.kind == "input")
+    panel = alt.layer(edge, source, node, dead).add_params(pick).properties(
+        width=FACET_WIDTH, height=FACET_HEIGHT + 60)
+    wide = [f"{widths[l]}-unit layers" for l in sorted(widths) if len(drawn[l]) < widths[l]]
+    notes = [f"{len(inputs)} nodes stand for the {n_inputs} inputs"] if input_size else []
+    if wide:
+        notes.append(f"{', '.join(dict.fromkeys(wide))} show {NET_UNITS_DRAWN} evenly "
+                     f"spaced units")
+    return _facet_by_activation(panel, df, columns).properties(title=_title(
+        "The network, each unit shaded by its gradient |∂C/∂b|",
+        "one colour scale for every layer and net: dark units barely learn, red rings get "
+        "no gradient at all; drag the epoch slider" +
+        ("; " + "; ".join(notes) if notes else "")))
 
 
 def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm",

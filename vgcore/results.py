@@ -279,6 +279,51 @@ def drift_sentences(layers: pd.DataFrame) -> list[str]:
     return sentences
 
 
+def layer_factors(layers: pd.DataFrame, epoch: int = 0, value: str = "bias_grad_norm"
+                  ) -> pd.DataFrame:
+    """The factor each hidden layer multiplies the gradient by on its way down, measured:
+    ‖∂C/∂b‖ of layer l ÷ that of layer l+1 (mean over seeds; the output layer is the
+    start), and the running product from the output down to layer l. Columns
+    activation, layer, layer_name, factor, product. Below 1: the gradient shrinks
+    (vanishing); above 1: it grows (exploding) — the chain-rule calculator's factors, for
+    the net just trained."""
+    rows = layers[layers["epoch"] == epoch]
+    rows = rows[pd.to_numeric(rows[value], errors="coerce").map(math.isfinite)]
+    out = []
+    for name in registry_order(rows["activation"]):
+        norms = rows[rows["activation"].astype(str) == name].groupby("layer")[value].mean() \
+            .sort_index()
+        product = 1.0
+        for layer in reversed(norms.index[:-1]):      # from the top hidden layer down
+            above, here = float(norms[layer + 1]), float(norms[layer])
+            factor = here / above if above > 0 else math.nan
+            product *= factor
+            out.append({"activation": name, "layer": int(layer),
+                        "layer_name": layer_name(int(layer), int(norms.index[-1])),
+                        "factor": factor, "product": product})
+    return pd.DataFrame(out, columns=["activation", "layer", "layer_name", "factor",
+                                      "product"])
+
+
+def factor_sentences(layers: pd.DataFrame, epoch: int = 0) -> list[str]:
+    """`layer_factors` in words, one sentence per activation, e.g. "sigmoid: ×0.34 ·
+    ×0.21 · ×0.19 · ×0.24 on the way down, so hidden layer 1 gets 1/312 of the output
+    layer's gradient" (or "gets 859× the output layer's gradient" when it explodes)."""
+    factors = layer_factors(layers, epoch)
+    sentences = []
+    for name in registry_order(factors["activation"]):
+        own = factors[factors["activation"] == name]
+        if own.empty or not own["factor"].map(math.isfinite).all():
+            continue
+        chain = " · ".join(f"×{f:.2g}" for f in own["factor"])
+        total = float(own["product"].iloc[-1])
+        share = (f"1/{format_ratio(1 / total).removesuffix('×')} of" if 0 < total < 1
+                 else f"{format_ratio(total)}")
+        sentences.append(f"{activation_label(name)}: {chain} on the way down, so hidden "
+                         f"layer 1 gets {share} the output layer's gradient")
+    return sentences
+
+
 def activation_label(name: object) -> str:
     """How the app writes an activation (the registry's label; other names unchanged)."""
     entry = ACTIVATIONS.get(str(name))
@@ -358,4 +403,5 @@ __all__ = ["Records", "Result", "build_result", "summarize", "speed_ratio", "lev
            "hidden_norms", "ratio_of", "overfitting_onset", "net_outcome", "net_history",
            "layer_name", "mean_over_seeds", "format_ratio", "compare_speeds",
            "speed_sentences", "speed_phrase", "activation_label", "registry_order",
-           "drift_sentences", "best_accuracy"]
+           "drift_sentences", "best_accuracy", "layer_factors",
+           "factor_sentences"]
