@@ -50,8 +50,11 @@ PROBE_TIMEOUT_S = 10.0
 SETTLE_S = 30
 READ_TIMEOUT_S = 120     # a niced browser draws late while the server trains (see --browser-nice)
 VIEWPORT = {"width": 1200, "height": 800}
+# The speed sentences ("sigmoid: hidden layer 1 learns 20× slower than hidden layer 3"):
+# the page's other bullet lists (the measured factors) are not what is compared.
 SENTENCES_JS = """main => [...main.querySelectorAll('[data-testid="stMarkdown"] li')]
-                          .map(li => li.textContent.trim())"""
+                          .map(li => li.textContent.trim())
+                          .filter(text => text.includes(' learns '))"""
 
 
 # ---------------------------------------------------------------------------------------
