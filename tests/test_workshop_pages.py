@@ -116,7 +116,6 @@ def test_every_default_run_is_listed_once_and_valid():
     """default_configs() lists every run the app makes with its defaults (what a warm-up
     trains): each lesson page's, each preset's and each exercise's start, no repeats."""
     from vgcore.workshop.experiments import PAGE_EXPERIMENTS
-    from vgcore.workshop.presets import PRESETS
     from vgcore.workshop.warmup import default_configs
     configs = default_configs()
     assert len(configs) == len(set(configs))
