@@ -1,7 +1,8 @@
 """Experiment controls bound to the URL, built from the config's field declarations.
 
-A widget's label, help, range and choices come from `vgcore.config.FIELDS`; this module
-only says how each field is drawn (`LOOKS`). A look may narrow a field's range or choices
+A widget's label, help, range and choices come from `vgcore.config.FIELDS` (for the
+recurrent lesson, `vgcore.recurrent.RECURRENT_FIELDS`); this module only says how each
+field is drawn (`LOOKS`, `RECURRENT_LOOKS`). A look may narrow a field's range or choices
 for the app, never widen them, and every narrowing says why; a test walks every field and
 checks that validation, CLI and widget agree. Widgets are bound to the URL
 (bind="query-params") so a copied link restores the experiment.
@@ -10,16 +11,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import streamlit as st
 
 from vgcore import ExperimentConfig
 
 from . import links
-from vgcore.config import FIELDS
+from vgcore.config import FIELDS, FieldSpec
 from vgcore.data import DATASETS
-from vgcore.workshop.experiments import PAGE_EXPERIMENTS
+from vgcore.recurrent import RECURRENT_FIELDS, RecurrentConfig
+from vgcore.workshop.experiments import PAGE_EXPERIMENTS, RECURRENT_EXPERIMENTS
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,8 @@ class Widget:
     field_hi: float = 0               # widget's range further, or widen it up to these
 
 
-def _widget_of(name: str, look: Look) -> Widget:
-    fs = FIELDS[look.field or name]
+def _widget_of(name: str, look: Look, fields: Mapping[str, FieldSpec] = FIELDS) -> Widget:
+    fs = fields[look.field or name]
     help_text = f"{fs.help[:1].upper()}{fs.help[1:]}: {fs.why}." if fs.why else fs.help
     if look.kind in ("select", "multi"):
         options = look.options or tuple(fs.choices)
@@ -114,6 +116,30 @@ def _widget_of(name: str, look: Look) -> Widget:
 
 
 WIDGETS: dict[str, Widget] = {name: _widget_of(name, look) for name, look in LOOKS.items()}
+
+# How the recurrent lesson draws RecurrentConfig's fields (the same rules as LOOKS: a
+# narrower range says why). Fields that share the MLP's declaration share its look.
+RECURRENT_LOOKS: dict[str, Look] = {
+    "task": Look("select"),
+    "seq_len": Look("slider", 1),
+    "cells": Look("multi"),
+    "hidden": Look("slider", 1, hi=256,
+                   why="beyond 256 units three cells no longer train within a lesson's "
+                       "seconds"),
+    "forget_bias": Look("slider", 0.5),
+    "train_size": Look("number", 100),
+    "test_size": Look("number", 100),
+    **{name: LOOKS[name] for name in ("optimizer", "lr", "batch_size", "epochs",
+                                      "grad_clip", "seed", "n_seeds")},
+}
+RECURRENT_NOT_SHOWN: dict[str, str] = {"momentum": NOT_SHOWN["momentum"]}
+RECURRENT_WIDGETS: dict[str, Widget] = {name: _widget_of(name, look, RECURRENT_FIELDS)
+                                        for name, look in RECURRENT_LOOKS.items()}
+
+
+def widgets_for(config: Any) -> dict[str, Widget]:
+    """The controls that draw this kind of config's fields."""
+    return RECURRENT_WIDGETS if isinstance(config, RecurrentConfig) else WIDGETS
 
 
 def _default_value(defaults: ExperimentConfig, name: str) -> Any:
@@ -183,6 +209,16 @@ def bound(w: Widget, default: Any, container=None, limits: dict[str, tuple] | No
     reset, value = links.pending_reset(key)
     if reset:
         st.session_state[key] = value
+    elif key in st.session_state and st.session_state[key] != (
+            list(default) if w.kind == "multi" else default):
+        # Echo a value that is not the default back to the browser in every run. Streamlit
+        # sends a value the browser did not choose (one seeded from the link) once, as a
+        # one-shot `set_value`; if the run that sent it is cut short before that message
+        # leaves the server, the next run sends the control without it and the box shows
+        # its default while the server computes with the link's value (bench/README.md,
+        # "the Seed box"). Setting the same value again marks it as set by the app, so
+        # every run carries it.
+        st.session_state[key] = st.session_state[key]
     fresh = key not in st.session_state    # first made: Streamlit seeds it from the URL
     raw = st.query_params.get_all(key)
     problems = link_problems({key: raw}, limits, {key: w}) if fresh and raw else []
@@ -221,25 +257,27 @@ def _widget(w: Widget, default: Any, container, limits: dict[str, tuple], **extr
                                   format=None if isinstance(default, int) else "%g", **common)
 
 
-def controls(page: str, defaults: ExperimentConfig, show: Sequence[str],
-             limits: dict[str, tuple] | None = None, container=None) -> ExperimentConfig | None:
+def controls(page: str, defaults: ExperimentConfig | RecurrentConfig, show: Sequence[str],
+             limits: dict[str, tuple] | None = None, container=None) -> Any:
     """Render the experiment controls named in `show` (config fields, plus 'depth' and
     'width' for the hidden layers) and return the validated config, or None after an
     st.error. Fields not shown keep the page's defaults. `limits` sets a control's range
-    on this page, within what the config allows."""
+    on this page, within what the config allows. A RecurrentConfig gets its own controls
+    (`widgets_for`)."""
     limits = limits or {}
+    widgets = widgets_for(defaults)
     for name, (lo, hi) in limits.items():
-        w = WIDGETS[name]
+        w = widgets[name]
         if lo < w.field_lo or hi > w.field_hi:
             raise ValueError(f"limits: {name} [{lo}, {hi}] is wider than the config "
                              f"allows [{w.field_lo}, {w.field_hi}]")
     container = container or st.sidebar
     container.header("Experiment")
-    values = {name: bound(WIDGETS[name], _default_value(defaults, name), container, limits)
+    values = {name: bound(widgets[name], _default_value(defaults, name), container, limits)
               for name in show}
-    changes = {k: v for k, v in values.items() if k not in ("depth", "width")}
-    if "activations" in changes:
-        changes["activations"] = tuple(changes["activations"])
+    # a multiselect gives a list; the config keeps tuples (activations, cells)
+    changes = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()
+               if k not in ("depth", "width")}
     if "depth" in values or "width" in values:
         depth = values.get("depth", defaults.depth)
         width = values.get("width", defaults.hidden[0])
@@ -253,12 +291,13 @@ def controls(page: str, defaults: ExperimentConfig, show: Sequence[str],
         return None
 
 
-def page_controls(page: str, container=None) -> ExperimentConfig | None:
+def page_controls(page: str, container=None) -> Any:
     """`controls` for a lesson page's experiment (vgcore.workshop.experiments)."""
-    experiment = PAGE_EXPERIMENTS[page]
+    experiment = PAGE_EXPERIMENTS.get(page) or RECURRENT_EXPERIMENTS[page]
     return controls(page, experiment.config, experiment.controls, dict(experiment.limits),
                     container)
 
 
 __all__ = ["page_controls", "Look", "LOOKS", "NOT_SHOWN", "Widget", "WIDGETS", "controls", "bound",
-           "link_problems", "label_of"]
+           "link_problems", "label_of", "RECURRENT_LOOKS", "RECURRENT_NOT_SHOWN",
+           "RECURRENT_WIDGETS", "widgets_for"]

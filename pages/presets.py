@@ -4,19 +4,21 @@ import streamlit as st
 from app.blocks import cells, chart, downloads, page_intro
 from app.runner import run_experiment
 from app.widgets import Widget, bound
-from vgcore.workshop.presets import PRESETS
+from vgcore.workshop.presets import PRESETS, RECURRENT_PRESETS
 
 PAGE = "presets"
 TABLE_ROW_PX = 35          # st.dataframe's row height: the table is sized to show every row
-PRESET = Widget("preset", "select", "Preset", tuple(PRESETS),
-                fmt={k: p.title for k, p in PRESETS.items()})
+ALL_PRESETS = {**PRESETS, **RECURRENT_PRESETS}      # the recurrent lesson's come last
+PRESET = Widget("preset", "select", "Preset", tuple(ALL_PRESETS),
+                fmt={k: p.title for k, p in ALL_PRESETS.items()})
 
 page_intro("Presets: the published figures",
            "the *within band* column. Each preset re-runs a figure from Nielsen's book, "
-           "Glorot & Bengio (2010) or He et al. (2015) and puts our numbers beside the "
-           "published ones, with the tolerance that is honest for a small re-run.")
+           "Glorot & Bengio (2010), He et al. (2015) or Hochreiter & Schmidhuber (1997) "
+           "and puts our numbers beside the published ones, with the tolerance that is "
+           "honest for a small re-run.")
 key = bound(PRESET, next(iter(PRESETS)))
-preset = PRESETS[key]
+preset = ALL_PRESETS[key]
 st.markdown(f"**What it shows.** {preset.shows}")
 st.caption(f"Source: {preset.source}")
 

@@ -23,7 +23,7 @@ from app.catalog import PAGES, PageSpec
 from vgcore import ExperimentConfig
 from vgcore.data import DATASETS
 from vgcore.inits import INIT_SCHEMES
-from vgcore.workshop.experiments import PAGE_EXPERIMENTS
+from vgcore.workshop.experiments import PAGE_EXPERIMENTS, RECURRENT_EXPERIMENTS
 
 DATASET_LABELS = {name: d.label for name, d in DATASETS.items()}
 INIT_LABELS = {name: s.label for name, s in INIT_SCHEMES.items()}
@@ -38,12 +38,18 @@ def _source(spec: PageSpec) -> str:
     return (ROOT / spec.path).read_text(encoding="utf-8")
 
 
+# The recurrent lesson trains RecurrentConfigs with controls and downloads of its own
+# (no depth/width, per-step gradients instead of per-layer stats). It opens at its
+# defaults with every page below; its controls, links and downloads are checked in
+# tests/test_through_time_page.py.
+RECURRENT = {p for p in PAGES if Path(p.path).stem in RECURRENT_EXPERIMENTS}
 # Pages that train (they call the cached runner); each must offer its downloads.
-TRAINING = [p for p in PAGES if "run_experiment(" in _source(p)]
+TRAINING = [p for p in PAGES if "run_experiment(" in _source(p) and p not in RECURRENT]
 # Pages with the shared experiment controls, and which of them each shows.
 # Lessons built on the shared experiment controls (the Exercises page shows per-exercise
 # controls, not depth/lr/epochs/seed, and is covered by tests/test_workshop_pages.py)
-CONTROLLED = [p for p in PAGES if "controls(" in _source(p) and p.section == "Lessons"]
+CONTROLLED = [p for p in PAGES if "controls(" in _source(p) and p.section == "Lessons"
+              and p not in RECURRENT]
 
 
 def _ids(specs) -> list[str]:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from vgcore.activations import ACTIVATIONS
+from vgcore.recurrent import CELLS, SOLVED_ACCURACY, cell_order
 from vgcore.results import (activation_label, mean_over_seeds, net_outcome, registry_order,
                             speed_sentences)
 
@@ -120,6 +121,12 @@ _FIELDS: dict[str, tuple[str, str, str | None]] = {
     "test": ("Q", "test loss", ".4~g"),
     "gap": ("Q", "test − train", ".4~g"),
     "note": ("N", "note", None),
+    "cell": ("N", "cell", None),
+    "t": ("Q", "time step t", "d"),
+    "grad_norm": ("Q", "‖∂L/∂h_t‖", ".3~e"),
+    "seq_len": ("Q", "sequence length T", "d"),
+    "final_test_accuracy": ("Q", "final test accuracy", ".1%"),
+    "solved": ("Q", "seeds that solved it", ".0%"),
 }
 _VALUE_TITLES = {
     "bias_grad_norm": "bias-gradient norm ‖∂C/∂b‖",
@@ -207,12 +214,17 @@ def _activation_label_expr() -> str:
     """Vega expression showing an activation's display name (ReLU, leaky ReLU) where a
     legend or facet header would print its registry key (relu, leaky_relu): the app's
     widgets use display names, so the charts must too. The data keeps the keys."""
+    return _label_expr({key: act.label for key, act in ACTIVATIONS.items()})
+
+
+def _label_expr(labels: dict[str, str]) -> str:
+    """Vega expression: a registry key -> its label (other values unchanged)."""
     # Parenthesised: in facet headers Vega-Lite pastes a whole conditional expression in
     # place of each `datum.label`, which without brackets swallows the comparison.
     expr = "(datum.label)"
-    for key, act in reversed(list(ACTIVATIONS.items())):
-        if act.label != key:
-            expr = f"(datum.label) === {json.dumps(key)} ? {json.dumps(act.label)} : {expr}"
+    for key, label in reversed(list(labels.items())):
+        if label != key:
+            expr = f"(datum.label) === {json.dumps(key)} ? {json.dumps(label)} : {expr}"
     return expr
 
 
@@ -1069,6 +1081,133 @@ def decision_boundary_chart(grid_df: pd.DataFrame, points_df: pd.DataFrame, *,
 
 
 # =====================================================================================
+# 9. Through time: recurrent cells (vgcore.recurrent frames)
+# =====================================================================================
+# One colour per cell on every recurrent chart: the vanilla RNN warm (its gradient
+# vanishes, like the sigmoid's), the gated cells cool.
+CELL_COLORS: dict[str, str] = {"rnn": "#D55E00", "lstm": "#0072B2", "gru": "#009E73"}
+_TIME_AXIS = "time step t (1 = the first input; the loss is read after the last, T)"
+
+
+def _cell_encoding(df: pd.DataFrame) -> alt.Color:
+    names = cell_order(df["cell"]) if "cell" in df else []
+    return alt.Color("cell:N", scale=_fixed_colors(names, CELL_COLORS), sort=names,
+                     legend=_legend("cell", labelExpr=_label_expr(
+                         {k: c.label for k, c in CELLS.items()})))
+
+
+def _reference_rules(levels: Sequence[tuple[float, str]], field: str, width: int | str
+                     ) -> alt.LayerChart:
+    """Grey dashed rules at fixed accuracies (chance, solved), each labelled at the right
+    end (the curves start at the left, where they would cover the label)."""
+    df = pd.DataFrame([{field: v, "note": n} for v, n in levels])
+    base = alt.Chart(_data(df)).encode(y=f"{field}:Q", tooltip=_tooltip("note", field))
+    rule = base.mark_rule(color="#888888", strokeDash=[4, 3])
+    at = alt.value(width) if isinstance(width, int) else alt.value(0)
+    text = base.mark_text(align="right" if isinstance(width, int) else "left",
+                          baseline="bottom", dx=-3 if isinstance(width, int) else 3, dy=-2,
+                          color="#666666").encode(x=at, text="note:N")
+    return alt.layer(rule, text)
+
+
+def time_grad_chart(time_grads_df: pd.DataFrame, epochs: Sequence[int] = (0,), *,
+                    width: int | str = WIDTH, height: int = HEIGHT) -> alt.Chart:
+    """‖∂L/∂h_t‖ against the time step t (log y), one colour per cell, one line per seed:
+    how much of the loss's gradient, taken at the last step T, reaches each earlier state.
+    With several `epochs` the first is dashed (0: the untrained nets)."""
+    _require(time_grads_df, ["cell", "seed", "epoch", "t", "grad_norm"], "time_grads_df")
+    available = sorted(int(e) for e in pd.unique(time_grads_df["epoch"]))
+    for epoch in epochs:
+        _check_choice("epoch", epoch, available)
+    rows = time_grads_df[time_grads_df["epoch"].isin(list(epochs))]
+    df = _finite(rows, ["t", "grad_norm"], positive=["grad_norm"])
+    whens = [("untrained (epoch 0)" if e == 0 else f"after epoch {e}") for e in epochs]
+    df["when"] = df["epoch"].map(dict(zip(epochs, whens)))
+    select = _legend_select("cell")
+    encodings: dict[str, Any] = {}
+    if len(epochs) > 1:
+        encodings["strokeDash"] = alt.StrokeDash(
+            "when:N", sort=whens, legend=_legend("when", symbolType="stroke"),
+            scale=alt.Scale(domain=whens, range=[[6, 3]] + [[1, 0]] * (len(whens) - 1)))
+    last = int(df["t"].max()) if not df.empty else 1
+    chart = alt.Chart(_data(df)).mark_line().encode(
+        x=alt.X("t:Q", title=_TIME_AXIS, scale=alt.Scale(domain=[1, last], nice=False),
+                axis=alt.Axis(tickMinStep=1)),
+        y=_y("grad_norm", "gradient reaching step t, ‖∂L/∂h_t‖", log=True,
+             values=df["grad_norm"]),
+        color=_cell_encoding(df),
+        detail=["seed:N", "when:N"],
+        opacity=_highlight(select),
+        tooltip=_tooltip("cell", "seed", "epoch", "t", "grad_norm"),
+        **encodings,
+    ).add_params(select)
+    return chart.properties(width=width, height=height, title=_title(
+        "The gradient reaching each time step",
+        "read it right to left: every step back through time multiplies the gradient by "
+        "one more factor"))
+
+
+def recurrent_accuracy_chart(history_df: pd.DataFrame, split: str = "test", *,
+                             chance: float | None = None, width: int | str = WIDTH,
+                             height: int = HEIGHT) -> alt.LayerChart:
+    """Accuracy per epoch on one split, one colour per cell and one line per seed, with
+    rules at `chance` (a net that learned nothing) and at the 'solved' accuracy."""
+    _check_choice("split", split, ["train", "test"])
+    _require(history_df, ["cell", "seed", "epoch", "split", "accuracy"], "history_df")
+    df = _finite(history_df[history_df["split"].astype(str) == split],
+                 ["epoch", "accuracy"])
+    select = _legend_select("cell")
+    lines = alt.Chart(_data(df)).mark_line(point=alt.OverlayMarkDef(size=16, filled=True)
+                                           ).encode(
+        x=alt.X("epoch:Q", title=_EPOCH_AXIS, axis=alt.Axis(tickMinStep=1)),
+        y=_percent_y("accuracy", f"{split} accuracy (% of sequences answered right)"),
+        color=_cell_encoding(df),
+        detail="seed:N",
+        opacity=_highlight(select),
+        tooltip=_tooltip("cell", "seed", "epoch", "accuracy"),
+    ).add_params(select)
+    levels = [(SOLVED_ACCURACY, f"solved ({SOLVED_ACCURACY:.0%})")]
+    if chance is not None:
+        levels.append((chance, f"chance ({chance:.0%})"))
+    return alt.layer(lines, _reference_rules(levels, "accuracy", width)).properties(
+        width=width, height=height, title=_title(
+            f"Accuracy on the {split} set, per epoch",
+            "one line per seed; click a legend entry to highlight one cell"))
+
+
+def length_sweep_chart(sweep_df: pd.DataFrame, *, chance: float | None = None,
+                       width: int | str = WIDTH, height: int = HEIGHT) -> alt.LayerChart:
+    """Final test accuracy against the sequence length (log x, mean over seeds), one colour
+    per cell: where each cell falls to chance. Frame: `vgcore.recurrent.length_sweep`."""
+    _require(sweep_df, ["cell", "seq_len", "seed", "final_test_accuracy", "solved"],
+             "sweep_df")
+    rows = _finite(sweep_df, ["seq_len", "final_test_accuracy"])
+    df = mean_over_seeds(rows, ["cell", "seq_len"], ["final_test_accuracy", "solved"],
+                         sort=False, count_seeds=True)
+    lengths = sorted(int(v) for v in pd.unique(df["seq_len"]))
+    select = _legend_select("cell")
+    lines = alt.Chart(_data(df)).mark_line(point=alt.OverlayMarkDef(size=50, filled=True)
+                                           ).encode(
+        x=alt.X("seq_len:Q", title="sequence length T (log scale)",
+                scale=alt.Scale(type="log", nice=False, padding=14, domain=(
+                    [lengths[0], lengths[-1]] if lengths else alt.Undefined)),
+                axis=alt.Axis(values=lengths, format="d")),
+        y=_percent_y("final_test_accuracy", "final test accuracy"),
+        color=_cell_encoding(df),
+        opacity=_highlight(select),
+        tooltip=_tooltip("cell", "seq_len", "final_test_accuracy", "solved", "n_seeds"),
+    ).add_params(select)
+    levels = [(SOLVED_ACCURACY, f"solved ({SOLVED_ACCURACY:.0%})")]
+    if chance is not None:
+        levels.append((chance, f"chance ({chance:.0%})"))
+    rules = _reference_rules(levels, "final_test_accuracy", width)
+    return alt.layer(lines, rules).properties(width=width, height=height, title=_title(
+        "Test accuracy against the sequence length",
+        "after the same training at every length (mean over seeds): where does each cell "
+        "fall to chance?"))
+
+
+# =====================================================================================
 # Workshop
 # =====================================================================================
 def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | None = "test",
@@ -1123,4 +1262,6 @@ __all__ = ["ACTIVATION_COLORS", "CATEGORY_COLORS", "HEAD_COLORS", "activation_co
            "activation_chart", "chain_rule_chart", "grad_norm_bars", "speed_ratio_text",
            "grad_norm_lines", "grad_heatmap", "init_comparison_chart", "saturation_chart",
            "histogram_chart", "loss_chart", "overfitting_chart", "softmax_chart",
-           "loss_vs_prob_chart", "decision_boundary_chart", "overlay_chart"]
+           "loss_vs_prob_chart", "decision_boundary_chart", "overlay_chart",
+           "CELL_COLORS", "time_grad_chart", "recurrent_accuracy_chart",
+           "length_sweep_chart"]

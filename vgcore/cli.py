@@ -2,12 +2,15 @@
 
     python -m vgcore run --dataset xor --hidden 30,30,30 --activations sigmoid,relu --json
     python -m vgcore run --config saved/config.json --epochs 50 --out results/
+    python -m vgcore recurrent --task remember_first --seq-len 50 --cells rnn,lstm --json
     python -m vgcore list
+    python -m vgcore warm               # every default experiment into the result store
 
-The `run` flags and their help are generated from the config's field declarations
-(`vgcore.config.FIELDS`), so a new field becomes a flag with no change here. Validation
-stays in the config: the CLI only parses text into values and translates the config's
-`field: ...` errors into `--flag: ...` errors. tqdm draws the progress bar, pandas the
+The `run` and `recurrent` flags and their help are generated from the configs' field
+declarations (`vgcore.config.FIELDS`, `vgcore.recurrent.RECURRENT_FIELDS`), so a new
+field becomes a flag with no change here. Validation stays in the config: the CLI only
+parses text into values and translates the config's `field: ...` errors into
+`--flag: ...` errors. tqdm draws the progress bar, pandas the
 summary table.
 Bad input exits 2 with one `error: ...` line on stderr (no usage dump, no traceback).
 """
@@ -21,19 +24,22 @@ import math
 import platform
 import sys
 from pathlib import Path
-from typing import Any, Callable, NoReturn
+from typing import Any, Callable, Mapping, NoReturn
 
 import pandas as pd
 from tqdm import tqdm
 
 from . import config as cfg_mod
-from .config import FIELDS, ExperimentConfig
+from . import recurrent as rec_mod
+from .config import FIELDS, ExperimentConfig, declared_fields
 from .data import DATASETS
+from .recurrent import RECURRENT_FIELDS, RecurrentConfig
 from .results import speed_phrase
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 PROG = "python -m vgcore"
 OUT_FILES = ("history.csv", "layers.csv", "summary.csv", "histograms.csv", "config.json")
+RECURRENT_OUT_FILES = ("history.csv", "time_grads.csv", "summary.csv", "config.json")
 # Allowed values per choice field, from the declarations, shown in --help and by `list`
 # (validation itself stays in config.py; argparse `choices=` would print its own
 # multi-line error instead).
@@ -94,35 +100,38 @@ def _show_default(value: Any) -> str:
 _METAVARS = {int: "INT", float: "NUM", str: "TEXT"}
 
 
-def _add_field_flags(parser: argparse.ArgumentParser) -> None:
-    """One flag per ExperimentConfig field, typed from the field's default value.
+def _add_field_flags(parser: argparse.ArgumentParser, config_cls: type = ExperimentConfig
+                     ) -> None:
+    """One flag per field of the config class, typed from the field's default value.
 
     default=SUPPRESS keeps unset flags out of the namespace, so we know exactly which
     flags the user typed: those override --config, everything else comes from the file
     or the dataclass.
     """
-    group = parser.add_argument_group("experiment (every ExperimentConfig field)")
-    for field in dataclasses.fields(ExperimentConfig):
+    declared = declared_fields(config_cls)
+    group = parser.add_argument_group(f"experiment (every {config_cls.__name__} field)")
+    for field in dataclasses.fields(config_cls):
         if field.name in CLI_OPTIONS:
             raise AssertionError(f"config field {field.name!r} clashes with a CLI option")
         default = field.default
         flag = flag_of(field.name)
         is_list = isinstance(default, tuple)
         kind = (type(default[0]) if default else str) if is_list else type(default)
-        metavar = _METAVARS[kind] if field.name not in CHOICES else "NAME"
+        metavar = _METAVARS[kind] if not declared[field.name].choices else "NAME"
         if is_list:
             parse, metavar = _list_parser(kind), f"{metavar},{metavar},..."
         else:
             parse = _scalar_parser(kind)
         group.add_argument(flag, dest=field.name, type=parse, metavar=metavar,
                            default=argparse.SUPPRESS,
-                           help=_flag_help(field.name, default, is_list))
+                           help=_flag_help(field.name, default, is_list, declared))
 
 
-def _flag_help(name: str, default: Any, is_list: bool) -> str:
+def _flag_help(name: str, default: Any, is_list: bool,
+               declared: Mapping[str, cfg_mod.FieldSpec] = FIELDS) -> str:
     """'(default: 1000) training samples; small training sets overfit; [1, 60000]'.
     The default comes first so it stays next to the flag however argparse wraps."""
-    fs = FIELDS[name]
+    fs = declared[name]
     parts = [fs.help, fs.why]
     if fs.choices:
         parts.append(("comma list of: " if is_list else "one of: ") + ", ".join(fs.choices))
@@ -144,20 +153,43 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", allow_abbrev=False, help="train one experiment",
                               description="Train every activation of one experiment and "
                                           "print a summary (or --json, or --out files).")
-    run.add_argument("--config", metavar="FILE.json", dest="config",
-                     help="start from this config (config.json written by --out, or a "
-                          "--json output); flags given explicitly override it")
-    run.add_argument("--json", action="store_true", dest="json",
-                     help="print the result as JSON on stdout and nothing else there")
-    run.add_argument("--out", metavar="DIR", dest="out",
-                     help="write " + ", ".join(OUT_FILES) + " into DIR")
-    run.add_argument("--progress", action="store_true",
-                     help="show the progress bar on stderr even when it is not a terminal")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_run_options(run, OUT_FILES)
     _add_field_flags(run)
+    recurrent = commands.add_parser(
+        "recurrent", allow_abbrev=False, help="train recurrent cells through time",
+        description="Train every recurrent cell (RNN, LSTM, GRU) of one experiment on a "
+                    "sequence task and print a summary (or --json, or --out files).")
+    _add_run_options(recurrent, RECURRENT_OUT_FILES)
+    _add_field_flags(recurrent, RecurrentConfig)
     commands.add_parser("list", allow_abbrev=False,
                         help="print the allowed data sets, activations, ... and the caps")
+    warm = commands.add_parser(
+        "warm", allow_abbrev=False, help="train every default experiment into the store",
+        description="Train every experiment the app runs with its defaults (each lesson "
+                    "page's, every preset's, every exercise's starting point) into the "
+                    "result store the app reads, so the room finds them ready; what is "
+                    "already stored is skipped. Prints what it computed and how long "
+                    "it took.")
+    warm.add_argument("--store", metavar="STORE",
+                      help="folder, 'memory' or redis://host:port/db (default: "
+                           "$VGLAB_STORE, else the disk store under the user's cache)")
+    warm.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
+
+
+def _add_run_options(command: argparse.ArgumentParser, out_files: tuple[str, ...]) -> None:
+    """The options a training command has besides its config's fields (CLI_OPTIONS)."""
+    command.add_argument("--config", metavar="FILE.json", dest="config",
+                         help="start from this config (config.json written by --out, or "
+                              "a --json output); flags given explicitly override it")
+    command.add_argument("--json", action="store_true", dest="json",
+                         help="print the result as JSON on stdout and nothing else there")
+    command.add_argument("--out", metavar="DIR", dest="out",
+                         help="write " + ", ".join(out_files) + " into DIR")
+    command.add_argument("--progress", action="store_true",
+                         help="show the progress bar on stderr even when it is not a "
+                              "terminal")
+    command.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _version_text() -> str:
@@ -189,12 +221,13 @@ def _load_config_file(path: str) -> dict[str, Any]:
     return data
 
 
-def _field_error(exc: ValueError, given: set[str], config_path: str | None) -> UsageError:
+def _field_error(exc: ValueError, given: set[str], config_path: str | None,
+                 config_cls: type = ExperimentConfig) -> UsageError:
     """The config's `field: problem` -> `--field: problem`, or `FILE: field: problem` when
     the value came from --config and was not overridden on the command line. One line."""
     message = " ".join(str(exc).split())
     name, sep, rest = message.partition(":")
-    known = {f.name for f in dataclasses.fields(ExperimentConfig)}
+    known = {f.name for f in dataclasses.fields(config_cls)}
     if sep and name in known:
         if config_path and name not in given:
             return UsageError(f"{config_path}: {message}")
@@ -203,15 +236,16 @@ def _field_error(exc: ValueError, given: set[str], config_path: str | None) -> U
     return UsageError(f"{config_path}: {message}" if config_path else message)
 
 
-def config_from_args(args: argparse.Namespace) -> ExperimentConfig:
+def config_from_args(args: argparse.Namespace, config_cls: type = ExperimentConfig) -> Any:
     """Dataclass defaults <- --config file <- flags typed on the command line."""
-    field_names = [f.name for f in dataclasses.fields(ExperimentConfig)]
+    field_names = [f.name for f in dataclasses.fields(config_cls)]
     given = {name: getattr(args, name) for name in field_names if hasattr(args, name)}
     base = _load_config_file(args.config) if args.config else {}
     try:
-        return ExperimentConfig.from_dict({**base, **given})
+        return config_cls.from_dict({**base, **given})
     except (ValueError, TypeError) as exc:   # TypeError: e.g. a JSON list where a number goes
-        raise _field_error(ValueError(str(exc)), set(given), args.config) from None
+        raise _field_error(ValueError(str(exc)), set(given), args.config,
+                           config_cls) from None
 
 
 # -- progress bar -------------------------------------------------------------------------
@@ -261,12 +295,37 @@ def summary_text(result: Any) -> str:
     head = (f"{config.dataset}: {config.train_size} train / {config.test_size} test, "
             f"hidden {'-'.join(map(str, config.hidden))}, {config.epochs} epochs, "
             f"{result.elapsed_s:.1f}s")
-    # pandas right-aligns values; text columns read better left-aligned like the headers
+    return "\n".join([head, *_left_aligned(table)])
+
+
+def recurrent_summary_text(result: Any) -> str:
+    """`summary_text` of a recurrent run: one row per cell (and seed)."""
+    config = result.config
+    s = result.summary
+    table = pd.DataFrame({
+        "cell": s["cell"].map(rec_mod.cell_label),
+        **({"seed": s["seed"]} if config.n_seeds > 1 else {}),
+        "test accuracy": ["n/a" if _isnan(a) else f"{a:.1%}"
+                          for a in s["final_test_accuracy"]],
+        "solved at": ["-" if _isnan(e) else f"epoch {int(e)}" for e in s["solved_at"]],
+        "gradient at init": [rec_mod.ratio_phrase(float(r), config.seq_len)
+                             for r in s["time_ratio"]],
+        "diverged at": ["-" if _isnan(d) else f"epoch {int(d)}" for d in s["diverged_at"]],
+    })
+    head = (f"{config.task}, T = {config.seq_len}: {config.train_size} train / "
+            f"{config.test_size} test sequences, hidden {config.hidden}, forget bias "
+            f"{config.forget_bias:g}, {config.epochs} epochs, {result.elapsed_s:.1f}s")
+    return "\n".join([head, *_left_aligned(table)])
+
+
+def _left_aligned(table: pd.DataFrame) -> list[str]:
+    """The table's lines, every column left-aligned: pandas right-aligns values, and text
+    columns read better left-aligned like the headers."""
     for column in table:
         text = table[column].astype(str)
         table[column] = text.str.ljust(max(len(column), text.str.len().max()))
     lines = table.to_string(index=False, justify="left").splitlines()
-    return "\n".join([head, *(line.rstrip() for line in lines)])
+    return [line.rstrip() for line in lines]
 
 
 def _isnan(value: Any) -> bool:
@@ -284,9 +343,14 @@ def _prepare_out(out: str) -> Path:
 
 
 def write_out(result: Any, folder: Path) -> list[Path]:
-    """The four tidy frames as CSV plus config.json (loadable by ExperimentConfig.from_dict)."""
-    frames = {"history.csv": result.history, "layers.csv": result.layers,
-              "summary.csv": result.summary, "histograms.csv": result.histograms}
+    """The tidy frames as CSV plus config.json (loadable by the config's from_dict): an
+    MLP run's four (OUT_FILES), a recurrent run's three (RECURRENT_OUT_FILES)."""
+    if isinstance(result.config, RecurrentConfig):
+        frames = {"history.csv": result.history, "time_grads.csv": result.time_grads,
+                  "summary.csv": result.summary}
+    else:
+        frames = {"history.csv": result.history, "layers.csv": result.layers,
+                  "summary.csv": result.summary, "histograms.csv": result.histograms}
     written = []
     for name, frame in frames.items():
         frame.to_csv(folder / name, index=False)
@@ -299,15 +363,20 @@ def write_out(result: Any, folder: Path) -> list[Path]:
 
 def list_text() -> str:
     """What `list` prints: every allowed choice (from the field declarations) and every
-    cap (all MAX_* of config.py)."""
+    cap (all MAX_* of config.py, then the recurrent lesson's own)."""
     datasets = [f"{d.name} (≤{d.capacity:,} samples)" if d.capacity is not None
                 else f"{d.name} (needs --data-dir)" for d in DATASETS.values()]
     lines = [f"{'datasets:':<14}{', '.join(datasets)}"]
     lines += [f"{name + ':':<14}{', '.join(fs.choices)}" for name, fs in FIELDS.items()
               if fs.choices and name != "dataset"]
+    lines += [f"{name + ':':<14}{', '.join(fs.choices)}"
+              for name, fs in RECURRENT_FIELDS.items() if fs.choices and name not in FIELDS]
     lines.append("caps:")
     caps = sorted(name for name in vars(cfg_mod) if name.startswith("MAX_"))
     lines += [f"  {name:<16}{_show_cap(getattr(cfg_mod, name))}" for name in caps]
+    own = sorted(name for name in vars(rec_mod) if name.startswith("MAX_")
+                 and name not in caps)
+    lines += [f"  {name:<16}{_show_cap(getattr(rec_mod, name))} (recurrent)" for name in own]
     return "\n".join(lines)
 
 
@@ -319,17 +388,29 @@ def _show_cap(value: float) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
-    folder = _prepare_out(args.out) if args.out else None
     from .train import run   # imported late: input errors are reported without loading it
+    return _train(args, config, run, summary_text)
+
+
+def cmd_recurrent(args: argparse.Namespace) -> int:
+    config = config_from_args(args, RecurrentConfig)
+    return _train(args, config, rec_mod.run_recurrent, recurrent_summary_text)
+
+
+def _train(args: argparse.Namespace, config: Any, trainer: Callable[..., Any],
+           summary: Callable[[Any], str]) -> int:
+    """Train `config` with `trainer` and print the result: --json, or the `summary` table
+    (and --out files)."""
+    folder = _prepare_out(args.out) if args.out else None
     bar = _progress_bar(args)
     # With --json, stdout must hold the JSON alone: anything a library prints goes to stderr.
     quiet_stdout = contextlib.redirect_stdout(sys.stderr) if args.json \
         else contextlib.nullcontext()
     try:
         with quiet_stdout:
-            result = run(config, on_epoch=bar)
+            result = trainer(config, on_epoch=bar)
     except ValueError as exc:
-        raise _field_error(exc, set(), None) from None
+        raise _field_error(exc, set(), None, type(config)) from None
     finally:
         if bar:
             bar.close()                  # type: ignore[attr-defined]
@@ -338,7 +419,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json_dict()))
     else:
-        print(summary_text(result))
+        print(summary(result))
         if folder:
             print(f"wrote {', '.join(p.name for p in written)} to {folder}")
     return EXIT_OK
@@ -347,6 +428,59 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     print(list_text())
     return EXIT_OK
+
+
+def _differences(config: Any) -> str:
+    """The fields of a config that differ from its type's defaults, as `name=value`."""
+    try:
+        defaults = type(config)().to_dict()
+    except (TypeError, ValueError):
+        defaults = {}
+    return " ".join(f"{k}={_show_default(v)}" for k, v in config.to_dict().items()
+                    if defaults.get(k, object()) != v) or "(defaults)"
+
+
+def cmd_warm(args: argparse.Namespace) -> int:
+    """Every default experiment into the store (vgcore.store.compute_once: a config
+    another process is training is waited for, not trained twice)."""
+    import time
+
+    from .runs import run_config
+    from .store import compute_once, open_store
+    from .workshop.warmup import default_configs
+    store = open_store(args.store)
+    configs = default_configs()
+    computed: list[tuple[Any, float]] = []
+    failed: list[tuple[Any, str]] = []
+    present = 0
+    started = time.perf_counter()
+    bar = tqdm(configs, desc="warm", unit="run", file=sys.stderr, ascii=" #",
+               disable=args.quiet, bar_format="{desc} {n}/{total} [{bar:24}] {elapsed}, "
+                                              "ETA {remaining} {postfix}")
+    for config in bar:
+        t0 = time.perf_counter()
+        try:
+            _, trained = compute_once(store, config,
+                                      lambda config=config: run_config(config))
+        except ValueError as exc:
+            failed.append((config, " ".join(str(exc).split())[:200]))
+            continue
+        if trained:
+            computed.append((config, time.perf_counter() - t0))
+        else:
+            present += 1
+        bar.set_postfix_str(f"computed {len(computed)}, already stored {present}")
+    bar.close()
+    total = time.perf_counter() - started
+    print(f"store: {store.where}")
+    print(f"{len(configs)} default experiments: {len(computed)} computed "
+          f"({sum(t for _, t in computed):.1f} s), {present} already stored, "
+          f"{len(failed)} failed; {total:.1f} s in all")
+    for config, took in computed:
+        print(f"  computed {took:6.1f} s  {type(config).__name__} {_differences(config)}")
+    for config, why in failed:
+        print(f"  FAILED  {type(config).__name__} {_differences(config)}: {why}")
+    return EXIT_FAIL if failed else EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -358,8 +492,9 @@ def main(argv: list[str] | None = None) -> int:
         except SystemExit as exc:       # --help / --version: argparse printed and exits 0
             return int(exc.code or 0)
         if args.command is None:
-            raise UsageError("choose a command: run or list (see --help)")
-        return {"run": cmd_run, "list": cmd_list}[args.command](args)
+            raise UsageError("choose a command: run, recurrent, list or warm (see --help)")
+        return {"run": cmd_run, "recurrent": cmd_recurrent,
+                "list": cmd_list, "warm": cmd_warm}[args.command](args)
     except UsageError as exc:
         # one line, whatever the user typed (argparse echoes stray arguments verbatim)
         print(f"error: {' '.join(str(exc).split())[:300]}", file=sys.stderr)

@@ -73,6 +73,14 @@ def spec(default: Any, kind: str, label: str, help: str, why: str = "", **limits
         "spec": FieldSpec(kind, label, help, why, **limits)})
 
 
+def reuse(name: str, default: Any, **changes: Any) -> Any:
+    """A dataclass field declared like ExperimentConfig's `name` (its label, help, why and
+    range), with its own default and any of the FieldSpec's parts changed: another
+    config class (vgcore.recurrent) shares a field's meaning without copying it."""
+    return dataclasses.field(default=default, metadata={
+        "spec": dataclasses.replace(FIELDS[name], **changes)})
+
+
 def _labels(registry: Mapping[str, Any]) -> Mapping[str, str]:
     return MappingProxyType({name: getattr(entry, "label", entry)
                              for name, entry in registry.items()})
@@ -176,15 +184,27 @@ class ExperimentConfig:
         return dataclasses.replace(self, **changes)
 
 
+def declared_fields(cls: type) -> Mapping[str, FieldSpec]:
+    """Every field's declaration of a config class built with `spec(...)`, in order."""
+    return MappingProxyType({f.name: f.metadata["spec"] for f in fields(cls)})
+
+
 # Every field's declaration, in declaration order: the one place validation, the CLI and
 # the app's widgets read ranges, choices, labels and help from.
-FIELDS: Mapping[str, FieldSpec] = MappingProxyType(
-    {f.name: f.metadata["spec"] for f in fields(ExperimentConfig)})
+FIELDS: Mapping[str, FieldSpec] = declared_fields(ExperimentConfig)
 
 
-def _coerce_sequences(cfg: ExperimentConfig) -> None:
+def check_fields(cfg: Any, declared: Mapping[str, FieldSpec]) -> None:
+    """Store the sequence fields of any config declared with `spec(...)` as tuples and
+    check each field against its declaration (RecurrentConfig validates with this too)."""
+    _coerce_sequences(cfg, declared)
+    for name, fs in declared.items():
+        _check_field(name, getattr(cfg, name), fs)
+
+
+def _coerce_sequences(cfg: Any, declared: Mapping[str, FieldSpec] | None = None) -> None:
     """Accept lists/tuples for the sequence fields but store tuples (hashable cache key)."""
-    for name, fs in FIELDS.items():
+    for name, fs in (FIELDS if declared is None else declared).items():
         if fs.kind not in ("choices", "layers"):
             continue
         value = getattr(cfg, name)
@@ -318,5 +338,6 @@ def count_parameters(cfg: ExperimentConfig) -> int:
 
 
 __all__ = ["ExperimentConfig", "FieldSpec", "FIELDS", "layer_sizes", "count_parameters",
+           "spec", "reuse", "declared_fields", "check_fields",
            "MAX_DEPTH", "MAX_WIDTH", "MAX_TRAIN_SIZE", "MAX_TEST_SIZE", "MAX_EPOCHS",
            "MAX_BATCH_SIZE", "MAX_SEEDS", "MAX_SEED", "MAX_PARAMS", "MAX_WORK"]

@@ -1,7 +1,7 @@
 """Looking a name up in one of the registries (activations, data sets, init schemes)."""
 from __future__ import annotations
 
-from typing import Mapping, TypeVar
+from typing import Any, Iterable, Mapping, TypeVar
 
 T = TypeVar("T")
 
@@ -13,3 +13,15 @@ def lookup(registry: Mapping[str, T], field: str, name: object) -> T:
     except (KeyError, TypeError):       # TypeError: an unhashable value such as a list
         raise ValueError(f"{field}: unknown value {str(name)[:40]!r}; allowed: "
                          f"{', '.join(registry)}") from None
+
+
+def label_in(registry: Mapping[str, Any], name: object) -> str:
+    """How the app writes a registry entry (its `label`); unknown names unchanged."""
+    entry = registry.get(str(name))
+    return entry.label if entry is not None else str(name)
+
+
+def order_in(registry: Mapping[str, Any], names: Iterable[object]) -> list[str]:
+    """Distinct names: registry order first, then any others in order of appearance."""
+    seen = list(dict.fromkeys(str(n) for n in names))
+    return [n for n in registry if n in seen] + [n for n in seen if n not in registry]

@@ -31,6 +31,7 @@ import pandas as pd
 from . import data
 from .activations import ACTIVATIONS
 from .config import ExperimentConfig
+from .registry import label_in, order_in
 
 if TYPE_CHECKING:  # only for type hints
     from .data import Dataset
@@ -326,14 +327,12 @@ def factor_sentences(layers: pd.DataFrame, epoch: int = 0) -> list[str]:
 
 def activation_label(name: object) -> str:
     """How the app writes an activation (the registry's label; other names unchanged)."""
-    entry = ACTIVATIONS.get(str(name))
-    return entry.label if entry else str(name)
+    return label_in(ACTIVATIONS, name)
 
 
 def registry_order(names: Iterable[object]) -> list[str]:
-    """Distinct names: registry order first, then any others in order of appearance."""
-    seen = list(dict.fromkeys(str(n) for n in names))
-    return [n for n in ACTIVATIONS if n in seen] + [n for n in seen if n not in ACTIVATIONS]
+    """Distinct activation names: registry order first, then any others."""
+    return order_in(ACTIVATIONS, names)
 
 
 def net_outcome(history: pd.DataFrame) -> dict[str, float]:

@@ -8,11 +8,15 @@ from .config import ExperimentConfig
 
 
 def run_config(config: Any, on_epoch: Callable | None = None, **kwargs: Any) -> Any:
-    """An ExperimentConfig is trained by `vgcore.train.run`; `kwargs` (threads,
-    max_seconds, device) go to the trainer."""
+    """An ExperimentConfig is trained by `vgcore.train.run`, a RecurrentConfig by
+    `vgcore.recurrent.run_recurrent`; `kwargs` (threads, max_seconds, device) go to the
+    trainer."""
     if isinstance(config, ExperimentConfig):
         from .train import run
         return run(config, on_epoch=on_epoch, **kwargs)
+    from .recurrent import RecurrentConfig, run_recurrent
+    if isinstance(config, RecurrentConfig):
+        return run_recurrent(config, on_epoch=on_epoch, **kwargs)
     raise ValueError(f"config: expected an experiment config, got {type(config).__name__}")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -68,6 +68,14 @@ def unit_epochs(config: ExperimentConfig) -> set[int]:
     run has so many units that res.units would pass MAX_UNIT_ROWS."""
     per_epoch = len(members_of(config)) * (sum(config.hidden) + layer_sizes(config)[-1])
     return hist_epochs(config.epochs, min(MAX_HIST_EPOCHS, MAX_UNIT_ROWS // per_epoch))
+
+
+def minibatches(n: int, batch_size: int, generator: torch.Generator) -> Iterator[Tensor]:
+    """One epoch's minibatch indices: a fresh permutation of range(n) drawn from
+    `generator` (on its device), cut into batches of `batch_size` (the last may be short)."""
+    order = torch.randperm(n, generator=generator, device=generator.device)
+    for start in range(0, n, batch_size):
+        yield order[start:start + batch_size]
 
 
 def members_of(config: ExperimentConfig) -> tuple[Member, ...]:
@@ -161,9 +169,7 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
         if max_seconds is not None and time.perf_counter() - started > max_seconds:
             records.stopped_at = epoch - 1
             break
-        order = torch.randperm(n, generator=gen, device=dev)
-        for start in range(0, n, config.batch_size):
-            idx = order[start:start + config.batch_size]
+        for idx in minibatches(n, config.batch_size, gen):
             logits = model(x_train[idx], dropout=config.dropout,
                            generators=dropout_gens).logits
             losses = member_losses(logits, y_train[idx], config.head)

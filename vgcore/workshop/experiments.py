@@ -14,6 +14,7 @@ from typing import Callable, Mapping
 from vgcore.config import ExperimentConfig
 from vgcore.heads import HEAD_LABELS
 from vgcore.inits import INIT_SCHEMES
+from vgcore.recurrent import RecurrentConfig
 
 # Nielsen ch. 3's [784, 30, 10] net on 1,000 training images: the overfitting preset and
 # two exercises start from it.
@@ -49,7 +50,7 @@ class PageExperiment:
     """A lesson page's experiment: the default config, the controls the sidebar shows
     (config fields, plus 'depth' and 'width' for the hidden layers), per-page narrowed
     widget ranges, and the extra runs the page derives from the learner's config."""
-    config: ExperimentConfig
+    config: ExperimentConfig | RecurrentConfig
     controls: tuple[str, ...]
     limits: Mapping[str, tuple[float, float]] = field(
         default_factory=lambda: MappingProxyType({}))
@@ -113,6 +114,60 @@ PAGE_EXPERIMENTS: dict[str, PageExperiment] = {
 }
 
 
+# ---------------------------------------------------------------------------------------
+# Lesson 9, Through time: the recurrent lesson (vgcore.recurrent). Its controls draw
+# RecurrentConfig's fields (app.widgets.RECURRENT_LOOKS), so it has its own table.
+# ---------------------------------------------------------------------------------------
+# The sweep over sequence lengths: the learner's config at each T (and the learner's T).
+# A run's time grows with T, so the sweep stops at 50: at the page's defaults every cell
+# solves T = 5 and 10, the RNN still 20 but not 35, and only the open-gate LSTM 35 and
+# 50; T = 100 alone would take as long as T = 5 to 35 together (docs/workshop.md).
+SWEEP_LENGTHS = (5, 10, 20, 35, 50)
+
+
+def length_runs(config: RecurrentConfig, lengths: tuple[int, ...] = SWEEP_LENGTHS
+                ) -> dict[int, RecurrentConfig]:
+    """The learner's config at each sequence length of the sweep: T -> config (the
+    learner's own T is the learner's own run, so the sweep agrees with the page)."""
+    return {t: config.replace(seq_len=t) for t in sorted({*lengths, config.seq_len})}
+
+
+def closed_gate(config: RecurrentConfig) -> RecurrentConfig | None:
+    """The learner's LSTM with its forget gate shut at the start (forget bias 0, about
+    PyTorch's default): 'use an LSTM' without the open gate. None when the run has no
+    LSTM or its gate is already at 0."""
+    if "lstm" not in config.cells or config.forget_bias == 0:
+        return None
+    return config.replace(cells=("lstm",), forget_bias=0.0)
+
+
+def _sweep_runs(config: RecurrentConfig) -> dict[str, RecurrentConfig]:
+    """The sweep's runs besides the learner's own (the page's exercise runs its own start,
+    vgcore.workshop.exercises.LSTM_REMEMBER_START)."""
+    return {f"T = {t}": c for t, c in length_runs(config).items() if c != config}
+
+
+# remember_first at T = 50, Adam 0.003, 10 epochs of 1,000 sequences (seed 0): the RNN's
+# gradient reaching step 1 is 1.3·10⁻¹¹ of step 50's at the start and it stays at chance,
+# as does the GRU; the LSTM with forget bias 3 gets 0.36 of it and solves the task by
+# epoch 8. On 5 seeds: RNN 1 solved, LSTM 5. At η = 0.01 the RNN solved 4 of 5, which
+# hid the lesson (docs/workshop.md, "Through time").
+THROUGH_TIME_CONFIG = RecurrentConfig(
+    task="remember_first", seq_len=50, cells=("rnn", "lstm", "gru"), hidden=32,
+    forget_bias=3.0, optimizer="adam", lr=0.003, batch_size=50, epochs=10, train_size=1000,
+    test_size=500, grad_clip=1.0)
+
+RECURRENT_EXPERIMENTS: dict[str, PageExperiment] = {
+    "through_time": PageExperiment(
+        THROUGH_TIME_CONFIG,
+        ("task", "seq_len", "cells", "hidden", "forget_bias", "optimizer", "lr", "epochs",
+         "seed", "n_seeds"),
+        extra_runs=_sweep_runs),
+}
+
+
 __all__ = ["PageExperiment", "PAGE_EXPERIMENTS", "NIELSEN_CH3_CONFIG", "head_runs",
+           "RECURRENT_EXPERIMENTS", "THROUGH_TIME_CONFIG", "SWEEP_LENGTHS", "length_runs",
+           "closed_gate",
            "unregularised",
            "init_probes", "SOFTMAX_HEADS", "COMPARED_INITS"]

@@ -25,12 +25,13 @@ import io
 import json
 import math
 import re
+from dataclasses import fields
 from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
 from vgcore.activations import ACTIVATIONS
-from vgcore.config import FIELDS, ExperimentConfig
+from vgcore.config import ExperimentConfig
 from vgcore.results import HISTORY_COLUMNS, net_outcome
 
 MAX_BYTES = 2 * 1024 * 1024      # a 200-epoch run of 8 activations × 5 seeds is ~0.6 MB
@@ -285,9 +286,9 @@ MAX_STEM = 80                    # characters of a download's name before "-hist
 def _setting(name: str, value: Any) -> str:
     """One setting as a file-name part: hidden (30, 30) -> 'hidden2x30', lr 0.05 ->
     'lr0.05', activations ('relu', 'tanh') -> 'relu+tanh'."""
-    if name == "hidden":
+    if name == "hidden" and isinstance(value, tuple):
         text = f"{len(value)}x{value[0]}" if len(set(value)) == 1 else "-".join(map(str, value))
-    elif name == "activations":
+    elif name in ("activations", "cells"):
         return "+".join(value)
     elif isinstance(value, float):
         text = f"{value:g}"
@@ -301,7 +302,8 @@ def run_file_stem(page: str, config: ExperimentConfig, defaults: ExperimentConfi
     that differs from the page's defaults, and the seed, e.g.
     'overfitting_dropout0.5_train-size100_seed3'. Cut to MAX_STEM characters (the
     settings that did not fit become '+more')."""
-    parts = [page] + [_setting(name, getattr(config, name)) for name in FIELDS
+    names = [f.name for f in fields(config)]      # any config class's fields
+    parts = [page] + [_setting(name, getattr(config, name)) for name in names
                       if name != "seed" and getattr(config, name) != getattr(defaults, name)]
     seed = f"seed{config.seed}"
     kept = []

@@ -1,0 +1,102 @@
+"""Lesson 9 — Through time: the gradient reaching step 1 of a sequence, RNN vs LSTM vs GRU."""
+import dataclasses
+import math
+
+import pandas as pd
+import streamlit as st
+
+from app.blocks import cells, chart, divergence_notice, downloads, page_intro
+from app.runner import run_experiment
+from app.widgets import RECURRENT_WIDGETS, bound, page_controls
+from vgcore import charts
+from vgcore.recurrent import (TASKS, cell_label, forget_gate_carry, length_sweep,
+                              ratio_sentences, solved_counts)
+from vgcore.workshop.exercises import RECURRENT_EXERCISES
+from vgcore.workshop.experiments import RECURRENT_EXPERIMENTS, SWEEP_LENGTHS, length_runs
+
+PAGE = "through_time"
+EXERCISE = RECURRENT_EXERCISES["lstm-remember"]
+# The exercise's one control, bound to the URL like the experiment's but its own
+# parameter: the sidebar's forget bias is the lesson's, this one the exercise's LSTM's.
+EXERCISE_BIAS = dataclasses.replace(RECURRENT_WIDGETS["forget_bias"],
+                                    field="exercise_forget_bias",
+                                    label="Forget-gate bias of the exercise's LSTM")
+
+page_intro("Through time: RNN vs LSTM vs GRU",
+           "the gradient reaching step 1 of the sequence, before any training. In a "
+           "recurrent net the deep direction is time: a vanilla RNN passes ~10⁻¹¹ of the "
+           "gradient at step 50 back to step 1, so it cannot learn that the first bit "
+           "matters. The LSTM's cell state carries it, but only because its forget gate "
+           "starts open (forget bias 3): set the forget bias to 0 and it vanishes too.")
+cfg = page_controls(PAGE)
+result = run_experiment(cfg, live=lambda r: charts.recurrent_accuracy_chart(
+    r.history, chance=TASKS[r.config.task].chance))
+if result is not None:
+    config = result.config
+    task = TASKS[config.task]
+    divergence_notice(result, RECURRENT_EXPERIMENTS[PAGE].controls)
+    st.caption(f"**Task: {task.label}.** {task.note[:1].upper()}{task.note[1:]}. Each "
+               f"cell reads one step at a time and answers after step {config.seq_len}; "
+               f"chance is {task.chance:.0%}.")
+
+    st.subheader("The gradient reaching each step")
+    st.markdown("Before training:")
+    for sentence in ratio_sentences(result.time_grads, epoch=0):
+        st.markdown(f"- {sentence}")
+    epochs = sorted(int(e) for e in result.time_grads["epoch"].unique())
+    later = st.select_slider("Compare with the nets after epoch", epochs, value=epochs[-1],
+                             key="time_epoch") if len(epochs) > 1 else 0
+    chart(charts.time_grad_chart(result.time_grads, epochs=(0, later) if later else (0,)))
+    if "lstm" in config.cells:
+        carry = forget_gate_carry(config.forget_bias, config.seq_len)
+        closed = forget_gate_carry(0.0, config.seq_len)
+        st.markdown(
+            f"**The LSTM claim holds only with the forget gate open.** The cell state is "
+            f"c_t = f_t·c_(t−1) + i_t·g_t, so what step 1 wrote is multiplied by one "
+            f"forget gate f_t per later step. This LSTM starts its gates at "
+            f"σ({config.forget_bias:g}) = {1 / (1 + math.exp(-config.forget_bias)):.2f}: "
+            f"{carry:.2g} of the cell survives to step {config.seq_len}. At bias 0, about "
+            f"PyTorch's default, it is {closed:.1g}: the LSTM then forgets like the RNN "
+            f"(the exercise below starts there).")
+
+    st.subheader("Learning the task")
+    chart(charts.recurrent_accuracy_chart(result.history, chance=task.chance))
+    counts = solved_counts(result.summary)
+    st.dataframe(pd.DataFrame({
+        "cell": counts["cell"].map(cell_label),
+        "seeds that solved it (test accuracy ≥ 95%)": [
+            f"{s} of {n}" for s, n in zip(counts["solved"], counts["seeds"])],
+        "first solved at": cells(counts["first_solved_at"], "epoch {:.0f}"),
+        "final test accuracy (mean)": cells(counts["final_test_accuracy"], "{:.1%}")}),
+        hide_index=True)
+    if config.n_seeds < 3:
+        st.caption("One seed is one draw: with Adam and clipping a vanilla RNN sometimes "
+                   "gets lucky (on 5 seeds of this page's default it solved T = 50 once). "
+                   "Set **Repeats** to 3 or more before drawing a conclusion.")
+
+    st.subheader("Accuracy against sequence length")
+    st.caption(f"The same experiment at T = {', '.join(map(str, SWEEP_LENGTHS))} (and "
+               f"your T): where does each cell fall to chance? Each length is one more "
+               f"run whose time grows with T, so the sweep stops at 50, which keeps this "
+               f"page's default at about 13 s on one core; T = 100 alone would take as "
+               f"long as the four shorter lengths together. Set the sequence length to "
+               f"100 to add it.")
+    sweep = {t: run_experiment(c) for t, c in length_runs(config).items()}
+    if all(r is not None for r in sweep.values()):
+        chart(charts.length_sweep_chart(length_sweep(sweep), chance=task.chance))
+    downloads(result, PAGE, RECURRENT_EXPERIMENTS[PAGE].config)
+
+st.subheader(f"Exercise: {EXERCISE.title}")
+st.markdown(f"**Goal.** {EXERCISE.goal}")
+with st.expander("Hints", icon=":material/lightbulb:"):
+    for hint in EXERCISE.hints:
+        st.markdown(f"- {hint}")
+bias = bound(EXERCISE_BIAS, EXERCISE.start.forget_bias, st)
+attempt = run_experiment(EXERCISE.start.replace(forget_bias=float(bias)))
+if attempt is not None:
+    check = EXERCISE.check(attempt)
+    if check.passed:
+        st.success(check.message, icon=":material/check_circle:")
+    else:
+        st.warning(f"Not yet. {check.message}", icon=":material/pending:")
+    chart(EXERCISE.chart(attempt))

@@ -1,0 +1,124 @@
+"""The recurrent lesson's chart builders (vgcore.charts: time_grad_chart,
+recurrent_accuracy_chart, length_sweep_chart) pass the same checks as every other
+builder in tests/test_charts.py: valid spec with a title, a tooltip on every mark, a
+legend that selects a cell, inputs untouched, missing columns and empty frames named,
+one colour per cell whatever else is drawn, nothing a log axis cannot place."""
+from __future__ import annotations
+
+import itertools
+from typing import Callable
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.test_charts import _all_params, _conditions, datasets, units
+from vgcore import charts
+from vgcore.recurrent import SWEEP_COLUMNS
+
+
+@pytest.fixture
+def frames() -> dict[str, pd.DataFrame]:
+    grads, history, sweep = [], [], []
+    for cell, seed, epoch, t in itertools.product(["rnn", "lstm"], [0, 1], [0, 1],
+                                                  range(1, 9)):
+        norm = 10.0 ** (t - 8) if cell == "rnn" else 0.5 ** (8 - t)
+        grads.append({"cell": cell, "seed": seed, "epoch": epoch, "t": t, "grad_norm": norm})
+    for cell, seed, epoch, split in itertools.product(["rnn", "lstm"], [0, 1], range(4),
+                                                      ["train", "test"]):
+        history.append({"cell": cell, "seed": seed, "epoch": epoch, "split": split,
+                        "loss": 0.7 / (epoch + 1), "accuracy": 0.5 + 0.1 * epoch})
+    for cell, seed, seq_len in itertools.product(["rnn", "lstm"], [0, 1], [5, 10, 50]):
+        acc = 1.0 if cell == "lstm" or seq_len < 50 else 0.5
+        sweep.append({"cell": cell, "seq_len": seq_len, "seed": seed,
+                      "final_test_accuracy": acc, "solved": float(acc > 0.95)})
+    return {"grads": pd.DataFrame(grads), "history": pd.DataFrame(history),
+            "sweep": pd.DataFrame(sweep, columns=SWEEP_COLUMNS)}
+
+
+BUILDERS: dict[str, tuple[str, Callable[[pd.DataFrame], alt.TopLevelMixin], str]] = {
+    # name: (frame, call, a column it cannot do without)
+    "time_grad_chart": ("grads", lambda df: charts.time_grad_chart(df, epochs=(0, 1)),
+                        "grad_norm"),
+    "recurrent_accuracy_chart": ("history", lambda df: charts.recurrent_accuracy_chart(
+        df, chance=0.5), "accuracy"),
+    "length_sweep_chart": ("sweep", lambda df: charts.length_sweep_chart(df, chance=0.5),
+                           "seq_len"),
+}
+
+
+def build(name: str, frames: dict[str, pd.DataFrame]) -> alt.TopLevelMixin:
+    frame, fn, _ = BUILDERS[name]
+    return fn(frames[frame])
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_spec_is_valid_titled_and_tooltipped(name, frames, tmp_path):
+    chart = build(name, frames)
+    spec = chart.to_dict()             # validates against the Vega-Lite schema
+    assert spec["title"]["text"]
+    marks = list(units(spec))
+    assert marks and all("tooltip" in u.get("encoding", {}) for u in marks)
+    chart.save(tmp_path / f"{name}.html")
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_legend_selects_a_cell(name, frames):
+    spec = build(name, frames).to_dict()
+    params = [p for p in _all_params(spec) if p.get("bind") == "legend"]
+    assert len(params) == 1 and params[0]["select"]["fields"] == ["cell"]
+    assert [u for u in units(spec) if any(c.get("param") == params[0]["name"]
+                                          for c in _conditions(u))]
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_inputs_untouched_missing_columns_and_empty_frames_named(name, frames):
+    frame, fn, column = BUILDERS[name]
+    before = frames[frame].copy(deep=True)
+    fn(frames[frame])
+    pd.testing.assert_frame_equal(frames[frame], before)
+    with pytest.raises(ValueError, match=f"missing column.*{column}"):
+        fn(frames[frame].drop(columns=[column]))
+    with pytest.raises(ValueError, match="empty"):
+        fn(frames[frame].iloc[0:0])
+
+
+def _cell_scales(spec: dict) -> list[dict]:
+    return [u["encoding"]["color"]["scale"] for u in units(spec)
+            if u.get("encoding", {}).get("color", {}).get("field") == "cell"]
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_a_cell_keeps_its_colour_whatever_is_beside_it(name, frames):
+    frame, fn, _ = BUILDERS[name]
+    both = _cell_scales(fn(frames[frame]).to_dict())[0]
+    alone = _cell_scales(fn(frames[frame][frames[frame]["cell"] == "lstm"]).to_dict())[0]
+    assert dict(zip(both["domain"], both["range"])) == {"rnn": charts.CELL_COLORS["rnn"],
+                                                       "lstm": charts.CELL_COLORS["lstm"]}
+    assert alone == {"domain": ["lstm"], "range": [charts.CELL_COLORS["lstm"]]}
+
+
+def test_time_chart_draws_the_chosen_epochs_and_drops_what_log_cannot_place(frames):
+    grads = frames["grads"].copy()
+    grads.loc[0, "grad_norm"] = 0.0            # an underflowed gradient
+    grads.loc[1, "grad_norm"] = np.nan
+    spec = charts.time_grad_chart(grads, epochs=(0,)).to_dict()
+    rows = pd.DataFrame(max(datasets(spec), key=len))
+    assert set(rows["epoch"]) == {0} and (rows["grad_norm"] > 0).all()
+    assert len(rows) == len(grads[grads["epoch"] == 0]) - 2
+    assert "strokeDash" not in spec["encoding"]          # one epoch: nothing to tell apart
+    assert spec["encoding"]["y"]["scale"]["type"] == "log"
+    two = charts.time_grad_chart(frames["grads"], epochs=(0, 1)).to_dict()
+    assert two["encoding"]["strokeDash"]["scale"]["domain"] == ["untrained (epoch 0)",
+                                                              "after epoch 1"]
+    with pytest.raises(ValueError, match="epoch: 7 is not in the data"):
+        charts.time_grad_chart(frames["grads"], epochs=(0, 7))
+
+
+def test_sweep_chart_averages_seeds_and_marks_chance(frames):
+    spec = charts.length_sweep_chart(frames["sweep"], chance=0.5).to_dict()
+    rows = pd.DataFrame(max(datasets(spec), key=len))
+    assert len(rows) == 2 * 3 and set(rows["n_seeds"]) == {2}
+    notes = {r["note"] for d in datasets(spec) for r in d if "note" in r}
+    assert notes == {"chance (50%)", "solved (95%)"}
