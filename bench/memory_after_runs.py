@@ -3,7 +3,8 @@
     python bench/memory_after_runs.py --runs 100
 
 Trains `--runs` distinct small configs (different seeds and widths), puts each result in
-`app.runner.ResultStore` (the LRU the app shares across sessions, CACHE_ENTRIES long)
+`vgcore.store.MemoryStore` (the LRU the app shares across sessions with
+VGLAB_STORE=memory, MEMORY_ENTRIES long)
 and prints the resident set size every 10 runs: it should level off once the cache is
 full. Prints figures; asserts nothing.
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.runner import CACHE_ENTRIES, ResultStore  # noqa: E402
+from vgcore.store import MEMORY_ENTRIES, MemoryStore  # noqa: E402
 from vgcore import ExperimentConfig, run  # noqa: E402
 
 
@@ -32,11 +33,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=100)
     args = parser.parse_args()
-    store = ResultStore(CACHE_ENTRIES)
+    store = MemoryStore(MEMORY_ENTRIES)
     base = ExperimentConfig(dataset="digits", train_size=500, test_size=200, epochs=5,
                             hidden=(30, 30, 30))
     start = rss_mib()
-    print(f"start: {start:.0f} MiB (cache holds {CACHE_ENTRIES} results)")
+    print(f"start: {start:.0f} MiB (the store holds {MEMORY_ENTRIES} results)")
     for i in range(args.runs):
         cfg = base.replace(seed=i, hidden=(20 + i % 20,) * 3)
         store.put(cfg, run(cfg))

@@ -103,11 +103,16 @@ class StreamlitServer:
     """`python -m streamlit run streamlit_app.py` on a free local port, in its own process
     group so that stopping it also stops anything it started."""
 
-    def __init__(self, cache_dir: Path, log_path: Path) -> None:
+    def __init__(self, cache_dir: Path, log_path: Path,
+                 env: dict[str, str] | None = None) -> None:
+        """`env`: more environment for the server (VGLAB_STORE, ...). Without it the
+        server's result store is the disk default under `cache_dir`, whatever the
+        caller's own VGLAB_STORE says."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        env = dict(os.environ, VGCORE_CACHE=str(cache_dir), PYTHONUNBUFFERED="1")
+        env = {k: v for k, v in os.environ.items() if k != "VGLAB_STORE"} | \
+            dict(VGCORE_CACHE=str(cache_dir), PYTHONUNBUFFERED="1") | (env or {})
         self._log = open(log_path, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",

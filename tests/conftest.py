@@ -12,6 +12,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "scale: several app replicas behind nginx with one Redis store "
+                   "(tests/test_scale.py); runs in the normal suite, needs redis-server, "
+                   "nginx and chromium")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory):
     """Keep generated data sets (MNIST-1D) in a per-session folder, not the user's home."""

@@ -18,6 +18,7 @@ from collections import Counter
 import pytest
 
 from app.catalog import PAGES
+from tests.needs import unavailable
 from tests.browser_util import (CHROMIUM, CHROMIUM_ARGS, MAIN, ROOT, StreamlitServer,
                                 full_page_screenshot, wait_until_finished)
 
@@ -29,9 +30,7 @@ TIMINGS: dict[str, float] = {}
 
 
 def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"real-browser suite cannot run under CI: {reason}", pytrace=False)
-    pytest.skip(reason)
+    unavailable("real-browser suite", reason)
 
 
 @pytest.fixture(scope="module")
