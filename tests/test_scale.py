@@ -9,7 +9,7 @@ killed replica's sessions must have reconnected to the other one and finished.
 
 Marked `scale`; it runs in the normal `pytest -q` (CI installs redis-server, nginx and
 chromium: .ci/run). Without them it is skipped, except under CI (env CI set), where it
-fails. Bounded: about 3 minutes on 2 cores; every wait has a deadline. Run with -s to see
+fails. Bounded: about 3.5 minutes on 2 cores (8 at most); every wait has a deadline. Run with -s to see
 the report.
 """
 from __future__ import annotations
@@ -20,7 +20,10 @@ from bench.scale_test import format_report, missing_tools, run_scale_test
 from tests.needs import unavailable
 
 SESSIONS = 40
-TIMEOUT_S = 300
+# Every session must be finished within this. About 200 s on an idle 2-core box; with
+# other work on the same 2 cores (a developer's tests beside it) the load took 311 s and
+# the last session ran out of time, so the deadline leaves room for a busy machine.
+TIMEOUT_S = 480
 
 pytestmark = pytest.mark.scale
 
