@@ -34,6 +34,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("Lessons", "pages/overfitting.py", "5 · Overfitting", ":material/target:"),
     PageSpec("Lessons", "pages/softmax.py", "6 · Softmax & cross-entropy", ":material/casino:"),
     PageSpec("Lessons", "pages/exploding.py", "7 · Exploding gradients & fixes", ":material/bolt:"),
+    PageSpec("Lessons", "pages/how_fixed.py", "8 · How it was fixed", ":material/healing:"),
     PageSpec("Lessons", "pages/through_time.py", "9 · Through time: RNN vs LSTM",
              ":material/timeline:"),
     PageSpec("Workshop", "pages/presets.py", "Presets", ":material/school:"),

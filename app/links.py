@@ -94,7 +94,7 @@ def finish() -> None:
     values = {key: run.resets.get(key, st.session_state.get(key)) for key in run.used}
     if run.problems:
         st.session_state[memo] = (run.problems, values)
-    elif memo in st.session_state and st.session_state[memo][1] != values:
+    elif memo in st.session_state and _changed(st.session_state[memo][1], values):
         del st.session_state[memo]
     for problem, consequence in st.session_state.get(memo, ((), None))[0]:
         run.notices.warning(f"This link's parameter {problem}; {consequence}.",
@@ -103,6 +103,13 @@ def finish() -> None:
         for key, value in run.resets.items():
             st.session_state[_RESET + key] = value
         st.rerun()
+
+
+def _changed(before: dict[str, Any], now: dict[str, Any]) -> bool:
+    """Whether the learner changed a control since the bad link's run. Only controls made
+    in both runs count: a control that appears once the run succeeds (a page's own, shown
+    only with a result) was not changed by anybody."""
+    return any(key in now and now[key] != value for key, value in before.items())
 
 
 __all__ = ["start", "claim", "finish", "pending_reset", "resetting", "shown", "LinkRun"]

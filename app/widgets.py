@@ -29,7 +29,7 @@ class Look:
     """How one control is drawn: kind, step, and (optionally) a narrower range or choice
     list than the field allows, with the reason. `part` names a control that shows part
     of a field ("depth" and "width" both edit `hidden`)."""
-    kind: str                           # select | multi | slider | number
+    kind: str                           # select | multi | slider | number | toggle (bool)
     step: float | None = None
     lo: float | None = None             # narrowed lower end (None: the field's)
     hi: float | None = None             # narrowed upper end (None: the field's)
@@ -71,6 +71,9 @@ LOOKS: dict[str, Look] = {
     "grad_clip": Look("number", 0.5, hi=100.0,
                       why="these nets' gradient norms stay far below 100 unless they have "
                           "already exploded"),
+    "norm": Look("select"),
+    "residual": Look("toggle"),
+    "pretrain_epochs": Look("slider", 1),
     "seed": Look("number", 1),
     "n_seeds": Look("slider", 1),
 }
@@ -88,6 +91,7 @@ class Widget:
     """One control, resolved from its field's declaration and its look."""
     field: str                        # URL parameter and session-state key
     kind: str                         # select | multi | slider | number | range (two ends)
+    #                                   | toggle (a bool field: st.toggle)
     label: str
     options: tuple = ()
     lo: float = 0
@@ -106,6 +110,8 @@ def _widget_of(name: str, look: Look, fields: Mapping[str, FieldSpec] = FIELDS) 
         options = look.options or tuple(fs.choices)
         return Widget(name, look.kind, look.label or fs.label, options, help=help_text,
                       fmt=dict(fs.choices))
+    if look.kind == "toggle":
+        return Widget(name, look.kind, look.label or fs.label, help=help_text)
     if look.part == "depth":        # how many hidden layers
         lo, hi = fs.min_len, fs.max_len
     else:                           # a number, or the width of every hidden layer
@@ -180,6 +186,11 @@ def link_problems(params: dict[str, list[str]], page_limits: dict[str, tuple] | 
             if bad or (w.kind == "select" and len(raw) > 1):
                 problems.append(f"`{name}={shown}` is not one of: {', '.join(allowed)}")
             continue
+        if w.kind == "toggle":
+            # what Streamlit's binding writes and reads back: true / false, in any case
+            if len(raw) != 1 or raw[0].lower() not in ("true", "false"):
+                problems.append(f"`{name}={shown}` is not one of: true, false")
+            continue
         lo, hi = limits.get(name, (w.lo, w.hi))
         wanted = 2 if w.kind == "range" else 1
         try:
@@ -243,6 +254,8 @@ def _widget(w: Widget, default: Any, container, limits: dict[str, tuple], **extr
     if w.kind == "multi":
         return container.multiselect(w.label, w.options, default=list(default),
                                      format_func=fmt, **common)
+    if w.kind == "toggle":
+        return container.toggle(w.label, value=bool(default), **common)
     lo, hi = limits.get(key, (w.lo, w.hi))
     sample = default[0] if w.kind == "range" else default
     if isinstance(sample, int) and not isinstance(sample, bool):

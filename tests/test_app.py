@@ -175,7 +175,7 @@ def test_training_pages_are_the_expected_ones():
     """Guards the TRAINING/CONTROLLED discovery used above against a silent empty list."""
     assert {Path(p.path).stem for p in TRAINING} == {
         "gradient_flow", "inside_layers", "loss_curves", "overfitting", "softmax",
-        "exploding", "exercises"}
+        "exploding", "how_fixed", "exercises"}
     assert set(CONTROLLED) == {p for p in TRAINING if p.section == "Lessons"}
 
 
@@ -603,3 +603,56 @@ def test_gradient_flow_draws_the_network_and_its_measured_factors():
     factors = [m.value for m in at.markdown if "on the way down" in m.value]
     assert len(factors) == 4 and factors[0].startswith("- sigmoid: ×")
     assert "gets 1/" in factors[0]                      # the sigmoid's gradient vanishes
+
+
+def test_gradient_flow_edges_play_and_the_one_path_factor():
+    """Issue 11 (parts 1-2): the picture's edges follow |w|, |∂C/∂w| or nothing (a control
+    bound to the URL), ▶ Play steps through the kept epochs, and the factors table puts
+    the measured factor beside Nielsen's one-path factor mean |w·f'(z)|."""
+    at = open_page("pages/gradient_flow.py", epochs="2", depth="3",
+                   activations=["sigmoid", "ReLU"])
+    assert_clean(at)
+    picture = chart_data(at, "The network, each unit shaded")
+    title = [t for t, _ in charts_of(at) if "The network" in t][0]
+    assert title.endswith("each edge by |w|")                  # the default
+    lines = picture[picture["kind"] == "weighted"]
+    assert set(lines["epoch"]) == {0} and {"from", "to", "weight", "weight_grad"} <= \
+        set(lines.columns)
+    widget(at, "net_edges").select("weight_grad").run()
+    assert_clean(at)
+    assert [t for t, _ in charts_of(at) if "The network" in t][0].endswith("by |∂C/∂w|")
+    widget(at, "net_edges").select("structure").run()
+    assert_clean(at)
+    picture = chart_data(at, "The network, each unit shaded")
+    assert not (picture["kind"] == "weighted").any() and (picture["kind"] == "edge").any()
+    # a shared link restores the choice
+    linked = open_page("pages/gradient_flow.py", epochs="2", depth="3",
+                       activations=["sigmoid", "ReLU"], net_edges="|∂C/∂w|: its gradient")
+    assert_clean(linked)
+    assert widget(linked, "net_edges").value == "weight_grad"
+    assert not link_warnings(linked)
+
+    # Play: starts at the slider's epoch, one kept epoch further per (timer) run, stops
+    # at the last
+    shown = lambda: set(chart_data(at, "The network, each unit shaded")  # noqa: E731
+                        .query("kind == 'unit'")["epoch"])
+    assert at.select_slider(key="net_epoch_shown").value == 0 and shown() == {0}
+    at.button(key="net_play").click().run()
+    assert_clean(at)
+    assert at.button(key="net_play").label == "⏸ Pause" and shown() == {0}
+    for epoch in (1, 2):
+        at.run()
+        assert shown() == {epoch} and at.select_slider(key="net_epoch_shown").value == epoch
+    at.run()                                             # past the end: it stops
+    assert at.button(key="net_play").label == "▶ Play" and shown() == {2}
+    at.button(key="net_play").click().run()              # played out: from the start
+    assert shown() == {0}
+    at.button(key="net_play").click().run()              # pause
+    at.run()
+    assert shown() == {0} and at.button(key="net_play").label == "▶ Play"
+
+    path = "one path: mean |w·f'(z)|"
+    table = next(d.value for d in at.dataframe if path in d.value.columns)
+    assert list(table["layer"]) == ["hidden 3", "hidden 2", "hidden 1"] * 2
+    assert not (table[["measured factor", path]] == "—").any().any()
+    assert all(v.startswith("×") for v in table[path])

@@ -84,6 +84,27 @@ def units_df() -> pd.DataFrame:
 
 
 @pytest.fixture
+def edges_df(units_df) -> pd.DataFrame:
+    """res.edges for units_df's nets: 8 input groups -> the 16 drawn units of hidden 1
+    (group means, positive), those -> the 5 of hidden 2 -> the 2 outputs (signed), |w|
+    and |∂C/∂w| spread over decades; one edge with no gradient (out of the dead unit)."""
+    from vgcore.probes import drawn_units
+    rows = []
+    for act, seed, epoch in itertools.product(ACTS, [0, 1], [0, 1]):
+        for layer, src, dst in ((1, range(1, 9), drawn_units(40)),
+                                (2, drawn_units(40), range(1, 6)), (3, range(1, 6), [1, 2])):
+            for s, d in itertools.product(src, dst):
+                sign = 1 if layer == 1 else (-1) ** (s + d)
+                grad = 0.0 if (act == "relu" and layer == 3 and s == 1) else \
+                    sign * 10.0 ** (layer - 5) * (1 + d / 10)
+                rows.append({"activation": act, "seed": seed, "epoch": epoch,
+                             "layer": layer, "layer_name": "output" if layer == 3 else
+                             f"hidden {layer}", "src": s, "dst": d,
+                             "weight": sign * 0.01 * (s + d), "weight_grad": grad})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
 def grid_df() -> pd.DataFrame:
     ticks = np.linspace(-1, 1, 4)
     return pd.DataFrame([{"activation": a, "seed": s, "x1": x, "x2": y,
@@ -118,12 +139,12 @@ def lvp_df() -> pd.DataFrame:
 
 @pytest.fixture
 def frames(layers_df, history_df, summary_df, hist_df, grid_df, points_df, softmax_df,
-           lvp_df, units_df) -> dict[str, pd.DataFrame]:
+           lvp_df, units_df, edges_df) -> dict[str, pd.DataFrame]:
     return {"curves": curves(ACTS + ["tanh"], points=41),
             "chain": chain_product([0.25, 1 / 3, 0.25]),
             "layers": layers_df, "history": history_df, "summary": summary_df,
             "hist": hist_df, "grid": grid_df, "points": points_df,
-            "softmax": softmax_df, "lvp": lvp_df, "units": units_df,
+            "softmax": softmax_df, "lvp": lvp_df, "units": units_df, "edges": edges_df,
             "inits": pd.concat([layers_df.assign(init="He / Kaiming"),
                                 layers_df.assign(init="N(0, 1)",
                                                  bias_grad_norm=layers_df["bias_grad_norm"] * 9)],
@@ -149,6 +170,10 @@ BUILDERS: dict[str, tuple[tuple[str, ...], Callable[..., alt.TopLevelMixin]]] = 
     "decision_boundary_chart": (("grid", "points"), charts.decision_boundary_chart),
     "overlay_chart": (("history",), charts.overlay_chart),
     "network_chart": (("units",), lambda u: charts.network_chart(u, input_size=64)),
+    "network_chart_edges": (("units", "edges"),
+                            lambda u, e: charts.network_chart(u, e, input_size=64)),
+    "network_chart_grads": (("units", "edges"), lambda u, e: charts.network_chart(
+        u, e, edge_by="weight_grad", input_size=64, epoch=1, slider=False)),
 }
 # One column each builder cannot do without (in its first frame).
 REQUIRED_COLUMN = {
@@ -159,9 +184,11 @@ REQUIRED_COLUMN = {
     "histogram_chart": "fraction", "loss_chart": "split", "accuracy_chart": "accuracy",
     "overfitting_chart": "loss", "softmax_chart": "logit", "loss_vs_prob_chart": "head",
     "decision_boundary_chart": "prob", "overlay_chart": "run", "network_chart": "bias_grad",
+    "network_chart_edges": "bias_grad", "network_chart_grads": "bias_grad",
 }
 # Charts whose only legends are continuous (nothing to click) or that have no legend.
-NO_SERIES_LEGEND = {"softmax_chart", "grad_heatmap", "chain_rule_chart", "network_chart"}
+NO_SERIES_LEGEND = {"softmax_chart", "grad_heatmap", "chain_rule_chart", "network_chart",
+                    "network_chart_edges", "network_chart_grads"}
 
 
 def build(name: str, frames: dict[str, pd.DataFrame]) -> alt.TopLevelMixin:
@@ -635,10 +662,89 @@ def test_network_picture_draws_every_unit_of_narrow_layers_and_a_sample_of_wide_
     assert drawn.groupby("layer")["unit"].nunique().to_dict() == \
         {1: charts.NET_UNITS_DRAWN, 2: 5, 3: 2}
     assert set(units["seed"]) == {0}                    # one net per panel: lowest seed
-    assert "16 evenly spaced units" in spec["title"]["subtitle"]
-    assert "stand for the 64 inputs" in spec["title"]["subtitle"]
+    subtitle = " ".join(spec["title"]["subtitle"])
+    assert "16 evenly spaced units" in subtitle and "stand for the 64 inputs" in subtitle
     params = [p for p in spec.get("params", []) + spec["spec"].get("params", [])
               if p.get("name") == "net_epoch"]
     assert params and params[0]["bind"]["input"] == "range"
     with pytest.raises(ValueError, match="epoch"):
         charts.network_chart(units_df, epoch=7)
+
+
+def test_network_picture_draws_the_units_the_engine_recorded_edges_for(units_df):
+    """One home for which units and inputs the picture draws: vgcore.probes (res.edges is
+    recorded for exactly those); the chart has no sampling of its own."""
+    from vgcore import probes
+    assert charts.NET_UNITS_DRAWN is probes.NET_UNITS_DRAWN
+    assert charts.NET_INPUTS_DRAWN is probes.NET_INPUTS_DRAWN
+    assert not hasattr(charts, "_drawn_units")
+    rows = main_rows(charts.network_chart(units_df, input_size=64))
+    hidden1 = rows[(rows["kind"] == "unit") & (rows["layer"] == 1)]
+    assert set(hidden1["unit"]) == set(probes.drawn_units(40))
+    inputs = rows[(rows["kind"] == "input") & (rows["activation"] == "sigmoid")]
+    assert len(inputs) == len(probes.input_groups(64)) == 8
+    assert inputs["what"].iloc[0] == "inputs 1–8: data, no gradient"
+
+
+@pytest.mark.parametrize("edge_by", ["weight", "weight_grad", None])
+@pytest.mark.parametrize("slider", [True, False])
+def test_network_picture_edges_follow_w_or_its_gradient(units_df, edges_df, edge_by,
+                                                        slider):
+    """Edges by |w| or |∂C/∂w|: opacity and width from one log scale for every panel and
+    epoch, tooltips with the signed numbers; None: faint structure, as without edges."""
+    chart = charts.network_chart(units_df, edges_df, edge_by=edge_by, input_size=64,
+                                 epoch=1, slider=slider)
+    spec = chart.to_dict()
+    rows = main_rows(chart)
+    lines = rows[rows["kind"] == "weighted"] if "kind" in rows else rows.iloc[0:0]
+    marks = list(units(spec))
+    weighted = [u for u in marks if "strokeWidth" in u.get("encoding", {})]
+    if edge_by is None:
+        assert lines.empty and not weighted
+        assert (rows["kind"] == "edge").any()
+        return
+    # lowest seed only; with slider=False only the epoch shown
+    assert set(lines["epoch"]) == ({0, 1} if slider else {1})
+    per_epoch = 8 * 16 + 16 * 5 + 5 * 2
+    assert len(lines) == per_epoch * 2 * (2 if slider else 1)
+    edge = weighted[0]["encoding"]
+    assert edge["opacity"]["scale"]["domain"] == [0, 1]        # t on the shared log scale
+    calc = next(t["calculate"] for u in weighted for t in u.get("transform", [])
+                if "calculate" in t)
+    assert f"datum.{edge_by}" in calc and "log(" in calc
+    assert {t["field"] for t in edge["tooltip"]} >= {"from", "to", "weight", "weight_grad"}
+    assert "edges by" in " ".join(spec["title"]["subtitle"])
+    assert lines["from"].str.contains("mean").any()          # input groups say so
+    params = [p["name"] for p in _all_params(spec)]
+    assert ("net_epoch" in params) == slider
+
+
+def test_network_picture_keeps_a_diverged_nets_panel_with_a_note(units_df, edges_df):
+    """ReLU's numbers stop after epoch 0 (it diverged): at epoch 1 its panel keeps the
+    structure and says so; sigmoid's edges are drawn."""
+    gone = lambda df: df[(df["activation"] == "sigmoid") | (df["epoch"] == 0)]  # noqa: E731
+    for slider in (True, False):
+        chart = charts.network_chart(gone(units_df), gone(edges_df), edge_by="weight_grad",
+                                     input_size=64, epoch=1, slider=slider)
+        chart.to_dict()
+        rows = main_rows(chart)
+        relu = rows[rows["activation"] == "relu"]
+        assert relu.loc[relu["kind"] == "note", "note"].tolist() == \
+            ["no numbers after epoch 0: it diverged"]
+        if not slider:
+            assert (relu["kind"] == "edge").any() and not (relu["kind"] == "unit").any()
+            sigmoid = rows[rows["activation"] == "sigmoid"]
+            assert (sigmoid["kind"] == "weighted").any()
+
+
+def test_network_picture_rejects_an_unknown_edge_mode(units_df, edges_df):
+    with pytest.raises(ValueError, match="edge_by"):
+        charts.network_chart(units_df, edges_df, edge_by="bias")
+    with pytest.raises(ValueError, match="edges_df.*missing column.*weight_grad"):
+        charts.network_chart(units_df, edges_df.drop(columns="weight_grad"),
+                             edge_by="weight_grad")
+
+
+def test_edge_legend_ticks_are_readable():
+    assert charts._log_legend_ticks(-5, -1) == [1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
+    assert charts._log_legend_ticks(-1.7, -0.3) == [0.02, 0.05, 0.1, 0.2, 0.5]

@@ -33,7 +33,7 @@ def check(run_of, key: str, answer=None, **changes) -> Check:
 
 def test_exercises_are_in_teaching_order_and_complete():
     assert list(EXERCISES) == ["vanish", "overfit-epoch", "sigmoid-speed",
-                               "tame-exploding", "close-gap"]
+                               "tame-exploding", "close-gap", "sigmoid-learns"]
     for ex in EXERCISES.values():
         assert ex.title and ex.goal and len(ex.hints) >= 2 and ex.controls
         assert ex.may_change is None or ex.may_change <= set(ex.start.to_dict())

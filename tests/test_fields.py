@@ -30,6 +30,7 @@ from vgcore.config import FIELDS
 from vgcore.data import DATASETS
 from vgcore.heads import HEAD_LABELS
 from vgcore.inits import BIAS_INITS, INIT_SCHEMES
+from vgcore.model import NORMS
 from vgcore.optimizers import OPTIMIZERS
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 
@@ -38,7 +39,8 @@ NUMBERS = tuple(n for n, fs in FIELDS.items() if fs.kind in ("int", "float"))
 CHOICE = tuple(n for n, fs in FIELDS.items() if fs.kind == "choice")
 CHOICE_LISTS = tuple(n for n, fs in FIELDS.items() if fs.kind == "choices")
 LAYERS = tuple(n for n, fs in FIELDS.items() if fs.kind == "layers")
-KINDS = {"int", "float", "choice", "choices", "layers", "text"}
+BOOLS = tuple(n for n, fs in FIELDS.items() if fs.kind == "bool")
+KINDS = {"int", "float", "choice", "choices", "layers", "text", "bool"}
 
 # A run small enough that no cross-field cap (data set capacity, MAX_PARAMS, MAX_WORK)
 # interferes with a single field's own range: a [2, 4, 2] XOR net has 22 parameters, so
@@ -55,6 +57,7 @@ REGISTRY_LABELS = {
     "bias_init": dict(BIAS_INITS),
     "head": dict(HEAD_LABELS),
     "optimizer": {k: v.label for k, v in OPTIMIZERS.items()},
+    "norm": dict(NORMS),
 }
 
 
@@ -225,6 +228,17 @@ def test_text_field_takes_text_only():
             _rejected(name, 3)
 
 
+@pytest.mark.parametrize("name", BOOLS)
+def test_bool_field_takes_true_and_false_only(name):
+    """A bool field accepts True and False and rejects anything else — 0 and 1, the
+    text 'true', None — naming the field."""
+    for value in (True, False):
+        assert getattr(_with(name, value), name) is value
+    for value in (0, 1, "true", "False", None, 1.0):
+        message = _rejected(name, value)
+        assert "True or False" in message, message
+
+
 def test_range_text_writes_open_and_closed_ends():
     """range_text(): '[' / ']' for a closed end, '(' / ')' for an open one."""
     assert FIELDS["lr"].range_text() == "(0.0, 1000.0]"
@@ -263,7 +277,9 @@ def test_cli_help_prints_every_flag_help(capsys):
     for name in NAMES:
         action = _action(name)
         help_text = action.help.replace("%%", "%")
-        shown = f"{cli.flag_of(name)} {action.metavar} {help_text}"
+        # a flag whose value may be left out (a bool's) shows it in brackets, as argparse
+        metavar = f"[{action.metavar}]" if action.nargs == "?" else action.metavar
+        shown = f"{cli.flag_of(name)} {metavar} {help_text}"
         assert "".join(shown.split()) in printed, name
 
 
@@ -305,6 +321,22 @@ def test_cli_rejects_bad_choices_and_layers(name):
         bad = [",".join(["4"] * (fs.max_len + 1)), f"4,{int(fs.hi) + 1}", f"4,{int(fs.lo) - 1}"]
     for text in bad:
         _cli_rejects(name, text)
+
+
+@pytest.mark.parametrize("name", BOOLS)
+def test_cli_bool_flag(name):
+    """A bool field's flag alone means True; `=true` / `=false` (any case) say which; it
+    may be left out before another flag; anything else exits 2 naming the flag. Its help
+    says how."""
+    parser, _ = _run_parser()
+    flag = cli.flag_of(name)
+    for args, value in (([flag], True), ([f"{flag}=true"], True), ([f"{flag}=FALSE"], False),
+                        ([flag, "false"], False), ([flag, "--epochs", "1"], True)):
+        parsed = parser.parse_args(["run", *BASE_FLAGS, *args])
+        assert cli.config_from_args(parsed) == _with(name, value), args
+    assert "true or false" in _action(name).help
+    for text in ("maybe", "2", ""):
+        _cli_rejects(name, text, "true or false")
 
 
 def _cli_rejects(name: str, text: str, *needles: str) -> None:
@@ -359,7 +391,7 @@ def _field_range(key: str) -> tuple[float, float, bool, bool]:
 
 
 @pytest.mark.parametrize("key", [k for k, w in WIDGETS.items()
-                                 if w.kind not in ("select", "multi")])
+                                 if w.kind not in ("select", "multi", "toggle")])
 def test_number_widget_range_lies_within_the_field(key):
     """A slider or number box takes its label, help and range from the field: the range
     may be narrower (with a reason) but never wider, and a closed widget end never sits
@@ -400,6 +432,28 @@ def test_choice_widget_options_and_labels(key):
         f"{key}: a narrowed option list needs a why, and a why needs a narrowed list"
 
 
+@pytest.mark.parametrize("key", [k for k, w in WIDGETS.items() if w.kind == "toggle"])
+def test_toggle_widget_draws_a_bool_field(key):
+    """A toggle draws a bool field (and only a bool field is drawn as one), with the
+    field's label and help; a link holds true or false (Streamlit's binding reads either
+    case), anything else is a problem the page announces."""
+    look, w = LOOKS[key], WIDGETS[key]
+    fs = FIELDS[look.field or key]
+    assert fs.kind == "bool" and not look.why and not look.part
+    assert w.label == fs.label
+    assert fs.help[1:] in w.help and fs.why in w.help
+    for text in ("true", "false", "True", "FALSE"):
+        assert link_problems({key: [text]}) == [], text
+    for raw in (["1"], ["yes"], [""], ["true", "false"]):
+        assert link_problems({key: raw}), raw
+
+
+def test_bool_fields_are_drawn_as_toggles():
+    """Every shown bool field is drawn by a toggle."""
+    for name in BOOLS:
+        assert all(WIDGETS[key].kind == "toggle" for key in _looks_of(name)), name
+
+
 def test_dataset_widget_offers_the_app_data_sets():
     """The data-set select offers exactly the registry's in-app sets (not the IDX folder,
     which needs files on the server)."""
@@ -432,6 +486,8 @@ def test_page_defaults_fit_their_widgets(page):
             assert value in w.options, (page, key)
         elif w.kind == "multi":
             assert set(value) <= set(w.options), (page, key)
+        elif w.kind == "toggle":
+            assert isinstance(value, bool), (page, key)
         else:
             lo, hi = exp.limits.get(key, (w.lo, w.hi))
             assert lo <= value <= hi, (page, key, value)

@@ -1,4 +1,6 @@
 """Per-layer statistics on the probe batch against autograd on a plain net."""
+import math
+
 import pytest
 import torch
 
@@ -12,7 +14,7 @@ def test_probe_norms_and_activation_stats_match_autograd():
     g = torch.Generator().manual_seed(0)
     x = torch.randn(40, 5, generator=g)
     y = torch.randint(0, 3, (40,), generator=g)
-    stats, hist, _ = probe(model, x, y, "softmax_ce", bins=8)
+    stats, hist = probe(model, x, y, "softmax_ce", bins=8)[:2]
     assert len(stats) == 2 and len(stats[0]) == 3 and len(stats[0][0]) == len(STATS)
     for m in range(2):
         params = [t.detach().clone().requires_grad_() for t in
@@ -45,6 +47,101 @@ def test_probe_norms_and_activation_stats_match_autograd():
 
 def test_probe_can_skip_histograms():
     model = BatchedMLP((2, 3, 2), (Member("sigmoid", 0),))
-    _, hist, _ = probe(model, torch.zeros(4, 2), torch.zeros(4, dtype=torch.long), "sigmoid_mse",
-                    bins=5, with_histograms=False)
+    hist = probe(model, torch.zeros(4, 2), torch.zeros(4, dtype=torch.long), "sigmoid_mse",
+                 bins=5, with_histograms=False).histograms
     assert hist == []
+
+
+def _plain_grads(model, m, x, y, act):
+    """Member m as a plain net: its weights (in, out), biases, pre-activations and the
+    autograd gradients of the mean cross-entropy with respect to the weights."""
+    ws = [w[m].detach().clone().requires_grad_() for w in model.weights]
+    bs = [b[m, 0].detach().clone() for b in model.biases]
+    h, zs = x, []
+    for i, (w, b) in enumerate(zip(ws, bs)):
+        z = h @ w + b
+        if i < len(ws) - 1:
+            zs.append(z)
+            h = act(z)
+    loss = torch.nn.functional.cross_entropy(z, y)
+    return ws, zs, torch.autograd.grad(loss, ws)
+
+
+def test_edges_are_the_models_weights_and_gradients_for_the_drawn_units():
+    """res.edges' source: one row per drawn edge (probes.drawn_units, input_groups), the
+    signed w and ∂C/∂w of the model between drawn units, and a group of several inputs
+    as its mean |w| and mean |∂C/∂w| (autograd on a plain net as the oracle)."""
+    from vgcore.probes import drawn_units, edges_per_net, input_groups
+    sizes = (20, 40, 5, 3)                 # 20 inputs: grouped; 40 units: sampled
+    members = (Member("tanh", 0), Member("relu", 1))
+    model = BatchedMLP(sizes, members, init="lecun", bias_init="normal")
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(30, 20, generator=g)
+    y = torch.randint(0, 3, (30,), generator=g)
+    edges = probe(model, x, y, "softmax_ce", bins=4).edges
+    assert len(edges) == len(members) * edges_per_net(sizes) == 2 * (8 * 16 + 16 * 5 + 5 * 3)
+    groups = input_groups(20)
+    for m, act in enumerate((torch.tanh, torch.relu)):
+        ws, _, grads = _plain_grads(model, m, x, y, act)
+        rows = {(r["layer"], r["src"], r["dst"]): r for r in edges if r["member"] == m}
+        assert {d for (l, _, d) in rows if l == 1} == set(drawn_units(40))
+        for (layer, src, dst), r in rows.items():
+            w, gw = ws[layer - 1].detach(), grads[layer - 1]
+            if layer == 1:
+                ins = list(groups[src - 1])
+                want = (w[ins, dst - 1].abs().mean(), gw[ins, dst - 1].abs().mean())
+            else:
+                assert src in drawn_units(sizes[layer - 1])
+                want = (w[src - 1, dst - 1], gw[src - 1, dst - 1])
+            assert r["weight"] == pytest.approx(want[0].item(), rel=1e-6)
+            assert r["weight_grad"] == pytest.approx(want[1].item(), rel=1e-4, abs=1e-9)
+    # few inputs: one node each, signed
+    small = BatchedMLP((2, 3, 2), (Member("sigmoid", 0),))
+    rows = probe(small, torch.randn(5, 2), torch.zeros(5, dtype=torch.long), "softmax_ce",
+                 bins=4).edges
+    first = [r for r in rows if r["layer"] == 1]
+    assert [(r["src"], r["dst"]) for r in first] == [(1, 1), (1, 2), (1, 3), (2, 1), (2, 2),
+                                                     (2, 3)]
+    assert [r["weight"] for r in first] == pytest.approx(
+        small.weights[0][0].detach().flatten().tolist())
+
+
+def test_wfprime_mean_is_nielsens_factor_by_hand():
+    """wfprime_mean of hidden layer l: the mean over the probe batch and the weights
+    W^{l+1}_jk leaving the layer of |W^{l+1}_jk · f'(z^l_j)|, f' by autograd; NaN for the
+    output layer."""
+    from vgcore.probes import STATS
+    members = (Member("sigmoid", 0), Member("tanh", 2), Member("relu", 5))
+    model = BatchedMLP((6, 7, 5, 4), members, init="normal", bias_init="normal")
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(25, 6, generator=g)
+    y = torch.randint(0, 4, (25,), generator=g)
+    stats = probe(model, x, y, "softmax_ce", bins=4, with_histograms=False).stats
+    col = STATS.index("wfprime_mean")
+    assert STATS[:5] == ("weight_grad_norm", "bias_grad_norm", "act_mean", "act_std",
+                         "saturation")                   # train.py reads row[:4]
+    for m, act in enumerate((torch.sigmoid, torch.tanh, torch.relu)):
+        ws, zs, _ = _plain_grads(model, m, x, y, act)
+        for layer, z in enumerate(zs):
+            z = z.detach().requires_grad_()
+            fprime, = torch.autograd.grad(act(z).sum(), z)          # (B, width)
+            w_next = ws[layer + 1].detach()                         # (width, fan_out)
+            by_hand = (w_next[None] * fprime[:, :, None]).abs().mean()
+            assert stats[m][layer][col] == pytest.approx(by_hand.item(), rel=1e-5)
+        assert math.isnan(stats[m][-1][col])
+
+
+def test_the_pictures_units_and_input_groups():
+    """Evenly spaced units, first and last included; contiguous input groups covering
+    every input once; the edge count per net that bounds res.edges."""
+    from vgcore.probes import (NET_INPUTS_DRAWN, NET_UNITS_DRAWN, drawn_units,
+                               edges_per_net, input_groups)
+    assert drawn_units(5) == [1, 2, 3, 4, 5]
+    wide = drawn_units(30)
+    assert len(wide) == NET_UNITS_DRAWN and wide[0] == 1 and wide[-1] == 30
+    assert drawn_units(512)[:3] == [1, 35, 69]
+    groups = input_groups(64)
+    assert len(groups) == NET_INPUTS_DRAWN and [len(r) for r in groups] == [8] * 8
+    assert [i for r in input_groups(13) for i in r] == list(range(13))
+    assert input_groups(2) == [range(0, 1), range(1, 2)]
+    assert edges_per_net((64, 30, 30, 30, 30, 10)) == 8 * 16 + 3 * 16 * 16 + 16 * 10

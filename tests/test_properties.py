@@ -96,6 +96,9 @@ PLAUSIBLE = {
     "weight_decay": st.floats(-0.5, 1.5),
     "dropout": st.floats(-0.5, 1.5),
     "grad_clip": st.floats(-1, 2e6),
+    "norm": st.sampled_from(tuple(cfg_mod.FIELDS['norm'].choices) + ("layer",)),
+    "residual": st.sampled_from([True, False, 0, 1, "true", None]),
+    "pretrain_epochs": st.integers(-2, 25),
     "seed": st.integers(-5, 2**32),
     "n_seeds": st.integers(-1, 7),
     "hist_bins": st.integers(0, 120),
@@ -127,6 +130,9 @@ def _check_config_outcome(build) -> None:
     assert 0 <= config.epochs <= cfg_mod.MAX_EPOCHS
     assert 1 <= config.n_seeds <= cfg_mod.MAX_SEEDS
     assert math.isfinite(config.lr) and config.lr > 0
+    assert type(config.residual) is bool and (not config.residual
+                                              or len(set(config.hidden)) == 1)
+    assert 0 <= config.pretrain_epochs <= cfg_mod.MAX_PRETRAIN
     hash(config)                                   # usable as a cache key
     assert ExperimentConfig.from_dict(config.to_dict()) == config
 

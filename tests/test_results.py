@@ -251,6 +251,48 @@ def test_units_add_up_to_the_layer_norms(tiny_config):
     assert units["layer_name"].isin(["hidden 1", "hidden 2", "output"]).all()
 
 
+def test_edges_are_a_bounded_frame_at_the_units_epochs(tiny_config):
+    """res.edges: the network picture's edges (between the drawn units) at the epochs of
+    res.units, at most nets × epochs × probes.edges_per_net rows; the signed weights of
+    the last epoch are the trained model's (checked against the units' layer norms'
+    source, the probe, in tests/test_probes.py)."""
+    from vgcore.config import layer_sizes
+    from vgcore.probes import edges_per_net
+    from vgcore.results import EDGE_COLUMNS
+    res = run(tiny_config.replace(n_seeds=2, hidden=(20, 6)))
+    edges = res.edges
+    assert list(edges.columns) == EDGE_COLUMNS
+    assert set(edges["epoch"]) == set(res.units["epoch"])
+    sizes = layer_sizes(res.config)                    # (2, 20, 6, 2)
+    per_net = edges_per_net(sizes)
+    assert per_net == 2 * 16 + 16 * 6 + 6 * 2
+    counts = edges.groupby(["activation", "seed", "epoch"], observed=True).size()
+    assert (counts == per_net).all() and len(counts) == 2 * 2 * len(set(edges["epoch"]))
+    assert set(edges.loc[edges["layer"] == 3, "layer_name"]) == {"output"}
+    assert edges[["weight", "weight_grad"]].notna().all().all()
+    # summing the squared ∂C/∂w of the 6 → 2 output layer (all drawn) gives ‖∂C/∂W‖
+    out = edges[edges["layer"] == 3].groupby(["activation", "seed", "epoch"], observed=True)
+    norms = out["weight_grad"].apply(lambda g: float((g.astype(float) ** 2).sum() ** 0.5))
+    layers = res.layers[res.layers["layer"] == 3].set_index(
+        ["activation", "seed", "epoch"])["weight_grad_norm"]
+    for key, norm in norms.items():
+        assert norm == pytest.approx(layers[key], rel=1e-4, abs=1e-9)
+
+
+def test_unit_epochs_bound_the_edges_too():
+    """A deep, many-net run keeps the picture's numbers at fewer epochs, so res.edges
+    stays within MAX_EDGE_ROWS (never fewer than epoch 0 and the last)."""
+    from vgcore import ExperimentConfig
+    from vgcore.config import layer_sizes
+    from vgcore.probes import edges_per_net
+    from vgcore.train import MAX_EDGE_ROWS, members_of, unit_epochs
+    cfg = ExperimentConfig(dataset="digits", hidden=(32,) * 12, epochs=60, n_seeds=3,
+                           activations=("sigmoid", "tanh", "relu"))
+    kept = unit_epochs(cfg)
+    rows = len(members_of(cfg)) * len(kept) * edges_per_net(layer_sizes(cfg))
+    assert {0, 60} <= kept and len(kept) < 21 and rows <= MAX_EDGE_ROWS
+
+
 def test_layer_factors_multiply_to_the_first_layers_share():
     """Each hidden layer's factor is its norm ÷ the layer above's; the running product
     from the output down is layer 1's norm ÷ the output's (the chain-rule calculator's
@@ -266,3 +308,10 @@ def test_layer_factors_multiply_to_the_first_layers_share():
         "1/3,300 of the output layer's gradient"]
     grown = layers.assign(bias_grad_norm=[0.9, 0.3, 0.1, 0.05, 0.01])
     assert factor_sentences(grown)[0].endswith("gets 90× the output layer's gradient")
+    # Nielsen's one-path factor beside it: the layer's mean |w·f'(z)| and its product
+    assert f["wfprime_mean"].isna().all()                # this frame has none
+    paths = layers.assign(wfprime_mean=[0.04, 0.05, 0.1, 0.2, float("nan")])
+    f = layer_factors(paths)
+    assert f["wfprime_mean"].tolist() == [0.2, 0.1, 0.05, 0.04]
+    assert f["wfprime_product"].iloc[-1] == pytest.approx(0.2 * 0.1 * 0.05 * 0.04)
+    assert f["factor"].tolist() == layer_factors(layers)["factor"].tolist()

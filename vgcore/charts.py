@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from vgcore.activations import ACTIVATIONS
+from vgcore.probes import NET_INPUTS_DRAWN, NET_UNITS_DRAWN, drawn_units, input_groups
 from vgcore.recurrent import CELLS, SOLVED_ACCURACY, cell_order
 from vgcore.results import (activation_label, mean_over_seeds, net_outcome, registry_order,
                             speed_sentences)
@@ -93,6 +94,11 @@ _FIELDS: dict[str, tuple[str, str, str | None]] = {
     "bias_grad": ("Q", "∂C/∂b (signed)", ".3~e"),
     "grad_size": ("Q", "|∂C/∂b|", ".3~e"),
     "shown": ("N", "drawn", None),
+    "weight": ("Q", "w", ".3~g"),
+    "weight_grad": ("Q", "∂C/∂w", ".3~e"),
+    "from": ("N", "from", None),
+    "to": ("N", "to", None),
+    "wfprime_mean": ("Q", "mean |w·f'(z)|", ".3~g"),
     "quantity": ("N", "quantity", None),
     "bin_start": ("Q", "bin from", ".3~g"),
     "bin_end": ("Q", "bin to", ".3~g"),
@@ -531,66 +537,118 @@ def grad_heatmap(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
         "a dark bottom row: the first layers barely learn"))
 
 
-NET_UNITS_DRAWN = 16       # units drawn per layer in the network picture (wider: a sample)
-NET_INPUTS_DRAWN = 8       # the input column is a summary: this many grey nodes
+# What an edge of the network picture can show (None: the structure only), as the page
+# and the subtitle write it.
+NET_EDGE_MODES: dict[str | None, str] = {"weight": "|w|", "weight_grad": "|∂C/∂w|",
+                                         None: "structure only"}
+# 16 × 16 edges cross between two columns: drawn at equal weight they are one dark blot.
+# An edge's place t ∈ [0, 1] on the shared log scale sets its opacity, steeply (t²: only
+# the edges near the top stand out), and its width. t = 1: the largest edge of every
+# panel and epoch; t = 0: the 5% quantile (NET_EDGE_LOW), but at most NET_EDGE_DECADES
+# decades below the largest and at least one: |w| spans about two decades, |∂C/∂w| of a
+# vanishing net five or more.
+NET_EDGE_LOW = 0.05
+NET_EDGE_DECADES = 5
+NET_EDGE_OPACITY = 0.55             # at t = 1; 0 at t = 0
+NET_EDGE_WIDTH = (0.2, 1.8)         # px at t = 0 and 1
 
 
-def _drawn_units(width: int, most: int) -> list[int]:
-    """1-based unit numbers drawn for a layer of `width`: all, or `most` evenly spaced."""
-    if width <= most:
-        return list(range(1, width + 1))
-    return sorted({int(round(u)) for u in np.linspace(1, width, most)})
-
-
-def network_chart(units_df: pd.DataFrame, *, input_size: int | None = None,
-                  columns: int = FACET_COLUMNS, epoch: int | None = None) -> alt.FacetChart:
+def network_chart(units_df: pd.DataFrame, edges_df: pd.DataFrame | None = None, *,
+                  edge_by: str | None = "weight", input_size: int | None = None,
+                  columns: int = FACET_COLUMNS, epoch: int | None = None,
+                  slider: bool = True) -> alt.FacetChart:
     """The net as columns of units, input on the left (TensorFlow Playground's picture):
     each hidden and output unit shaded by |∂C/∂b_j| on the probe batch, one log colour
     scale shared by every layer and every activation, so the fade towards the input shows
-    at a glance; one panel per activation (its lowest seed); a slider picks the epoch
-    (default: the first). Layers wider than NET_UNITS_DRAWN show an evenly spaced sample
-    of their units, and the input column is a summary of `input_size` inputs; the
-    subtitle says so. Edges are drawn faint, for the structure only."""
+    at a glance; one panel per activation (its lowest seed). Layers wider than
+    NET_UNITS_DRAWN show an evenly spaced sample of their units, and the input column
+    NET_INPUTS_DRAWN groups of `input_size` inputs (`vgcore.probes.drawn_units` and
+    `input_groups`: the same units res.edges was recorded for); the subtitle says so.
+
+    Edges: with `edges_df` (res.edges) each edge's opacity and width follow |w|
+    (`edge_by="weight"`) or |∂C/∂w| (`"weight_grad"`) on one log scale shared by every
+    panel and epoch: faint when small; the tooltip gives the signed numbers. Without
+    `edges_df`, or with `edge_by=None`, edges are faint grey, for the structure only.
+
+    `slider=True`: a slider in the chart picks the epoch (starting at `epoch`, default
+    the first), and every kept epoch is embedded. `slider=False`: only `epoch` is
+    embedded (a page that picks the epoch itself, e.g. to play the epochs, sends far less
+    per redraw); colour, opacity and width scales still span every epoch, so a unit or an
+    edge keeps its shade's meaning from one epoch to the next. A net with no numbers at
+    the epoch shown (it diverged) keeps its panel, with a note."""
     _require(units_df, ["activation", "seed", "epoch", "layer", "layer_name", "unit",
                         "bias_grad"], "units_df")
-    rows = units_df[units_df["seed"] == units_df.groupby("activation")["seed"]
-                    .transform("min")]
+    if edge_by not in NET_EDGE_MODES:
+        raise ValueError(f"edge_by: {edge_by!r} is not one of "
+                         f"{', '.join(map(repr, NET_EDGE_MODES))}")
+    weighted = edges_df is not None and edge_by is not None
+    if weighted:
+        _require(edges_df, ["activation", "seed", "epoch", "layer", "src", "dst", edge_by],
+                 "edges_df")
+    units_df = units_df.assign(activation=units_df["activation"].astype(str))
+    lowest = units_df.groupby("activation")["seed"].min()
+    rows = units_df[units_df["seed"] == units_df["activation"].map(lowest)]
     rows = _finite(rows, ["epoch", "layer", "unit", "bias_grad"])
     widths = rows.groupby("layer")["unit"].max().to_dict()
-    drawn = {layer: _drawn_units(int(w), NET_UNITS_DRAWN) for layer, w in widths.items()}
+    drawn = {layer: drawn_units(int(w)) for layer, w in widths.items()}
     rows = rows[[u in drawn[l] for l, u in zip(rows["layer"], rows["unit"])]].copy()
     rows["grad_size"] = rows["bias_grad"].abs()
-
-    def place(count: int) -> list[float]:      # y positions centred on 0, one unit apart
-        return [i - (count - 1) / 2 for i in range(count)]
-    y_of = {(l, u): y for l, units in drawn.items() for u, y in zip(units, place(len(units)))}
-    rows["x"] = rows["layer"].astype(float)
-    rows["y"] = [y_of[(l, u)] for l, u in zip(rows["layer"], rows["unit"])]
-    rows["shown"] = [f"{len(drawn[l])} of {widths[l]}" for l in rows["layer"]]
-    n_inputs = input_size or NET_INPUTS_DRAWN
-    inputs = place(min(n_inputs, NET_INPUTS_DRAWN))
     names = registry_order(rows["activation"])
     epochs = sorted(int(e) for e in pd.unique(rows["epoch"]))
     first = epochs[0] if epoch is None else epoch
     _check_choice("epoch", first, epochs)
 
-    # Edges between drawn units of adjacent layers (and from the input summary), per
-    # activation and epoch so the same filter applies; faint: structure, not data.
-    columns_y = {0: inputs, **{l: place(len(u)) for l, u in drawn.items()}}
-    edge_rows = [{"x": float(l), "y": y0, "x2": float(l + 1), "y2": y1}
-                 for l in range(max(drawn)) for y0 in columns_y[l] for y1 in columns_y[l + 1]]
-    edges = pd.DataFrame(edge_rows)
-    edges = pd.concat([edges.assign(activation=a, kind="edge") for a in names],
-                      ignore_index=True)
-    input_nodes = pd.concat([pd.DataFrame({"x": 0.0, "y": inputs, "activation": a,
-                                           "kind": "input"}) for a in names],
-                            ignore_index=True)
-    df = pd.concat([rows.assign(kind="unit"), edges, input_nodes], ignore_index=True)
+    def place(count: int) -> list[float]:      # y positions centred on 0, one unit apart
+        return [i - (count - 1) / 2 for i in range(count)]
+    y_of = {(l, u): y for l, units in drawn.items() for u, y in zip(units, place(len(units)))}
+    if input_size:
+        groups = input_groups(input_size)
+    else:      # unknown input size: as many nodes as res.edges' input groups, or the most
+        n = int(edges_df.loc[edges_df["layer"] == 1, "src"].max()) if weighted else 0
+        groups = [range(i, i + 1) for i in range(n if n > 0 else NET_INPUTS_DRAWN)]
+    inputs = place(len(groups))
+    y_of.update({(0, g): y for g, y in enumerate(inputs, 1)})
+    rows["x"] = rows["layer"].astype(float)
+    rows["y"] = [y_of[(l, u)] for l, u in zip(rows["layer"], rows["unit"])]
+    rows["shown"] = [f"{len(drawn[l])} of {widths[l]}" for l in rows["layer"]]
+    positive = rows.loc[rows["grad_size"] > 0, "grad_size"]     # every epoch: one scale
+    last = rows.groupby("activation")["epoch"].max()         # before the net diverged
 
-    pick = alt.param(name="net_epoch", value=first, bind=alt.binding_range(
-        min=epochs[0], max=epochs[-1], step=1, name="epoch "))
-    at_epoch = (alt.datum.epoch == pick) | (alt.datum.kind != "unit")
-    positive = rows.loc[rows["grad_size"] > 0, "grad_size"]
+    # Structure: every drawn edge once per activation, faint grey: alone, or under the
+    # weighted edges where a net may lack numbers (with the slider: any epoch may be
+    # shown; without it, a net with none at `first`).
+    columns_y = {0: inputs, **{l: place(len(u)) for l, u in drawn.items()}}
+    frame = pd.DataFrame([{"x": float(l), "y": y0, "x2": float(l + 1), "y2": y1}
+                          for l in range(max(drawn)) for y0 in columns_y[l]
+                          for y1 in columns_y[l + 1]])
+    bare = names
+    edge_sizes = pd.Series(dtype=float)
+    parts = []
+    if weighted:
+        lines = _net_edges(edges_df, lowest, edge_by, y_of, groups, input_size)
+        edge_sizes = lines.loc[lines["edge_size"] > 0, "edge_size"]
+        lines = lines.drop(columns="edge_size")      # the chart takes |edge_by| itself
+        if not slider:
+            lines = lines[lines["epoch"] == first]
+            bare = [a for a in names if a not in set(lines["activation"])]
+        parts.append(lines)
+    parts += [frame.assign(activation=a, kind="edge") for a in bare]
+    if not slider:
+        rows = rows[rows["epoch"] == first]
+    parts.append(rows.assign(kind="unit"))
+    what = [f"input {g.start + 1}" if len(g) == 1 else f"inputs {g.start + 1}–{g.stop}"
+            for g in groups] if input_size else ["inputs"] * len(groups)
+    parts += [pd.DataFrame({"x": 0.0, "y": inputs, "activation": a, "kind": "input",
+                            "what": [f"{w}: data, no gradient" for w in what]})
+              for a in names]
+    # A net whose numbers stop early (it diverged): a note, shown past its last epoch.
+    bottom = min(min(c) for c in columns_y.values())
+    parts += [pd.DataFrame({"x": max(drawn) / 2, "y": bottom - 1.2,
+                            "activation": [a], "kind": "note", "last_epoch": int(last[a]),
+                            "note": f"no numbers after epoch {int(last[a])}: it diverged"})
+              for a in names if int(last[a]) < epochs[-1]]
+    df = pd.concat(parts, ignore_index=True)
+
     top = max(drawn)
     x = alt.X("x:Q", title=None, axis=alt.Axis(
         values=list(range(top + 1)), labelExpr=(
@@ -598,18 +656,52 @@ def network_chart(units_df: pd.DataFrame, *, input_size: int | None = None,
             " ? 'output' : 'hidden ' + datum.value"), grid=False, domain=False, ticks=False),
         scale=alt.Scale(domain=[-0.4, top + 0.4], nice=False))
     y = alt.Y("y:Q", axis=None)
+    if slider:
+        pick = alt.param(name="net_epoch", value=first, bind=alt.binding_range(
+            min=epochs[0], max=epochs[-1], step=1, name="epoch "))
+        now: Any = pick
+    else:
+        now = first
+    at_epoch = alt.datum.epoch == now
     edge = alt.Chart().mark_rule(color="#bbbbbb", opacity=0.25, strokeWidth=0.6).encode(
         x=x, y=y, x2="x2:Q", y2="y2:Q",
-        tooltip=alt.value("a connection (drawn for the structure: its weight is not shown)")
+        tooltip=alt.value("a connection (drawn for the structure: its weight is not shown)"
+                          if not weighted else "a connection (no value to show here)")
     ).transform_filter(alt.datum.kind == "edge")
+    layers = [edge]
+    if weighted:
+        hi = math.log10(edge_sizes.max()) if not edge_sizes.empty else 0.0
+        lo = math.log10(edge_sizes.quantile(NET_EDGE_LOW)) if not edge_sizes.empty else -1
+        lo = min(max(lo, hi - NET_EDGE_DECADES), hi - 1)
+        ticks = _log_legend_ticks(lo, hi)
+        layers.append(alt.Chart().mark_rule(color="#243b6b").encode(
+            x=x, y=y, x2="x2:Q", y2="y2:Q",
+            opacity=alt.Opacity("edge_t:Q", legend=None, scale=alt.Scale(
+                type="pow", exponent=2, domain=[0, 1], range=[0, NET_EDGE_OPACITY])),
+            strokeWidth=alt.StrokeWidth("edge_t:Q", scale=alt.Scale(
+                domain=[0, 1], range=list(NET_EDGE_WIDTH)), legend=_legend(
+                    [f"{NET_EDGE_MODES[edge_by]} per edge", "(log scale)"],
+                    values=[(math.log10(v) - lo) / (hi - lo) for v in ticks],
+                    labelExpr=f"format(pow(10, {lo} + datum.value * {hi - lo}), '.0e')",
+                    symbolStrokeColor="#243b6b")),
+            tooltip=_tooltip("activation", "epoch", "from", "to", "weight", "weight_grad"),
+        ).transform_filter(alt.datum.kind == "weighted").transform_filter(at_epoch)
+            .transform_filter(f"datum.{edge_by} != 0")
+            .transform_calculate(edge_t=f"clamp((log(abs(datum.{edge_by})) / LN10 - {lo})"
+                                        f" / {hi - lo}, 0, 1)"))
+        # an edge of size 0 (out of a dead unit) has no place on a log scale: structure
+        layers.append(alt.Chart().mark_rule(color="#bbbbbb", opacity=0.25,
+                                            strokeWidth=0.6).encode(
+            x=x, y=y, x2="x2:Q", y2="y2:Q",
+            tooltip=_tooltip("activation", "epoch", "from", "to", "weight", "weight_grad"),
+        ).transform_filter(alt.datum.kind == "weighted").transform_filter(at_epoch)
+            .transform_filter(f"datum.{edge_by} == 0"))
     node = alt.Chart().mark_circle(size=110, stroke="#333333", strokeWidth=0.4,
                                    opacity=1).encode(
         x=x, y=y,
         color=alt.Color("grad_size:Q", scale=alt.Scale(
-            type="log", scheme="viridis",
-            domain=[float(positive.min()), float(positive.max())] if not positive.empty
-            else alt.Undefined), legend=_legend(["|∂C/∂b| per unit", "(log scale)"],
-                                                format=".1~e")),
+            type="log", scheme="viridis", domain=_log_domain(positive)),
+            legend=_legend(["|∂C/∂b| per unit", "(log scale)"], format=".1~e")),
         tooltip=_tooltip("activation", "epoch", "layer_name", "unit", "bias_grad",
                          "act_mean", "shown"),
     ).transform_filter(alt.datum.kind == "unit").transform_filter(at_epoch) \
@@ -624,31 +716,112 @@ def network_chart(units_df: pd.DataFrame, *, input_size: int | None = None,
         .transform_filter(alt.datum.grad_size == 0)
     source = alt.Chart().mark_circle(size=110, color="#dddddd", stroke="#999999",
                                      strokeWidth=0.4).encode(
-        x=x, y=y, tooltip=alt.value(f"{n_inputs} inputs (no gradient: they are data)")
+        x=x, y=y, tooltip=alt.Tooltip("what:N", title="input column"),
     ).transform_filter(alt.datum.kind == "input")
-    panel = alt.layer(edge, source, node, dead).add_params(pick).properties(
-        width=FACET_WIDTH, height=FACET_HEIGHT + 60)
+    note = alt.Chart().mark_text(color=DIVERGED_COLOR, fontSize=11).encode(
+        x=x, y=y, text="note:N", tooltip=_tooltip("activation", "note"),
+    ).transform_filter(alt.datum.kind == "note") \
+        .transform_filter(alt.datum.last_epoch < now)
+    panel = alt.layer(*layers, source, node, dead, note)
+    if slider:
+        panel = panel.add_params(pick)
+    panel = panel.properties(width=FACET_WIDTH, height=FACET_HEIGHT + 60)
     wide = [f"{widths[l]}-unit layers" for l in sorted(widths) if len(drawn[l]) < widths[l]]
-    notes = [f"{len(inputs)} nodes stand for the {n_inputs} inputs"] if input_size else []
+    notes = [f"{len(inputs)} nodes stand for the {input_size} inputs"] \
+        if input_size and len(groups) < input_size else []
     if wide:
         notes.append(f"{', '.join(dict.fromkeys(wide))} show {NET_UNITS_DRAWN} evenly "
                      f"spaced units")
-    return _facet_by_activation(panel, df, columns).properties(title=_title(
-        "The network, each unit shaded by its gradient |∂C/∂b|",
-        "one colour scale for every layer and net: dark units barely learn, red rings get "
-        "no gradient at all; drag the epoch slider" +
-        ("; " + "; ".join(notes) if notes else "")))
+    shades = ("one colour scale for every layer and net: dark units barely learn, red "
+              "rings get no gradient at all")
+    if weighted:
+        shades += f"; edges by {NET_EDGE_MODES[edge_by]}, faint when small"
+    when = "drag the epoch slider" if slider else f"epoch {first}"
+    chart = _facet_by_activation(panel, df, columns)
+    chart.data = _sparse_data(df)
+    return chart.properties(title=alt.TitleParams(
+        "The network, each unit shaded by its gradient |∂C/∂b|" +
+        (f", each edge by {NET_EDGE_MODES[edge_by]}" if weighted else ""),
+        subtitle=[shades, "; ".join([when, *notes])], anchor="start"))
+
+
+def _net_edges(edges_df: pd.DataFrame, lowest: pd.Series, edge_by: str,
+               y_of: dict[tuple[int, int], float], groups: list[range],
+               input_size: int | None) -> pd.DataFrame:
+    """res.edges of each activation's lowest seed, placed between the drawn units (edges
+    of units not drawn are left out), with `edge_size` = |edge_by| and words for the
+    tooltip."""
+    e = edges_df.assign(activation=edges_df["activation"].astype(str))
+    e = e[e["seed"] == e["activation"].map(lowest)]
+    e = _finite(e, ["epoch", "layer", "src", "dst", edge_by])
+    layer, src, dst = (e[c].astype(int).tolist() for c in ("layer", "src", "dst"))
+    here = [(l - 1, s) in y_of and (l, d) in y_of for l, s, d in zip(layer, src, dst)]
+    e = e[here]
+    layer, src, dst = (e[c].astype(int).tolist() for c in ("layer", "src", "dst"))
+    top = max((l for l, _ in y_of), default=0)
+
+    def unit_name(l: int, u: int) -> str:
+        if l == 0:
+            if not input_size:
+                return f"input group {u}"
+            g = groups[u - 1]
+            return f"input {g.start + 1}" if len(g) == 1 else \
+                f"inputs {g.start + 1}–{g.stop} (mean |·| of the group)"
+        return f"{'output' if l == top else f'hidden {l}'} unit {u}"
+    out = pd.DataFrame({
+        "activation": e["activation"].to_numpy(), "epoch": e["epoch"].astype(int).to_numpy(),
+        "x": [float(l - 1) for l in layer], "y": [y_of[(l - 1, s)] for l, s in zip(layer, src)],
+        "x2": [float(l) for l in layer], "y2": [y_of[(l, d)] for l, d in zip(layer, dst)],
+        "from": [unit_name(l - 1, s) for l, s in zip(layer, src)],
+        "to": [unit_name(l, d) for l, d in zip(layer, dst)],
+        # 4 significant digits (the tooltip shows 3): a page redraws these per epoch
+        **{c: [float(f"{v:.4g}") for v in e[c].astype(float)] if c in e else np.nan
+           for c in ("weight", "weight_grad")},
+        "kind": "weighted"})
+    out["edge_size"] = out[edge_by].abs()
+    return out
+
+
+def _log_legend_ticks(lo: float, hi: float) -> list[float]:
+    """Values for a legend spanning 10^lo..10^hi: whole decades, or 1-2-5 steps when
+    fewer than three decades fit (one tick alone reads as no scale)."""
+    steps = [m * 10.0 ** k for k in range(math.floor(lo), math.ceil(hi) + 1)
+             for m in (1, 2, 5)]
+    inside = [v for v in steps if lo - 1e-9 <= math.log10(v) <= hi + 1e-9]
+    decades = [v for v in inside if f"{v:.0e}".startswith("1")]
+    return decades if len(decades) >= 3 else inside
+
+
+def _sparse_data(df: pd.DataFrame) -> alt.InlineData:
+    """Like `_data`, but a record leaves out the columns it has no value in: the picture
+    stacks units, edges and input nodes in one frame, and writing every other kind's
+    columns as null tripled the spec (Vega reads a missing field as undefined)."""
+    full = _data(df)
+    with alt.utils.schemapi.debug_mode(False):     # see `_data`
+        return alt.InlineData(values=[{k: v for k, v in r.items() if v is not None}
+                                      for r in full.values])
+
+
+def _log_domain(values: pd.Series) -> list[float] | Any:
+    """[min, max] of positive values for a log scale (Undefined when there are none)."""
+    if values.empty:
+        return alt.Undefined
+    lo, hi = float(values.min()), float(values.max())
+    return [lo, hi] if hi > lo else [lo / 2, lo * 2]
 
 
 def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm",
                           series: str = "init", *, epoch: int = 0,
-                          columns: int = FACET_COLUMNS, dash: str | None = None
-                          ) -> alt.FacetChart:
+                          columns: int = FACET_COLUMNS, dash: str | None = None,
+                          by: str = "initialisation", facet: bool = True
+                          ) -> alt.FacetChart | alt.Chart:
     """Gradient norm against depth at one epoch (default: the untrained net), one line per
     initialisation scheme (`series` column), one panel per activation, log y. A flat line
     is a good init (He et al. 2015); a line falling towards layer 1 vanishes, one rising
     towards it explodes. `dash`: a second column drawn as the line's dash (solid first),
-    e.g. ours vs published, so the same `series` keeps one colour."""
+    e.g. ours vs published, so the same `series` keeps one colour. Any other `series`
+    works too (`by` names it in the title); `facet=False` draws every line on one panel
+    (its tooltip names the activation), for series that differ in activation too."""
     _require(layers_df, ["activation", "epoch", "layer", "layer_name", value, series,
                          *([dash] if dash else [])], "layers_df")
     rows = _finite(_hidden_only(_epoch_rows(layers_df, epoch)), [value], positive=[value])
@@ -673,10 +846,12 @@ def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm"
             f"{dash}:N", sort=styles, legend=_legend(_short_title(dash)),
             scale=alt.Scale(domain=styles, range=[[1, 0], [6, 4], [2, 2]][:len(styles)])))
     when = "the untrained net" if epoch == 0 else f"epoch {epoch}"
-    return _facet_by_activation(chart, df, columns).properties(title=_title(
-        f"Gradient norm per layer in {when}, by initialisation",
-        "flat: every layer learns at the same speed; low at layer 1: vanishing; "
-        "high at layer 1: exploding"))
+    title = _title(f"Gradient norm per layer in {when}, by {by}",
+                   "flat: every layer learns at the same speed; low at layer 1: vanishing; "
+                   "high at layer 1: exploding")
+    if not facet:
+        return chart.properties(data=_data(df), width=WIDTH, height=HEIGHT, title=title)
+    return _facet_by_activation(chart, df, columns).properties(title=title)
 
 
 # =====================================================================================
@@ -930,6 +1105,34 @@ def overfitting_chart(history_df: pd.DataFrame, activation: str | None = None, *
                                        ).encode(y=alt.value(4), text="note:N")]
     return alt.layer(*layers).properties(width=width, height=height, title=_title(
         "Overfitting: training loss keeps falling, test loss turns up", subtitle))
+
+
+# =====================================================================================
+# 8. How it was fixed
+# =====================================================================================
+def pretrain_chart(pretrain_df: pd.DataFrame, *, columns: int = FACET_COLUMNS
+                   ) -> alt.FacetChart:
+    """Greedy layer-wise pretraining (res.pretrain): each hidden layer's reconstruction
+    error against its own pretraining epoch (0 = before it), one line per layer, one
+    panel per activation (mean over seeds), log y. Every line should fall: each layer
+    learns to encode the layer below before the whole net is fine-tuned."""
+    _require(pretrain_df, ["activation", "seed", "layer", "epoch", "recon_error"],
+             "pretrain_df")
+    rows = _finite(pretrain_df, ["recon_error"], positive=["recon_error"])
+    df = mean_over_seeds(rows, ["activation", "layer", "epoch"], ["recon_error"],
+                         sort=False, count_seeds=True)
+    chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=20, filled=True)).encode(
+        x=alt.X("epoch:Q", title="pretraining epoch of that layer (0 = before)",
+                axis=alt.Axis(tickMinStep=1, format="d")),
+        y=_y("recon_error", "reconstruction error (MSE)", log=True,
+             values=df["recon_error"]),
+        color=_layer_encoding(),
+        tooltip=_tooltip("activation", "layer", "epoch", "recon_error", "n_seeds"),
+    ).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
+    return _facet_by_activation(chart, df, columns).properties(title=_title(
+        "Layer-wise pretraining: each layer learns to reconstruct the layer below",
+        "one autoencoder per hidden layer, trained in turn from the input up, before "
+        "the whole net is fine-tuned"))
 
 
 # =====================================================================================
@@ -1226,8 +1429,11 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
     df[series] = df[series].astype(str)
     names = (registry_order(df[series]) if series == "activation"
              else list(dict.fromkeys(df[series])))
-    # activations and output heads keep the colours they have on every other chart
-    known = ACTIVATION_COLORS if series == "activation" else HEAD_COLORS
+    # activations and output heads keep the colours they have on every other chart; any
+    # other series takes the category colours in order, as init_comparison_chart does,
+    # so the same runs get the same colours on both
+    known = ACTIVATION_COLORS if series == "activation" else \
+        HEAD_COLORS if set(names) & set(HEAD_COLORS) else {}
     extra = [c for c in ("activation", "seed", "split") if c in df and c != series]
     select = _legend_select(series)
     encodings: dict[str, object] = {}
@@ -1264,4 +1470,4 @@ __all__ = ["ACTIVATION_COLORS", "CATEGORY_COLORS", "HEAD_COLORS", "activation_co
            "histogram_chart", "loss_chart", "overfitting_chart", "softmax_chart",
            "loss_vs_prob_chart", "decision_boundary_chart", "overlay_chart",
            "CELL_COLORS", "time_grad_chart", "recurrent_accuracy_chart",
-           "length_sweep_chart"]
+           "length_sweep_chart", "pretrain_chart"]

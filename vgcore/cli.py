@@ -82,6 +82,20 @@ def _scalar_parser(kind: type) -> Callable[[str], Any]:
     return parse
 
 
+_TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
+
+
+def _parse_bool(text: str) -> bool:
+    """'true' / 'false' (any case; also yes/no, on/off, 1/0) -> True / False."""
+    word = text.strip().lower()
+    if word in _TRUE or word in _FALSE:
+        return word in _TRUE
+    raise argparse.ArgumentTypeError(f"{text[:40]!r} is not true or false")
+
+
+_parse_bool.__name__ = "bool"
+
+
 def _list_parser(kind: type) -> Callable[[str], tuple]:
     """'30,30,30' -> (30, 30, 30); 'sigmoid, relu' -> ('sigmoid', 'relu')."""
     item = _scalar_parser(kind)
@@ -115,6 +129,11 @@ def _add_field_flags(parser: argparse.ArgumentParser, config_cls: type = Experim
             raise AssertionError(f"config field {field.name!r} clashes with a CLI option")
         default = field.default
         flag = flag_of(field.name)
+        if isinstance(default, bool):   # `--residual` alone is true; `--residual=false`
+            group.add_argument(flag, dest=field.name, type=_parse_bool, nargs="?",
+                               const=True, metavar="BOOL", default=argparse.SUPPRESS,
+                               help=_flag_help(field.name, default, False, declared))
+            continue
         is_list = isinstance(default, tuple)
         kind = (type(default[0]) if default else str) if is_list else type(default)
         metavar = _METAVARS[kind] if not declared[field.name].choices else "NAME"
@@ -140,6 +159,8 @@ def _flag_help(name: str, default: Any, is_list: bool,
     elif fs.kind == "layers":
         parts.append(f"comma list of {fs.min_len} to {fs.max_len} widths in "
                      f"{fs.range_text()}")
+    elif fs.kind == "bool":
+        parts.append("true or false; the flag alone means true")
     text = "; ".join(p for p in parts if p).replace("%", "%%")   # argparse formats help
     return f"(default: {_show_default(default)}) {text}"
 

@@ -21,6 +21,7 @@ from .activations import ACTIVATIONS
 from .data import DATASETS
 from .heads import HEAD_LABELS
 from .inits import BIAS_INITS, INIT_SCHEMES
+from .model import NORMS
 from .optimizers import OPTIMIZERS
 
 # Caps keep one run small enough for a shared 2-core server (a workshop box serving ~30
@@ -32,6 +33,10 @@ MAX_TEST_SIZE = 10_000
 MAX_EPOCHS = 200
 MAX_BATCH_SIZE = 10_000
 MAX_SEEDS = 5
+# Layer-wise pretraining epochs per hidden layer: the lesson's net leaves chance after 3
+# (Hinton et al. 2006 used tens on the full MNIST); 20 per layer of a 20-layer net is
+# already 400 autoencoder epochs, beyond what a shared server gives one run.
+MAX_PRETRAIN = 20
 MAX_PARAMS = 2_000_000    # parameters of all nets in the run together
 # parameters × training samples × epochs (all nets): ~6 FLOP each, so 3e11 is ~2 TFLOP,
 # about a minute or two on two CPU cores.
@@ -45,7 +50,8 @@ class FieldSpec:
 
     kind: "int" | "float" (a number in [lo, hi], ends open where lo_open / hi_open),
     "choice" (one of `choices`), "choices" (a non-empty tuple of distinct `choices`),
-    "layers" (a tuple of ints in [lo, hi], between min_len and max_len of them), "text".
+    "layers" (a tuple of ints in [lo, hi], between min_len and max_len of them), "text",
+    "bool" (True or False, nothing else: not 0 or 1).
     """
     kind: str
     label: str                          # how the app names it
@@ -146,6 +152,22 @@ class ExperimentConfig:
     grad_clip: float = spec(0.0, "float", "Clip gradient norm (0 = off)",
                             "max global gradient norm per net; 0 = off",
                             "caps the step when gradients explode", lo=0.0, hi=1e6)
+    # The historical cures of a deep net (besides init, ReLU and clipping above).
+    norm: str = spec("none", "choice", "Normalisation",
+                     "normalisation of each hidden layer's pre-activation",
+                     "batch norm keeps every layer's input in the activation's steep part "
+                     "(Ioffe & Szegedy 2015)", choices=_labels(NORMS))
+    residual: bool = spec(False, "bool", "Residual connections",
+                          "each hidden layer after the first adds its input to its output "
+                          "(needs equal hidden widths)",
+                          "the gradient reaches early layers through the identity path "
+                          "(He et al. 2015)")
+    pretrain_epochs: int = spec(
+        0, "int", "Layer-wise pretraining epochs",
+        "epochs of greedy layer-wise autoencoder pretraining per hidden layer before "
+        "training; 0 = off. Epoch 0's measurements are taken after it",
+        "how deep nets were first trained (Hinton et al. 2006; Bengio et al. 2007)",
+        lo=0, hi=MAX_PRETRAIN)
     # Reproducibility and measurement.
     seed: int = spec(0, "int", "Seed", "random seed of data, init and batches",
                      "same config and seed -> identical numbers", lo=0, hi=MAX_SEED)
@@ -274,6 +296,9 @@ def _check_field(name: str, value: Any, fs: FieldSpec) -> None:
     elif fs.kind == "text":
         if not isinstance(value, str):
             raise ValueError(f"{name}: expected a string")
+    elif fs.kind == "bool":
+        if not isinstance(value, bool):     # 0/1 and "true" are not booleans here
+            raise ValueError(f"{name}: expected True or False, got {_show(value)}")
     elif fs.kind == "choices":
         if not value:
             raise ValueError(f"{name}: empty; allowed: one or more of "
@@ -297,6 +322,9 @@ def _validate(cfg: ExperimentConfig) -> None:
         _check_field(name, getattr(cfg, name), fs)
         if name == "data_dir":      # the data set's needs, once both fields are known
             _check_data(cfg)
+    if cfg.residual and len(set(cfg.hidden)) > 1:
+        raise ValueError(f"residual: needs equal hidden widths, got {cfg.hidden}; a layer "
+                         f"adds its input to its output")
 
     n_nets = len(cfg.activations) * cfg.n_seeds
     params = n_nets * count_parameters(cfg)
@@ -310,6 +338,17 @@ def _validate(cfg: ExperimentConfig) -> None:
         raise ValueError(f"epochs: parameters × train_size × epochs = {work:.2g} exceeds "
                          f"the cap {MAX_WORK:.0e}; allowed at most {allowed_epochs} epochs "
                          f"with this net and train_size (or use fewer samples or units)")
+    # One pretraining epoch of every layer: layer l's autoencoder (its encoder and a
+    # decoder as big, forward and backward: ~2 epochs of its parameters) on features the
+    # layers below compute afresh (forward only, ~1/3 of an epoch of theirs): at most
+    # (2 + depth/3) training epochs' work, nearer 2 when the first layer is small.
+    per_epoch = params * cfg.train_size * (2 + cfg.depth / 3)
+    if work + per_epoch * cfg.pretrain_epochs > MAX_WORK:
+        allowed = max(int((MAX_WORK - work) // per_epoch), 0)
+        raise ValueError(f"pretrain_epochs: training and pretraining together come to "
+                         f"{work + per_epoch * cfg.pretrain_epochs:.2g} parameters × samples "
+                         f"× epochs, over the cap {MAX_WORK:.0e}; allowed at most {allowed} "
+                         f"pretraining epochs with this net, train_size and epochs")
 
 
 def _check_data(cfg: ExperimentConfig) -> None:
@@ -340,4 +379,5 @@ def count_parameters(cfg: ExperimentConfig) -> int:
 __all__ = ["ExperimentConfig", "FieldSpec", "FIELDS", "layer_sizes", "count_parameters",
            "spec", "reuse", "declared_fields", "check_fields",
            "MAX_DEPTH", "MAX_WIDTH", "MAX_TRAIN_SIZE", "MAX_TEST_SIZE", "MAX_EPOCHS",
-           "MAX_BATCH_SIZE", "MAX_SEEDS", "MAX_SEED", "MAX_PARAMS", "MAX_WORK"]
+           "MAX_BATCH_SIZE", "MAX_SEEDS", "MAX_SEED", "MAX_PARAMS", "MAX_WORK",
+           "MAX_PRETRAIN"]

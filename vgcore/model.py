@@ -10,6 +10,21 @@ matrices, so every net ("member") of a run lives in one stacked tensor per layer
 
 and a layer is one `torch.baddbmm`. Members are ordered activation-major (all seeds of the
 first activation, then the next...), so each activation applies to one contiguous block.
+
+Two of the historical cures change the forward pass (`norm`, `residual`; the third,
+layer-wise pretraining, is `vgcore.pretrain`):
+
+- batch norm (Ioffe & Szegedy 2015) normalises each hidden layer's pre-activation over
+  the mini-batch, per net and unit, then scales by γ and shifts by β. The layer's bias
+  *is* β (the paper's §3.2: a bias before the normalisation is cancelled by the mean
+  subtraction and its role subsumed by β), so the parameters stay weights, biases (β,
+  starting at 0 in the hidden layers whatever `bias_init` says, like nn.BatchNorm1d's),
+  and then the scales γ (starting at 1). Running statistics (momentum 0.1, unbiased
+  variance, like torch's) are used in eval mode.
+- residual connections (He et al. 2015): every hidden layer after the first adds its
+  input to its output, h_l = f(BN(z_l)) + h_{l-1} (the output layer is not residual).
+
+Without them (`norm="none"`, `residual=False`) the forward pass is the plain one above.
 """
 from __future__ import annotations
 
@@ -19,12 +34,17 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from . import activations as acts
 from . import inits
 
 Tensor = torch.Tensor
+# Normalisation of the hidden layers' pre-activations: name -> label (config's `norm`).
+NORMS: dict[str, str] = {"none": "None", "batch": "Batch norm (Ioffe & Szegedy 2015)"}
+NORM_MOMENTUM = 0.1     # running statistics: torch's nn.BatchNorm1d default
+NORM_EPS = 1e-5         # added to the variance: torch's default
 
 
 @dataclass(frozen=True)
@@ -57,20 +77,72 @@ class Forward(NamedTuple):
     hs: list[Tensor]
 
 
+class MemberNorm(nn.Module):
+    """Batch normalisation of one hidden layer for every member: z (M, B, width), each
+    member and unit normalised over its own batch. Holds the scales γ (M, 1, width) and
+    the running statistics (M, 1, width); the shift β is the layer's bias (passed in).
+
+    Training-mode statistics come from `F.layer_norm` over the batch axis of z transposed
+    to (M, width, B): per member and unit that is exactly batch norm's normalisation
+    (mean and biased variance over the batch, eps inside the root). `F.batch_norm` on a
+    (B, M·width) view computes the same numbers, but its CPU kernel vectorises across the
+    M·width channels, so a member's gradients changed in the last bit with the nets
+    beside it; layer_norm treats each (member, unit) row on its own, so a net's numbers
+    never depend on which other nets train beside it (tests/test_cures.py). Eval mode is
+    `F.batch_norm` with the running statistics, one member at a time for the same reason.
+    """
+
+    def __init__(self, n_members: int, width: int, dtype: torch.dtype) -> None:
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(n_members, 1, width, dtype=dtype))
+        self.register_buffer("running_mean", torch.zeros(n_members, 1, width, dtype=dtype))
+        self.register_buffer("running_var", torch.ones(n_members, 1, width, dtype=dtype))
+
+    def forward(self, z: Tensor, shift: Tensor, batch_stats: bool | None = None) -> Tensor:
+        """γ·(z - mean)/√(var + eps) + β. batch_stats None: as nn.BatchNorm1d, batch
+        statistics that also update the running ones in training mode, the running ones
+        in eval mode; True: batch statistics, running ones left alone; False: the running
+        ones (evaluation, whatever the mode)."""
+        if batch_stats is False or (batch_stats is None and not self.training):
+            return torch.stack([
+                F.batch_norm(z[m], self.running_mean[m, 0], self.running_var[m, 0],
+                             self.scale[m, 0], shift[m, 0], False, NORM_MOMENTUM, NORM_EPS)
+                for m in range(z.shape[0])])
+        B = z.shape[1]
+        if batch_stats is None and B > 1:    # one sample has no variance: torch refuses
+            with torch.no_grad():            # it; we train on it but learn no statistics
+                var, mean = torch.var_mean(z, dim=1, keepdim=True)     # unbiased, as torch
+                self.running_mean.lerp_(mean, NORM_MOMENTUM)
+                self.running_var.lerp_(var, NORM_MOMENTUM)
+        normed = F.layer_norm(z.transpose(1, 2), (B,), eps=NORM_EPS).transpose(1, 2)
+        # contiguous: the result otherwise keeps layer_norm's (M, width, B) memory order,
+        # and the gradients summed over the batch for β and γ then came out in another
+        # order (a different last bit) when the activations' split and cat gave the
+        # gradient the usual order: a net's numbers changed with the nets beside it.
+        return torch.addcmul(shift, normed, self.scale).contiguous()
+
+
 class BatchedMLP(nn.Module):
     """M independent MLPs with identical layer sizes, evaluated together.
 
     Parameters are registered (weights first, then biases: the order optimizers and
-    gradient clipping see), so `.to(device)`, `.parameters()` and `state_dict()` work as
-    for any module.
+    gradient clipping see; with batch norm the scales γ follow), so `.to(device)`,
+    `.parameters()` and `state_dict()` work as for any module. Batch norm's running
+    statistics are buffers; `train()` / `eval()` choose batch or running statistics, as
+    for nn.BatchNorm1d.
     """
 
     def __init__(self, sizes: tuple[int, ...], members: tuple[Member, ...], init: str = "auto",
                  bias_init: str = "zeros", dtype: torch.dtype = torch.float32,
-                 device: str | torch.device = "cpu") -> None:
+                 device: str | torch.device = "cpu", norm: str = "none",
+                 residual: bool = False) -> None:
         super().__init__()
         if len(sizes) < 2:
             raise ValueError("sizes: need at least input and output sizes")
+        if norm not in NORMS:
+            raise ValueError(f"norm: unknown value {norm!r}; allowed: {', '.join(NORMS)}")
+        if residual and len(set(sizes[1:-1])) > 1:
+            raise ValueError(f"residual: needs equal hidden widths, got {tuple(sizes[1:-1])}")
         self.sizes = tuple(sizes)
         self.members = tuple(members)
         self.blocks = _contiguous_blocks(self.members)
@@ -91,13 +163,22 @@ class BatchedMLP(nn.Module):
                                                         dtype))
                 biases[layer].append(inits.draw_bias(bias_init, fan_out, gen, dtype))
         # weight[l]: (M, fan_in, fan_out)    bias[l]: (M, 1, fan_out)
+        if norm == "batch":     # the hidden biases are β: 0, as nn.BatchNorm1d starts
+            for layer in range(n_layers - 1):
+                biases[layer] = [torch.zeros_like(b) for b in biases[layer]]
         self.weights = nn.ParameterList([nn.Parameter(torch.stack(w)) for w in weights])
         self.biases = nn.ParameterList([nn.Parameter(torch.stack(b)) for b in biases])
+        self.norm = norm
+        self.residual = bool(residual)
+        # one MemberNorm per hidden layer, or None: the plain forward pays nothing for it
+        self.norms = nn.ModuleList([MemberNorm(len(self.members), width, dtype)
+                                    for width in sizes[1:-1]]) if norm == "batch" else None
         self.to(device)
         # (weight, bias) per layer as a plain tuple: iterating a ParameterList costs ~1 µs
         # an item, a noticeable share of a forward pass through these tiny layers. Module
         # conversions (.to, load_state_dict) keep the Parameter objects, so it stays valid.
         self._layers = tuple(zip(self.weights, self.biases))
+        self._norms = tuple(self.norms) if self.norms is not None else None
 
     @property
     def n_layers(self) -> int:
@@ -114,12 +195,26 @@ class BatchedMLP(nn.Module):
         return torch.cat([acts.get(name).fn(part) for (name, _), part in
                           zip(self.blocks, parts)], 0)
 
+    def pre_activation(self, h: Tensor, layer: int, batch_stats: bool | None = None
+                       ) -> Tensor:
+        """What hidden layer `layer` (0-based) feeds its activation, from its input h
+        (M, B, fan_in): h·W + b, or with batch norm γ·BN(h·W) + β (β = the bias)."""
+        w, b = self._layers[layer]
+        if self._norms is None:
+            return torch.baddbmm(b, h, w)
+        return self._norms[layer](torch.bmm(h, w), b, batch_stats)
+
     def forward(self, x: Tensor, *, dropout: float = 0.0,
-                generators: Sequence[torch.Generator] | None = None, keep: bool = False
-                ) -> Forward:
+                generators: Sequence[torch.Generator] | None = None, keep: bool = False,
+                batch_stats: bool | None = None) -> Forward:
         """x: (B, in) shared by all members, or (M, B, in). With dropout, `generators`
         holds one generator per member (`member_generator(seed, "dropout")`): each net's
-        masks come from its own stream."""
+        masks come from its own stream. With batch norm, `batch_stats` None follows the
+        module's mode (training: batch statistics, updating the running ones; eval: the
+        running ones); True: batch statistics without touching the running ones (the
+        probe); False: the running ones (evaluation). With keep=True, zs are what each
+        activation is applied to (after the normalisation) and hs each hidden layer's
+        output (after the residual add)."""
         M = len(self.members)
         if dropout > 0 and (generators is None or len(generators) != M):
             raise ValueError(f"generators: dropout needs one generator per member ({M})")
@@ -127,11 +222,15 @@ class BatchedMLP(nn.Module):
         zs: list[Tensor] = []
         hs: list[Tensor] = []
         last = len(self._layers) - 1
+        norms, residual = self._norms, self.residual
         for layer, (w, b) in enumerate(self._layers):
-            z = torch.baddbmm(b, h, w)
-            if layer == last:
-                return Forward(z, zs, hs)
-            h = self.activate(z)
+            if norms is None or layer == last:
+                z = torch.baddbmm(b, h, w)
+                if layer == last:
+                    return Forward(z, zs, hs)
+            else:
+                z = norms[layer](torch.bmm(h, w), b, batch_stats)
+            h = self.activate(z) + h if residual and layer > 0 else self.activate(z)
             if keep:
                 zs.append(z)
                 hs.append(h)
@@ -142,10 +241,32 @@ class BatchedMLP(nn.Module):
                 h = h * mask / (1 - dropout)
         raise AssertionError("unreachable")
 
+    def features(self, x: Tensor, n_hidden: int) -> Tensor:
+        """The output h of the first `n_hidden` hidden layers (x itself for 0), residual
+        adds included, no dropout, batch norm on batch statistics without touching the
+        running ones: what layer n_hidden + 1 sees (layer-wise pretraining's input)."""
+        M = len(self.members)
+        h = x.expand(M, *x.shape) if x.dim() == 2 else x
+        for layer in range(n_hidden):
+            a = self.activate(self.pre_activation(h, layer, batch_stats=True))
+            h = a + h if self.residual and layer > 0 else a
+        return h
+
     def member_state(self, m: int) -> list[tuple[Tensor, Tensor]]:
-        """(weight (out, in), bias (out,)) per layer of member m, nn.Linear's layout."""
+        """(weight (out, in), bias (out,)) per layer of member m, nn.Linear's layout.
+        With batch norm the hidden layers' biases are the norms' shifts β."""
         return [(w[m].detach().T.clone(), b[m, 0].detach().clone())
                 for w, b in zip(self.weights, self.biases)]
+
+    def member_norm_state(self, m: int) -> list[dict[str, Tensor]]:
+        """Member m's batch norm per hidden layer in nn.BatchNorm1d's state_dict layout
+        (weight γ, bias β, running_mean, running_var); [] without batch norm."""
+        if self._norms is None:
+            return []
+        return [{"weight": n.scale[m, 0].detach().clone(), "bias": b[m, 0].detach().clone(),
+                 "running_mean": n.running_mean[m, 0].clone(),
+                 "running_var": n.running_var[m, 0].clone()}
+                for n, b in zip(self._norms, self.biases)]
 
 
 def _contiguous_blocks(members: tuple[Member, ...]) -> list[tuple[str, slice]]:

@@ -8,7 +8,11 @@ member and layer we measure, in one pass:
   bias-gradient norm, since dC/db_l = δ_l averaged over the batch);
 - the mean and std of the layer's activations and the fraction of saturated units;
 - histograms of activations and of back-propagated gradients δ_l = dC/dz_l per sample
-  (Glorot & Bengio 2010, figs. 2-7).
+  (Glorot & Bengio 2010, figs. 2-7);
+- the mean |w·f'(z)| of each hidden layer: Nielsen's per-layer factor of the gradient;
+- for the network picture, each drawn unit's bias gradient and each drawn edge's weight
+  and weight gradient (which units and inputs the picture draws is decided here, once:
+  `drawn_units`, `input_groups`).
 
 All statistics are stacked into one tensor and converted to Python floats once.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import numpy as np
 import torch
 
 from . import activations as acts
@@ -24,30 +29,64 @@ from .model import BatchedMLP
 
 Tensor = torch.Tensor
 PROBE_SIZE = 1000
-STATS = ("weight_grad_norm", "bias_grad_norm", "act_mean", "act_std", "saturation")
+# The first four are what train.py's divergence check reads (row[:4]); new ones go last.
+STATS = ("weight_grad_norm", "bias_grad_norm", "act_mean", "act_std", "saturation",
+         "wfprime_mean")
 HIST_SAMPLE = 20_000    # values used to place histogram edges (quantiles sort their input)
+NET_UNITS_DRAWN = 16    # units drawn per layer in the network picture (wider: a sample)
+NET_INPUTS_DRAWN = 8    # the picture's input column: at most this many groups of inputs
+
+
+def drawn_units(width: int, most: int = NET_UNITS_DRAWN) -> list[int]:
+    """1-based unit numbers the network picture draws for a layer of `width`: all, or
+    `most` evenly spaced (first and last included)."""
+    if width <= most:
+        return list(range(1, width + 1))
+    return sorted({int(round(u)) for u in np.linspace(1, width, most)})
+
+
+def input_groups(n_inputs: int, most: int = NET_INPUTS_DRAWN) -> list[range]:
+    """The picture's input column: `n_inputs` cut into at most `most` contiguous groups
+    of 0-based input indices (one input each when there are few)."""
+    return [range(int(c[0]), int(c[-1]) + 1)
+            for c in np.array_split(np.arange(n_inputs), min(n_inputs, most))]
+
+
+def edges_per_net(sizes: tuple[int, ...]) -> int:
+    """Edges the picture draws (and res.edges keeps per net and epoch) for layer sizes
+    [input, hidden..., output]: Σ drawn_in × drawn_out over the layers."""
+    drawn = [len(input_groups(sizes[0])), *(len(drawn_units(w)) for w in sizes[1:])]
+    return sum(a * b for a, b in zip(drawn[:-1], drawn[1:]))
 
 
 class Probe(NamedTuple):
     """stats[m][l]: floats in STATS order for member m and layer l (0-based; the last is
     the output layer). histograms: dicts with member, layer, quantity, bin_start, bin_end,
     count, fraction. units: dicts with member, layer, unit, bias_grad (signed ∂C/∂b_j on
-    the probe batch), act_mean (the unit's mean output) — the network picture's data."""
+    the probe batch), act_mean (the unit's mean output) — the network picture's data.
+    edges: dicts with member, layer, src, dst, weight, weight_grad (see `_edges`): the
+    picture's edges, between drawn units only."""
     stats: list[list[list[float]]]
     histograms: list[dict]
     units: list[dict]
+    edges: list[dict]
 
 
 def probe(model: BatchedMLP, x: Tensor, y: Tensor, head: str, bins: int,
           with_histograms: bool = True, with_units: bool | None = None) -> Probe:
-    """Measure every member on the probe batch; histograms and per-unit numbers only when
-    asked (they are kept at a few epochs, see train.hist_epochs and train.unit_epochs);
-    `with_units` defaults to `with_histograms`."""
+    """Measure every member on the probe batch; histograms and per-unit (and per-edge)
+    numbers only when asked (they are kept at a few epochs, see train.hist_epochs and
+    train.unit_epochs); `with_units` defaults to `with_histograms`."""
     if with_units is None:
         with_units = with_histograms
-    logits, zs, hs = model(x, keep=True)
+    # With batch norm, the gradients are measured as training computes them: on the probe
+    # batch's own statistics, leaving the running ones alone (batch_stats=True). Running
+    # statistics at initialisation (mean 0, var 1) would make batch norm the identity,
+    # and the speed ratio at init would equal the plain net's; the issue measured
+    # 3.4·10⁵ plain against 6 with batch norm, which is batch statistics.
+    logits, zs, hs = model(x, keep=True, batch_stats=True)
     loss = member_losses(logits, y, head).sum()   # members are independent: sum is safe
-    params = list(model.parameters())             # weights of every layer, then biases
+    params = [*model.weights, *model.biases]      # weights of every layer, then biases
     grads = torch.autograd.grad(loss, params + zs, allow_unused=True)
     L = model.n_layers
     w_grads, b_grads, z_grads = grads[:L], grads[L:2 * L], grads[2 * L:]
@@ -62,8 +101,11 @@ def probe(model: BatchedMLP, x: Tensor, y: Tensor, head: str, bins: int,
             torch.stack([a.flatten(1).std(1) for a in layer_acts], 1),
             torch.stack([*(_saturation(model, z) for z in zs),
                          torch.full((len(model.members),), float("nan"))], 1),
+            torch.stack([*(_wfprime_mean(model, z, w) for z, w in
+                           zip(zs, list(model.weights)[1:])),
+                         torch.full((len(model.members),), float("nan"))], 1),
         ]
-        stats = torch.stack(columns, 2).tolist()                              # (M, L, 5)
+        stats = torch.stack(columns, 2).tolist()                     # (M, L, len(STATS))
         hist_rows: list[dict] = []
         unit_rows: list[dict] = []
         if with_histograms:
@@ -71,9 +113,11 @@ def probe(model: BatchedMLP, x: Tensor, y: Tensor, head: str, bins: int,
             deltas = [g * x.shape[0] for g in z_grads]
             hist_rows += _histograms(hs, "activation", bins, symmetric=False)
             hist_rows += _histograms(deltas, "gradient", bins, symmetric=True)
+        edge_rows: list[dict] = []
         if with_units:
             unit_rows = _units(b_grads, layer_acts)
-    return Probe(stats, hist_rows, unit_rows)
+            edge_rows = _edges(list(model.weights), w_grads)
+    return Probe(stats, hist_rows, unit_rows, edge_rows)
 
 
 def _units(b_grads: list[Tensor], layer_acts: list[Tensor]) -> list[dict]:
@@ -87,6 +131,41 @@ def _units(b_grads: list[Tensor], layer_acts: list[Tensor]) -> list[dict]:
             rows += [{"member": m, "layer": layer, "unit": unit, "bias_grad": gv,
                       "act_mean": av} for unit, (gv, av) in enumerate(zip(g_row, a_row), 1)]
     return rows
+
+
+def _edges(weights: list[Tensor], w_grads: list[Tensor]) -> list[dict]:
+    """One row per member and drawn edge: layer (the layer it feeds into, 1-based; the
+    last is the output layer), src (the unit below, or for layer 1 the input group, both
+    1-based), dst (the unit it feeds), weight (signed w) and weight_grad (signed ∂C/∂w of
+    the mean probe loss). When the inputs are grouped (more than NET_INPUTS_DRAWN of
+    them), a layer-1 edge stands for a group's inputs and holds their mean |w| and mean
+    |∂C/∂w| instead: a signed mean would cancel. Rows per member: edges_per_net(sizes)."""
+    rows: list[dict] = []
+    for layer, (w, g) in enumerate(zip(weights, w_grads), 1):     # w, g: (M, in, out)
+        dst = drawn_units(w.shape[2])
+        w, g = w[:, :, [u - 1 for u in dst]], g[:, :, [u - 1 for u in dst]]
+        if layer == 1 and w.shape[1] > NET_INPUTS_DRAWN:
+            groups = input_groups(w.shape[1])
+            w = torch.stack([w[:, list(r)].abs().mean(1) for r in groups], 1)
+            g = torch.stack([g[:, list(r)].abs().mean(1) for r in groups], 1)
+            src = list(range(1, len(groups) + 1))
+        else:
+            src = drawn_units(w.shape[1]) if layer > 1 else list(range(1, w.shape[1] + 1))
+            w, g = w[:, [u - 1 for u in src]], g[:, [u - 1 for u in src]]
+        for m, (w_m, g_m) in enumerate(zip(w.tolist(), g.tolist())):   # (in', out')
+            for s, w_row, g_row in zip(src, w_m, g_m):
+                rows += [{"member": m, "layer": layer, "src": s, "dst": d, "weight": wv,
+                          "weight_grad": gv} for d, wv, gv in zip(dst, w_row, g_row)]
+    return rows
+
+
+def _wfprime_mean(model: BatchedMLP, z: Tensor, w_next: Tensor) -> Tensor:
+    """Mean over the weights leaving a hidden layer and the probe batch of
+    |w_jk · f'(z_j)| (Nielsen ch. 5's per-layer factor w·σ'(z)), per member: (M,).
+    z: (M, B, width) the layer's pre-activations; w_next: (M, width, fan_out). The
+    mean over j, k and samples factors into mean_j(mean_b |f'(z_j)| · mean_k |w_jk|)."""
+    fprime = torch.cat([acts.get(name).derivative(z[block]) for name, block in model.blocks])
+    return (fprime.abs().mean(1) * w_next.abs().mean(2)).mean(1)
 
 
 def _saturation(model: BatchedMLP, z: Tensor) -> Tensor:

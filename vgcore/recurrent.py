@@ -41,7 +41,7 @@ from .config import (MAX_PARAMS, MAX_WIDTH, MAX_WORK, ExperimentConfig, FieldSpe
 from .model import member_generator
 from .optimizers import OPTIMIZERS
 from .registry import label_in, order_in
-from .results import format_ratio, net_outcome
+from .results import epoch_reaching, format_ratio, net_outcome
 from .train import DEFAULT_THREADS, EVAL_CHUNK, Progress, hist_epochs, minibatches
 
 Tensor = torch.Tensor
@@ -522,8 +522,7 @@ def time_ratio(time_grads: pd.DataFrame, epoch: int = 0) -> float:
 
 def solved_at(history: pd.DataFrame, threshold: float = SOLVED_ACCURACY) -> float:
     """The first epoch at which one net's test accuracy reaches `threshold`; NaN if none."""
-    test = history[(history["split"] == "test") & (history["accuracy"] >= threshold)]
-    return float(test["epoch"].min()) if not test.empty else math.nan
+    return epoch_reaching(history, threshold)
 
 
 def summary_row(net: Net, history: pd.DataFrame, time_grads: pd.DataFrame,

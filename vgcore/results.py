@@ -3,14 +3,25 @@
 Frames (column contracts that charts, pages and the CLI rely on):
 - history:    activation, seed, epoch, split ('train'/'test'), loss, accuracy
 - layers:     activation, seed, epoch, layer, layer_name, weight_grad_norm, bias_grad_norm,
-              act_mean, act_std, saturation
+              act_mean, act_std, saturation, wfprime_mean (mean |w·f'(z)| over the weights
+              leaving the layer and the probe batch; NaN for the output layer)
 - histograms: activation, seed, epoch, layer, layer_name, quantity, bin_start, bin_end,
               count, fraction
 - units:      activation, seed, epoch, layer, layer_name, unit, bias_grad (signed ∂C/∂b_j),
               act_mean — every hidden and output unit, at the histogram epochs
+- edges:      activation, seed, epoch, layer, layer_name, src, dst, weight, weight_grad —
+              the network picture's edges (between the units it draws: probes.drawn_units,
+              input_groups), at the epochs of `units`; layer is the layer fed, src the
+              unit below (layer 1: the input group), dst the unit fed; signed w and ∂C/∂w,
+              but a group of several inputs holds their mean |w| and mean |∂C/∂w|.
+              Rows ≤ nets × epochs × probes.edges_per_net (train.MAX_EDGE_ROWS caps it)
 - summary:    activation, seed, final_train_loss, final_test_loss, final_train_accuracy,
               final_test_accuracy, best_test_epoch, best_test_loss, gap, diverged_at,
               speed_ratio, last_epoch
+- pretrain:   activation, seed, layer, epoch, recon_error — greedy layer-wise
+              pretraining (vgcore.pretrain): each hidden layer's autoencoder's mean squared
+              reconstruction error of its input on the probe batch, before (epoch 0) and
+              after each pretraining epoch of that layer; empty when pretrain_epochs = 0
 - boundary:   activation, seed, x1, x2, prob          (2-D data sets only)
 - points:     x1, x2, label, split                     (2-D data sets only)
 
@@ -39,7 +50,7 @@ if TYPE_CHECKING:  # only for type hints
 
 HISTORY_COLUMNS = ["activation", "seed", "epoch", "split", "loss", "accuracy"]
 LAYER_COLUMNS = ["activation", "seed", "epoch", "layer", "layer_name", "weight_grad_norm",
-                 "bias_grad_norm", "act_mean", "act_std", "saturation"]
+                 "bias_grad_norm", "act_mean", "act_std", "saturation", "wfprime_mean"]
 HIST_COLUMNS = ["activation", "seed", "epoch", "layer", "layer_name", "quantity",
                 "bin_start", "bin_end", "count", "fraction"]
 SUMMARY_COLUMNS = ["activation", "seed", "final_train_loss", "final_test_loss",
@@ -48,7 +59,10 @@ SUMMARY_COLUMNS = ["activation", "seed", "final_train_loss", "final_test_loss",
 BOUNDARY_COLUMNS = ["activation", "seed", "x1", "x2", "prob"]
 UNIT_COLUMNS = ["activation", "seed", "epoch", "layer", "layer_name", "unit", "bias_grad",
                 "act_mean"]
+EDGE_COLUMNS = ["activation", "seed", "epoch", "layer", "layer_name", "src", "dst", "weight",
+                "weight_grad"]
 POINT_COLUMNS = ["x1", "x2", "label", "split"]
+PRETRAIN_COLUMNS = ["activation", "seed", "layer", "epoch", "recon_error"]
 
 
 @dataclass
@@ -60,7 +74,9 @@ class Records:
     layers: list[dict] = field(default_factory=list)
     histograms: list[dict] = field(default_factory=list)
     units: list[dict] = field(default_factory=list)
+    edges: list[dict] = field(default_factory=list)
     boundary: list[dict] = field(default_factory=list)
+    pretrain: list[dict] = field(default_factory=list)
     diverged_at: dict[int, int] = field(default_factory=dict)   # member -> epoch
     stopped_at: int | None = None     # set when max_seconds ended training early
 
@@ -79,18 +95,25 @@ class Result:
     finished: bool = True
     stopped_at: int | None = None   # last epoch trained when a time cap cut the run short
     units: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=UNIT_COLUMNS))
+    edges: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EDGE_COLUMNS))
+    pretrain: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=PRETRAIN_COLUMNS))
 
     def diverged(self) -> pd.DataFrame:
         """Rows of the summary whose run diverged (loss or gradients became NaN/Inf)."""
         return self.summary[self.summary["diverged_at"].notna()]
 
     def to_json_dict(self) -> dict[str, Any]:
-        """{"config", "summary", "history", "layers"}: what `--json` prints."""
+        """{"config", "summary", "history", "layers"}, and "pretrain" when the run was
+        pretrained: what `--json` prints."""
         def records(df: pd.DataFrame) -> list[dict]:
             # NaN is not JSON: write null
             return json.loads(df.to_json(orient="records"))
-        return {"config": self.config.to_dict(), "summary": records(self.summary),
-                "history": records(self.history), "layers": records(self.layers)}
+        out = {"config": self.config.to_dict(), "summary": records(self.summary),
+               "history": records(self.history), "layers": records(self.layers)}
+        if self.config.pretrain_epochs > 0:
+            out["pretrain"] = records(self.pretrain)
+        return out
 
 
 def layer_name(layer: int, n_layers: int) -> str:
@@ -110,6 +133,18 @@ def _named_layers(rows: list[dict], columns: list[str], n_layers: int) -> pd.Dat
     return frame[columns]
 
 
+def _compact(edges: pd.DataFrame) -> pd.DataFrame:
+    """res.edges in small dtypes: it is the longest frame (~68,000 rows for the Gradient
+    flow page's default run) and every stored result carries it; float64 and str columns
+    made a stored result 3.5× bigger (8.1 MB instead of 2.3), these dtypes 1.8×. Nothing
+    is lost: the weights are float32 in the model, epochs ≤ 200 and units ≤ 512."""
+    if edges.empty:
+        return edges
+    return edges.astype({"activation": "category", "layer_name": "category",
+                         "epoch": "int16", "layer": "int16", "src": "int16", "dst": "int16",
+                         "weight": "float32", "weight_grad": "float32"})
+
+
 def build_result(config: ExperimentConfig, records: "Records", elapsed_s: float, *,
                  finished: bool, dataset: "Dataset | None" = None) -> Result:
     n_layers = config.depth + 1
@@ -117,6 +152,7 @@ def build_result(config: ExperimentConfig, records: "Records", elapsed_s: float,
     layers = _named_layers(records.layers, LAYER_COLUMNS, n_layers)
     hists = _named_layers(records.histograms, HIST_COLUMNS, n_layers)
     units = _named_layers(records.units, UNIT_COLUMNS, n_layers)
+    edges = _compact(_named_layers(records.edges, EDGE_COLUMNS, n_layers))
     diverged = {(records.members[m].activation, records.members[m].seed): epoch
                 for m, epoch in records.diverged_at.items()}
     summary = summarize(history, layers, diverged, records.members)
@@ -124,7 +160,8 @@ def build_result(config: ExperimentConfig, records: "Records", elapsed_s: float,
         pd.DataFrame(columns=POINT_COLUMNS)
     return Result(config, history, layers, summary, hists,
                   _frame(records.boundary, BOUNDARY_COLUMNS), points, float(elapsed_s),
-                  finished, records.stopped_at, units)
+                  finished, records.stopped_at, units, edges,
+                  pretrain=_frame(records.pretrain, PRETRAIN_COLUMNS))
 
 
 # ---------------------------------------------------------------------------------------
@@ -284,26 +321,39 @@ def layer_factors(layers: pd.DataFrame, epoch: int = 0, value: str = "bias_grad_
                   ) -> pd.DataFrame:
     """The factor each hidden layer multiplies the gradient by on its way down, measured:
     ‖∂C/∂b‖ of layer l ÷ that of layer l+1 (mean over seeds; the output layer is the
-    start), and the running product from the output down to layer l. Columns
-    activation, layer, layer_name, factor, product. Below 1: the gradient shrinks
-    (vanishing); above 1: it grows (exploding) — the chain-rule calculator's factors, for
-    the net just trained."""
+    start), and the running product from the output down to layer l. Beside it, Nielsen's
+    factor for one path, w·f'(z): the layer's `wfprime_mean` (mean |w·f'(z)| over the
+    weights leaving it; mean over seeds; NaN when the frame has none) and its running
+    product. Columns activation, layer, layer_name, factor, product, wfprime_mean,
+    wfprime_product. Below 1: the gradient shrinks (vanishing); above 1: it grows
+    (exploding) — the chain-rule calculator's factors, for the net just trained.
+
+    The two differ: a unit's δ sums one w·f'(z)·δ term per unit above it, with mixed
+    signs, and the factor compares the layers' norms, so it is about √(units in layer l)
+    × the rms of w·f'(z) (5-12× the mean |w·f'(z)| for the Gradient flow page's 30-unit
+    layers at initialisation)."""
     rows = layers[layers["epoch"] == epoch]
     rows = rows[pd.to_numeric(rows[value], errors="coerce").map(math.isfinite)]
+    if "wfprime_mean" not in rows:
+        rows = rows.assign(wfprime_mean=math.nan)
     out = []
     for name in registry_order(rows["activation"]):
-        norms = rows[rows["activation"].astype(str) == name].groupby("layer")[value].mean() \
-            .sort_index()
-        product = 1.0
+        own = rows[rows["activation"].astype(str) == name].groupby("layer")
+        norms = own[value].mean().sort_index()
+        paths = own["wfprime_mean"].mean()
+        product = path_product = 1.0
         for layer in reversed(norms.index[:-1]):      # from the top hidden layer down
             above, here = float(norms[layer + 1]), float(norms[layer])
             factor = here / above if above > 0 else math.nan
             product *= factor
+            path_product *= float(paths[layer])
             out.append({"activation": name, "layer": int(layer),
                         "layer_name": layer_name(int(layer), int(norms.index[-1])),
-                        "factor": factor, "product": product})
+                        "factor": factor, "product": product,
+                        "wfprime_mean": float(paths[layer]),
+                        "wfprime_product": path_product})
     return pd.DataFrame(out, columns=["activation", "layer", "layer_name", "factor",
-                                      "product"])
+                                      "product", "wfprime_mean", "wfprime_product"])
 
 
 def factor_sentences(layers: pd.DataFrame, epoch: int = 0) -> list[str]:
@@ -390,6 +440,13 @@ def summarize(history: pd.DataFrame, layers: pd.DataFrame,
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
+def epoch_reaching(history: pd.DataFrame, accuracy: float) -> float:
+    """The first epoch at which one net's test accuracy reaches `accuracy`; NaN if never
+    (the recurrent lesson's "solved at", the cures lesson's "epochs to reach")."""
+    test = history[(history["split"] == "test") & (history["accuracy"] >= accuracy)]
+    return float(test["epoch"].min()) if not test.empty else math.nan
+
+
 def overfitting_onset(history: pd.DataFrame, activation: str, seed: int | None = None
                       ) -> dict[str, float]:
     """Best-test epoch, how much the test loss rose after it, and the final train/test gap,
@@ -403,4 +460,4 @@ __all__ = ["Records", "Result", "build_result", "summarize", "speed_ratio", "lev
            "layer_name", "mean_over_seeds", "format_ratio", "compare_speeds",
            "speed_sentences", "speed_phrase", "activation_label", "registry_order",
            "drift_sentences", "best_accuracy", "layer_factors",
-           "factor_sentences"]
+           "factor_sentences", "epoch_reaching"]

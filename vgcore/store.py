@@ -56,7 +56,7 @@ log = logging.getLogger(__name__)
 
 ENV = "VGLAB_STORE"
 SIZE_ENV = "VGLAB_STORE_MB"
-DISK_SIZE_MB = 512          # ~250 results of ~2 MB (most of a result is its histograms)
+DISK_SIZE_MB = 512          # ~120 results of ~4 MB (most of a result: edges, histograms, units)
 MEMORY_ENTRIES = 48         # the `memory` store: results kept, for all sessions together
 LOCK_TTL_S = 30.0           # a trainer that stops refreshing its lock frees it after this
 HEARTBEAT_S = LOCK_TTL_S / 3

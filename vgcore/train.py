@@ -19,7 +19,8 @@ from .config import ExperimentConfig, layer_sizes
 from .heads import member_losses, outputs
 from .model import BatchedMLP, Member, member_generator
 from .optimizers import make_optimizer
-from .probes import PROBE_SIZE, STATS, probe
+from .pretrain import pretrain
+from .probes import PROBE_SIZE, STATS, edges_per_net, probe
 from .results import Records, Result, build_result
 
 Tensor = torch.Tensor
@@ -27,6 +28,8 @@ EVAL_CHUNK = 4096           # samples per forward pass when evaluating a whole s
 MAX_HIST_EPOCHS = 21        # histograms kept at ≤ this many epochs (always 0 and the last)
 MAX_UNIT_ROWS = 200_000     # per-unit rows of a run (res.units): wide, deep, many-net runs
 #                             keep them at fewer epochs (always 0 and the last)
+MAX_EDGE_ROWS = 100_000     # per-edge rows of a run (res.edges), likewise: ≤ members ×
+#                             epochs × probes.edges_per_net (Σ drawn_in × drawn_out)
 BOUNDARY_GRID = 60          # decision-boundary grid points per axis (2-D data sets)
 # Intra-op threads for a run. These nets are tiny (tens to hundreds of units): a second
 # thread gains nothing, and when the cores are busy (two users of a 2-core workshop box)
@@ -64,10 +67,15 @@ def hist_epochs(epochs: int, most: int = MAX_HIST_EPOCHS) -> set[int]:
 
 
 def unit_epochs(config: ExperimentConfig) -> set[int]:
-    """Epochs at which every unit's numbers are kept: the histogram epochs, fewer when a
-    run has so many units that res.units would pass MAX_UNIT_ROWS."""
-    per_epoch = len(members_of(config)) * (sum(config.hidden) + layer_sizes(config)[-1])
-    return hist_epochs(config.epochs, min(MAX_HIST_EPOCHS, MAX_UNIT_ROWS // per_epoch))
+    """Epochs at which every unit's (and the picture's edges') numbers are kept: the
+    histogram epochs, fewer when a run has so many units that res.units would pass
+    MAX_UNIT_ROWS, or so many drawn edges that res.edges would pass MAX_EDGE_ROWS (never
+    fewer than epoch 0 and the last)."""
+    nets = len(members_of(config))
+    per_epoch = nets * (sum(config.hidden) + layer_sizes(config)[-1])
+    edges_per_epoch = nets * edges_per_net(layer_sizes(config))
+    return hist_epochs(config.epochs, min(MAX_HIST_EPOCHS, MAX_UNIT_ROWS // per_epoch,
+                                          MAX_EDGE_ROWS // edges_per_epoch))
 
 
 def minibatches(n: int, batch_size: int, generator: torch.Generator) -> Iterator[Tensor]:
@@ -111,7 +119,7 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
     members = members_of(config)
     M = len(members)
     model = BatchedMLP(layer_sizes(config), members, config.init, config.bias_init,
-                       device=dev)
+                       device=dev, norm=config.norm, residual=config.residual)
     params = list(model.parameters())     # weights of every layer, then biases
     optimizer = make_optimizer(config, params)
     records = Records(members)
@@ -130,9 +138,10 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
         train_loss, train_acc = _evaluate(model, x_train, y_train, config.head)
         test_loss, test_acc = _evaluate(model, x_test, y_test, config.head)
         finite = torch.isfinite(train_loss) & torch.isfinite(test_loss)
-        stats, hist, units = probe(model, x_probe, y_probe, config.head,
-                                   config.hist_bins, with_histograms=epoch in keep_hist,
-                                   with_units=epoch in keep_units)
+        stats, hist, units, edges = probe(model, x_probe, y_probe, config.head,
+                                          config.hist_bins,
+                                          with_histograms=epoch in keep_hist,
+                                          with_units=epoch in keep_units)
         # Gradients can overflow before the loss does: that is divergence too.
         finite &= torch.tensor([all(math.isfinite(v) for row in s for v in row[:4])
                                 for s in stats], device=finite.device)
@@ -152,13 +161,19 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
             for layer, row in enumerate(stats[m]):
                 records.layers.append({**tag, "layer": layer + 1,
                                        **dict(zip(STATS, row))})
-        for rows, kept in ((hist, records.histograms), (units, records.units)):
+        for rows, kept in ((hist, records.histograms), (units, records.units),
+                           (edges, records.edges)):
             for row in rows:
                 m = row.pop("member")
                 if alive_list[m]:
                     kept.append({"activation": members[m].activation,
                                  "seed": members[m].seed, "epoch": epoch, **row})
 
+    if config.pretrain_epochs > 0:      # before epoch 0: epoch 0 is the pretrained net
+        records.pretrain, alive = pretrain(
+            model, x_train, x_probe, config.pretrain_epochs, config.seed, alive,
+            None if max_seconds is None else started + max_seconds)
+        _freeze_dead(model, alive)
     measure(0)
     if on_epoch:
         on_epoch(Progress(0, config.epochs, time.perf_counter() - started, config, records))
@@ -197,7 +212,7 @@ def _evaluate(model: BatchedMLP, x: Tensor, y: Tensor, head: str) -> tuple[Tenso
     correct = torch.zeros_like(loss_sum)
     for start in range(0, len(x), EVAL_CHUNK):
         xb, yb = x[start:start + EVAL_CHUNK], y[start:start + EVAL_CHUNK]
-        logits = model(xb).logits
+        logits = model(xb, batch_stats=False).logits    # batch norm: running statistics
         loss_sum += member_losses(logits, yb, head).double() * len(xb)
         correct += (logits.argmax(-1) == yb).sum(1).double()
     return loss_sum / len(x), correct / len(x)
@@ -218,11 +233,12 @@ def _mask_and_clip(params: list[Tensor], alive: Tensor, max_norm: float) -> None
 
 @torch.no_grad()
 def _freeze_dead(model: BatchedMLP, alive: Tensor) -> None:
-    """Zero a diverged member's weights so NaN/Inf arithmetic never slows the others."""
+    """Zero a diverged member's weights (and batch norm's running statistics) so NaN/Inf
+    arithmetic never slows the others."""
     if bool(alive.all()):
         return
     keep = alive.view(-1, 1, 1)
-    for p in model.parameters():
+    for p in [*model.parameters(), *model.buffers()]:
         p.copy_(torch.where(keep, p, torch.zeros_like(p)))
 
 
@@ -236,7 +252,7 @@ def _boundary(model: BatchedMLP, ds: "data_mod.Dataset", members: tuple[Member, 
     g1 = np.linspace(lo[0], hi[0], BOUNDARY_GRID, dtype=np.float32)
     g2 = np.linspace(lo[1], hi[1], BOUNDARY_GRID, dtype=np.float32)
     mesh = np.stack(np.meshgrid(g1, g2), -1).reshape(-1, 2)
-    logits = model(torch.from_numpy(mesh).to(alive.device)).logits
+    logits = model(torch.from_numpy(mesh).to(alive.device), batch_stats=False).logits
     prob = outputs(logits, head)
     # Two classes: P(class 1) normalised, so sigmoid heads also land in [0, 1]
     p1 = (prob[..., 1] / prob.sum(-1).clamp(min=1e-12)).cpu().tolist()

@@ -34,8 +34,8 @@ from vgcore.recurrent import (TASKS, RecurrentConfig, RecurrentResult, ratio_phr
                               time_ratio)
 from vgcore.results import Result, format_ratio
 
-from .experiments import (NIELSEN_CH3_CONFIG, THROUGH_TIME_CONFIG, closed_gate,
-                          unregularised)
+from .experiments import (HOW_FIXED_CONFIG, NIELSEN_CH3_CONFIG, THROUGH_TIME_CONFIG,
+                          closed_gate, unregularised)
 
 ALWAYS_ALLOWED = frozenset({"seed", "n_seeds", "hist_bins"})   # never change the lesson
 
@@ -231,9 +231,9 @@ TAME_ACCURACY = 0.4      # 4× chance on 10 classes
 CHANCE_LOSS = math.log(10)  # cross-entropy of a uniform guess over 10 classes
 
 
-def _check_tamed(result: Result, **_: Any) -> Check:
-    if "relu" not in result.config.activations:
-        return Check(False, "Keep ReLU in the run: it is the net that explodes.")
+def _diverged_or_weakest(result: Result) -> Check | pd.Series:
+    """A failed Check naming the first net that diverged, else the summary row of the net
+    with the lowest final test accuracy (the one a check must judge)."""
     diverged = result.diverged()
     if not diverged.empty:
         row = diverged.iloc[0]
@@ -241,7 +241,15 @@ def _check_tamed(result: Result, **_: Any) -> Check:
                             f"at epoch {int(row['diverged_at'])}: its loss or gradients "
                             f"became NaN/Inf.")
     s = result.summary
-    worst = s.loc[s["final_test_accuracy"].idxmin()]
+    return s.loc[s["final_test_accuracy"].idxmin()]
+
+
+def _check_tamed(result: Result, **_: Any) -> Check:
+    if "relu" not in result.config.activations:
+        return Check(False, "Keep ReLU in the run: it is the net that explodes.")
+    worst = _diverged_or_weakest(result)
+    if isinstance(worst, Check):
+        return worst
     h = result.history
     train = h[(h["activation"] == worst["activation"]) & (h["seed"] == worst["seed"])
               & (h["split"] == "train")].sort_values("epoch")
@@ -282,6 +290,27 @@ def _check_gap(result: Result, reference: Result | None = None, **_: Any) -> Che
         return Check(False, numbers + " The gap closed because the net stopped learning: "
                                       "use a gentler setting.")
     return Check(True, "Closed: " + numbers)
+
+
+# ---------------------------------------------------------------------------------------
+# 6. Make the 10-layer sigmoid net learn without changing its activation (lesson 8)
+# ---------------------------------------------------------------------------------------
+LEARN_ACCURACY = 0.5     # 5× chance on 10 classes; the plain net stays near 10%
+
+
+def _check_sigmoid_learns(result: Result, **_: Any) -> Check:
+    worst = _diverged_or_weakest(result)
+    if isinstance(worst, Check):
+        return worst
+    acc, ratio = float(worst["final_test_accuracy"]), float(worst["speed_ratio"])
+    numbers = (f"test accuracy {acc:.1%} after {result.config.epochs} epochs; at "
+               f"initialisation hidden layer 1 got {format_ratio(ratio)} less gradient "
+               f"than layer {result.config.depth}" if math.isfinite(ratio) and ratio > 0
+               else f"test accuracy {acc:.1%} after {result.config.epochs} epochs")
+    if acc < LEARN_ACCURACY:
+        return Check(False, f"{numbers[:1].upper()}{numbers[1:]}. Aim for "
+                            f"{LEARN_ACCURACY:.0%}.")
+    return Check(True, f"It learns: {numbers}.")
 
 
 # ---------------------------------------------------------------------------------------
@@ -378,6 +407,23 @@ _EXERCISES = (
         controls=("weight_decay", "dropout", "seed"),
         may_change=frozenset({"weight_decay", "dropout"}), reference=unregularised,
         checker=_check_gap, draw=_gap),
+    Exercise(
+        key="sigmoid-learns",
+        title="Make the 10-layer sigmoid net learn without changing its activation",
+        goal=f"The 10-layer sigmoid net of lesson 8 stays at chance after 5 epochs. Keep "
+             f"its sigmoid units, its 10 layers and its data, and make it reach "
+             f"{LEARN_ACCURACY:.0%} test accuracy in those 5 epochs.",
+        hints=("Its first layer gets ~10⁵× less gradient than its last: the cure must "
+               "change that ratio, or the path the gradient takes.",
+               "Lesson 8 switches on each historical cure alone: look at its table.",
+               "Clipping caps a gradient that is too big. Is that the problem here?"),
+        start=HOW_FIXED_CONFIG,
+        controls=("norm", "residual", "pretrain_epochs", "init", "lr", "optimizer",
+                  "grad_clip", "seed"),
+        may_change=frozenset({"norm", "residual", "pretrain_epochs", "init", "bias_init",
+                              "lr", "optimizer", "momentum", "grad_clip", "batch_size",
+                              "weight_decay", "dropout"}),
+        checker=_check_sigmoid_learns, draw=_bars),
 )
 EXERCISES: dict[str, Exercise] = {e.key: e for e in _EXERCISES}
 

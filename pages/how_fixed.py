@@ -1,0 +1,113 @@
+"""Lesson 8 — How it was fixed: the deep sigmoid net, and each historical cure switched on."""
+import pandas as pd
+import streamlit as st
+
+from app.blocks import cells, chart, divergence_notice, downloads, page_intro
+from app.runner import run_experiment
+from app.widgets import Widget, bound, page_controls
+from vgcore import charts
+from vgcore.data import DATASETS
+from vgcore.pretrain import PRETRAIN_BATCH, PRETRAIN_LR
+from vgcore.results import format_ratio
+from vgcore.workshop.cures import (COMBINED, CURES, PLAIN, cure_runs, cure_table,
+                                   labelled_frames, no_help)
+from vgcore.workshop.exercises import EXERCISES
+from vgcore.workshop.experiments import PAGE_EXPERIMENTS
+
+PAGE = "how_fixed"
+EXERCISE = EXERCISES["sigmoid-learns"]
+# The page's own controls (not config fields), bound to the URL like the experiment's.
+CURE_PICKER = Widget(
+    "cures", "multi", "Cures to switch on, each alone", tuple(CURES),
+    help="Each ticked cure trains one more copy of the net with that cure alone.",
+    fmt={k: c.label for k, c in CURES.items()})     # the link holds these labels
+COMBINE = Widget("combine", "toggle", "Also train one net with every ticked cure",
+                 help="Not every pair mixes well: try ReLU with residual connections and "
+                      "no batch norm.")
+TARGET_ACCURACY = Widget("target", "slider", "Target test accuracy", lo=0.2, hi=0.95,
+                         step=0.05, help="The table says at which epoch each net first "
+                                         "reached it.", field_lo=0.2, field_hi=0.95)
+
+page_intro("How it was fixed",
+           "the table. The plain 10-layer sigmoid net's first layer gets ~10⁵× less "
+           "gradient than its last and its test accuracy stays at chance; each cure "
+           "switched on alone closes some of that gap. Which cures fix the *vanishing* "
+           "gradient, and which one is a cure for something else?")
+cfg = page_controls(PAGE)
+if cfg is not None:
+    keys = bound(CURE_PICKER, tuple(CURES), st)
+    left, right = st.columns(2)
+    with left:
+        combined = bound(COMBINE, False, st)
+    with right:
+        target = bound(TARGET_ACCURACY, 0.5, st)
+    runs = cure_runs(cfg, keys, combined=combined)
+    results = {}
+    status = st.empty()
+    for i, (label, run_cfg) in enumerate(runs.items(), 1):
+        status.caption(f"Net {i} of {len(runs)}: {label}")
+        result = run_experiment(run_cfg)
+        if result is not None:
+            results[label] = result
+    status.empty()
+    if PLAIN in results:
+        plain = results[PLAIN]
+        for label, result in results.items():
+            if not result.diverged().empty:
+                st.caption(f"**{label}:**")
+                divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
+
+        st.subheader("The cures side by side")
+        table = cure_table(results, target)
+        st.dataframe(pd.DataFrame({
+            "net": table["net"],
+            "year": cells(table["year"], "{:.0f}"),
+            "speed ratio at init": [
+                format_ratio(r) if r == r and 0 < r < float("inf") else "—"
+                for r in table["speed_ratio"]],
+            f"test accuracy, epoch {cfg.epochs}": cells(table["final_test_accuracy"],
+                                                              "{:.1%}"),
+            f"first epoch ≥ {target:.0%}": cells(table["reached_at"], "epoch {:.0f}"),
+            "diverged": cells(table["diverged_at"], "at epoch {:.0f}"),
+        }), hide_index=True)
+        st.caption(f"Speed ratio: the last hidden layer's gradient ÷ hidden layer 1's at "
+                   f"initialisation (Nielsen's speed of learning); ≫ 1 is vanishing, ≪ 1 "
+                   f"exploding. Test accuracy: mean over the seeds; chance is "
+                   f"{1 / DATASETS[cfg.dataset].n_classes:.0%}.")
+        st.markdown("**The history, one line each.**")
+        for cure in (CURES[k] for k in CURES if k in keys):
+            st.markdown(f"- **{cure.year} · {cure.label}** ({cure.paper}): {cure.history}.")
+        if COMBINED in results:
+            st.caption(f"*{COMBINED}*: every ticked cure at once — not all of them mix "
+                       f"well (ReLU with residual connections and no normalisation can "
+                       f"diverge: a result to look at, not an error).")
+
+        st.subheader("The gradient each layer gets at initialisation")
+        chart(charts.init_comparison_chart(labelled_frames(results, "layers"), series="net",
+                                           by="cure", facet=False))
+        st.subheader("Learning")
+        same = no_help(table)
+        if same:
+            st.caption(f"No help at all: {', '.join(same)} — "
+                       f"{'its line lies' if len(same) == 1 else 'their lines lie'} on the "
+                       f"plain net's (click a legend entry to pick one out).")
+        chart(charts.overlay_chart(labelled_frames(results, "history")
+                                   .drop(columns="activation"), metric="accuracy",
+                                   split="test", series="net", log_y=False))
+
+        pretrained = results.get(CURES["pretraining"].label)
+        if pretrained is not None and not pretrained.pretrain.empty:
+            st.subheader("Pretraining, layer by layer")
+            st.markdown(
+                f"Each hidden layer was first trained alone as an autoencoder of the layer "
+                f"below for {pretrained.config.pretrain_epochs} epochs, then the whole net "
+                f"was fine-tuned with the settings above. The autoencoders use their own "
+                f"optimiser: Adam at η = {PRETRAIN_LR:g}, mini-batches of "
+                f"{PRETRAIN_BATCH}. With plain SGD at the fine-tuning rate they barely "
+                f"moved, and one epoch per layer left the net worse than none.")
+            chart(charts.pretrain_chart(pretrained.pretrain))
+        downloads(plain, PAGE, PAGE_EXPERIMENTS[PAGE].config)
+
+st.subheader(f"Exercise: {EXERCISE.title}")
+st.markdown(f"**Goal.** {EXERCISE.goal} Try it on the *Exercises* page, where the run is "
+            f"checked for you.")

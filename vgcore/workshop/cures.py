@@ -1,0 +1,144 @@
+"""Lesson 8, How it was fixed: the deep sigmoid net that would not learn, and each
+historical cure switched on in turn, trained side by side.
+
+A `Cure` is one registry entry: what it is, when and by whom, one line of history, and
+the config fields it sets (`changes`). `cure_runs(config, keys)` gives the learner's net
+once plain and once per cure (and, asked for, once with all of them together);
+`cure_table(results, target)` is the lesson's table: the speed ratio at initialisation,
+the test accuracy after the last epoch, and the first epoch that reached `target`.
+
+Pure: no streamlit.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+
+from vgcore.config import ExperimentConfig
+from vgcore.results import Result, epoch_reaching
+
+PLAIN = "Plain net"
+COMBINED = "All ticked cures together"
+
+
+@dataclass(frozen=True)
+class Cure:
+    key: str
+    label: str
+    year: int
+    paper: str
+    history: str                       # one line: what it did and why it helped
+    changes: Mapping[str, Any]         # the config fields it sets
+
+    def apply(self, config: ExperimentConfig) -> ExperimentConfig:
+        return config.replace(**self.changes)
+
+
+def _cure(key: str, label: str, year: int, paper: str, history: str, **changes: Any
+          ) -> Cure:
+    return Cure(key, label, year, paper, history, MappingProxyType(changes))
+
+
+# In the order they were found. Each changes as little as it can: the ReLU cure keeps the
+# net's initialisation (He et al.'s init for ReLU came four years later, in 2015).
+CURES: dict[str, Cure] = {c.key: c for c in (
+    _cure("pretraining", "Layer-wise pretraining", 2006,
+          "Hinton, Osindero & Teh 2006; Bengio, Lamblin, Popovici & Larochelle 2007",
+          "the breakthrough of 2006–2007: train each layer alone, as an autoencoder of the "
+          "layer below, then fine-tune the whole net — the first way deep nets learned "
+          "at all", pretrain_epochs=3),
+    _cure("normalised_init", "Normalised init", 2010, "Glorot & Bengio 2010",
+          "draw the weights with variance 2/(fan_in + fan_out) so every tanh layer "
+          "passes on a signal, and a gradient, of about the same size; for the sigmoid, "
+          "σ' ≤ ¼ still shrinks the gradient at every layer", init="xavier"),
+    _cure("relu", "ReLU", 2011, "Glorot, Bordes & Bengio 2011",
+          "f'(z) = 1 wherever a unit is active, instead of σ' ≤ ¼: the factor each layer "
+          "multiplies the gradient by no longer shrinks it", activations=("relu",)),
+    _cure("clipping", "Gradient clipping", 2013, "Pascanu, Mikolov & Bengio 2013",
+          "cap the gradient's norm: a cure for gradients that explode (lesson 7), so it "
+          "should change nothing for one that vanishes", grad_clip=1.0),
+    _cure("batch_norm", "Batch norm", 2015, "Ioffe & Szegedy 2015",
+          "normalise every layer's input to each unit over the mini-batch, so no sigmoid "
+          "sits saturated and every layer's gradient keeps its scale", norm="batch"),
+    _cure("residual", "Residual connections", 2016, "He, Zhang, Ren & Sun 2016",
+          "add each layer's input to its output: the gradient has a path to layer 1 "
+          "that multiplies by 1, not by one factor per layer", residual=True),
+)}
+
+
+def cure_runs(config: ExperimentConfig, keys: Sequence[str], combined: bool = False
+              ) -> dict[str, ExperimentConfig]:
+    """The learner's net plain, with each cure in `keys` (registry order), and, with
+    `combined`, with all of them at once: label -> config. The plain net is the
+    learner's config with every cure switched off, so a cure's row differs from the
+    plain row in that cure alone."""
+    unknown = [k for k in keys if k not in CURES]
+    if unknown:
+        raise ValueError(f"cures: unknown {', '.join(map(str, unknown))}; allowed: "
+                         f"{', '.join(CURES)}")
+    chosen = [CURES[k] for k in CURES if k in keys]
+    runs = {PLAIN: config}
+    for cure in chosen:
+        runs[cure.label] = cure.apply(config)
+    if combined and len(chosen) > 1:
+        together = config
+        for cure in chosen:
+            together = cure.apply(together)
+        runs[COMBINED] = together
+    return runs
+
+
+TABLE_COLUMNS = ["net", "year", "speed_ratio", "final_test_accuracy", "reached_at",
+                 "diverged_at", "n_seeds"]
+
+
+def cure_table(results: Mapping[str, Result], target: float) -> pd.DataFrame:
+    """One row per run (label -> its Result, in order): the year of its cure (NaN for the
+    plain and combined nets), the speed ratio at initialisation and the final test
+    accuracy (means over seeds), the first epoch whose test accuracy reached `target`
+    (mean over the seeds that reached it; NaN if none did) and the first divergence."""
+    by_label = {c.label: c for c in CURES.values()}
+    rows = []
+    for label, result in results.items():
+        summary = result.summary
+        reached = [epoch_reaching(result.history[result.history["seed"] == s], target)
+                   for s in summary["seed"]]
+        reached = [e for e in reached if not math.isnan(e)]
+        cure = by_label.get(label)
+        rows.append({
+            "net": label, "year": float(cure.year) if cure else math.nan,
+            "speed_ratio": float(summary["speed_ratio"].mean()),
+            "final_test_accuracy": float(summary["final_test_accuracy"].mean()),
+            "reached_at": sum(reached) / len(reached) if reached else math.nan,
+            "diverged_at": float(summary["diverged_at"].min()),
+            "n_seeds": len(summary)})
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
+
+
+SAME_ACCURACY = 0.01     # within one point of the plain net: no help at all
+
+
+def no_help(table: pd.DataFrame) -> list[str]:
+    """The nets of `cure_table` whose final test accuracy is within SAME_ACCURACY of the
+    plain net's (the first row): on the accuracy chart their lines lie on its line."""
+    if table.empty:
+        return []
+    plain = float(table["final_test_accuracy"].iloc[0])
+    rest = table.iloc[1:]
+    return [str(n) for n, a in zip(rest["net"], rest["final_test_accuracy"])
+            if abs(float(a) - plain) < SAME_ACCURACY]
+
+
+def labelled_frames(results: Mapping[str, Result], frame: str) -> pd.DataFrame:
+    """One of the results' frames ('history', 'layers') of every run, with its run label
+    in a `net` column: the page's charts draw one colour per net."""
+    return pd.concat([getattr(r, frame).assign(net=label) for label, r in results.items()],
+                     ignore_index=True)
+
+
+__all__ = ["Cure", "CURES", "PLAIN", "COMBINED", "cure_runs", "cure_table",
+           "labelled_frames", "no_help", "TABLE_COLUMNS"]
