@@ -9,8 +9,8 @@ from vgcore import charts
 from vgcore.data import DATASETS
 from vgcore.pretrain import PRETRAIN_BATCH, PRETRAIN_LR
 from vgcore.results import format_ratio
-from vgcore.workshop.cures import (COMBINED, CURES, PLAIN, cure_runs, cure_table,
-                                   labelled_frames, no_help)
+from vgcore.workshop.cures import (COMBINED, CURES, NET_COLORS, PLAIN, cure_runs,
+                                   cure_table, labelled_frames, no_help)
 from vgcore.workshop.exercises import EXERCISES
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 
@@ -84,7 +84,7 @@ if cfg is not None:
 
         st.subheader("The gradient each layer gets at initialisation")
         chart(charts.init_comparison_chart(labelled_frames(results, "layers"), series="net",
-                                           by="cure", facet=False))
+                                           by="cure", facet=False, colors=NET_COLORS))
         st.subheader("Learning")
         same = no_help(table)
         if same:
@@ -93,7 +93,8 @@ if cfg is not None:
                        f"plain net's (click a legend entry to pick one out).")
         chart(charts.overlay_chart(labelled_frames(results, "history")
                                    .drop(columns="activation"), metric="accuracy",
-                                   split="test", series="net", log_y=False))
+                                   split="test", series="net", log_y=False,
+                                   colors=NET_COLORS))
 
         pretrained = results.get(CURES["pretraining"].label)
         if pretrained is not None and not pretrained.pretrain.empty:
@@ -103,8 +104,9 @@ if cfg is not None:
                 f"below for {pretrained.config.pretrain_epochs} epochs, then the whole net "
                 f"was fine-tuned with the settings above. The autoencoders use their own "
                 f"optimiser: Adam at η = {PRETRAIN_LR:g}, mini-batches of "
-                f"{PRETRAIN_BATCH}. With plain SGD at the fine-tuning rate they barely "
-                f"moved, and one epoch per layer left the net worse than none.")
+                f"{PRETRAIN_BATCH}; their decoders end in the activation of the layer "
+                f"they rebuild (Bengio et al. 2007). With one epoch per layer the "
+                f"default net stayed at chance; with three it learns.")
             chart(charts.pretrain_chart(pretrained.pretrain))
         downloads(plain, PAGE, PAGE_EXPERIMENTS[PAGE].config)
 

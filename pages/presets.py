@@ -14,9 +14,10 @@ PRESET = Widget("preset", "select", "Preset", tuple(ALL_PRESETS),
 
 page_intro("Presets: the published figures",
            "the *within band* column. Each preset re-runs a figure from Nielsen's book, "
-           "Glorot & Bengio (2010), He et al. (2015) or Hochreiter & Schmidhuber (1997) "
-           "and puts our numbers beside the published ones, with the tolerance that is "
-           "honest for a small re-run.")
+           "Glorot & Bengio (2010), He et al. (2015), Hochreiter & Schmidhuber (1997) "
+           "or the cures of lesson 8 and puts our numbers beside the published ones, "
+           "with the tolerance that is honest for a small re-run (where a paper states a "
+           "direction, not a number, the band is that direction).")
 key = bound(PRESET, next(iter(PRESETS)))
 preset = ALL_PRESETS[key]
 st.markdown(f"**What it shows.** {preset.shows}")

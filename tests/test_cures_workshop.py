@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from vgcore import ExperimentConfig, run
-from vgcore.workshop.cures import (COMBINED, CURES, PLAIN, TABLE_COLUMNS, cure_runs,
+from vgcore import ExperimentConfig, charts, run
+from vgcore.workshop.cures import (COMBINED, CURES, NET_COLORS, PLAIN, TABLE_COLUMNS, cure_runs,
                                    cure_table, labelled_frames)
 from vgcore.workshop.exercises import EXERCISES, LEARN_ACCURACY, _check_sigmoid_learns
 from vgcore.workshop.experiments import HOW_FIXED_CONFIG, PAGE_EXPERIMENTS
@@ -96,3 +96,19 @@ def test_the_exercise_passes_on_accuracy_and_says_the_numbers():
     stuck = run(TINY.replace(epochs=0))
     verdict = _check_sigmoid_learns(stuck)
     assert not verdict.passed and f"Aim for {LEARN_ACCURACY:.0%}" in verdict.message
+
+
+def test_a_net_keeps_its_colour_whichever_nets_are_shown():
+    assert set(NET_COLORS) == {PLAIN, COMBINED, *(c.label for c in CURES.values())}
+    assert len(set(NET_COLORS.values())) == len(NET_COLORS)      # no two nets alike
+    results = {label: run(c.replace(epochs=0)) for label, c in
+               cure_runs(TINY, ("clipping", "residual")).items()}
+    layers = labelled_frames(results, "layers")
+    history = labelled_frames(results, "history").drop(columns="activation")
+    for chart in (charts.init_comparison_chart(layers, series="net", facet=False,
+                                               colors=NET_COLORS),
+                  charts.overlay_chart(history, "accuracy", series="net", log_y=False,
+                                       colors=NET_COLORS)):
+        scale = chart.to_dict()["encoding"]["color"]["scale"]
+        assert scale["range"] == [NET_COLORS[n] for n in scale["domain"]]
+        assert set(scale["domain"]) == set(results)

@@ -61,6 +61,8 @@ BAD = [
      "missing column"),
     ("torch file", "run.pt", b"PK\x03\x04" + bytes(range(256)), "not UTF-8"),
     ("wrong columns", "x.csv", b"a,b\n1,2\n", "missing column(s) activation"),
+    ("a recurrent run", "rnn.csv", b"cell,seed,epoch,split,loss,accuracy\n"
+     b"lstm,0,0,test,0.7,0.5\n", "a recurrent run (lesson 9"),
     ("extra column", "x.csv", (HEADER + ",note\nrelu,0,0,train,1,0.5,hi\n").encode(),
      "unexpected column(s) `note`"),
     ("NaN loss", "x.csv", csv_bytes("relu,0,0,train,nan,0.5"), "loss is nan"),

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import altair as alt
 import numpy as np
@@ -194,12 +194,19 @@ def _tooltip(*cols: str) -> list[alt.Tooltip]:
     return tips
 
 
+# Colour pairs of CATEGORY_COLORS too alike to tell apart side by side (Okabe & Ito's
+# orange and vermillion, sky blue and blue): a spare colour is never a taken one's twin.
+_TWINS = {"#E69F00": "#D55E00", "#D55E00": "#E69F00", "#56B4E9": "#0072B2",
+          "#0072B2": "#56B4E9"}
+
+
 def _fixed_colors(names: Sequence[str], known: dict[str, str]) -> alt.Scale:
     """A scale whose domain is only the names present (the legend lists nothing absent)
     but whose colours come from a fixed table, so a name's colour never depends on which
     other names are shown. Unknown names take CATEGORY_COLORS in order."""
-    spare = iter([c for c in CATEGORY_COLORS if c not in set(known.values())]
-                 or CATEGORY_COLORS)
+    taken = set(known.values())
+    taken |= {_TWINS[c] for c in taken if c in _TWINS}    # orange beside vermillion reads
+    spare = iter([c for c in CATEGORY_COLORS if c not in taken] or CATEGORY_COLORS)
     colors = []
     for name in names:
         colors.append(known[name] if name in known else next(spare, "#999999"))
@@ -813,7 +820,8 @@ def _log_domain(values: pd.Series) -> list[float] | Any:
 def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm",
                           series: str = "init", *, epoch: int = 0,
                           columns: int = FACET_COLUMNS, dash: str | None = None,
-                          by: str = "initialisation", facet: bool = True
+                          by: str = "initialisation", facet: bool = True,
+                          colors: Mapping[str, str] | None = None
                           ) -> alt.FacetChart | alt.Chart:
     """Gradient norm against depth at one epoch (default: the untrained net), one line per
     initialisation scheme (`series` column), one panel per activation, log y. A flat line
@@ -821,7 +829,8 @@ def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm"
     towards it explodes. `dash`: a second column drawn as the line's dash (solid first),
     e.g. ours vs published, so the same `series` keeps one colour. Any other `series`
     works too (`by` names it in the title); `facet=False` draws every line on one panel
-    (its tooltip names the activation), for series that differ in activation too."""
+    (its tooltip names the activation), for series that differ in activation too.
+    `colors`: series value -> colour, for series that have fixed colours elsewhere."""
     _require(layers_df, ["activation", "epoch", "layer", "layer_name", value, series,
                          *([dash] if dash else [])], "layers_df")
     rows = _finite(_hidden_only(_epoch_rows(layers_df, epoch)), [value], positive=[value])
@@ -833,7 +842,8 @@ def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm"
     chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=30, filled=True)).encode(
         x=alt.X("layer:Q", title=_HIDDEN_AXIS, axis=alt.Axis(tickMinStep=1, format="d")),
         y=_y(value, _short_title(value), log=True, values=df[value]),
-        color=alt.Color(f"{series}:N", scale=_fixed_colors(names, {}), sort=names,
+        color=alt.Color(f"{series}:N", scale=_fixed_colors(names, dict(colors or {})),
+                        sort=names,
                         legend=_legend(_short_title(series))),
         opacity=_highlight(select),
         tooltip=_tooltip("activation", series, *([dash] if dash else []), "layer_name",
@@ -1415,9 +1425,11 @@ def length_sweep_chart(sweep_df: pd.DataFrame, *, chance: float | None = None,
 # =====================================================================================
 def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | None = "test",
                   series: str = "run", *, log_y: bool = True, width: int | str = WIDTH,
-                  height: int = HEIGHT) -> alt.Chart:
+                  height: int = HEIGHT, colors: Mapping[str, str] | None = None
+                  ) -> alt.Chart:
     """Curves of several runs (e.g. uploaded by workshop participants) on one chart, one
-    colour per `series` value. `split=None` draws both splits (dashed = test). Runs that
+    colour per `series` value (`colors` fixes some). `split=None` draws both splits
+    (dashed = test). Runs that
     hold several activations get one panel per activation, so a file's four nets are
     four panels of one colour, not four lines nobody can tell apart."""
     _check_choice("metric", metric, ["loss", "accuracy"])
@@ -1432,7 +1444,7 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
     # activations and output heads keep the colours they have on every other chart; any
     # other series takes the category colours in order, as init_comparison_chart does,
     # so the same runs get the same colours on both
-    known = ACTIVATION_COLORS if series == "activation" else \
+    known = dict(colors) if colors else ACTIVATION_COLORS if series == "activation" else \
         HEAD_COLORS if set(names) & set(HEAD_COLORS) else {}
     extra = [c for c in ("activation", "seed", "split") if c in df and c != series]
     select = _legend_select(series)

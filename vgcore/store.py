@@ -359,7 +359,7 @@ class DiskStore(Store):
     # -- opening, and rebuilding a damaged store ----------------------------------------
     def _new_results_cache(self, diskcache: Any) -> Any:
         # diskcache evicts `cull_limit` entries at once whenever the store is over its
-        # size (default 10: nearly all of a store of ~2 MB results); 2 at a time keeps it
+        # size (default 10: nearly all of a store of ~4 MB results); 2 at a time keeps it
         # near the limit and keeps the most recently used.
         return diskcache.Cache(str(self.folder), size_limit=self.size_limit,
                                eviction_policy="least-recently-used", cull_limit=2,

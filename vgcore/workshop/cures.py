@@ -70,6 +70,16 @@ CURES: dict[str, Cure] = {c.key: c for c in (
 )}
 
 
+# Every net keeps one colour on every chart of the lesson and the preset, whichever nets
+# are shown: the plain net black, no two alike hues (orange/vermillion, blue/sky blue)
+# among nets that part ways, and clipping, which lies on the plain net's line, grey.
+NET_COLORS: dict[str, str] = {
+    PLAIN: "#000000", CURES["pretraining"].label: "#E69F00",
+    CURES["normalised_init"].label: "#009E73", CURES["relu"].label: "#CC79A7",
+    CURES["clipping"].label: "#999999", CURES["batch_norm"].label: "#0072B2",
+    CURES["residual"].label: "#8C564B", COMBINED: "#A89400"}
+
+
 def cure_runs(config: ExperimentConfig, keys: Sequence[str], combined: bool = False
               ) -> dict[str, ExperimentConfig]:
     """The learner's net plain, with each cure in `keys` (registry order), and, with
@@ -140,5 +150,5 @@ def labelled_frames(results: Mapping[str, Result], frame: str) -> pd.DataFrame:
                      ignore_index=True)
 
 
-__all__ = ["Cure", "CURES", "PLAIN", "COMBINED", "cure_runs", "cure_table",
+__all__ = ["Cure", "CURES", "PLAIN", "COMBINED", "NET_COLORS", "cure_runs", "cure_table",
            "labelled_frames", "no_help", "TABLE_COLUMNS"]

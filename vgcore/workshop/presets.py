@@ -35,7 +35,7 @@ from vgcore.recurrent import RecurrentResult, time_ratio
 from vgcore.results import (Result, hidden_norms, level_ratio, mean_over_seeds,
                             overfitting_onset)
 
-from .cures import CURES, PLAIN, cure_runs
+from .cures import CURES, NET_COLORS, PLAIN, cure_runs
 from .experiments import (HOW_FIXED_CONFIG, NIELSEN_CH3_CONFIG, THROUGH_TIME_CONFIG,
                           closed_gate)
 
@@ -462,7 +462,7 @@ def _cure_ratio(label: str) -> Callable[[Results], float]:
 
 def _cures_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
     return charts.init_comparison_chart(_by_series(results, "net"), series="net",
-                                        by="cure", facet=False)
+                                        by="cure", facet=False, colors=NET_COLORS)
 
 
 def _cures() -> Preset:

@@ -140,6 +140,10 @@ def _check_columns(columns: Iterable[Any], where: str) -> None:
     cols = [str(c) for c in columns]
     missing = [c for c in HISTORY_COLUMNS if c not in cols]
     extra = [c for c in cols if c not in HISTORY_COLUMNS]
+    if "cell" in cols and "activation" not in cols:
+        raise ValueError(f"{where}: this is a recurrent run (lesson 9, a 'cell' column); "
+                         f"Compare runs overlays the runs of lessons 2–8, whose History "
+                         f"CSV has {', '.join(HISTORY_COLUMNS)}")
     if missing or extra:
         parts = []
         if missing:
