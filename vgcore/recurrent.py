@@ -25,7 +25,6 @@ sweep over sequence lengths) are the functions at the end of this module.
 """
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -41,7 +40,8 @@ from .config import (MAX_PARAMS, MAX_WIDTH, MAX_WORK, ExperimentConfig, FieldSpe
 from .model import member_generator
 from .optimizers import OPTIMIZERS
 from .registry import label_in, order_in
-from .results import epoch_reaching, format_ratio, net_outcome
+from .results import (diverged_rows, epoch_reaching, format_ratio, json_records,
+                      net_outcome)
 from .train import DEFAULT_THREADS, EVAL_CHUNK, Progress, hist_epochs, minibatches
 
 Tensor = torch.Tensor
@@ -473,15 +473,13 @@ class RecurrentResult:
     stopped_at: int | None = None   # last epoch trained when a time cap cut the run short
 
     def diverged(self) -> pd.DataFrame:
-        """Rows of the summary whose net diverged (loss or gradients became NaN/Inf)."""
-        return self.summary[self.summary["diverged_at"].notna()]
+        return diverged_rows(self.summary)
 
     def to_json_dict(self) -> dict[str, Any]:
         """{"config", "summary", "history", "time_grads"}: what `--json` prints."""
-        def records(df: pd.DataFrame) -> list[dict]:
-            return json.loads(df.to_json(orient="records"))    # NaN -> null
-        return {"config": self.config.to_dict(), "summary": records(self.summary),
-                "history": records(self.history), "time_grads": records(self.time_grads)}
+        return {"config": self.config.to_dict(), "summary": json_records(self.summary),
+                "history": json_records(self.history),
+                "time_grads": json_records(self.time_grads)}
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:

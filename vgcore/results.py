@@ -100,20 +100,26 @@ class Result:
         default_factory=lambda: pd.DataFrame(columns=PRETRAIN_COLUMNS))
 
     def diverged(self) -> pd.DataFrame:
-        """Rows of the summary whose run diverged (loss or gradients became NaN/Inf)."""
-        return self.summary[self.summary["diverged_at"].notna()]
+        return diverged_rows(self.summary)
 
     def to_json_dict(self) -> dict[str, Any]:
         """{"config", "summary", "history", "layers"}, and "pretrain" when the run was
         pretrained: what `--json` prints."""
-        def records(df: pd.DataFrame) -> list[dict]:
-            # NaN is not JSON: write null
-            return json.loads(df.to_json(orient="records"))
-        out = {"config": self.config.to_dict(), "summary": records(self.summary),
-               "history": records(self.history), "layers": records(self.layers)}
+        out = {"config": self.config.to_dict(), "summary": json_records(self.summary),
+               "history": json_records(self.history), "layers": json_records(self.layers)}
         if self.config.pretrain_epochs > 0:
-            out["pretrain"] = records(self.pretrain)
+            out["pretrain"] = json_records(self.pretrain)
         return out
+
+
+def diverged_rows(summary: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a run's summary whose net diverged (loss or gradients became NaN/Inf)."""
+    return summary[summary["diverged_at"].notna()]
+
+
+def json_records(frame: pd.DataFrame) -> list[dict]:
+    """A frame as JSON-ready records (NaN is not JSON: it becomes null)."""
+    return json.loads(frame.to_json(orient="records"))
 
 
 def layer_name(layer: int, n_layers: int) -> str:
@@ -460,4 +466,4 @@ __all__ = ["Records", "Result", "build_result", "summarize", "speed_ratio", "lev
            "layer_name", "mean_over_seeds", "format_ratio", "compare_speeds",
            "speed_sentences", "speed_phrase", "activation_label", "registry_order",
            "drift_sentences", "best_accuracy", "layer_factors",
-           "factor_sentences", "epoch_reaching"]
+           "factor_sentences", "epoch_reaching", "diverged_rows", "json_records"]

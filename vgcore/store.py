@@ -140,6 +140,14 @@ def decode(blob: Any, config: Any) -> Any:
     return value
 
 
+def _note(text: Any) -> dict | None:
+    """A stored progress note (JSON text or bytes) as a dict; None if absent or garbled."""
+    try:
+        return json.loads(text) if text else None
+    except (TypeError, ValueError):
+        return None
+
+
 # ---------------------------------------------------------------------------------------
 # The interface
 # ---------------------------------------------------------------------------------------
@@ -443,12 +451,8 @@ class DiskStore(Store):
                                       expire=PROGRESS_TTL_S, retry=True), None)
 
     def progress(self, config: Any) -> dict | None:
-        text = self._meta_op(lambda m: m.get("progress:" + key_of(config), retry=True),
-                             None)
-        try:
-            return json.loads(text) if text else None
-        except (TypeError, ValueError):
-            return None
+        return _note(self._meta_op(lambda m: m.get("progress:" + key_of(config),
+                                                   retry=True), None))
 
     def count_training(self, config: Any) -> int:
         return int(self._meta_op(lambda m: m.incr("trained:" + key_of(config), retry=True),
@@ -547,12 +551,8 @@ class RedisStore(Store):
                                                   px=int(PROGRESS_TTL_S * 1000)), None)
 
     def progress(self, config: Any) -> dict | None:
-        text = self._call("GET", lambda: self.client.get(self._name("progress", config)),
-                          None)
-        try:
-            return json.loads(text) if text else None
-        except (TypeError, ValueError):
-            return None
+        return _note(self._call("GET", lambda: self.client.get(
+            self._name("progress", config)), None))
 
     def count_training(self, config: Any) -> int:
         return int(self._call("INCR", lambda: self.client.incr(
