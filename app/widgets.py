@@ -237,7 +237,31 @@ def bound(w: Widget, default: Any, container=None, limits: dict[str, tuple] | No
                 list(default) if w.kind == "multi" else default,
                 empty_from_link=bool(problems) and w.kind == "multi"
                 and all(v == "" for v in raw))
+    if fresh and raw and not problems:
+        # Give a control made for the first time in this session the link's value
+        # ourselves rather than leave it to Streamlit's URL binding. A browser that
+        # reconnects to another server (a replica died: README, Scaling out) sends the
+        # values it holds; the new session computes with them, but a value the browser
+        # did not choose is then sent back without the flag that makes the browser show
+        # it, so the box showed its default beside the link's numbers. A value the app
+        # sets always carries that flag.
+        value = _from_link(w, raw, default)
+        if value != (list(default) if w.kind == "multi" else default):
+            st.session_state[key] = value
     return _widget(w, default, container, limits, **extra)
+
+
+def _from_link(w: Widget, raw: list[str], default: Any) -> Any:
+    """The control's value for a link's parameter that `link_problems` accepted."""
+    if w.kind in ("select", "multi"):
+        option = {label_of(w, o): o for o in w.options}
+        return [option[v] for v in raw] if w.kind == "multi" else option[raw[0]]
+    if w.kind == "toggle":
+        return raw[0].lower() == "true"
+    sample = default[0] if w.kind == "range" else default
+    kind = int if isinstance(sample, int) and not isinstance(sample, bool) else float
+    values = [kind(float(v)) if kind is int else float(v) for v in raw]
+    return tuple(values) if w.kind == "range" else values[0]
 
 
 def _widget(w: Widget, default: Any, container, limits: dict[str, tuple], **extra: Any

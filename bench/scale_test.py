@@ -370,7 +370,7 @@ def run_scale_test(n_sessions: int = 40, replicas: int = 2, timeout_s: float = 2
     for i, s in enumerate(sessions):
         if s.error or not s.done_s:
             continue
-        name = f"session {i} (seed {s.seed})"
+        name = f"session {i} (seed {s.seed}, first served by {s.replica or '?'})"
         if s.sentences != expected[s.seed]:
             wrong.append(f"{name}: shows {s.sentences}, expected {expected[s.seed]}")
         url_seed = parse_qs(urlsplit(s.url_end).query).get("seed", ["0"])[-1]
