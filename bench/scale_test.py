@@ -293,7 +293,7 @@ async def drive_all(base_url: str, sessions: list[Session], timeout_s: float,
 # ---------------------------------------------------------------------------------------
 # The whole test
 # ---------------------------------------------------------------------------------------
-def run_scale_test(n_sessions: int = 40, replicas: int = 2, timeout_s: float = 240.0,
+def run_scale_test(n_sessions: int = 40, replicas: int = 2, timeout_s: float = 480.0,
                    kill_replica: bool = True, browser_nice: int = 10,
                    work_dir: Path | None = None) -> dict:
     """Run it; return the report as a dict (see `format_report`)."""
@@ -473,7 +473,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sessions", type=int, default=40)
     ap.add_argument("--replicas", type=int, default=2)
-    ap.add_argument("--timeout", type=float, default=240.0)
+    ap.add_argument("--timeout", type=float, default=480.0,
+                    help="seconds for every session to finish (the test's deadline)")
     ap.add_argument("--no-kill", action="store_true", help="keep every replica up")
     args = ap.parse_args(argv)
     if missing_tools():

@@ -23,7 +23,7 @@ CURE_PICKER = Widget(
     fmt={k: c.label for k, c in CURES.items()})     # the link holds these labels
 COMBINE = Widget("combine", "toggle", "Also train one net with every ticked cure",
                  help="Not every pair mixes well: try ReLU with residual connections and "
-                      "no batch norm.")
+                      "no batch norm (with He init it even diverges).")
 TARGET_ACCURACY = Widget("target", "slider", "Target test accuracy", lo=0.2, hi=0.95,
                          step=0.05, help="The table says at which epoch each net first "
                                          "reached it.", field_lo=0.2, field_hi=0.95)
@@ -78,9 +78,11 @@ if cfg is not None:
         for cure in (CURES[k] for k in CURES if k in keys):
             st.markdown(f"- **{cure.year} · {cure.label}** ({cure.paper}): {cure.history}.")
         if COMBINED in results:
-            st.caption(f"*{COMBINED}*: every ticked cure at once — not all of them mix "
-                       f"well (ReLU with residual connections and no normalisation can "
-                       f"diverge: a result to look at, not an error).")
+            st.caption(f"*{COMBINED}*: every ticked cure at once. Not all of them mix "
+                       f"well: ReLU with residual connections and no batch norm adds up "
+                       f"larger and larger outputs layer after layer; on the default net it "
+                       f"stays at chance, and with He init it diverges — a result to look at, not "
+                       f"an error.")
 
         st.subheader("The gradient each layer gets at initialisation")
         chart(charts.init_comparison_chart(labelled_frames(results, "layers"), series="net",
