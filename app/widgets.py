@@ -220,34 +220,28 @@ def bound(w: Widget, default: Any, container=None, limits: dict[str, tuple] | No
     reset, value = links.pending_reset(key)
     if reset:
         st.session_state[key] = value
-    elif key in st.session_state and st.session_state[key] != (
-            list(default) if w.kind == "multi" else default):
-        # Echo a value that is not the default back to the browser in every run. Streamlit
-        # sends a value the browser did not choose (one seeded from the link) once, as a
-        # one-shot `set_value`; if the run that sent it is cut short before that message
-        # leaves the server, the next run sends the control without it and the box shows
-        # its default while the server computes with the link's value (bench/README.md,
-        # "the Seed box"). Setting the same value again marks it as set by the app, so
-        # every run carries it.
-        st.session_state[key] = st.session_state[key]
     fresh = key not in st.session_state    # first made: Streamlit seeds it from the URL
     raw = st.query_params.get_all(key)
     problems = link_problems({key: raw}, limits, {key: w}) if fresh and raw else []
-    links.claim(key, problems[0] if problems else None,
-                list(default) if w.kind == "multi" else default,
+    start = list(default) if w.kind == "multi" else default
+    links.claim(key, problems[0] if problems else None, start,
                 empty_from_link=bool(problems) and w.kind == "multi"
                 and all(v == "" for v in raw))
-    if fresh and raw and not problems:
-        # Give a control made for the first time in this session the link's value
-        # ourselves rather than leave it to Streamlit's URL binding. A browser that
-        # reconnects to another server (a replica died: README, Scaling out) sends the
-        # values it holds; the new session computes with them, but a value the browser
-        # did not choose is then sent back without the flag that makes the browser show
-        # it, so the box showed its default beside the link's numbers. A value the app
-        # sets always carries that flag.
+    # A value that is not the control's default is set by the app in every run: the one
+    # it holds, or on its first run the link's. Streamlit sends a value the browser did
+    # not choose with the flag that makes the browser show it only when the app set it,
+    # and only in that run; otherwise the box showed its default while the server
+    # computed with the link's value (bench/README.md, "the Seed box"): when the run that
+    # carried the flag was cut short, and when a browser reconnected to another server
+    # (a replica died) and the new session sent its values back without the flag.
+    if not fresh:
+        value = st.session_state[key]
+    elif raw and not problems:
         value = _from_link(w, raw, default)
-        if value != (list(default) if w.kind == "multi" else default):
-            st.session_state[key] = value
+    else:
+        value = start
+    if value != start:
+        st.session_state[key] = value
     return _widget(w, default, container, limits, **extra)
 
 

@@ -140,6 +140,20 @@ def decode(blob: Any, config: Any) -> Any:
     return value
 
 
+def _decoded(blob: Any, config: Any, where: str, drop: Callable[[], Any]) -> Any | None:
+    """A backend's stored value for `config`: None when absent; when damaged, logged,
+    deleted with `drop()` and None, so the caller recomputes it."""
+    if blob is None:
+        return None
+    try:
+        return decode(blob, config)
+    except DamagedEntry as err:
+        log.warning("vgcore.store: damaged entry %s ignored and deleted (%s); recomputing",
+                    where, err)
+        drop()
+        return None
+
+
 def _note(text: Any) -> dict | None:
     """A stored progress note (JSON text or bytes) as a dict; None if absent or garbled."""
     try:
@@ -427,16 +441,10 @@ class DiskStore(Store):
     # -- the interface ------------------------------------------------------------------
     def get(self, config: Any) -> Any | None:
         key = key_of(config)
-        blob = self._op("_results", lambda c: c.get(key, retry=True), None)
-        if blob is None:
-            return None
-        try:
-            return decode(blob, config)
-        except DamagedEntry as err:
-            log.warning("vgcore.store: damaged entry %s… in %s ignored and deleted (%s); "
-                        "recomputing", key[:12], self.folder, err)
-            self._op("_results", lambda c: c.delete(key, retry=True), None)
-            return None
+        return _decoded(self._op("_results", lambda c: c.get(key, retry=True), None),
+                        config, f"{key[:12]}… in {self.folder}",
+                        lambda: self._op("_results", lambda c: c.delete(key, retry=True),
+                                         None))
 
     def put(self, config: Any, value: Any) -> None:
         key, blob = key_of(config), encode(value)
@@ -527,16 +535,9 @@ class RedisStore(Store):
 
     def get(self, config: Any) -> Any | None:
         name = self._name("result", config)
-        blob = self._call("GET", lambda: self.client.get(name), None)
-        if blob is None:
-            return None
-        try:
-            return decode(blob, config)
-        except DamagedEntry as err:
-            log.warning("vgcore.store: damaged entry %s ignored and deleted (%s); "
-                        "recomputing", name[:30], err)
-            self._call("DEL", lambda: self.client.delete(name), None)
-            return None
+        return _decoded(self._call("GET", lambda: self.client.get(name), None), config,
+                        name[:30], lambda: self._call("DEL", lambda: self.client.delete(name),
+                                                      None))
 
     def put(self, config: Any, value: Any) -> None:
         name, blob = self._name("result", config), encode(value)
