@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import os
 import shutil
 import signal
@@ -64,8 +65,10 @@ REDIS_ARGS = ["--bind", "127.0.0.1", "--protected-mode", "yes", "--save", "",
               "--appendonly", "no", "--maxmemory", REDIS_MAXMEMORY,
               "--maxmemory-policy", "allkeys-lru"]
 COOKIE = "vglab_replica"
-# {port}, {upstreams}, {work}: filled in by `nginx_conf`. README, Scaling out, shows it.
+# {port}, {upstreams}, {work}, {user}, {static}: filled in by `nginx_conf`. README,
+# Scaling out, shows it.
 NGINX_CONF = """\
+user {user};
 worker_processes 1;
 pid {work}/nginx.pid;
 error_log {work}/nginx-error.log warn;
@@ -98,6 +101,21 @@ http {{
 
     server {{
         listen 127.0.0.1:{port};
+        # Streamlit's own files (JavaScript, CSS, fonts) are the same on every replica:
+        # nginx serves them itself, so a replica that dies while a browser downloads one
+        # cannot break that browser's page (seen once in the test: "Failed to fetch
+        # dynamically imported module" when the kill cut a script short).
+        location /static/ {{
+            alias {static}/;
+            types {{                          # a module script needs its type
+                application/javascript js;
+                text/css css;
+                font/woff2 woff2;
+                image/svg+xml svg;
+                image/png png;
+                image/gif gif;
+            }}
+        }}
         location / {{
             proxy_pass http://vglab;
             proxy_http_version 1.1;
@@ -117,10 +135,19 @@ http {{
 STARTUP_TIMEOUT_S = 60
 
 
+def streamlit_static() -> Path:
+    """The folder Streamlit serves /static/ from (its installed frontend)."""
+    import streamlit
+    return Path(streamlit.__file__).parent / "static" / "static"
+
+
 def nginx_conf(port: int, upstream_ports: list[int], work: Path) -> str:
     upstreams = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=30s;"
                           for p in upstream_ports)
-    return NGINX_CONF.format(port=port, upstreams=upstreams, work=work, cookie=COOKIE)
+    # nginx's workers run as this user (it can read the installed Streamlit; when nginx
+    # is not started as root the directive is ignored and they run as this user anyway)
+    return NGINX_CONF.format(port=port, upstreams=upstreams, work=work, cookie=COOKIE,
+                             user=getpass.getuser(), static=streamlit_static())
 
 
 # ---------------------------------------------------------------------------------------
