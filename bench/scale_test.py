@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import secrets
 import os
 import shutil
 import signal
@@ -63,7 +64,11 @@ SHARED_SEED = 1000          # the shared link's seed (the own links use 0, 1, 2,
 REDIS_MAXMEMORY = "256mb"
 REDIS_ARGS = ["--bind", "127.0.0.1", "--protected-mode", "yes", "--save", "",
               "--appendonly", "no", "--maxmemory", REDIS_MAXMEMORY,
-              "--maxmemory-policy", "allkeys-lru"]
+              "--maxmemory-policy", "volatile-lru"]
+# Every replica signs and checks the store's entries with one secret, and shares one
+# cookie secret (README, Scaling out); made fresh for each run.
+STORE_KEY = secrets.token_hex(32)
+COOKIE_SECRET = secrets.token_hex(32)
 COOKIE = "vglab_replica"
 # {port}, {upstreams}, {work}, {user}, {static}: filled in by `nginx_conf`. README,
 # Scaling out, shows it.
@@ -75,7 +80,12 @@ error_log {work}/nginx-error.log warn;
 events {{ worker_connections 1024; }}
 
 http {{
-    access_log {work}/nginx-access.log;
+    # Which replica served which browser stays in the server's log, never in a header.
+    log_format vglab '$vglab_key $upstream_addr $status "$request"';
+    access_log {work}/nginx-access.log vglab;
+    # One address may hold this many connections: a whole classroom behind one NAT
+    # (30 browsers, a websocket and a few downloads each) fits, one machine's flood not.
+    limit_conn_zone $binary_remote_addr zone=per_address:10m;
     client_body_temp_path {work}/client_body;
     proxy_temp_path {work}/proxy;
     fastcgi_temp_path {work}/fastcgi;
@@ -101,6 +111,7 @@ http {{
 
     server {{
         listen 127.0.0.1:{port};
+        limit_conn per_address 256;
         # Streamlit's own files (JavaScript, CSS, fonts) are the same on every replica:
         # nginx serves them itself, so a replica that dies while a browser downloads one
         # cannot break that browser's page (seen once in the test: "Failed to fetch
@@ -127,7 +138,6 @@ http {{
             proxy_next_upstream error timeout http_502 http_503;
             proxy_connect_timeout 2s;
             add_header Set-Cookie "{cookie}=$vglab_key; Path=/; HttpOnly; SameSite=Lax" always;
-            add_header X-Vglab-Upstream $upstream_addr always;
         }}
     }}
 }}
@@ -139,6 +149,23 @@ def streamlit_static() -> Path:
     """The folder Streamlit serves /static/ from (its installed frontend)."""
     import streamlit
     return Path(streamlit.__file__).parent / "static" / "static"
+
+
+def name_replicas(sessions: list["Session"], access_log: Path) -> None:
+    """Fill in each session's first replica from nginx's log (`$vglab_key $upstream_addr
+    ...` lines; the first request of a browser logs the key its cookie then holds)."""
+    first: dict[str, str] = {}
+    try:
+        lines = access_log.read_text(errors="replace").splitlines()
+    except OSError:
+        return
+    for line in lines:
+        key, _, rest = line.partition(" ")
+        upstream = rest.split(" ", 1)[0]
+        if upstream not in ("", "-"):
+            first.setdefault(key, upstream)
+    for s in sessions:
+        s.replica = first.get(s.key, s.replica)
 
 
 def nginx_conf(port: int, upstream_ports: list[int], work: Path) -> str:
@@ -225,7 +252,8 @@ class Session:
     seed: int
     shared: bool
     started: bool = False
-    replica: str = ""                    # the upstream that served the page first
+    key: str = ""                        # the sticky cookie nginx gave this browser
+    replica: str = ""                    # the upstream that served it first (nginx's log)
     finished_s: float | None = None      # goto -> script finished (first time)
     done_s: float | None = None          # goto -> finished and read at the end
     sentences: list[str] = field(default_factory=list)
@@ -258,9 +286,9 @@ async def open_session(browser, base_url: str, s: Session, t0: float, timeout_s:
         s.page = await s.context.new_page()
         s.page.set_default_timeout(timeout_s * 1000)
         s.started = True
-        # "commit": return at the first response, whose header names the replica
-        response = await s.page.goto(base_url + s.link, wait_until="commit")
-        s.replica = (response.headers.get("x-vglab-upstream", "") if response else "")
+        await s.page.goto(base_url + s.link, wait_until="commit")
+        s.key = next((c["value"] for c in await s.context.cookies()
+                      if c["name"] == COOKIE), "")
         await wait_until_finished(s.page, timeout_s - (time.monotonic() - t0))
         s.finished_s = time.monotonic() - t0
     except Exception as err:  # noqa: BLE001 -- reported; the final pass retries it
@@ -342,7 +370,9 @@ def run_scale_test(n_sessions: int = 40, replicas: int = 2, timeout_s: float = 4
             redis_srv = Redis(work)
             servers = [StreamlitServer(cache_dir=work / f"cache-{i}",
                                        log_path=work / f"replica-{i}.log",
-                                       env={"VGLAB_STORE": redis_srv.url})
+                                       env={"VGLAB_STORE": redis_srv.url,
+                                            "VGLAB_STORE_KEY": STORE_KEY,
+                                            "STREAMLIT_SERVER_COOKIE_SECRET": COOKIE_SECRET})
                        for i in range(replicas)]
             for server in servers:
                 server.wait_healthy()
@@ -366,6 +396,7 @@ def run_scale_test(n_sessions: int = 40, replicas: int = 2, timeout_s: float = 4
                     await asyncio.sleep(0.5)
                 await asyncio.sleep(2)
                 port = f":{victim.port}"
+                name_replicas(all_sessions, work / "nginx-access.log")
                 on_victim = [s for s in all_sessions if s.replica.endswith(port)]
                 info = {"at_s": time.monotonic() - t0,
                         "sessions_on_it": len(on_victim),
@@ -376,6 +407,7 @@ def run_scale_test(n_sessions: int = 40, replicas: int = 2, timeout_s: float = 4
             load_start = time.monotonic()
             kill_info = asyncio.run(drive_all(nginx.url, sessions, timeout_s, kill))
             load_s = time.monotonic() - load_start
+            name_replicas(sessions, work / "nginx-access.log")
             trainings = _trainings(redis_srv.client)
             shared_trainings = int(redis_srv.client.get(
                 f"vglab:trained:{key_of(shared_cfg)}") or 0)

@@ -17,8 +17,11 @@ from pathlib import Path
 import pytest
 
 from vgcore import ExperimentConfig, store as st_mod
+from vgcore.results import Result
 from vgcore.store import (DiskStore, MemoryStore, RedisStore, compute_once, decode, encode,
                           engine_version, key_of, key_text, open_store)
+
+SECRET = b"a test secret of 32 characters.."
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,6 +36,10 @@ def result(tiny_config_module):
 def tiny_config_module():
     return ExperimentConfig(dataset="xor", train_size=64, test_size=32, hidden=(6, 6),
                             activations=("sigmoid", "relu"), epochs=2, batch_size=16)
+
+
+def _blob(result) -> bytes:
+    return encode(result, SECRET, key_of(result.config))
 
 
 def _same(a, b) -> bool:
@@ -73,15 +80,20 @@ def test_engine_version_changes_with_the_engine_source(tmp_path):
 # -- values -----------------------------------------------------------------------------
 
 def test_encoded_value_round_trips_and_damage_is_detected(result):
-    blob = encode(result)
-    assert _same(decode(blob, result.config), result)
+    key = key_of(result.config)
+    blob = encode(result, SECRET, key)
+    assert _same(decode(blob, result.config, Result, SECRET, key), result)
     damaged = [blob[:len(blob) // 2], blob[:-1] + bytes([blob[-1] ^ 1]), b"", b"junk",
                b"x" * len(blob), 42, None]
     for bad in damaged:
         with pytest.raises(st_mod.DamagedEntry):
-            decode(bad, result.config)
+            decode(bad, result.config, Result, SECRET, key)
     with pytest.raises(st_mod.DamagedEntry):       # another config's result
-        decode(blob, result.config.replace(seed=7))
+        decode(blob, result.config.replace(seed=7), Result, SECRET, key)
+    with pytest.raises(st_mod.DamagedEntry):       # filed under another key
+        decode(blob, result.config, Result, SECRET, key_of(result.config.replace(seed=7)))
+    with pytest.raises(st_mod.DamagedEntry):       # signed with another secret
+        decode(blob, result.config, Result, b"another secret of 32 characters", key)
 
 
 # -- backends ---------------------------------------------------------------------------
@@ -111,7 +123,7 @@ def test_lock_is_exclusive_and_lapses(store, result, monkeypatch):
     first.release()
     assert second.acquire()
     second.release()
-    monkeypatch.setattr(st_mod, "LOCK_TTL_S", 0.3)
+    monkeypatch.setattr(st_mod.base, "LOCK_TTL_S", 0.3)
     crashed = store.lock(cfg)
     assert crashed.acquire()                   # ... and never refreshed or released
     time.sleep(1.2)
@@ -149,7 +161,7 @@ def test_memory_store_is_bounded_lru(result):
 def test_disk_store_is_bounded_by_size(tmp_path, result):
     """Room for about 6 results: after 15 the store holds at most 6, the newest among
     them, and stays near its size limit."""
-    store = DiskStore(tmp_path / "small", size_mb=len(encode(result)) * 6.5 / 2**20)
+    store = DiskStore(tmp_path / "small", size_mb=len(_blob(result)) * 6.5 / 2**20)
     counts = []
     for seed in range(15):
         r = _as(result, seed=seed)
@@ -157,7 +169,7 @@ def test_disk_store_is_bounded_by_size(tmp_path, result):
         counts.append(len(store))
     assert max(counts) <= 6 and min(counts[5:]) >= 3, counts
     assert _as(result, seed=14).config in store and _as(result, seed=0).config not in store
-    assert store._results.volume() <= store.size_limit + len(encode(result))
+    assert store._caches["lru"].volume() <= store.size_limit + len(_blob(result))
 
 
 def test_open_store_reads_vglab_store(tmp_path, monkeypatch):
@@ -211,15 +223,17 @@ def test_damaged_entry_is_a_logged_miss_and_deleted(tmp_path, result, caplog, ho
 
 
 @pytest.mark.parametrize("how", ["garbage", "truncate", "zeros"])
-def test_damaged_store_file_is_rebuilt(tmp_path, result, caplog, how):
+def test_damaged_store_file_is_moved_aside_and_started_anew(tmp_path, result, caplog, how):
+    """A database SQLite calls corrupt is moved aside (kept for its owner, never
+    deleted on a guess) and its area started empty; the other areas are untouched."""
     folder = tmp_path / "results"
     store = DiskStore(folder)
     store.put(result.config, result)
-    store._results.close()
-    db = folder / "cache.db"
+    store._caches["lru"].close()
+    db = folder / "lru" / "cache.db"
     data = db.read_bytes()
     for extra in ("cache.db-wal", "cache.db-shm"):
-        (folder / extra).unlink(missing_ok=True)
+        (folder / "lru" / extra).unlink(missing_ok=True)
     if how == "garbage":
         db.write_bytes(b"this is not an SQLite database" * 200)
     elif how == "truncate":
@@ -231,21 +245,23 @@ def test_damaged_store_file_is_rebuilt(tmp_path, result, caplog, how):
         assert reopened.get(result.config) is None
         reopened.put(result.config, result)
         assert _same(reopened.get(result.config), result)
-    assert "damaged" in caplog.text and "rebuilding" in caplog.text
-    assert not list(tmp_path.glob("results.damaged-*"))
+    assert "damaged" in caplog.text and "moved aside" in caplog.text
+    (aside,) = folder.glob("lru.damaged-*")
+    assert (aside / "cache.db").read_bytes()[:100] == data[:100] or how == "garbage"
+    assert (folder / "meta" / "cache.db").exists()
 
 
-def test_store_damaged_while_open_is_rebuilt(tmp_path, result, caplog):
+def test_store_damaged_while_open_is_moved_aside(tmp_path, result, caplog):
     folder = tmp_path / "results"
     store = DiskStore(folder)
     store.put(result.config, result)
-    store._results.close()              # drop the open connection, as a restart would
-    (folder / "cache.db").write_bytes(b"\x00garbage" * 1000)
+    store._caches["lru"].close()        # drop the open connection, as a restart would
+    (folder / "lru" / "cache.db").write_bytes(b"\x00garbage" * 1000)
     for extra in ("cache.db-wal", "cache.db-shm"):
-        (folder / extra).unlink(missing_ok=True)
+        (folder / "lru" / extra).unlink(missing_ok=True)
     with caplog.at_level("WARNING"):
         assert store.get(result.config) is None         # no exception
-    assert "rebuilding" in caplog.text
+    assert "moved aside" in caplog.text
     store.put(result.config, result)
     assert _same(store.get(result.config), result)
 
@@ -326,8 +342,8 @@ def test_compute_once_processes_train_once(tmp_path):
 
 def test_waiter_takes_over_from_a_crashed_trainer(store, result, monkeypatch):
     """A lock whose holder died (never refreshed) lapses; the waiter then trains."""
-    monkeypatch.setattr(st_mod, "LOCK_TTL_S", 0.5)
-    monkeypatch.setattr(st_mod, "WAIT_POLL_S", 0.1)
+    monkeypatch.setattr(st_mod.base, "LOCK_TTL_S", 0.5)
+    monkeypatch.setattr(st_mod.base, "WAIT_POLL_S", 0.1)
     cfg = result.config
     assert store.lock(cfg).acquire()            # the crashed trainer's
     notes = []
@@ -338,7 +354,7 @@ def test_waiter_takes_over_from_a_crashed_trainer(store, result, monkeypatch):
 
 
 def test_wait_gives_up_after_wait_s(store, result, monkeypatch):
-    monkeypatch.setattr(st_mod, "WAIT_POLL_S", 0.05)
+    monkeypatch.setattr(st_mod.base, "WAIT_POLL_S", 0.05)
     holder = store.lock(result.config)
     assert holder.acquire()
     with pytest.raises(TimeoutError):
@@ -347,6 +363,12 @@ def test_wait_gives_up_after_wait_s(store, result, monkeypatch):
 
 
 # -- redis ------------------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def _store_key(monkeypatch):
+    """A shared (Redis) store needs VGLAB_STORE_KEY; the disk store reads it too."""
+    monkeypatch.setenv("VGLAB_STORE_KEY", SECRET.decode())
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -407,6 +429,76 @@ def test_redis_store(redis_url, result, monkeypatch):
     assert store.get(cfg) is None and len(store) == 0
     store.clear()
     assert store.trainings(cfg) == 0
+
+
+@pytest.fixture(scope="module")
+def acl_redis_url(tmp_path_factory):
+    """A Redis configured as README's *Scaling out* says: the default user off, the app's
+    own ACL user (its line read from the README itself), volatile-lru; and a `tester`
+    user with every right, for the test's own looks."""
+    server = shutil.which("redis-server")
+    if server is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server not found under CI", pytrace=False)
+        pytest.skip("redis-server not found")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (user_line,) = [line for line in readme.splitlines() if line.startswith("user vglab on")]
+    password = "a-test-password-for-the-acl-user"
+    user_line = user_line.replace("CHANGE-ME-a-long-random-password", password)
+    port = _free_port()
+    work = tmp_path_factory.mktemp("redis-acl")
+    conf = work / "redis.conf"
+    conf.write_text(f"port {port}\nbind 127.0.0.1\nsave \"\"\nappendonly no\n"
+                    f"dir {work}\nmaxmemory 64mb\nmaxmemory-policy volatile-lru\n"
+                    f"user default off\n{user_line}\n"
+                    f"user tester on >tester-password ~* &* +@all\n")
+    proc = subprocess.Popen([server, str(conf)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    import redis
+    url = f"redis://vglab:{password}@127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                redis.Redis.from_url(url).ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_redis_store_works_as_the_readmes_acl_user(acl_redis_url, result):
+    """Every store operation works with only the rights README gives the app's user,
+    and nobody gets in without its password."""
+    import redis
+    store = open_store(acl_redis_url)
+    cfg = result.config
+    got, trained = compute_once(store, cfg, lambda: result)
+    assert trained and _same(store.get(cfg), result) and store.trainings(cfg) == 1
+    other = _as(result, seed=31)
+    store.put(other.config, other, pinned=True)
+    assert store.pinned(other.config) and _same(store.get(other.config), other)
+    tester = redis.Redis.from_url(acl_redis_url.replace(
+        "vglab:a-test-password-for-the-acl-user", "tester:tester-password"))
+    assert tester.ttl("vglab:pinned:" + key_of(other.config)) == -1
+    assert tester.ttl("vglab:result:" + key_of(cfg)) > 0
+    lock = store.lock(cfg)
+    assert lock.acquire() and lock.refresh()
+    lock.release()
+    assert store.lock(cfg).acquire()
+    store.set_progress(cfg, {"epoch": 1, "epochs": 2})
+    assert store.progress(cfg) == {"epoch": 1, "epochs": 2}
+    assert len(store) == 2
+    store.clear()
+    assert len(store) == 0 and store._failures.until == 0.0      # nothing was refused
+    anonymous = redis.Redis.from_url(acl_redis_url.replace("vglab:a-test", "vglab:wrong"))
+    with pytest.raises(redis.AuthenticationError):
+        anonymous.ping()
 
 
 def test_unreachable_redis_is_a_miss_not_an_error(result, caplog):

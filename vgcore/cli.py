@@ -462,8 +462,9 @@ def _differences(config: Any) -> str:
 
 
 def cmd_warm(args: argparse.Namespace) -> int:
-    """Every default experiment into the store (vgcore.store.compute_once: a config
-    another process is training is waited for, not trained twice)."""
+    """Every default experiment into the store's pinned area, which visitors' runs never
+    evict (vgcore.store.compute_once: a config another process is training is waited
+    for, not trained twice)."""
     import time
 
     from .runs import run_config
@@ -480,16 +481,20 @@ def cmd_warm(args: argparse.Namespace) -> int:
                                               "ETA {remaining} {postfix}")
     for config in bar:
         t0 = time.perf_counter()
-        try:
-            _, trained = compute_once(store, config,
-                                      lambda config=config: run_config(config))
-        except ValueError as exc:
-            failed.append((config, " ".join(str(exc).split())[:200]))
-            continue
-        if trained:
-            computed.append((config, time.perf_counter() - t0))
-        else:
+        if store.pinned(config):
             present += 1
+        else:
+            try:
+                result, trained = compute_once(
+                    store, config, lambda config=config: run_config(config), pinned=True)
+            except ValueError as exc:
+                failed.append((config, " ".join(str(exc).split())[:200]))
+                continue
+            if trained:
+                computed.append((config, time.perf_counter() - t0))
+            else:                       # found among visitors' results: pin it
+                store.put(config, result, pinned=True)
+                present += 1
         bar.set_postfix_str(f"computed {len(computed)}, already stored {present}")
     bar.close()
     total = time.perf_counter() - started

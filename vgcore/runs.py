@@ -9,8 +9,8 @@ from .config import ExperimentConfig
 
 def run_config(config: Any, on_epoch: Callable | None = None, **kwargs: Any) -> Any:
     """An ExperimentConfig is trained by `vgcore.train.run`, a RecurrentConfig by
-    `vgcore.recurrent.run_recurrent`; `kwargs` (threads, max_seconds, device) go to the
-    trainer."""
+    `vgcore.recurrent.run_recurrent`; `kwargs` (threads, max_seconds, should_stop,
+    device) go to the trainer, whose keywords are the same."""
     if isinstance(config, ExperimentConfig):
         from .train import run
         return run(config, on_epoch=on_epoch, **kwargs)
@@ -20,4 +20,15 @@ def run_config(config: Any, on_epoch: Callable | None = None, **kwargs: Any) -> 
     raise ValueError(f"config: expected an experiment config, got {type(config).__name__}")
 
 
-__all__ = ["run_config"]
+def result_type(config: Any) -> type:
+    """The result class a config's run returns (what the store rebuilds from data)."""
+    if isinstance(config, ExperimentConfig):
+        from .results import Result
+        return Result
+    from .recurrent import RecurrentConfig, RecurrentResult
+    if isinstance(config, RecurrentConfig):
+        return RecurrentResult
+    raise ValueError(f"config: expected an experiment config, got {type(config).__name__}")
+
+
+__all__ = ["run_config", "result_type"]
