@@ -16,6 +16,10 @@ from typing import Any
 
 import streamlit as st
 
+from vgcore.text import one_line, quote
+
+SHOWN_CHARS = 60                # of a link's parameter name, and of its value, in a warning:
+#                                 enough to recognise it, too little to write a page with
 _RUN = "_link_run"              # this run's LinkRun, in session state
 _MEMO = "_link_problems_"       # + page: (problems, control values) of the last bad link
 _RESET = "_link_reset_"         # + key: value to give a control before it is made
@@ -42,9 +46,16 @@ def _current() -> LinkRun | None:
     return st.session_state.get(_RUN)
 
 
-def shown(text: str) -> str:
-    """Link text inside a code span: no backticks, so it can never become markdown."""
-    return text[:60].replace("`", "'")
+def shown(name: str, value: str | None = None) -> str:
+    """A link's parameter as inert Markdown for a warning: one code span `name=value`
+    (`name` without a value), each part one line of at most SHOWN_CHARS characters (…
+    after a cut) with no backtick or control character (`uploads.quote`), so nothing a
+    link holds can close the span and become a heading, link, image, HTML, emphasis,
+    icon (:material/…:), colour (:red[…]) or LaTeX ($…$)."""
+    text = one_line(name, SHOWN_CHARS)
+    if value is not None:
+        text += "=" + one_line(value, SHOWN_CHARS)
+    return quote(text, len(text))
 
 
 def claim(key: str, problem: str | None, default: Any, empty_from_link: bool) -> None:
@@ -88,8 +99,8 @@ def finish() -> None:
     for key in run.params:
         if key not in used:     # a control made in an earlier run may have gone since
             value = ", ".join(run.params[key])
-            run.problems.append((f"`{shown(key)}={shown(value)}` is not a setting this "
-                                 f"page uses", "it is ignored"))
+            run.problems.append((f"{shown(key, value)} is not a setting this page uses",
+                                 "it is ignored"))
     memo = _MEMO + run.page
     values = {key: run.resets.get(key, st.session_state.get(key)) for key in run.used}
     if run.problems:
@@ -112,4 +123,5 @@ def _changed(before: dict[str, Any], now: dict[str, Any]) -> bool:
     return any(key in now and now[key] != value for key, value in before.items())
 
 
-__all__ = ["start", "claim", "finish", "pending_reset", "resetting", "shown", "LinkRun"]
+__all__ = ["start", "claim", "finish", "pending_reset", "resetting", "shown", "LinkRun",
+           "SHOWN_CHARS"]

@@ -5,12 +5,19 @@ progress bar (with a chart that fills in) while a run trains.
 A training runs in a background thread of the server, not in the session that asked for
 it: every session that asks for the same config while it trains watches that one run
 (its progress bar and live chart) and gets its result. A run nobody watches any more
-(every asker left or changed a control) stops at its next epoch, as it did when it ran
-in the asker's own script. Across server processes sharing a store, `vgcore.store`'s
-lock lets one of them train a config while the others wait for its result.
+(every asker left or changed a control) stops within a second (the engine asks
+`should_stop` inside its mini-batch loop); a session asking for a new run gives up its
+previous one at once, so a visitor trains one run at a time. Trainers are handed out in
+turn across sessions (`FairSlots`): whoever was served longest ago goes first, so a
+visitor who asks for run after run cannot starve the others. Across server processes
+sharing a store, `vgcore.store`'s lock lets one of them train a config while the others
+wait for its result. A training that fails is logged with its traceback on the server
+and told to the visitor in one sentence.
 """
 from __future__ import annotations
 
+import itertools
+import logging
 import math
 import os
 import threading
@@ -25,8 +32,11 @@ from vgcore import ExperimentConfig
 from vgcore.runs import run_config
 from vgcore.results import Result
 from vgcore.store import Store, compute_once, open_store
+from vgcore.text import escaped
 
 from .blocks import chart
+
+log = logging.getLogger("vglab.runner")
 
 # A shared 2-core server trains one run per core (each run uses one torch thread); more at
 # once would only slow every run down. Both caps can be raised per deployment.
@@ -50,23 +60,73 @@ def _open_result_store() -> Store:
 
 def result_store() -> Store:
     """The result store of this server: $VGLAB_STORE, by default a disk store under the
-    user's cache folder (vgcore.store.open_store)."""
-    return _open_result_store()
+    user's cache folder (vgcore.store.open_store). A store the server must not use (Redis
+    without VGLAB_STORE_KEY) stops the page with the reason."""
+    try:
+        return _open_result_store()
+    except ValueError as err:
+        log.error("result store refused: %s", err)
+        st.error(f"This server's result store is not set up safely: {escaped(str(err))}",
+                 icon=":material/lock:")
+        st.stop()
+        raise           # not reached: st.stop() ends the script
 
 
-def _clear_result_store() -> None:
+def forget_results() -> None:
     """Forget every stored result: the store's entries, then the open store itself."""
-    _open_result_store().clear()
+    result_store().clear()
     _open_result_store.clear()
 
 
-result_store.clear = _clear_result_store     # type: ignore[attr-defined]
+class FairSlots:
+    """`n` trainers shared in turn: when one frees, the waiting run whose owner (a
+    session) was served longest ago gets it, then the earliest asked. A visitor who asks
+    for run after run waits behind everyone who has waited less often."""
+
+    def __init__(self, n: int) -> None:
+        self.free = max(n, 1)
+        self._cond = threading.Condition()
+        self._waiting: list[tuple[float, int, str]] = []    # (asked at, ticket, owner)
+        self._served: dict[str, float] = {}                 # owner -> last granted
+        self._tickets = itertools.count()
+
+    def _first(self) -> tuple[float, int, str]:
+        return min(self._waiting, key=lambda w: (self._served.get(w[2], -math.inf), w[0],
+                                                 w[1]))
+
+    def acquire(self, owner: str, asked_at: float, timeout: float) -> bool:
+        """Wait up to `timeout` s for a trainer; True if taken (then `release` it)."""
+        with self._cond:
+            me = (asked_at, next(self._tickets), owner)
+            self._waiting.append(me)
+            try:
+                if not self._cond.wait_for(lambda: self.free > 0 and self._first() == me,
+                                           timeout):
+                    return False
+                self.free -= 1
+                self._served[owner] = time.monotonic()
+                if len(self._served) > 10_000:           # forget long-gone sessions
+                    for gone in sorted(self._served, key=self._served.get)[:5_000]:
+                        del self._served[gone]
+                return True
+            finally:
+                self._waiting.remove(me)
+                self._cond.notify_all()
+
+    def release(self) -> None:
+        with self._cond:
+            self.free += 1
+            self._cond.notify_all()
+
+    def waiting(self) -> int:
+        with self._cond:
+            return len(self._waiting)
 
 
 @st.cache_resource
-def training_slots() -> threading.BoundedSemaphore:
-    """Trainings allowed at once on this server, shared by every session."""
-    return threading.BoundedSemaphore(max(MAX_CONCURRENT_TRAININGS, 1))
+def training_slots() -> FairSlots:
+    """Trainings allowed at once on this server, shared by every session in turn."""
+    return FairSlots(MAX_CONCURRENT_TRAININGS)
 
 
 # ---------------------------------------------------------------------------------------
@@ -81,6 +141,8 @@ class Job:
     """One config being trained (or waited for) in this process, and what its watchers
     show: the progress bar's fraction and text, and the latest partial result."""
     config: Any
+    owner: str = ""                       # the session that asked first (fair turns)
+    asked_at: float = field(default_factory=time.monotonic)
     fraction: float = 0.0
     text: str = "Starting…"
     queued: bool = True                   # still waiting for a free trainer
@@ -92,6 +154,8 @@ class Job:
     done: threading.Event = field(default_factory=threading.Event)
     watchers: int = 0
     unwatched_since: float | None = None
+    askers: set[str] = field(default_factory=set)   # sessions whose current run it is
+    stopped: bool = False                 # abandoned: its training ends now
 
 
 class Trainings:
@@ -99,21 +163,31 @@ class Trainings:
 
     def __init__(self) -> None:
         self._jobs: dict[Any, Job] = {}
+        self._current: dict[str, Job] = {}      # session -> the run it asked for last
         self._lock = threading.Lock()
 
-    def watch(self, cfg: Any, store: Store, slots: threading.BoundedSemaphore,
-              live: bool) -> Job:
+    def watch(self, cfg: Any, store: Store, slots: FairSlots, live: bool,
+              session: str = "") -> Job:
         """The run of `cfg` in progress here, or a new one; counts the caller as a
-        watcher until `leave`."""
+        watcher until `leave`. The session's previous run, if it was another config,
+        is given up: it stops at once unless someone else still wants it."""
         with self._lock:
             job = self._jobs.get(cfg)
             if job is None:
-                job = self._jobs[cfg] = Job(cfg)
+                job = self._jobs[cfg] = Job(cfg, owner=session)
                 threading.Thread(target=self._work, args=(job, store, slots), daemon=True,
                                  name="vglab-training").start()
             job.watchers += 1
             job.unwatched_since = None
             job.live = job.live or live
+            if session:
+                before = self._current.get(session)
+                if before is not None and before is not job:
+                    before.askers.discard(session)
+                    if not before.askers and before.watchers <= 0:
+                        self._stop(before)
+                self._current[session] = job
+                job.askers.add(session)
             return job
 
     def leave(self, job: Job) -> None:
@@ -125,19 +199,30 @@ class Trainings:
     def __len__(self) -> int:
         return len(self._jobs)
 
-    def _check(self, job: Job) -> None:
-        """Raise Abandoned (and forget the job, so the next asker starts a new one) once
-        nobody has watched it for ABANDON_AFTER_S."""
-        with self._lock:
-            since = job.unwatched_since
-            if job.watchers > 0 or since is None \
-                    or time.monotonic() - since < ABANDON_AFTER_S:
-                return
-            if self._jobs.get(job.config) is job:
-                del self._jobs[job.config]
-        raise Abandoned
+    def _stop(self, job: Job) -> None:
+        """Mark `job` abandoned and forget it, so the next asker starts a new run (holds
+        self._lock)."""
+        job.stopped = True
+        if self._jobs.get(job.config) is job:
+            del self._jobs[job.config]
+        for session in job.askers:
+            if self._current.get(session) is job:
+                del self._current[session]
 
-    def _work(self, job: Job, store: Store, slots: threading.BoundedSemaphore) -> None:
+    def abandoned(self, job: Job) -> bool:
+        """Whether nobody has watched `job` for ABANDON_AFTER_S or its asker moved on
+        (then it is forgotten, and stays abandoned)."""
+        with self._lock:
+            if not job.stopped and job.watchers <= 0 and job.unwatched_since is not None \
+                    and time.monotonic() - job.unwatched_since >= ABANDON_AFTER_S:
+                self._stop(job)
+            return job.stopped
+
+    def _check(self, job: Job) -> None:
+        if self.abandoned(job):
+            raise Abandoned
+
+    def _work(self, job: Job, store: Store, slots: FairSlots) -> None:
         try:
             job.result, job.trained = compute_once(
                 store, job.config, lambda: self._train(job, store, slots),
@@ -145,51 +230,62 @@ class Trainings:
         except Abandoned:
             pass
         except BaseException as err:  # noqa: BLE001 -- handed to every watcher
+            if not isinstance(err, ValueError):
+                log.error("training failed: %s", job.config, exc_info=err)
             job.error = err
         finally:
             with self._lock:
                 if self._jobs.get(job.config) is job:
                     del self._jobs[job.config]
+                for session in job.askers:
+                    if self._current.get(session) is job:
+                        del self._current[session]
             job.done.set()
 
     def _wait_remote(self, job: Job, note: dict | None) -> None:
         """Another process holds the store's lock for this config: show its progress."""
         self._check(job)
         job.queued = False
-        if note and note.get("epochs"):
-            job.fraction = min(note["epoch"] / max(note["epochs"], 1), 1.0)
-            job.text = (f"Training on another server: epoch {note['epoch']}/"
-                        f"{note['epochs']} · {note.get('elapsed_s', 0):.1f} s")
+        epoch, epochs = (note or {}).get("epoch"), (note or {}).get("epochs")
+        if isinstance(epoch, (int, float)) and isinstance(epochs, (int, float)) and epochs:
+            job.fraction = min(max(epoch / epochs, 0.0), 1.0)
+            job.text = f"Training on another server: epoch {epoch:g}/{epochs:g}"
         else:
             job.text = "Another server is training this run…"
 
-    def _train(self, job: Job, store: Store, slots: threading.BoundedSemaphore) -> Any:
-        while not slots.acquire(timeout=0.5):
+    def _train(self, job: Job, store: Store, slots: FairSlots) -> Any:
+        while not slots.acquire(job.owner, job.asked_at, timeout=0.5):
             self._check(job)
             job.text = (f"Waiting for a free trainer: this server trains "
-                        f"{MAX_CONCURRENT_TRAININGS} runs at a time…")
-        job.queued = False
-        job.text = "Starting…"
-        store.count_training(job.config)      # it really starts now (holding a slot)
-        shared, drawn = [0.0], [0.0]
-
-        def on_epoch(p) -> None:
-            self._check(job)
-            eta = "" if math.isnan(p.eta_s) else f" · about {p.eta_s:.0f} s left"
-            job.fraction = min(p.epoch / max(p.epochs, 1), 1.0)
-            job.text = (f"Training: epoch {p.epoch}/{p.epochs} · {p.elapsed_s:.1f} s{eta}")
-            now = time.perf_counter()
-            if job.live and now - drawn[0] > LIVE_CHART_EVERY_S:
-                drawn[0] = now
-                job.partial = p.partial()
-            if now - shared[0] > SHARE_PROGRESS_EVERY_S:
-                shared[0] = now
-                store.set_progress(job.config, {"epoch": p.epoch, "epochs": p.epochs,
-                                                "elapsed_s": p.elapsed_s})
+                        f"{MAX_CONCURRENT_TRAININGS} runs at a time, in turn…")
         try:
-            return run_config(job.config, on_epoch=on_epoch, max_seconds=RUN_TIME_CAP_S)
+            self._check(job)
+            job.queued = False
+            job.text = "Starting…"
+            store.count_training(job.config)      # it really starts now (holding a slot)
+            shared, drawn = [0.0], [0.0]
+
+            def on_epoch(p) -> None:
+                self._check(job)
+                eta = "" if math.isnan(p.eta_s) else f" · about {p.eta_s:.0f} s left"
+                job.fraction = min(p.epoch / max(p.epochs, 1), 1.0)
+                job.text = (f"Training: epoch {p.epoch}/{p.epochs} · "
+                            f"{p.elapsed_s:.1f} s{eta}")
+                now = time.perf_counter()
+                if job.live and now - drawn[0] > LIVE_CHART_EVERY_S:
+                    drawn[0] = now
+                    job.partial = p.partial()
+                if now - shared[0] > SHARE_PROGRESS_EVERY_S:
+                    shared[0] = now
+                    store.set_progress(job.config, {"epoch": p.epoch, "epochs": p.epochs,
+                                                    "elapsed_s": p.elapsed_s})
+            result = run_config(job.config, on_epoch=on_epoch, max_seconds=RUN_TIME_CAP_S,
+                                should_stop=lambda: self.abandoned(job))
         finally:
             slots.release()
+        if job.stopped and getattr(result, "stopped_at", None) is not None:
+            raise Abandoned         # stopped inside an epoch: nobody wants the part run
+        return result
 
 
 @st.cache_resource
@@ -198,12 +294,19 @@ def trainings() -> Trainings:
     return Trainings()
 
 
+def _session() -> str:
+    """This visitor's session id (one training at a time each; trainers in turn)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else ""
+
+
 def run_experiment(cfg: ExperimentConfig | None,
                    live: Callable[[Result], alt.TopLevelMixin] | None = None
                    ) -> Result | None:
     """Return the stored result of `cfg`, or train it (or watch the run of it already in
     progress) with a progress bar (epoch, ETA) and, if `live` is given, a chart that
-    fills in while it trains."""
+    fills in while it trains. A failed run is one st.error, never a traceback."""
     if cfg is None:
         return None
     store = result_store()
@@ -216,18 +319,24 @@ def run_experiment(cfg: ExperimentConfig | None,
             return None
         if job.error is not None:
             if isinstance(job.error, ValueError):
-                st.error(f"Can't run this experiment: {job.error}")
-                return None
-            raise job.error
+                st.error(f"Can't run this experiment: {escaped(str(job.error))}")
+            else:
+                st.error(f"This run failed on the server ({type(job.error).__name__}); "
+                         f"it has been logged. Try other settings, or ask the workshop "
+                         f"leader.", icon=":material/error:")
+            return None
         if job.result is not None:
             break
         # stopped because nobody watched it, just before we came back: start it again
     result = job.result
     if result.stopped_at is not None:
         # depends on the server's speed, so it is shown but never stored
-        st.info(f"Stopped after epoch {result.stopped_at}: this server caps one run at "
-                f"{RUN_TIME_CAP_S:.0f} s. Use fewer epochs or a smaller net for the rest.",
-                icon=":material/timer:")
+        where = (f"after epoch {result.stopped_at}" if result.stopped_at >= 0
+                 else "before the untrained net was even measured")
+        st.info(f"Stopped {where}: this server caps one run at {RUN_TIME_CAP_S:.0f} s. "
+                f"Use fewer epochs or a smaller net for the rest.", icon=":material/timer:")
+        if result.stopped_at < 0:
+            return None         # nothing measured: nothing to draw
     return result
 
 
@@ -241,7 +350,7 @@ def _watch(cfg: Any, store: Store, live: Callable[[Result], alt.TopLevelMixin] |
     shown, shown_at, drawn = None, 0.0, None
     started = time.monotonic()
     runs = trainings()
-    job = runs.watch(cfg, store, training_slots(), live is not None)
+    job = runs.watch(cfg, store, training_slots(), live is not None, _session())
     try:
         while not job.done.wait(WATCH_EVERY_S):
             now = time.monotonic()
@@ -269,5 +378,5 @@ def _watch(cfg: Any, store: Store, live: Callable[[Result], alt.TopLevelMixin] |
     return job
 
 
-__all__ = ["run_experiment", "result_store", "trainings",
-           "Trainings", "Job"]
+__all__ = ["run_experiment", "result_store", "forget_results", "trainings",
+           "training_slots", "FairSlots", "Trainings", "Job"]

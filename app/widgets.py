@@ -172,24 +172,24 @@ def link_problems(params: dict[str, list[str]], page_limits: dict[str, tuple] | 
         w = widgets[name]
         if not raw:
             continue
-        shown = links.shown(", ".join(raw))
+        shown = links.shown(name, ", ".join(raw))       # `name=value`, inert Markdown
         if w.kind in ("select", "multi"):
             # Streamlit's binding writes and accepts the *shown* label (format_func), not
             # the option key: ?init=He+%2F+Kaiming restores, ?init=he is dropped.
             allowed = [label_of(w, o) for o in w.options]
             if all(v == "" for v in raw):
                 how_many = "one or more" if w.kind == "multi" else "one"
-                problems.append(f"`{name}=` is empty; allowed: {how_many} of "
-                                f"{', '.join(allowed)}")
+                problems.append(f"{links.shown(name, '')} is empty; allowed: {how_many} "
+                                f"of {', '.join(allowed)}")
                 continue
             bad = [v for v in raw if v not in allowed]
             if bad or (w.kind == "select" and len(raw) > 1):
-                problems.append(f"`{name}={shown}` is not one of: {', '.join(allowed)}")
+                problems.append(f"{shown} is not one of: {', '.join(allowed)}")
             continue
         if w.kind == "toggle":
             # what Streamlit's binding writes and reads back: true / false, in any case
             if len(raw) != 1 or raw[0].lower() not in ("true", "false"):
-                problems.append(f"`{name}={shown}` is not one of: true, false")
+                problems.append(f"{shown} is not one of: true, false")
             continue
         lo, hi = limits.get(name, (w.lo, w.hi))
         wanted = 2 if w.kind == "range" else 1
@@ -203,10 +203,10 @@ def link_problems(params: dict[str, list[str]], page_limits: dict[str, tuple] | 
         if ok:
             continue
         if w.kind == "range":
-            problems.append(f"`{name}={shown}` is not two numbers, low then high, in "
+            problems.append(f"{shown} is not two numbers, low then high, in "
                             f"[{lo:g}, {hi:g}]")
         else:
-            problems.append(f"`{name}={shown}` is outside the allowed range [{lo:g}, {hi:g}]")
+            problems.append(f"{shown} is outside the allowed range [{lo:g}, {hi:g}]")
     return problems
 
 

@@ -1,32 +1,56 @@
 """Workshop — Compare runs: a leader overlays the runs participants uploaded."""
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
 from app.blocks import cells, chart, page_intro
 from vgcore import charts
-from vgcore.workshop.uploads import (MAX_BYTES, overlay_frame, parse_run_file,
-                                     same_name_notes, summarize_runs)
+from vgcore.workshop.uploads import (MAX_BYTES, MAX_FILES, overlay_frame, parse_run_file,
+                                     same_name_notes, skipped_note, summarize_runs,
+                                     within_caps)
 
 page_intro("Compare runs",
            "everyone's curves on one chart. Participants download **History (CSV)** under "
            "any lesson or exercise (or run `python -m vgcore run --json`) and send you the "
            "file; upload them all here. Files are read as data only and checked row by row.")
+
+
+# Every rerun (a radio click) used to parse every file again. A file is parsed once per
+# content (SHA-256) and name (its messages name it); a refusal is cached too. Global, so
+# the bound is the server's: a few sessions' worth of files, in pickled bytes.
+@st.cache_data(max_entries=4 * MAX_FILES, max_size="64MB",
+               show_spinner="Reading the run files…")
+def _parsed(digest: str, name: str, _data: bytes) -> tuple[pd.DataFrame | None, str | None]:
+    """(history, None) or (None, why it was refused) for one uploaded file."""
+    try:
+        return parse_run_file(name, _data), None
+    except ValueError as err:
+        return None, str(err)
+
+
 # No type filter: the uploader would refuse another extension with a reason shown only on
 # hover; every file is read here instead, and what is wrong with it is said on the page.
 files = st.file_uploader("Run files (History CSV or --json output)",
                          accept_multiple_files=True, key="run_files",
-                         max_upload_size=max(MAX_BYTES // 2**20, 1))
+                         max_upload_size=max(MAX_BYTES // 2**20, 1)) or []
+kept, skipped = within_caps([f.size for f in files])
+if skipped:
+    st.warning(skipped_note([files[i].name for i in skipped], len(files)),
+               icon=":material/block:")
 frames = []      # (file name, history): files that share a name are still separate runs
-for upload in files or []:
-    try:
-        frames.append((upload.name, parse_run_file(upload.name, upload.getvalue())))
-    except ValueError as err:
-        st.error(f"Skipped {err}", icon=":material/error:")
+for upload in (files[i] for i in kept):
+    data = upload.getvalue()
+    frame, problem = _parsed(hashlib.sha256(data).hexdigest(), upload.name, data)
+    if problem:
+        st.error(f"Skipped {problem}", icon=":material/error:")   # names quoted (inert)
+    else:
+        frames.append((upload.name, frame))
 
 if not frames:
     st.info("No valid run files yet.", icon=":material/upload_file:")
 else:
-    runs = overlay_frame(frames)
+    runs = overlay_frame(frames)      # run labels: uploads.run_name, one line, bounded
     for note in same_name_notes(frames):
         st.info(note, icon=":material/content_copy:")
     c1, c2 = st.columns(2)
@@ -36,6 +60,7 @@ else:
                                series="run", log_y=metric == "loss"))
     st.subheader("Final numbers per run")
     s = summarize_runs(runs)
+    # a table's cells are text, never Markdown: a run named "[x](…)" reads as typed
     st.dataframe(pd.DataFrame({
         "run": s["run"], "activation": s["activation"].map(charts.activation_label),
         "seed": s["seed"], "epochs": s["last_epoch"],

@@ -456,7 +456,7 @@ def test_time_capped_run_is_shown_but_not_cached(monkeypatch):
     the machine's speed, and the cache key must determine the numbers)."""
     import app.runner as common
     monkeypatch.setattr(common, "RUN_TIME_CAP_S", 0.0)
-    common.result_store.clear()
+    common.forget_results()
     at = open_page("pages/loss_curves.py", epochs="3")
     assert_clean(at)
     assert any("caps one run" in i.value for i in at.info)
@@ -579,6 +579,18 @@ def test_divergence_advice_names_only_what_the_page_offers():
     at = open_page("pages/exploding.py", epochs="1", depth="10")
     notices = [w.value for w in at.warning if "diverged" in w.value]
     assert notices and all("gradient clipping" in n for n in notices), notices
+
+
+def test_a_link_whose_nets_stall_or_diverge_renders_the_page():
+    """/loss_curves?lr=1000&epochs=1&depth=1&width=1&train_size=10&n_seeds=5&dataset=xor
+    showed a traceback: its saturated one-unit nets have constant layers, whose zero-width
+    histogram bins gave a NaN index (vgcore.probes). Non-finite numbers are results."""
+    at = open_page("pages/loss_curves.py", lr="1000", epochs="1", depth="1", width="1",
+                   train_size="10", n_seeds="5", dataset=DATASET_LABELS["xor"])
+    assert_clean(at)
+    assert not link_warnings(at)
+    assert len(at.dataframe[-1].value) == 4 * 5             # every activation and seed
+    assert len(charts_of(at)) == 3                          # loss, accuracy, boundaries
 
 
 def test_loss_curves_say_what_to_change_when_nothing_learns_and_print_no_none():

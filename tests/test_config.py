@@ -70,6 +70,13 @@ BAD = [
     ({"hidden": (512,) * 8, "activations": ("relu", "tanh", "sigmoid", "elu")}, "hidden"),
     ({"dataset": "mnist", "train_size": 4000, "hidden": (256, 256), "epochs": 200,
       "activations": ("relu", "tanh", "sigmoid", "elu")}, "epochs"),
+    # the learner's link that held a trainer 373 s: 480,000 steps of batch 1
+    ({"dataset": "circle", "hidden": (150,) * 20, "batch_size": 1, "train_size": 60000,
+      "epochs": 2}, "epochs"),
+    ({"dataset": "circle", "train_size": 10000, "hidden": (30,) * 10, "n_seeds": 2,
+      "pretrain_epochs": 20}, "pretrain_epochs"),
+    ({"dataset": "mnist", "train_size": 4000, "hidden": (256, 256), "batch_size": 4000,
+      "epochs": 1}, "batch_size"),
 ]
 
 
@@ -87,3 +94,71 @@ def test_layer_sizes_and_parameter_count():
     cfg = ExperimentConfig(dataset="mnist", hidden=(30, 30), train_size=1000)
     assert cfgmod.layer_sizes(cfg) == (784, 30, 30, 10)
     assert cfgmod.count_parameters(cfg) == 784 * 30 + 30 + 30 * 30 + 30 + 30 * 10 + 10
+
+
+def test_steps_are_capped_and_the_message_gives_the_largest_allowed():
+    """⌈train_size / batch_size⌉ × epochs × nets ≤ MAX_STEPS, pretraining's steps too;
+    the number the message allows is itself allowed, one more is not."""
+    link = dict(dataset="circle", hidden=(150,) * 20, batch_size=1, train_size=20000,
+                activations=("sigmoid", "tanh", "relu", "leaky_relu"))
+    with pytest.raises(ValueError) as err:
+        ExperimentConfig(**link, epochs=3)
+    message = str(err.value)
+    assert message.startswith("epochs: steps = ⌈train_size / batch_size⌉ × epochs × nets "
+                              "= 240,000 exceeds the cap 200,000; allowed at most 2 epochs")
+    assert "batch_size" in message
+    ExperimentConfig(**link, epochs=2)
+    assert cfgmod.training_steps(20000, 1, 2, 4) == 160_000 <= cfgmod.MAX_STEPS
+    assert cfgmod.training_steps(1000, 32, 1, 1) == 32      # a short last batch is a step
+
+    deep = dict(dataset="circle", train_size=10000, hidden=(30,) * 10, n_seeds=2)
+    with pytest.raises(ValueError, match=r"allowed at most (\d+) pretraining") as err:
+        ExperimentConfig(**deep, pretrain_epochs=20)
+    allowed = int(err.value.args[0].split("allowed at most ")[1].split()[0])
+    ExperimentConfig(**deep, pretrain_epochs=allowed)
+    with pytest.raises(ValueError, match="^pretrain_epochs: steps"):
+        ExperimentConfig(**deep, pretrain_epochs=allowed + 1)
+
+
+def test_one_steps_work_is_capped():
+    """parameters × samples of one step ≤ MAX_STEP_WORK and unit values × samples ≤
+    MAX_STEP_VALUES (a batch never holds more than the training set); the message's
+    largest batch_size is allowed."""
+    net = dict(dataset="mnist", train_size=4000, hidden=(256, 256), epochs=1)
+    with pytest.raises(ValueError) as err:
+        ExperimentConfig(**net, batch_size=4000)
+    message = str(err.value)
+    assert message.startswith("batch_size: parameters × samples of one step = ")
+    allowed = int(message.split("batch_size at most ")[1].split()[0].replace(",", ""))
+    ExperimentConfig(**net, batch_size=allowed)
+    with pytest.raises(ValueError, match="^batch_size:"):
+        ExperimentConfig(**net, batch_size=allowed + 1)
+    # a batch_size above the training set is one batch of the whole set
+    ExperimentConfig(**dict(net, train_size=500), batch_size=10000)
+    # few parameters (2-D inputs) but many units: 8 nets × 512 took 1.2 s a step at 10,000
+    wide = dict(dataset="circle", train_size=10000, hidden=(512,), epochs=1,
+                activations=("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu",
+                             "silu", "linear"))
+    with pytest.raises(ValueError, match=r"^batch_size: unit values × samples of one step "
+                                         r"= 4,112 × 10,000 = .*at most 972 "):
+        ExperimentConfig(**wide, batch_size=10000)
+    ExperimentConfig(**wide, batch_size=972)
+
+
+def test_every_default_experiment_is_within_the_new_caps_with_room():
+    """The lesson pages', presets' and exercises' configs: well inside the step caps."""
+    from vgcore.workshop.warmup import default_configs
+    for cfg in default_configs():
+        if isinstance(cfg, ExperimentConfig):
+            nets = len(cfg.activations) * cfg.n_seeds
+            steps = cfgmod.training_steps(cfg.train_size, cfg.batch_size, cfg.epochs, nets)
+            batch = min(cfg.batch_size, cfg.train_size)
+            work = nets * cfgmod.count_parameters(cfg) * batch
+            values = nets * (sum(cfg.hidden) + cfgmod.layer_sizes(cfg)[-1]) * batch
+            assert steps * 10 <= cfgmod.MAX_STEPS and work * 10 <= cfgmod.MAX_STEP_WORK \
+                and values * 10 <= cfgmod.MAX_STEP_VALUES, cfg
+
+
+def test_step_caps_are_the_documented_ones():
+    assert cfgmod.MAX_STEPS == 200_000 and cfgmod.MAX_STEP_WORK == 1e9 \
+        and cfgmod.MAX_STEP_VALUES == 4e6

@@ -145,3 +145,106 @@ def test_the_pictures_units_and_input_groups():
     assert [i for r in input_groups(13) for i in r] == list(range(13))
     assert input_groups(2) == [range(0, 1), range(1, 2)]
     assert edges_per_net((64, 30, 30, 30, 30, 10)) == 8 * 16 + 3 * 16 * 16 + 16 * 10
+
+
+# -- non-finite values are results, never a crash ----------------------------------------
+NAN, INF = float("nan"), float("inf")
+
+
+def _counts(rows, member=0, layer=1):
+    return [r["count"] for r in rows if r["member"] == member and r["layer"] == layer]
+
+
+def test_histograms_leave_non_finite_values_out_and_bin_the_rest_as_without_them():
+    from vgcore.probes import _histograms
+    finite = torch.arange(10.0).reshape(1, 10, 1)
+    mixed = torch.cat([finite, torch.tensor([NAN, INF, -INF]).reshape(1, 3, 1)], 1)
+    for symmetric in (False, True):
+        clean = _histograms([finite], "gradient", 5, symmetric)
+        dirty = _histograms([mixed], "gradient", 5, symmetric)
+        assert [(r["bin_start"], r["count"], r["fraction"]) for r in dirty] == \
+            [(r["bin_start"], r["count"], r["fraction"]) for r in clean]
+    assert _counts(_histograms([finite], "activation", 5, False)) == [2.0] * 5
+
+
+@pytest.mark.parametrize("values", [
+    [NAN] * 6, [INF] * 6, [-INF] * 6, [NAN, INF, -INF] * 2,     # nothing finite left
+    [0.5] * 6, [1e5] * 6, [-3e38] * 6,          # constant: lo + 1e-12 == lo in float32
+    [3e38, -3e38, 1.0, 0.0, 2.0, -1.0],         # hi - lo overflows float32
+], ids=["nan", "inf", "-inf", "mixed", "const0.5", "const1e5", "const-3e38", "huge"])
+def test_histograms_of_any_values_have_finite_edges_and_the_finite_count(values):
+    from vgcore.probes import _histograms
+    t = torch.tensor(values, dtype=torch.float32).reshape(1, len(values), 1)
+    healthy = torch.linspace(-1, 1, len(values)).reshape(1, len(values), 1)
+    for symmetric in (False, True):
+        rows = _histograms([torch.cat([t, healthy])], "gradient", 4, symmetric)
+        assert len(rows) == 2 * 4
+        for r in rows:
+            assert all(math.isfinite(r[k]) for k in ("bin_start", "bin_end", "count",
+                                                    "fraction")), r
+            assert r["bin_end"] > r["bin_start"]
+        n_finite = sum(math.isfinite(v) for v in values)
+        assert sum(_counts(rows, 0)) == n_finite
+        assert sum(r["fraction"] for r in rows if r["member"] == 0) == \
+            pytest.approx(1.0 if n_finite else 0.0)
+        assert sum(_counts(rows, 1)) == len(values)     # the other member is untouched
+
+
+def test_a_histogram_of_no_values_is_empty_bins():
+    from vgcore.probes import _histograms
+    rows = _histograms([torch.zeros(2, 0, 3)], "activation", 4, False)
+    assert len(rows) == 2 * 4 and all(r["count"] == 0 for r in rows)
+
+
+@pytest.mark.parametrize("poison", [NAN, INF, 1e30], ids=["nan", "inf", "overflow"])
+def test_probe_of_a_diverged_member_measures_it_and_its_neighbours(poison):
+    """A member whose weights are NaN, Inf, or so large its activations overflow: every
+    statistic is a number (NaN/Inf allowed in stats, it is what train.py reads as
+    divergence), histograms stay finite, and the healthy member's numbers are exactly
+    those it has alone."""
+    members = (Member("relu", 0), Member("tanh", 1))
+    sizes = (4, 6, 5, 3)
+    model = BatchedMLP(sizes, members, init="lecun", bias_init="normal")
+    alone = BatchedMLP(sizes, members[1:], init="lecun", bias_init="normal")
+    with torch.no_grad():
+        for w, w1 in zip(model.weights, alone.weights):
+            w1.copy_(w[1:])
+            w[0].fill_(poison)
+        for b, b1 in zip(model.biases, alone.biases):
+            b1.copy_(b[1:])
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(12, 4, generator=g), torch.randint(0, 3, (12,), generator=g)
+    got = probe(model, x, y, "softmax_ce", bins=6)
+    ref = probe(alone, x, y, "softmax_ce", bins=6)
+    for row, want in zip(got.stats[1], ref.stats[0]):
+        assert row == pytest.approx(want, nan_ok=True)
+    for r in got.histograms:
+        assert all(math.isfinite(r[k]) for k in ("bin_start", "bin_end", "count", "fraction"))
+    healthy = [{k: v for k, v in r.items() if k != "member"} for r in got.histograms
+               if r["member"] == 1]
+    assert healthy == pytest.approx([{k: v for k, v in r.items() if k != "member"}
+                                     for r in ref.histograms])
+    assert len(got.units) == 2 * len(ref.units) and len(got.edges) == 2 * len(ref.edges)
+    assert not all(math.isfinite(v) for v in got.stats[0][0][:4])   # seen as diverged
+
+
+def test_one_value_has_no_spread_rather_than_a_nan_std():
+    """A probe batch of one sample through a one-unit layer: std 0, not torch's NaN,
+    which train.py would read as a healthy net's divergence."""
+    model = BatchedMLP((2, 1, 2), (Member("sigmoid", 0),))
+    stats = probe(model, torch.randn(1, 2), torch.zeros(1, dtype=torch.long), "softmax_ce",
+                  bins=4).stats
+    assert stats[0][0][STATS.index("act_std")] == 0.0
+    assert all(math.isfinite(v) for v in stats[0][0][:4])
+
+
+def test_the_crashing_links_run_finishes():
+    """/loss_curves?lr=1000&epochs=1&depth=1&width=1&train_size=10&n_seeds=5&dataset=xor:
+    its saturated one-unit nets have constant layers, whose zero-width bins crashed."""
+    from vgcore import run
+    from vgcore.workshop.experiments import PAGE_EXPERIMENTS
+    cfg = PAGE_EXPERIMENTS["loss_curves"].config.replace(
+        dataset="xor", lr=1000.0, epochs=1, hidden=(1,), train_size=10, n_seeds=5)
+    res = run(cfg)
+    assert len(res.summary) == 20 and not res.histograms.empty
+    assert res.histograms[["bin_start", "bin_end", "count", "fraction"]].notna().all().all()

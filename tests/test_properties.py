@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vgcore import cli
+from vgcore import text
 from vgcore.workshop import uploads
 from vgcore import config as cfg_mod
 from vgcore.config import ExperimentConfig, count_parameters
@@ -331,13 +332,16 @@ def test_parse_run_file_structured_text(text):
 @given(st.one_of(junk, st.text(), st.sampled_from(MARKUP)), st.integers(1, 100))
 def test_quote_and_run_name_are_inert_and_bounded(value, limit):
     _count()
-    quoted = uploads.quote(value, limit)
+    quoted = text.quote(value, limit)
     inner = quoted[1:-1]
     assert quoted.startswith("`") and quoted.endswith("`") and "`" not in inner
     assert len(inner) <= limit + 1
     assert not any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f for c in inner)
     label = uploads.run_name(str(value))
     assert 1 <= len(label) <= uploads.MAX_NAME + 1
+    prose = text.escaped(value, limit)
+    assert "\n" not in prose and len(prose) <= 2 * (limit + 1)
+    assert not any(c in prose.replace("\\" + c, "") for c in "`[]()<>#*_$:")
 
 
 # -- regression tests: the minimal examples of the bugs the properties found (fixed) ------

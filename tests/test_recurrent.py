@@ -311,6 +311,16 @@ def test_number_fields_reject_just_outside_their_range(name):
     (dict(hidden=200, train_size=60000, seq_len=200, epochs=50, batch_size=10000),
      "epochs: parameters × train_size × seq_len × epochs"),
     (dict(batch_size=1, train_size=5000, epochs=10), "epochs: nets × minibatches"),
+    (dict(batch_size=1, seq_len=2, train_size=60000, epochs=2),
+     "epochs: steps = ⌈train_size / batch_size⌉ × epochs × nets = 360,000 exceeds the cap "
+     "200,000; allowed at most 1 epochs"),
+    (dict(hidden=256), "hidden: parameters × seq_len × the probe's 256 sequences"),
+    (dict(hidden=64, seq_len=100, batch_size=1000, epochs=1),
+     "batch_size: parameters × seq_len × sequences of one step"),
+    # a 4-unit LSTM over 200 steps at batch 10,000 took 3.4 s a step
+    (dict(cells=("lstm",), hidden=4, seq_len=200, train_size=10000, batch_size=10000,
+          epochs=1), "batch_size: unit values × seq_len × sequences of one step = 3,200 × "
+                     "10,000"),
 ])
 def test_bad_configs_name_the_field(changes, start):
     with pytest.raises(ValueError) as err:
@@ -325,3 +335,40 @@ def test_caps_are_the_documented_ones():
         RecurrentConfig.from_dict({"seq_len": 5, "activations": ["relu"]})
     assert RecurrentConfig(cells=["rnn"]).cells == ("rnn",)       # lists become tuples
     assert hash(RecurrentConfig()) == hash(RecurrentConfig())
+
+
+def test_one_steps_work_is_capped_and_the_allowed_values_are_allowed():
+    """One net's step (and the probe's 256 sequences) within MAX_STEP_WORK, counting
+    parameters × sequences × seq_len; the message's largest hidden / batch_size pass."""
+    with pytest.raises(ValueError) as err:
+        RecurrentConfig(hidden=256)
+    widest = int(str(err.value).split("allowed at most ")[1].split()[0])
+    RecurrentConfig(hidden=widest)
+    with pytest.raises(ValueError, match="^hidden:"):
+        RecurrentConfig(hidden=widest + 1)
+    big = dict(hidden=64, seq_len=100, epochs=1)
+    with pytest.raises(ValueError) as err:
+        RecurrentConfig(**big, batch_size=1000)
+    allowed = int(str(err.value).split("at most ")[1].split()[0].replace(",", ""))
+    RecurrentConfig(**big, batch_size=allowed)
+    with pytest.raises(ValueError, match="^batch_size:"):
+        RecurrentConfig(**big, batch_size=allowed + 1)
+
+
+def test_evaluation_chunks_are_a_steps_work_and_unchanged_for_the_lesson():
+    """A big net at long sequences evaluates fewer sequences at a time (so a stop waits
+    at most a few steps' work); the lesson's nets keep EVAL_CHUNK, and their numbers."""
+    from vgcore.config import MAX_STEP_VALUES, MAX_STEP_WORK
+    from vgcore.recurrent import EVAL_CHUNK_STEPS, count_parameters, eval_chunk
+    from vgcore.train import EVAL_CHUNK
+    from vgcore.workshop.warmup import default_configs
+    for cfg in default_configs():
+        if isinstance(cfg, RecurrentConfig):
+            assert all(eval_chunk(cfg, c) == EVAL_CHUNK for c in cfg.cells), cfg
+    for big in (RecurrentConfig(cells=("lstm",), hidden=128, seq_len=50, epochs=1),
+                RecurrentConfig(cells=("gru",), hidden=32, seq_len=200, epochs=1)):
+        chunk = eval_chunk(big, big.cells[0])
+        assert chunk < EVAL_CHUNK
+        per_sequence = big.seq_len * count_parameters(big, big.cells[0])
+        assert chunk * per_sequence <= EVAL_CHUNK_STEPS * MAX_STEP_WORK
+        assert chunk * big.seq_len * big.hidden * 3 <= EVAL_CHUNK_STEPS * MAX_STEP_VALUES

@@ -11,8 +11,9 @@ import pytest
 
 from vgcore import charts, run
 from vgcore.results import HISTORY_COLUMNS
-from vgcore.workshop.uploads import (MAX_BYTES, MAX_ROWS, overlay_frame, parse_run_file, quote,
-                            summarize_runs)
+from vgcore.text import quote
+from vgcore.workshop.uploads import (MAX_BYTES, MAX_ROWS, overlay_frame, parse_run_file,
+                                     run_name, summarize_runs)
 
 HEADER = ",".join(HISTORY_COLUMNS)
 
@@ -150,3 +151,131 @@ def test_a_download_name_says_the_page_what_changed_and_the_seed():
     stem = run_file_stem("exercise-close-gap", crowded, base)
     assert len(stem) <= MAX_STEM and stem.endswith("+more_seed9"), stem
     assert set(stem) <= set("abcdefghijklmnopqrstuvwxyz0123456789._-+"), stem
+
+
+# -- caps, parsing once, and what the Compare runs page shows ----------------------------
+
+def test_within_caps_keeps_files_in_order_while_they_fit():
+    from vgcore.workshop.uploads import MAX_FILES, MAX_TOTAL_BYTES, within_caps
+    assert within_caps([]) == ([], [])
+    kept, skipped = within_caps([10] * (MAX_FILES + 3))
+    assert kept == list(range(MAX_FILES)) and skipped == [MAX_FILES, MAX_FILES + 1,
+                                                          MAX_FILES + 2]
+    half = MAX_TOTAL_BYTES // 2
+    # the third file does not fit what is left; the smaller fourth still does
+    assert within_caps([half, half - 5, 100, 5]) == ([0, 1, 3], [2])
+    assert within_caps([MAX_TOTAL_BYTES + 1, 7]) == ([1], [0])
+
+
+def test_skipped_note_counts_quotes_and_names_the_limits():
+    from vgcore.workshop.uploads import MAX_FILES, skipped_note
+    note = skipped_note(["a.csv", "# x\n[a](http://e.invalid).csv", "c", "d", "e"], 35)
+    assert note.startswith("Skipped 5 of 35 files (`a.csv`, `# x?[a](http://e.invalid).csv`")
+    assert "and 2 more" in note and f"at most {MAX_FILES} files and 10 MB" in note
+    assert "\n" not in note and note.count("`") == 6
+
+
+# What the page must show as typed text, never as Markdown or HTML.
+HOSTILE_NAME = "# Session expired\n\n[log in](http://e.invalid)`<img src=x>`.csv"
+
+
+def _page():
+    from tests.test_workshop_pages import open_page
+    import streamlit as st
+    st.cache_data.clear()         # the parse cache is global: start every test empty
+    return open_page("pages/compare_runs.py")
+
+
+def _markdown_of(at) -> list[str]:
+    return [e.value for kind in ("error", "warning", "info", "markdown", "title",
+                                 "subheader") for e in getattr(at, kind)]
+
+
+def test_the_page_caps_files_per_session_with_a_warning():
+    from vgcore.workshop.uploads import MAX_FILES
+    from tests.test_hostile_inputs import assert_inert
+    at = _page()
+    files = [(f"learner{i:02d}.csv", csv_bytes(*GOOD_ROWS), "text/csv")
+             for i in range(MAX_FILES + 2)]
+    at.file_uploader(key="run_files").set_value(files).run()
+    assert not at.exception and not at.error
+    warnings = [w.value for w in at.warning if w.value.startswith("Skipped")]
+    assert len(warnings) == 1 and warnings[0].startswith(
+        f"Skipped 2 of {MAX_FILES + 2} files (`learner30.csv`, `learner31.csv`)"), warnings
+    assert_inert(warnings[0])
+    assert len(at.dataframe[0].value) == MAX_FILES
+
+
+def test_the_page_caps_bytes_per_session():
+    # five files of 2 MiB fill the 10 MiB; junk is refused at its header, so this is fast
+    junk = b"#" * MAX_BYTES
+    at = _page()
+    at.file_uploader(key="run_files").set_value(
+        [(f"big{i}.csv", junk, "text/csv") for i in range(5)]
+        + [("alice.csv", csv_bytes(*GOOD_ROWS), "text/csv")]).run()
+    assert not at.exception
+    assert [w.value for w in at.warning if w.value.startswith("Skipped 1 of 6 files "
+                                                               "(`alice.csv`)")]
+    assert len(at.error) == 5 and all("not a valid CSV" in e.value for e in at.error)
+
+
+def test_each_file_is_parsed_once_across_reruns(monkeypatch):
+    import vgcore.workshop.uploads as uploads
+    calls: list[str] = []
+    real = uploads.parse_run_file
+
+    def counting(name, data):
+        calls.append(name)
+        return real(name, data)
+    monkeypatch.setattr(uploads, "parse_run_file", counting)
+    at = _page()
+    other = csv_bytes(*GOOD_ROWS[:2])
+    uploader = at.file_uploader(key="run_files")
+    uploader.set_value([("a.csv", csv_bytes(*GOOD_ROWS), "text/csv"),
+                        ("b.csv", other, "text/csv"), ("bad.csv", b"x,y\n1,2\n", "text/csv"),
+                        ("a.csv", csv_bytes(*GOOD_ROWS), "text/csv")]).run()
+    assert not at.exception and len(at.error) == 1
+    assert sorted(calls) == ["a.csv", "b.csv", "bad.csv"]    # same content, same name: once
+    at.radio(key="cmp_metric").set_value("accuracy").run()
+    at.radio(key="cmp_split").set_value("both").run()
+    assert not at.exception and len(at.error) == 1          # a refusal is remembered too
+    assert sorted(calls) == ["a.csv", "b.csv", "bad.csv"]
+    assert set(at.dataframe[0].value["run"]) == {"a.csv", "b.csv", "a.csv (2)"}
+    uploader = at.file_uploader(key="run_files")
+    uploader.set_value([("a.csv", csv_bytes(*GOOD_ROWS), "text/csv"),
+                        ("c.csv", other, "text/csv")]).run()
+    assert sorted(calls) == ["a.csv", "b.csv", "bad.csv", "c.csv"]   # only the new one
+
+
+HOSTILE_TEXT = ["# Session expired", "[log in](http://e.invalid)", "<img src=x.png>",
+                ":red[big]", "$x$", "**b**"]
+
+
+@pytest.mark.parametrize("where", ["file name", "csv value", "csv column", "json value",
+                                   "json key"])
+def test_hostile_names_and_strings_from_files_are_shown_as_text(where):
+    from tests.test_hostile_inputs import assert_inert
+    text = "\n\n".join(HOSTILE_TEXT)
+    field = text.replace('"', "'")
+    one_row = json.dumps([{"activation": "relu", "seed": 0, "epoch": 0, "split": "test",
+                           "loss": 1, "accuracy": 0.5}])
+    name, data = {
+        "file name": (text + ".csv", csv_bytes(*GOOD_ROWS)),
+        "csv value": ("v.csv", csv_bytes(f'"{field}",0,0,train,1,0.5')),
+        "csv column": ("c.csv", (HEADER + f',"{field}"\nrelu,0,0,train,1,0.5,1\n').encode()),
+        "json value": ("v.json", one_row.replace('"test"', json.dumps(text)).encode()),
+        "json key": ("k.json", one_row.replace('"seed"', json.dumps(text)).encode()),
+    }[where]
+    at = _page()
+    at.file_uploader(key="run_files").set_value(
+        [(name, data, "text/csv"), (name, data, "text/csv")]).run()
+    assert not at.exception
+    shown = _markdown_of(at)
+    hostile = [m for m in shown if "e.invalid" in m or "Session" in m]
+    assert hostile, shown
+    for md in hostile:                     # errors, the same-name note: inert code spans
+        assert_inert(md, max_span=81)
+    if where == "file name":               # a table cell is text, one line, bounded
+        runs = at.dataframe[0].value["run"].tolist()
+        assert runs[0] == run_name(name) and "\n" not in runs[0]
+        assert len(runs[0]) <= 61 and runs[1].endswith(" (2)")

@@ -23,6 +23,7 @@ from .heads import HEAD_LABELS
 from .inits import BIAS_INITS, INIT_SCHEMES
 from .model import NORMS
 from .optimizers import OPTIMIZERS
+from .pretrain import PRETRAIN_BATCH
 
 # Caps keep one run small enough for a shared 2-core server (a workshop box serving ~30
 # people). They are documented in the README; raising them is a deliberate decision.
@@ -41,6 +42,15 @@ MAX_PARAMS = 2_000_000    # parameters of all nets in the run together
 # parameters × training samples × epochs (all nets): ~6 FLOP each, so 3e11 is ~2 TFLOP,
 # about a minute or two on two CPU cores.
 MAX_WORK = 3e11
+# Optimizer steps of a run (⌈train_size / batch_size⌉ × epochs × nets, pretraining's too):
+# a small net's step costs ~0.2-0.7 ms whatever its size, which MAX_WORK cannot see.
+MAX_STEPS = 200_000
+# One step's work, done between two checks of a run's stop: parameters × samples (a
+# recurrent net: × seq_len); 10⁹ (2,000,000 parameters at batch 500) is ~0.1 s a thread.
+MAX_STEP_WORK = 1e9
+# ... and unit values × samples (recurrent: gates × hidden × seq_len), memory-bound work
+# the parameters miss: 8 × 512 units at batch 10,000 took 1.2 s a step within the above.
+MAX_STEP_VALUES = 4e6
 MAX_SEED = 2**31 - 1
 
 
@@ -349,6 +359,54 @@ def _validate(cfg: ExperimentConfig) -> None:
                          f"{work + per_epoch * cfg.pretrain_epochs:.2g} parameters × samples "
                          f"× epochs, over the cap {MAX_WORK:.0e}; allowed at most {allowed} "
                          f"pretraining epochs with this net, train_size and epochs")
+    steps = check_steps(cfg, n_nets, "fewer training samples, activations or seeds")
+    # Pretraining steps too: one per PRETRAIN_BATCH samples, layer and epoch (all nets).
+    per_layer_epoch = math.ceil(cfg.train_size / PRETRAIN_BATCH) * cfg.depth * n_nets
+    if steps + per_layer_epoch * cfg.pretrain_epochs > MAX_STEPS:
+        allowed = max((MAX_STEPS - steps) // per_layer_epoch, 0)
+        raise ValueError(f"pretrain_epochs: steps = training's {steps:,} + pretraining's "
+                         f"⌈train_size / {PRETRAIN_BATCH}⌉ × pretrain_epochs × depth × "
+                         f"nets = {per_layer_epoch * cfg.pretrain_epochs:,} exceeds the cap "
+                         f"{MAX_STEPS:,}; allowed at most {allowed} pretraining epochs with "
+                         f"this train_size, depth, epochs and nets")
+    # One step trains every net on one batch.
+    units = n_nets * (sum(cfg.hidden) + layer_sizes(cfg)[-1])
+    check_step(min(cfg.batch_size, cfg.train_size), "samples", params, units, "this net",
+               "fewer or narrower layers, fewer activations or seeds")
+
+
+def training_steps(train_size: int, batch_size: int, epochs: int, nets: int) -> int:
+    """Optimizer steps of a run: ⌈train_size / batch_size⌉ × epochs × nets."""
+    return math.ceil(train_size / batch_size) * epochs * nets
+
+
+def check_step(batch: int, samples: str, params: int, values: int, shape: str,
+               fewer: str) -> None:
+    """One step within MAX_STEP_WORK and MAX_STEP_VALUES, else a ValueError naming
+    batch_size. `batch`: samples in a step (never more than the training set holds);
+    `params`, `values`: the parameters and unit values one sample costs (`samples` names
+    a sample, `shape` what fixes them; `fewer`: what else lowers them)."""
+    allowed = min(int(MAX_STEP_WORK // params), int(MAX_STEP_VALUES // values))
+    for name, per_sample, cap in (("parameters", params, MAX_STEP_WORK),
+                                  ("unit values", values, MAX_STEP_VALUES)):
+        if per_sample * batch > cap:
+            raise ValueError(f"batch_size: {name} × {samples} of one step = "
+                             f"{per_sample:,} × {batch:,} = {per_sample * batch:.2g} "
+                             f"exceeds the cap {cap:.0e}; allowed batch_size at most "
+                             f"{allowed:,} with {shape} (or use {fewer})")
+
+
+def check_steps(cfg: Any, nets: int, fewer: str) -> int:
+    """A config's training steps (it has train_size, batch_size and epochs) within
+    MAX_STEPS, else a ValueError naming epochs; `fewer`: what else lowers them. Returns
+    the steps (RecurrentConfig checks with this too)."""
+    steps = training_steps(cfg.train_size, cfg.batch_size, cfg.epochs, nets)
+    if steps > MAX_STEPS:
+        raise ValueError(f"epochs: steps = ⌈train_size / batch_size⌉ × epochs × nets = "
+                         f"{steps:,} exceeds the cap {MAX_STEPS:,}; allowed at most "
+                         f"{MAX_STEPS // (steps // cfg.epochs)} epochs (or use a larger "
+                         f"batch_size, {fewer})")
+    return steps
 
 
 def _check_data(cfg: ExperimentConfig) -> None:
@@ -377,7 +435,8 @@ def count_parameters(cfg: ExperimentConfig) -> int:
 
 
 __all__ = ["ExperimentConfig", "FieldSpec", "FIELDS", "layer_sizes", "count_parameters",
-           "spec", "reuse", "declared_fields", "check_fields",
+           "spec", "reuse", "declared_fields", "check_fields", "check_steps",
+           "check_step", "training_steps",
            "MAX_DEPTH", "MAX_WIDTH", "MAX_TRAIN_SIZE", "MAX_TEST_SIZE", "MAX_EPOCHS",
            "MAX_BATCH_SIZE", "MAX_SEEDS", "MAX_SEED", "MAX_PARAMS", "MAX_WORK",
-           "MAX_PRETRAIN"]
+           "MAX_PRETRAIN", "MAX_STEPS", "MAX_STEP_WORK", "MAX_STEP_VALUES"]

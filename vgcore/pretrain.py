@@ -36,7 +36,7 @@ pretraining), recon_error (the mean squared reconstruction error on the probe ba
 """
 from __future__ import annotations
 
-import time
+from typing import Callable
 
 import torch
 
@@ -57,23 +57,25 @@ DECODER_INIT = "xavier"     # the decoder's weights: Glorot's normalised init, g
 
 
 def pretrain(model: BatchedMLP, x_train: Tensor, x_probe: Tensor, epochs: int, seed: int,
-             alive: Tensor, deadline: float | None = None) -> tuple[list[dict], Tensor]:
+             alive: Tensor, stop: Callable[[], bool] | None = None
+             ) -> tuple[list[dict], Tensor]:
     """Pretrain every hidden layer of `model` for `epochs` epochs each, in place.
 
     x_train (N, in): the training inputs; x_probe: the probe batch the reconstruction
     error is measured on; seed: the config's seed (the batch order's); alive (M,) bool:
-    the nets still training. `deadline` (a time.perf_counter() value) stops pretraining
-    after the epoch that passes it. Returns (rows of res.pretrain, alive after it).
+    the nets still training. `stop()` (vgcore.train.Stop: a time cap or an abandoned
+    run) is asked before every step; once true, pretraining ends at once, its rows those
+    of the epochs completed. Returns (rows of res.pretrain, alive after it).
     """
     model.train()
     order_gen = member_generator(seed, "pretrain", x_train.device)
     rows: list[dict] = []
     n_hidden = model.n_layers - 1
     for layer in range(n_hidden):
-        if deadline is not None and time.perf_counter() > deadline:
+        if stop is not None and stop():
             break
         alive = _pretrain_layer(model, layer, x_train, x_probe, epochs, order_gen, alive,
-                                rows, deadline)
+                                rows, stop)
     return rows, alive
 
 
@@ -112,7 +114,7 @@ def _target_is_activation(model: BatchedMLP, layer: int) -> bool:
 
 def _pretrain_layer(model: BatchedMLP, layer: int, x_train: Tensor, x_probe: Tensor,
                     epochs: int, order_gen: torch.Generator, alive: Tensor, rows: list[dict],
-                    deadline: float | None) -> Tensor:
+                    stop: Callable[[], bool] | None) -> Tensor:
     decoder = _decoder(model, layer)
     params = [model.weights[layer], model.biases[layer], *decoder]
     if model.norms is not None:
@@ -133,10 +135,10 @@ def _pretrain_layer(model: BatchedMLP, layer: int, x_train: Tensor, x_probe: Ten
     record(0)
     n = len(x_train)
     for epoch in range(1, epochs + 1):
-        if deadline is not None and time.perf_counter() > deadline:
-            break
         order = torch.randperm(n, generator=order_gen, device=order_gen.device)
         for idx in order.split(PRETRAIN_BATCH):
+            if stop is not None and stop():
+                return alive        # this epoch unfinished: no row for it
             # batch_stats None: the layer's batch norm (if any) trains as it will in
             # fine-tuning, on the batch's statistics, and learns its running ones
             losses = _recon_errors(model, layer, decoder, x_train[idx], batch_stats=None)

@@ -98,7 +98,7 @@ def probe(model: BatchedMLP, x: Tensor, y: Tensor, head: str, bins: int,
             torch.stack([g.flatten(1).norm(dim=1) for g in w_grads], 1),        # (M, L)
             torch.stack([g.flatten(1).norm(dim=1) for g in b_grads], 1),
             torch.stack([a.flatten(1).mean(1) for a in layer_acts], 1),
-            torch.stack([a.flatten(1).std(1) for a in layer_acts], 1),
+            torch.stack([_spread(a) for a in layer_acts], 1),
             torch.stack([*(_saturation(model, z) for z in zs),
                          torch.full((len(model.members),), float("nan"))], 1),
             torch.stack([*(_wfprime_mean(model, z, w) for z, w in
@@ -175,32 +175,59 @@ def _saturation(model: BatchedMLP, z: Tensor) -> Tensor:
     return torch.cat(parts)
 
 
+def _spread(a: Tensor) -> Tensor:
+    """Std of each member's values, (M,): 0 for a single value (a probe batch of one
+    sample through a one-unit layer), where torch's unbiased std is NaN, which train.py
+    would read as divergence of a healthy net."""
+    flat = a.flatten(1)
+    return flat.std(1) if flat.shape[1] > 1 else flat.new_zeros(flat.shape[0])
+
+
 def _histograms(per_layer: list[Tensor], quantity: str, bins: int, symmetric: bool
                 ) -> list[dict]:
     """Histogram of each layer's values with edges shared by all layers of a member, so
     the layers can be compared on one axis. Edges span the 0.5-99.5% quantiles of the
-    member's pooled values (outliers land in the end bins)."""
+    member's pooled finite values (outliers land in the end bins).
+
+    A diverged net is a result to show, so NaN/Inf never reach the binning: they are left
+    out (count and fraction are of the layer's finite values; a layer with none gets
+    empty bins). Edges are computed in float64, where float32 values cannot overflow
+    hi - lo, and a constant layer gets a span relative to its value (lo + 1e-12 == lo in
+    float32 gave a zero bin width, 0/0 = NaN and a NaN index: a link's stalled one-unit
+    nets crashed the page).
+    """
     M = per_layer[0].shape[0]
-    pooled = torch.cat([t.reshape(M, -1) for t in per_layer], 1)
+    pooled = torch.cat([t.detach().reshape(M, -1) for t in per_layer], 1)
     if pooled.shape[1] > HIST_SAMPLE:
         step = pooled.shape[1] // HIST_SAMPLE + 1
         pooled = pooled[:, ::step]
-    pooled = torch.nan_to_num(pooled, nan=0.0, posinf=0.0, neginf=0.0)
+    pooled = pooled.double()
+    # non-finite -> NaN, which nanquantile skips; the extra NaN column keeps a layer
+    # without values from being an error (quantile refuses an empty input)
+    pooled = torch.where(torch.isfinite(pooled), pooled, torch.nan)
+    pooled = torch.cat([pooled, pooled.new_full((M, 1), torch.nan)], 1)
     if symmetric:
-        hi = torch.quantile(pooled.abs(), 0.995, dim=1)
+        hi = torch.nanquantile(pooled.abs(), 0.995, dim=1)
         lo = -hi
     else:
-        lo = torch.quantile(pooled, 0.005, dim=1)
-        hi = torch.quantile(pooled, 0.995, dim=1)
-    hi = torch.maximum(hi, lo + 1e-12)            # a constant layer still gets a bin
-    width = (hi - lo) / bins                      # (M,)
+        lo = torch.nanquantile(pooled, 0.005, dim=1)
+        hi = torch.nanquantile(pooled, 0.995, dim=1)
+    none = torch.isnan(lo) | torch.isnan(hi)      # a member without one finite value
+    lo = torch.where(none, -1.0 if symmetric else 0.0, lo)
+    hi = torch.where(none, 1.0, hi)
+    hi = torch.maximum(hi, lo + 1e-12 + lo.abs() * 1e-9)   # a constant layer gets a bin
+    width = (hi - lo) / bins                      # (M,), > 0 and finite
     rows: list[dict] = []
     for layer, values in enumerate(per_layer):
-        v = torch.nan_to_num(values.reshape(M, -1), nan=0.0, posinf=0.0, neginf=0.0)
-        idx = ((v - lo[:, None]) / width[:, None]).floor().clamp(0, bins - 1).long()
-        counts = torch.zeros(M, bins).scatter_add_(1, idx, torch.ones_like(v))
-        fraction = counts / v.shape[1]
-        starts = lo[:, None] + width[:, None] * torch.arange(bins)
+        v = values.detach().reshape(M, -1).double()
+        finite = torch.isfinite(v)
+        position = ((torch.where(finite, v, lo[:, None]) - lo[:, None]) / width[:, None])
+        # nan_to_num: only float64 values near its limits can still overflow here
+        idx = position.nan_to_num(0.0).floor().clamp(0, bins - 1).long()
+        counts = v.new_zeros((M, bins)).scatter_add_(1, idx, finite.double())
+        fraction = counts / finite.sum(1, keepdim=True).clamp(min=1)
+        starts = lo[:, None] + width[:, None] * torch.arange(bins, dtype=v.dtype,
+                                                             device=v.device)
         for m, (c_row, f_row, s_row, w) in enumerate(zip(counts.tolist(), fraction.tolist(),
                                                          starts.tolist(), width.tolist())):
             for count, frac, start in zip(c_row, f_row, s_row):

@@ -35,19 +35,23 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .config import (MAX_PARAMS, MAX_WIDTH, MAX_WORK, ExperimentConfig, FieldSpec,
-                     check_fields, declared_fields, reuse, spec)
+from .config import (MAX_PARAMS, MAX_STEP_VALUES, MAX_STEP_WORK, MAX_WIDTH, MAX_WORK,
+                     ExperimentConfig, FieldSpec, check_fields, check_step, check_steps,
+                     declared_fields, reuse, spec)
 from .model import member_generator
 from .optimizers import OPTIMIZERS
 from .registry import label_in, order_in
 from .results import (diverged_rows, epoch_reaching, format_ratio, json_records,
                       net_outcome)
-from .train import DEFAULT_THREADS, EVAL_CHUNK, Progress, hist_epochs, minibatches
+from .train import (DEFAULT_THREADS, EVAL_CHUNK, Progress, Stop, Stopped, hist_epochs,
+                    minibatches)
 
 Tensor = torch.Tensor
 
-# Caps (see README, "Caps"). Parameters, parameters × samples × steps × epochs and seeds
-# share the MLP's caps (config.py); these two are the recurrent net's own.
+# Caps (see README, "Caps"). Parameters, parameters × samples × steps × epochs, optimizer
+# steps (MAX_STEPS), one step's work (MAX_STEP_WORK, MAX_STEP_VALUES: a sequence counts
+# seq_len times) and seeds share the MLP's caps (config.py); these two are the recurrent
+# net's own.
 MAX_SEQ_LEN = 200          # the lesson's longest sweep is 100 steps
 # minibatches × time steps × epochs of all nets: a fused step costs ~30-100 µs here
 # whatever the width (Python and dispatch overhead), so 10⁶ is about a minute on one core.
@@ -56,6 +60,10 @@ MAX_CELL_STEPS = 1_000_000
 # hand over 1,000 sequences (the MLP's probe) cost more than the epoch's training; the
 # mean of the per-sequence norms over 256 moved the time ratio by under 5% (T = 50).
 PROBE_SEQUENCES = 256
+# Steps' work (MAX_STEP_WORK, MAX_STEP_VALUES) one evaluation chunk may do: forward only,
+# 8 keeps EVAL_CHUNK for the lesson's nets (32 units, T ≤ 50) and a wide net over 200
+# steps at ~0.1-0.3 s a chunk (a stop waits for at most one).
+EVAL_CHUNK_STEPS = 8
 SOLVED_ACCURACY = 0.95     # a net "solves" the task at this test accuracy (the issue's)
 ADDING_TOLERANCE = 0.04    # Hochreiter & Schmidhuber 1997: an adding answer is right
                            # when its absolute error is below 0.04
@@ -197,7 +205,10 @@ RECURRENT_FIELDS: Mapping[str, FieldSpec] = declared_fields(RecurrentConfig)
 
 def count_parameters(config: RecurrentConfig, cell: str) -> int:
     """Parameters of one net: the recurrent layer (torch's two bias vectors) + readout."""
-    task, h = TASKS[config.task], config.hidden
+    return _parameters(TASKS[config.task], cell, config.hidden)
+
+
+def _parameters(task: Task, cell: str, h: int) -> int:
     recurrent = CELLS[cell].gates * h * (task.inputs + h + 2)
     return recurrent + h * task.outputs + task.outputs
 
@@ -227,6 +238,52 @@ def _check_caps(config: RecurrentConfig) -> None:
                          f"exceeds the cap {MAX_CELL_STEPS:,}; allowed at most "
                          f"{MAX_CELL_STEPS // per_epoch} epochs (or use a larger batch_size, "
                          f"fewer sequences, cells or seeds)")
+    check_steps(config, len(config.cells) * config.n_seeds,
+                "fewer sequences, cells or seeds")
+    _check_step_work(config)
+
+
+def _check_step_work(config: RecurrentConfig) -> None:
+    """One net's step (each net steps alone), and its probe's one backward pass
+    (PROBE_SEQUENCES stepped by hand; per-step overhead, not unit values, is its cost at
+    the lesson's sizes), within one step's work: what a run does between two checks of
+    its stop."""
+    per_seq = _per_sequence(config, config.hidden)
+    probe = min(PROBE_SEQUENCES, config.train_size)
+    if per_seq * probe > MAX_STEP_WORK:
+        widest = max((h for h in range(1, config.hidden)
+                      if _per_sequence(config, h) * probe <= MAX_STEP_WORK), default=0)
+        raise ValueError(f"hidden: parameters × seq_len × the probe's {probe} sequences = "
+                         f"{per_seq * probe:.2g} exceeds the cap {MAX_STEP_WORK:.0e} of "
+                         f"one step's work; allowed at most {widest} hidden units with "
+                         f"this seq_len and cells (or use a shorter seq_len)")
+    values = max(_values_per_sequence(config, c) for c in config.cells)
+    check_step(min(config.batch_size, config.train_size), "seq_len × sequences", per_seq,
+               values, "this hidden, seq_len and cells", "fewer hidden units or a shorter "
+               "seq_len")
+
+
+def _per_sequence(config: RecurrentConfig, hidden: int) -> int:
+    """parameters × seq_len of the run's biggest net with `hidden` units: one sequence's
+    share of a step's work."""
+    task = TASKS[config.task]
+    return config.seq_len * max(_parameters(task, c, hidden) for c in config.cells)
+
+
+def _values_per_sequence(config: RecurrentConfig, cell: str) -> int:
+    """Unit values one sequence costs a step: gates × hidden × seq_len."""
+    return CELLS[cell].gates * config.hidden * config.seq_len
+
+
+def eval_chunk(config: RecurrentConfig, cell: str) -> int:
+    """Sequences per forward pass when evaluating a split: EVAL_CHUNK, fewer for a big net
+    and long sequences so that a chunk is within EVAL_CHUNK_STEPS steps' work. A net's
+    own count: its numbers never depend on the nets beside it."""
+    params = count_parameters(config, cell) * config.seq_len
+    return max(1, min(EVAL_CHUNK,
+                      int(EVAL_CHUNK_STEPS * MAX_STEP_WORK // params),
+                      int(EVAL_CHUNK_STEPS * MAX_STEP_VALUES
+                          // _values_per_sequence(config, cell))))
 
 
 # ---------------------------------------------------------------------------------------
@@ -350,17 +407,21 @@ def make_data(config: RecurrentConfig) -> tuple[Tensor, Tensor, Tensor, Tensor]:
 def run_recurrent(config: RecurrentConfig,
                   on_epoch: Callable[[RecurrentProgress], None] | None = None,
                   threads: int | None = DEFAULT_THREADS, max_seconds: float | None = None,
-                  device: str = "cpu") -> "RecurrentResult":
+                  device: str = "cpu", should_stop: Callable[[], bool] | None = None
+                  ) -> "RecurrentResult":
     """Train every cell × seed of `config`; return a RecurrentResult of DataFrames.
 
     `on_epoch(progress)` is called after epoch 0 (the untrained nets) and every epoch.
-    `threads` and `max_seconds` as for `vgcore.train.run`.
+    `threads`, `max_seconds` and `should_stop` as for `vgcore.train.run`: a stop ends the
+    run between two nets' steps, evaluation chunks or probes, with `stopped_at` the last
+    epoch fully trained and measured.
     """
     if not isinstance(config, RecurrentConfig):
         raise ValueError("config: expected a RecurrentConfig")
     if threads is not None and torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     started = time.perf_counter()
+    stop = Stop(started, max_seconds, should_stop)
     task = TASKS[config.task]
     dev = torch.device(device)
     x_train, y_train, x_test, y_test = (t.to(dev) for t in make_data(config))
@@ -382,13 +443,22 @@ def run_recurrent(config: RecurrentConfig,
     order_gen = torch.Generator(device=dev).manual_seed(config.seed)
 
     def measure(epoch: int) -> None:
+        """Record epoch `epoch` of every net still alive, all at once at the end: a stop
+        (Stopped, between nets and evaluation chunks) leaves no net's rows of it."""
+        measured = []
+        check = stop.measuring()
         for i, (net, model) in enumerate(zip(nets, models)):
             if not alive[i]:
                 continue
-            train_loss, train_acc = _evaluate(model, task, x_train, y_train)
-            test_loss, test_acc = _evaluate(model, task, x_test, y_test)
+            check()
+            chunk = eval_chunk(config, net.cell)
+            train_loss, train_acc = _evaluate(model, task, x_train, y_train, chunk, check)
+            test_loss, test_acc = _evaluate(model, task, x_test, y_test, chunk, check)
+            check()
             grads = time_grad_norms(model, task, x_probe, y_probe) \
                 if epoch in keep_grads else []
+            measured.append((i, net, (train_loss, train_acc, test_loss, test_acc), grads))
+        for i, net, (train_loss, train_acc, test_loss, test_acc), grads in measured:
             if not all(math.isfinite(v) for v in (train_loss, test_loss, *grads)):
                 alive[i] = False
                 records.diverged_at[i] = epoch
@@ -406,22 +476,24 @@ def run_recurrent(config: RecurrentConfig,
             on_epoch(RecurrentProgress(epoch, config.epochs, time.perf_counter() - started,
                                        config, records))     # type: ignore[arg-type]
 
-    measure(0)
-    report(0)
     n = len(x_train)
-    for epoch in range(1, config.epochs + 1):
-        if not any(alive):
-            break
-        if max_seconds is not None and time.perf_counter() - started > max_seconds:
-            records.stopped_at = epoch - 1
-            break
-        for idx in minibatches(n, config.batch_size, order_gen):
-            xb, yb = x_train[idx], y_train[idx]
-            for i, (model, optimizer) in enumerate(zip(models, optimizers)):
-                if alive[i]:
-                    alive[i] = _step(model, optimizer, task, xb, yb, config.grad_clip)
-        measure(epoch)
-        report(epoch)
+    epoch = 0
+    try:
+        measure(0)      # even after a stop, when it is quick (Stop.measuring)
+        report(0)
+        for epoch in range(1, config.epochs + 1):
+            if not any(alive):
+                break
+            for idx in minibatches(n, config.batch_size, order_gen):
+                xb, yb = x_train[idx], y_train[idx]
+                for i, (model, optimizer) in enumerate(zip(models, optimizers)):
+                    if alive[i]:
+                        stop.check()
+                        alive[i] = _step(model, optimizer, task, xb, yb, config.grad_clip)
+            measure(epoch)
+            report(epoch)
+    except Stopped:
+        records.stopped_at = epoch - 1
     return build_result(config, records, time.perf_counter() - started, finished=True)
 
 
@@ -440,12 +512,17 @@ def _step(model: RecurrentNet, optimizer: torch.optim.Optimizer, task: Task, x: 
 
 
 @torch.no_grad()
-def _evaluate(model: RecurrentNet, task: Task, x: Tensor, y: Tensor) -> tuple[float, float]:
-    """Mean loss and accuracy on a whole split."""
+def _evaluate(model: RecurrentNet, task: Task, x: Tensor, y: Tensor,
+              chunk: int = EVAL_CHUNK, check: Callable[[], None] | None = None
+              ) -> tuple[float, float]:
+    """Mean loss and accuracy on a whole split, `chunk` sequences at a time; `check()`
+    runs before each chunk (Stop.measuring's raises Stopped)."""
     loss_sum, right = 0.0, 0
-    for start in range(0, len(x), EVAL_CHUNK):
-        out = model(x[start:start + EVAL_CHUNK])
-        yb = y[start:start + EVAL_CHUNK]
+    for start in range(0, len(x), chunk):
+        if check is not None:
+            check()
+        out = model(x[start:start + chunk])
+        yb = y[start:start + chunk]
         loss_sum += float(sample_losses(task, out, yb).double().sum())
         right += int(correct(task, out, yb).sum())
     return loss_sum / len(x), right / len(x)
@@ -611,10 +688,11 @@ def length_sweep(results: Mapping[int, RecurrentResult]) -> pd.DataFrame:
 
 __all__ = ["RecurrentConfig", "RECURRENT_FIELDS", "RecurrentResult", "RecurrentProgress",
            "RecurrentNet", "CELLS", "TASKS", "Cell", "Task", "Net", "run_recurrent",
-           "make_data", "nets_of", "count_parameters", "cell_steps", "time_grad_norms",
+           "make_data", "nets_of", "count_parameters", "cell_steps", "eval_chunk",
+           "time_grad_norms",
            "sample_losses", "correct", "time_ratio", "solved_at", "solved_counts",
            "ratio_phrase", "ratio_sentences", "cell_label", "cell_order", "length_sweep",
            "forget_gate_carry", "SOLVED_COLUMNS",
            "HISTORY_COLUMNS", "TIME_GRAD_COLUMNS", "SUMMARY_COLUMNS", "SWEEP_COLUMNS",
-           "MAX_SEQ_LEN", "MAX_CELL_STEPS", "SOLVED_ACCURACY", "ADDING_TOLERANCE",
-           "PROBE_SEQUENCES"]
+           "MAX_SEQ_LEN", "MAX_CELL_STEPS", "EVAL_CHUNK_STEPS", "SOLVED_ACCURACY",
+           "ADDING_TOLERANCE", "PROBE_SEQUENCES"]

@@ -36,6 +36,58 @@ BOUNDARY_GRID = 60          # decision-boundary grid points per axis (2-D data s
 # an oversubscribed OpenMP pool made every op ~70x slower here (1 s -> 77 s for the same
 # run). One thread per run lets a 2-core server train two sessions' runs in parallel.
 DEFAULT_THREADS = 1
+# How often a run asks its `should_stop()` (it may take a lock); the time cap, a clock
+# read, is checked at every step.
+SHOULD_STOP_EVERY_S = 0.05
+# A measurement under way at a stop is finished if it has run less than this (a small
+# run stopped in pretraining, or capped at 0 s, still reports its untrained net); a
+# longer one is cut at its next evaluation chunk (or net), so a stop still lands within
+# about a second.
+MEASURE_GRACE_S = 0.25
+
+
+class Stopped(Exception):
+    """Raised inside a run when its Stop fires, caught by the run itself."""
+
+
+class Stop:
+    """Whether a run must end now: its time cap has passed or `should_stop()` said so.
+    Asked between steps and evaluation chunks (the config's MAX_STEP_WORK and
+    MAX_STEP_VALUES bound a step), so a run ends within a step of either. Once it fires
+    it stays fired."""
+
+    def __init__(self, started: float, max_seconds: float | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> None:
+        self.deadline = None if max_seconds is None else started + max_seconds
+        self.should_stop = should_stop
+        self.asked = started
+        self.fired = False
+
+    def __call__(self) -> bool:
+        if self.fired:
+            return True
+        now = time.perf_counter()
+        if self.deadline is not None and now > self.deadline:
+            self.fired = True
+        elif self.should_stop is not None and now - self.asked >= SHOULD_STOP_EVERY_S:
+            self.asked = now
+            self.fired = bool(self.should_stop())
+        return self.fired
+
+    def check(self) -> None:
+        """Raise Stopped if the run must end."""
+        if self():
+            raise Stopped
+
+    def measuring(self) -> Callable[[], None]:
+        """The check for a measurement beginning now: it raises Stopped once the run must
+        end and the measurement has run MEASURE_GRACE_S."""
+        began = time.perf_counter()
+
+        def check() -> None:
+            if self() and time.perf_counter() - began > MEASURE_GRACE_S:
+                raise Stopped
+        return check
 
 
 @dataclass(frozen=True)
@@ -93,20 +145,25 @@ def members_of(config: ExperimentConfig) -> tuple[Member, ...]:
 
 def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = None,
         device: str = "cpu", threads: int | None = DEFAULT_THREADS,
-        max_seconds: float | None = None) -> Result:
+        max_seconds: float | None = None,
+        should_stop: Callable[[], bool] | None = None) -> Result:
     """Train every activation × seed of `config`; return a Result of DataFrames.
 
     `on_epoch(progress)` is called after epoch 0 (the untrained net) and every epoch.
     Same config -> identical numbers. `threads` sets torch's intra-op thread count
-    (process-wide; None leaves it alone). `max_seconds` caps the wall time: training
-    stops after the epoch that crosses it and `result.stopped_at` says where (a shared
-    server's guard; the config caps already bound the work).
+    (process-wide; None leaves it alone). `max_seconds` caps the wall time;
+    `should_stop()`, asked at most every SHOULD_STOP_EVERY_S, says nobody needs the run
+    any more. Either ends it at once, between two steps (of pretraining too) or
+    evaluation chunks, and returns what was measured so far, `result.stopped_at` the
+    last epoch fully trained and measured (-1: not even the untrained net). A shared
+    server's guards; the config caps bound the work of a run and of one step.
     """
     if not isinstance(config, ExperimentConfig):
         raise ValueError("config: expected an ExperimentConfig")
     if threads is not None and torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     started = time.perf_counter()
+    stop = Stop(started, max_seconds, should_stop)
     ds = data_mod.load_for(config)
     dev = torch.device(device)
     x_train = torch.from_numpy(ds.x_train).to(dev)
@@ -134,9 +191,12 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
     dropout_gens = [member_generator(m.seed, "dropout", dev) for m in members]
 
     def measure(epoch: int) -> None:
+        """Record epoch `epoch`; Stopped (between evaluation chunks) records nothing."""
         nonlocal alive
-        train_loss, train_acc = _evaluate(model, x_train, y_train, config.head)
-        test_loss, test_acc = _evaluate(model, x_test, y_test, config.head)
+        check = stop.measuring()
+        train_loss, train_acc = _evaluate(model, x_train, y_train, config.head, check)
+        test_loss, test_acc = _evaluate(model, x_test, y_test, config.head, check)
+        check()
         finite = torch.isfinite(train_loss) & torch.isfinite(test_loss)
         stats, hist, units, edges = probe(model, x_probe, y_probe, config.head,
                                           config.hist_bins,
@@ -171,46 +231,56 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
 
     if config.pretrain_epochs > 0:      # before epoch 0: epoch 0 is the pretrained net
         records.pretrain, alive = pretrain(
-            model, x_train, x_probe, config.pretrain_epochs, config.seed, alive,
-            None if max_seconds is None else started + max_seconds)
+            model, x_train, x_probe, config.pretrain_epochs, config.seed, alive, stop)
         _freeze_dead(model, alive)
-    measure(0)
-    if on_epoch:
-        on_epoch(Progress(0, config.epochs, time.perf_counter() - started, config, records))
     n = len(x_train)
-    for epoch in range(1, config.epochs + 1):
-        if not bool(alive.any()):
-            break
-        if max_seconds is not None and time.perf_counter() - started > max_seconds:
-            records.stopped_at = epoch - 1
-            break
-        for idx in minibatches(n, config.batch_size, gen):
-            logits = model(x_train[idx], dropout=config.dropout,
-                           generators=dropout_gens).logits
-            losses = member_losses(logits, y_train[idx], config.head)
-            alive = alive & torch.isfinite(losses)
-            optimizer.zero_grad(set_to_none=False)
-            torch.where(alive, losses, torch.zeros_like(losses)).sum().backward()
-            _mask_and_clip(params, alive, config.grad_clip)
-            optimizer.step()
-        _freeze_dead(model, alive)
-        measure(epoch)
+    epoch = 0
+    as_measured = False     # whether the weights are those of the last epoch measured
+    try:
+        measure(0)      # even after a stop in pretraining, if quick (Stop.measuring)
+        as_measured = True
         if on_epoch:
-            on_epoch(Progress(epoch, config.epochs, time.perf_counter() - started, config,
+            on_epoch(Progress(0, config.epochs, time.perf_counter() - started, config,
                               records))
+        for epoch in range(1, config.epochs + 1):
+            if not bool(alive.any()):
+                break
+            for idx in minibatches(n, config.batch_size, gen):
+                stop.check()
+                as_measured = False
+                logits = model(x_train[idx], dropout=config.dropout,
+                               generators=dropout_gens).logits
+                losses = member_losses(logits, y_train[idx], config.head)
+                alive = alive & torch.isfinite(losses)
+                optimizer.zero_grad(set_to_none=False)
+                torch.where(alive, losses, torch.zeros_like(losses)).sum().backward()
+                _mask_and_clip(params, alive, config.grad_clip)
+                optimizer.step()
+            _freeze_dead(model, alive)
+            measure(epoch)
+            as_measured = True
+            if on_epoch:
+                on_epoch(Progress(epoch, config.epochs, time.perf_counter() - started,
+                                  config, records))
+    except Stopped:
+        records.stopped_at = epoch - 1
 
-    if ds.is_2d:
+    if ds.is_2d and as_measured:    # not a half-trained epoch's weights
         records.boundary = _boundary(model, ds, members, alive, config.head)
     return build_result(config, records, time.perf_counter() - started, finished=True,
                         dataset=ds)
 
 
 @torch.no_grad()
-def _evaluate(model: BatchedMLP, x: Tensor, y: Tensor, head: str) -> tuple[Tensor, Tensor]:
-    """Mean loss and accuracy of every member on a whole split: two (M,) tensors."""
+def _evaluate(model: BatchedMLP, x: Tensor, y: Tensor, head: str,
+              check: Callable[[], None] | None = None) -> tuple[Tensor, Tensor]:
+    """Mean loss and accuracy of every member on a whole split: two (M,) tensors.
+    `check()` runs before each chunk (Stop.measuring's raises Stopped)."""
     loss_sum = torch.zeros(len(model.members), dtype=torch.float64, device=x.device)
     correct = torch.zeros_like(loss_sum)
     for start in range(0, len(x), EVAL_CHUNK):
+        if check is not None:
+            check()
         xb, yb = x[start:start + EVAL_CHUNK], y[start:start + EVAL_CHUNK]
         logits = model(xb, batch_stats=False).logits    # batch norm: running statistics
         loss_sum += member_losses(logits, yb, head).double() * len(xb)

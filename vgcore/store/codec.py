@@ -27,7 +27,8 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from .base import MAX_RESULT_BYTES, DamagedEntry, log
+from . import base
+from .base import DamagedEntry, log
 from .keys import kind_of
 
 FORMAT = 2
@@ -131,6 +132,17 @@ def encode(value: Any, secret: bytes, name: str) -> bytes:
     return MAGIC + _mac(secret, name, body) + body
 
 
+def storable_bytes(value: Any, secret: bytes, name: str) -> bytes | None:
+    """`encode`d, or None (with a warning) when over MAX_RESULT_BYTES: a bigger result is
+    shown to its asker but not kept."""
+    blob = encode(value, secret, name)
+    if len(blob) > base.MAX_RESULT_BYTES:
+        log.warning("vgcore.store: a result of %.1f MB is not stored (the cap is %.0f MB)",
+                    len(blob) / 2**20, base.MAX_RESULT_BYTES / 2**20)
+        return None
+    return blob
+
+
 def _plain(name: str, value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float)):
         return value
@@ -143,8 +155,8 @@ def decode(blob: Any, config: Any, result_cls: type, secret: bytes, name: str) -
     if not isinstance(blob, (bytes, bytearray, memoryview)):
         raise DamagedEntry(f"not bytes but {type(blob).__name__}")
     blob = bytes(blob)
-    if len(blob) > MAX_RESULT_BYTES:
-        raise DamagedEntry(f"{len(blob):,} bytes, over the {MAX_RESULT_BYTES:,} cap")
+    if len(blob) > base.MAX_RESULT_BYTES:
+        raise DamagedEntry(f"{len(blob):,} bytes, over the {base.MAX_RESULT_BYTES:,} cap")
     start = len(MAGIC) + _MAC
     if len(blob) < start + _LENGTH or not blob.startswith(MAGIC):
         raise DamagedEntry(f"not this store's format ({len(blob)} bytes)")

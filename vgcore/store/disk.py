@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import base
-from .base import MAX_RESULT_BYTES, Backoff, DamagedEntry, Store, TrainLock, log, note_of
-from .codec import decoded, encode, key_file_secret, key_from_env
+from .base import Backoff, DamagedEntry, Store, TrainLock, log, note_of
+from .codec import decoded, key_file_secret, key_from_env, storable_bytes
 from .keys import key_of
 from .safe_disk import SafeDisk
 
@@ -85,7 +85,16 @@ class _DiskLock(TrainLock):
 
     def acquire(self) -> bool:
         def take(meta):
-            return bool(meta.add(self.name, self.token, expire=base.LOCK_TTL_S))
+            with meta.transact():
+                if meta.add(self.name, self.token, expire=base.LOCK_TTL_S):
+                    return True
+                # A lock that would outlive any real holder (no expiry, or one further
+                # off than a lease) was not written by a trainer: take it over.
+                _, expires = meta.get(self.name, expire_time=True)
+                if expires is not None and expires <= time.time() + base.LOCK_TTL_S + 1:
+                    return False
+                meta.set(self.name, self.token, expire=base.LOCK_TTL_S)
+                return True
         return self.store._meta_op(take, default=True)   # no meta: train anyway
 
     def refresh(self) -> bool:
@@ -260,10 +269,8 @@ class DiskStore(Store):
         if cache is None:
             return
         key = key_of(config)
-        blob = encode(value, self.secret, key)
-        if len(blob) > MAX_RESULT_BYTES:
-            log.warning("vgcore.store: a result of %.1f MB is not stored (the cap is "
-                        "%.0f MB)", len(blob) / 2**20, MAX_RESULT_BYTES / 2**20)
+        blob = storable_bytes(value, self.secret, key)
+        if blob is None:
             return
         disk = cache.disk
         disk.forget_written()
@@ -286,7 +293,7 @@ class DiskStore(Store):
     def _meta_op(self, fn: Callable[[Any], Any], default: Any) -> Any:
         if self._meta_failures.paused():
             return default
-        meta = self._caches["meta"]
+        meta = self._cache("meta")      # reopened once writes may be tried again
         if meta is None:
             return default
         try:

@@ -16,8 +16,8 @@ import json
 from typing import Any, Callable
 
 from . import base
-from .base import MAX_RESULT_BYTES, Backoff, Store, TrainLock, log, note_of
-from .codec import KEY_ENV, MissingKey, decoded, encode, key_from_env
+from .base import Backoff, Store, TrainLock, log, note_of
+from .codec import KEY_ENV, MissingKey, decoded, key_from_env, storable_bytes
 from .keys import key_of
 
 PREFIX = "vglab:"
@@ -117,7 +117,7 @@ class RedisStore(Store):
                 continue
             drop = (lambda name=name: self._call("DEL", lambda: self.client.delete(name),
                                                   None))
-            if not isinstance(size, int) or size > MAX_RESULT_BYTES:
+            if not isinstance(size, int) or size > base.MAX_RESULT_BYTES:
                 log.warning("vgcore.store: entry %s (%s) ignored and deleted", name[:30],
                             f"{size} bytes" if isinstance(size, int) else size)
                 drop()
@@ -130,11 +130,11 @@ class RedisStore(Store):
         return None
 
     def put(self, config: Any, value: Any, *, pinned: bool = False) -> None:
+        if self._failures.paused():
+            return                          # Redis is down: don't even encode
         key = key_of(config)
-        blob = encode(value, self.secret, key)
-        if len(blob) > MAX_RESULT_BYTES:
-            log.warning("vgcore.store: a result of %.1f MB is not stored (the cap is "
-                        "%.0f MB)", len(blob) / 2**20, MAX_RESULT_BYTES / 2**20)
+        blob = storable_bytes(value, self.secret, key)
+        if blob is None:
             return
         if pinned:
             def write() -> None:

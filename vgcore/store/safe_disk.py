@@ -19,7 +19,8 @@ from typing import Any
 import diskcache
 from diskcache.core import MODE_BINARY, MODE_RAW, MODE_TEXT
 
-from .base import MAX_RESULT_BYTES, DamagedEntry
+from . import base
+from .base import DamagedEntry
 
 
 class SafeDisk(diskcache.Disk):
@@ -84,9 +85,9 @@ class SafeDisk(diskcache.Disk):
         fd = os.open(full, os.O_RDONLY | os.O_NONBLOCK)   # OSError: gone -> a miss
         with os.fdopen(fd, "rb") as reader:
             info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_RESULT_BYTES:
+            if not stat.S_ISREG(info.st_mode) or info.st_size > base.MAX_RESULT_BYTES:
                 raise DamagedEntry(f"value file of {info.st_size:,} bytes or not a file")
-            data = reader.read(MAX_RESULT_BYTES + 1)
+            data = reader.read(base.MAX_RESULT_BYTES + 1)
         return data if mode == MODE_BINARY else data.decode("utf-8")
 
     def remove(self, file_path: Any) -> None:

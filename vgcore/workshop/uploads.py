@@ -14,7 +14,9 @@ untrusted *data*:
 - every problem is a `ValueError` that names the file, the row and the column. Text from
   the file (its name included) is quoted in a code span with markup characters
   neutralised, so an error shown with `st.error` (Markdown) cannot render links, images
-  or HTML from a hostile file.
+  or HTML from a hostile file;
+- at most MAX_FILES files and MAX_TOTAL_BYTES in all are read per session
+  (`within_caps`); the rest are skipped with a note (`skipped_note`).
 
 Pure: no streamlit.
 """
@@ -26,35 +28,57 @@ import json
 import math
 import re
 from dataclasses import fields
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
 from vgcore.activations import ACTIVATIONS
 from vgcore.config import ExperimentConfig
 from vgcore.results import HISTORY_COLUMNS, net_outcome
+from vgcore.text import quote, visible
 
 MAX_BYTES = 2 * 1024 * 1024      # a 200-epoch run of 8 activations × 5 seeds is ~0.6 MB
 MAX_ROWS = 50_000                # 8 activations × 5 seeds × 201 epochs × 2 splits = 16,080
 MAX_NAME = 60                    # characters of a file name kept as the run's label
+# Per session: a workshop has thirty learners, one file each. A lesson's History CSV is
+# ~7 KB (4 activations × 20 epochs), a 200-epoch 6 × 5-seed run ~0.65 MB. A file of
+# MAX_ROWS (~1.6 MB) parses in 0.4-0.8 s on an idle core, so 10 MB is ~5 s once (then
+# the page's cache) and ~50 MB at its peak; uncapped, 20 files of 1.85 MB took 46 s and
+# ~190 MB, again on every rerun.
+MAX_FILES = 30
+MAX_TOTAL_BYTES = 10 * 1024 * 1024
 SPLITS = ("train", "test")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def quote(text: Any, limit: int = 40) -> str:
-    """`text` as an inert Markdown code span: control characters and backticks replaced,
-    cut to `limit` characters."""
-    s = _CONTROL.sub("?", str(text)).replace("`", "'")
-    if len(s) > limit:
-        s = s[:limit] + "…"
-    return f"`{s}`"
-
-
 def run_name(filename: str) -> str:
     """A file's name as a chart label: no control characters, bounded length. (Browsers
     send the base name only; '/' is kept, a name like '</b>.csv' is just text.)"""
-    name = _CONTROL.sub("?", str(filename)).strip()
+    name = visible(str(filename)[:4 * MAX_NAME]).strip()   # a long name: bounded work
     return (name[:MAX_NAME] + "…" if len(name) > MAX_NAME else name) or "unnamed"
+
+
+def within_caps(sizes: Sequence[int]) -> tuple[list[int], list[int]]:
+    """Which of a session's files (their sizes in bytes, in upload order) are read:
+    (kept, skipped) indices. A file is kept while fewer than MAX_FILES are and it fits in
+    what is left of MAX_TOTAL_BYTES; a later, smaller file may still fit."""
+    kept: list[int] = []
+    skipped: list[int] = []
+    total = 0
+    for i, size in enumerate(sizes):
+        if len(kept) < MAX_FILES and total + size <= MAX_TOTAL_BYTES:
+            kept.append(i)
+            total += size
+        else:
+            skipped.append(i)
+    return kept, skipped
+
+
+def skipped_note(names: Sequence[str], uploaded: int) -> str:
+    """The sentence for files `within_caps` skipped: how many, the first few names
+    (quoted) and the limits."""
+    listed = ", ".join(quote(run_name(n), MAX_NAME) for n in names[:3])
+    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+    return (f"Skipped {len(names)} of {uploaded} files ({listed}{more}): one session "
+            f"compares at most {MAX_FILES} files and {MAX_TOTAL_BYTES / 2**20:.0f} MB in "
+            f"all. Remove some files to add these.")
 
 
 def parse_run_file(name: str, data: bytes) -> pd.DataFrame:
@@ -320,4 +344,5 @@ def run_file_stem(page: str, config: ExperimentConfig, defaults: ExperimentConfi
 
 
 __all__ = ["run_file_stem", "run_labels", "same_name_notes", "parse_run_file", "overlay_frame", "summarize_runs", "quote", "run_name",
-           "MAX_BYTES", "MAX_ROWS"]
+           "within_caps", "skipped_note", "MAX_BYTES", "MAX_ROWS", "MAX_FILES",
+           "MAX_TOTAL_BYTES"]
