@@ -3,17 +3,14 @@ and drawing a vgcore chart at its designed size."""
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from typing import Any, Sequence
 
 import altair as alt
 import streamlit as st
 # internal: the one place the old multipage mode can be switched off (require_app_frame)
 from streamlit.runtime.pages_manager import PagesManager
 
-from vgcore import ExperimentConfig
-from vgcore import activations as acts
-from vgcore.recurrent import RecurrentResult, cell_label
-from vgcore.results import Result
+from vgcore.kinds import kind_of
 from vgcore.workshop.uploads import run_file_stem
 
 from . import links
@@ -61,47 +58,38 @@ def page_intro(title: str, look: str | None = None) -> None:
 DIVERGENCE_FIXES = (("lr", "a smaller learning rate"), ("grad_clip", "gradient clipping"))
 
 
-def divergence_notice(result: Result | RecurrentResult, controls: Sequence[str] = ()
-                      ) -> None:
-    """One warning per diverged activation (or recurrent cell; its seeds together),
-    advising only what the page's `controls` offer, or pointing to the page that has
-    them."""
+def divergence_notice(result: Any, controls: Sequence[str] = ()) -> None:
+    """One warning per diverged net (an activation, a recurrent cell: its seeds
+    together), advising only what the page's `controls` offer, or pointing to the page
+    that has them."""
     fixes = [text for name, text in DIVERGENCE_FIXES if name in controls]
     advice = (f"Try {' or '.join(fixes)}." if fixes else
               "The [Exploding gradients](/exploding) page has the learning-rate and "
               "clipping controls.")
-    diverged = result.diverged()
-    net, label = (("cell", cell_label) if isinstance(result, RecurrentResult)
-                  else ("activation", lambda name: acts.get(name).label))
-    for name, rows in diverged.groupby(net, sort=False):
+    kind = kind_of(result)
+    for name, rows in result.diverged().groupby(kind.net, sort=False):
         epochs = sorted({int(e) for e in rows["diverged_at"]})
         seeds = ", ".join(str(int(s)) for s in rows["seed"])
         when = (f"at epoch {epochs[0]}" if len(epochs) == 1 else
                 "at epochs " + ", ".join(map(str, epochs)))
-        st.warning(f"{label(name)} (seed{'s' if len(rows) > 1 else ''} {seeds}) "
+        st.warning(f"{kind.net_label(name)} (seed{'s' if len(rows) > 1 else ''} {seeds}) "
                    f"diverged {when}: its loss or gradients became NaN/Inf, so its curves "
                    f"stop there. {advice}", icon=":material/bolt:")
 
 
-def downloads(result: Result | RecurrentResult, page: str,
-              defaults: ExperimentConfig | None = None) -> None:
-    """The run's records as CSV and its config as JSON, named after the page, the settings
-    that differ from `defaults` (the page's) and the seed, so that a room's files differ.
-    A recurrent run's second file is its per-step gradients instead of per-layer stats."""
+def downloads(result: Any, page: str, defaults: Any = None) -> None:
+    """The run's records as CSV (its kind's `downloads`: the history, then per-layer or
+    per-step numbers) and its config as JSON, named after the page, the settings that
+    differ from `defaults` (the page's) and the seed, so that a room's files differ."""
     stem = run_file_stem(page, result.config, defaults or result.config)
-    cols = st.columns(3)
-    cols[0].download_button("History (CSV)", result.history.to_csv(index=False),
-                            f"{stem}-history.csv", "text/csv", key=f"dl_hist_{page}")
-    if isinstance(result, RecurrentResult):
-        cols[1].download_button("Per-step gradients (CSV)",
-                                result.time_grads.to_csv(index=False),
-                                f"{stem}-time-grads.csv", "text/csv",
-                                key=f"dl_steps_{page}")
-    else:
-        cols[1].download_button("Per-layer stats (CSV)", result.layers.to_csv(index=False),
-                                f"{stem}-layers.csv", "text/csv", key=f"dl_layers_{page}")
-    cols[2].download_button("Config (JSON)", json.dumps(result.config.to_dict(), indent=2),
-                            f"{stem}-config.json", "application/json", key=f"dl_cfg_{page}")
+    frames = kind_of(result).downloads
+    cols = st.columns(len(frames) + 1)
+    for col, (frame, label) in zip(cols, frames):
+        col.download_button(label, getattr(result, frame).to_csv(index=False),
+                            f"{stem}-{frame.replace('_', '-')}.csv", "text/csv",
+                            key=f"dl_{frame}_{page}")
+    cols[-1].download_button("Config (JSON)", json.dumps(result.config.to_dict(), indent=2),
+                             f"{stem}-config.json", "application/json", key=f"dl_cfg_{page}")
 
 
 # Table cells as text: st.dataframe prints a missing number (a net that diverged, a

@@ -319,7 +319,7 @@ def run_experiment(cfg: ExperimentConfig | None,
             return None
         if job.error is not None:
             if isinstance(job.error, ValueError):
-                st.error(f"Can't run this experiment: {escaped(str(job.error))}")
+                st.error(f"Can't run this experiment: {job.error}")
             else:
                 st.error(f"This run failed on the server ({type(job.error).__name__}); "
                          f"it has been logged. Try other settings, or ask the workshop "

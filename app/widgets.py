@@ -1,27 +1,28 @@
 """Experiment controls bound to the URL, built from the config's field declarations.
 
-A widget's label, help, range and choices come from `vgcore.config.FIELDS` (for the
-recurrent lesson, `vgcore.recurrent.RECURRENT_FIELDS`); this module only says how each
-field is drawn (`LOOKS`, `RECURRENT_LOOKS`). A look may narrow a field's range or choices
-for the app, never widen them, and every narrowing says why; a test walks every field and
-checks that validation, CLI and widget agree. Widgets are bound to the URL
-(bind="query-params") so a copied link restores the experiment.
+A widget's label, help, range and choices come from the field declarations of the
+config's experiment kind (`vgcore.kinds`); this module only says how each field is drawn
+(`LOOKS`, by kind; a kind without an entry gets every field drawn from its declaration,
+`default_look`). A look may narrow a field's range or choices for the app, never widen
+them, and every narrowing says why; a test walks every field and checks that validation,
+CLI and widget agree. Widgets are bound to the URL (bind="query-params") so a copied link
+restores the experiment.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Mapping, Sequence
 
 import streamlit as st
 
-from vgcore import ExperimentConfig
+from vgcore.config import FieldSpec, declared_fields
+from vgcore.data import DATASETS
+from vgcore.kinds import KINDS, kind_of
+from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 
 from . import links
-from vgcore.config import FIELDS, FieldSpec
-from vgcore.data import DATASETS
-from vgcore.recurrent import RECURRENT_FIELDS, RecurrentConfig
-from vgcore.workshop.experiments import PAGE_EXPERIMENTS, RECURRENT_EXPERIMENTS
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class Look:
     label: str = ""                     # a part's own label ("": the field's)
 
 
-LOOKS: dict[str, Look] = {
+LOOKS: dict[str, dict[str, Look]] = {}   # every kind's looks, by kind name
+LOOKS["mlp"] = {
     "dataset": Look("select", options=tuple(n for n, d in DATASETS.items() if d.in_app),
                     why="IDX files must already be on the server: CLI and notebooks only"),
     "activations": Look("multi"),
@@ -77,9 +79,10 @@ LOOKS: dict[str, Look] = {
     "seed": Look("number", 1),
     "n_seeds": Look("slider", 1),
 }
-# Fields the app never shows, and why (the agreement test checks every field is either
-# drawn or listed here).
-NOT_SHOWN: dict[str, str] = {
+# The fields each kind never shows, with the reason (the agreement tests check every
+# field is either drawn or listed).
+NOT_SHOWN: dict[str, dict[str, str]] = {}
+NOT_SHOWN["mlp"] = {
     "data_dir": "IDX files must already be on the server: CLI and notebooks only",
     "momentum": "0.9 is the textbook value; the optimizer choice is the lesson",
     "hist_bins": "30 bins read well at every chart size",
@@ -103,7 +106,7 @@ class Widget:
     field_hi: float = 0               # widget's range further, or widen it up to these
 
 
-def _widget_of(name: str, look: Look, fields: Mapping[str, FieldSpec] = FIELDS) -> Widget:
+def _widget_of(name: str, look: Look, fields: Mapping[str, FieldSpec]) -> Widget:
     fs = fields[look.field or name]
     help_text = f"{fs.help[:1].upper()}{fs.help[1:]}: {fs.why}." if fs.why else fs.help
     if look.kind in ("select", "multi"):
@@ -121,11 +124,9 @@ def _widget_of(name: str, look: Look, fields: Mapping[str, FieldSpec] = FIELDS) 
                   step=look.step, help=help_text, field_lo=lo, field_hi=hi)
 
 
-WIDGETS: dict[str, Widget] = {name: _widget_of(name, look) for name, look in LOOKS.items()}
-
-# How the recurrent lesson draws RecurrentConfig's fields (the same rules as LOOKS: a
-# narrower range says why). Fields that share the MLP's declaration share its look.
-RECURRENT_LOOKS: dict[str, Look] = {
+# How the recurrent kind draws its fields (the same rules: a narrower range says why).
+# Fields that share the MLP's declaration share its look.
+LOOKS["recurrent"] = {
     "task": Look("select"),
     "seq_len": Look("slider", 1),
     "cells": Look("multi"),
@@ -135,25 +136,50 @@ RECURRENT_LOOKS: dict[str, Look] = {
     "forget_bias": Look("slider", 0.5),
     "train_size": Look("number", 100),
     "test_size": Look("number", 100),
-    **{name: LOOKS[name] for name in ("optimizer", "lr", "batch_size", "epochs",
-                                      "grad_clip", "seed", "n_seeds")},
+    **{name: LOOKS["mlp"][name] for name in ("optimizer", "lr", "batch_size", "epochs",
+                                             "grad_clip", "seed", "n_seeds")},
 }
-RECURRENT_NOT_SHOWN: dict[str, str] = {"momentum": NOT_SHOWN["momentum"]}
-RECURRENT_WIDGETS: dict[str, Widget] = {name: _widget_of(name, look, RECURRENT_FIELDS)
-                                        for name, look in RECURRENT_LOOKS.items()}
+NOT_SHOWN["recurrent"] = {"momentum": NOT_SHOWN["mlp"]["momentum"]}
+_DEFAULT_LOOK = {"choice": Look("select"), "choices": Look("multi"), "bool": Look("toggle"),
+                 "int": Look("number", 1), "float": Look("number")}
+
+
+def default_look(fs: FieldSpec) -> Look | None:
+    """How a field of a kind without looks is drawn, from its declaration alone (None:
+    not drawn: layer lists and free text)."""
+    return _DEFAULT_LOOK.get(fs.kind)
+
+
+def looks_of(kind_name: str) -> dict[str, Look]:
+    """The looks of a kind's controls: its own, else every drawable field's default."""
+    if kind_name in LOOKS:
+        return LOOKS[kind_name]
+    fields = declared_fields(KINDS[kind_name].config)
+    return {name: look for name, fs in fields.items()
+            if (look := default_look(fs)) is not None}
+
+
+@cache
+def widgets_of(kind_name: str) -> dict[str, Widget]:
+    """Every control of a kind, by name."""
+    fields = declared_fields(KINDS[kind_name].config)
+    return {name: _widget_of(name, look, fields)
+            for name, look in looks_of(kind_name).items()}
 
 
 def widgets_for(config: Any) -> dict[str, Widget]:
-    """The controls that draw this kind of config's fields."""
-    return RECURRENT_WIDGETS if isinstance(config, RecurrentConfig) else WIDGETS
+    """The controls that draw this config's kind's fields."""
+    return widgets_of(kind_of(config).name)
 
 
-def _default_value(defaults: ExperimentConfig, name: str) -> Any:
-    if name == "depth":
-        return defaults.depth
-    if name == "width":
-        return defaults.hidden[0]
-    return getattr(defaults, name)
+def start_value(config: Any, name: str) -> Any:
+    """Control `name`'s value for `config` ('depth' and 'width' show part of `hidden`)."""
+    look = looks_of(kind_of(config).name).get(name)
+    if look is not None and look.part == "depth":
+        return len(getattr(config, look.field))
+    if look is not None and look.part == "width":
+        return getattr(config, look.field)[0]
+    return getattr(config, name)
 
 
 def label_of(w: Widget, option: Any) -> str:
@@ -164,10 +190,10 @@ def label_of(w: Widget, option: Any) -> str:
 def link_problems(params: dict[str, list[str]], page_limits: dict[str, tuple] | None = None,
                   widgets: dict[str, Widget] | None = None) -> list[str]:
     """One sentence per parameter the widgets would reject. Pure, so it can be tested
-    with any hostile text. `widgets` defaults to the experiment controls (WIDGETS)."""
+    with any hostile text. `widgets` defaults to the MLP kind's controls."""
     problems = []
     limits = page_limits or {}
-    widgets = WIDGETS if widgets is None else widgets
+    widgets = widgets_of("mlp") if widgets is None else widgets
     for name, raw in params.items():
         w = widgets[name]
         if not raw:
@@ -288,13 +314,13 @@ def _widget(w: Widget, default: Any, container, limits: dict[str, tuple], **extr
                                   format=None if isinstance(default, int) else "%g", **common)
 
 
-def controls(page: str, defaults: ExperimentConfig | RecurrentConfig, show: Sequence[str],
+def controls(page: str, defaults: Any, show: Sequence[str],
              limits: dict[str, tuple] | None = None, container=None) -> Any:
     """Render the experiment controls named in `show` (config fields, plus 'depth' and
     'width' for the hidden layers) and return the validated config, or None after an
     st.error. Fields not shown keep the page's defaults. `limits` sets a control's range
-    on this page, within what the config allows. A RecurrentConfig gets its own controls
-    (`widgets_for`)."""
+    on this page, within what the config allows. Every kind's config gets its kind's
+    controls (`widgets_for`)."""
     limits = limits or {}
     widgets = widgets_for(defaults)
     for name, (lo, hi) in limits.items():
@@ -304,15 +330,20 @@ def controls(page: str, defaults: ExperimentConfig | RecurrentConfig, show: Sequ
                              f"allows [{w.field_lo}, {w.field_hi}]")
     container = container or st.sidebar
     container.header("Experiment")
-    values = {name: bound(widgets[name], _default_value(defaults, name), container, limits)
+    values = {name: bound(widgets[name], start_value(defaults, name), container, limits)
               for name in show}
-    # a multiselect gives a list; the config keeps tuples (activations, cells)
-    changes = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()
-               if k not in ("depth", "width")}
-    if "depth" in values or "width" in values:
-        depth = values.get("depth", defaults.depth)
-        width = values.get("width", defaults.hidden[0])
-        changes["hidden"] = (int(width),) * int(depth)
+    looks = looks_of(kind_of(defaults).name)
+    changes: dict[str, Any] = {}
+    shapes: dict[str, dict[str, int]] = {}      # a layers field's depth and width parts
+    for name, value in values.items():
+        look = looks[name]
+        if look.part:
+            shapes.setdefault(look.field, {})[look.part] = int(value)
+        else:       # a multiselect gives a list; the config keeps tuples
+            changes[name] = tuple(value) if isinstance(value, list) else value
+    for name, shape in shapes.items():
+        layers = getattr(defaults, name)
+        changes[name] = (shape.get("width", layers[0]),) * shape.get("depth", len(layers))
     try:
         return defaults.replace(**changes)
     except ValueError as err:
@@ -324,11 +355,11 @@ def controls(page: str, defaults: ExperimentConfig | RecurrentConfig, show: Sequ
 
 def page_controls(page: str, container=None) -> Any:
     """`controls` for a lesson page's experiment (vgcore.workshop.experiments)."""
-    experiment = PAGE_EXPERIMENTS.get(page) or RECURRENT_EXPERIMENTS[page]
+    experiment = PAGE_EXPERIMENTS[page]
     return controls(page, experiment.config, experiment.controls, dict(experiment.limits),
                     container)
 
 
-__all__ = ["page_controls", "Look", "LOOKS", "NOT_SHOWN", "Widget", "WIDGETS", "controls", "bound",
-           "link_problems", "label_of", "RECURRENT_LOOKS", "RECURRENT_NOT_SHOWN",
-           "RECURRENT_WIDGETS", "widgets_for"]
+__all__ = ["page_controls", "Look", "LOOKS", "NOT_SHOWN", "Widget", "controls", "bound",
+           "link_problems", "label_of", "default_look", "looks_of", "widgets_of",
+           "widgets_for", "start_value"]

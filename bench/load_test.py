@@ -10,7 +10,7 @@ session i on `/gradient_flow?seed=<i>&epochs=1&depth=3` (Playwright's async API,
 asyncio.gather). Each session waits until its script has finished (the browser suite's
 IDLE_JS); once every session is done it reads the "Speed of learning" sentences, the URL
 and the Seed widget, and compares the sentences with
-`vgcore.charts.speed_ratio_text(vgcore.run(cfg).layers)` computed in this process for the
+`vgcore.results.speed_sentences(vgcore.run(cfg).layers)` computed in this process for the
 same config (the page's DEFAULTS with seed=i, epochs=1, hidden=(30,)*3): every session
 must get its own, correct result, its link, and its seed in the Seed box. Meanwhile a
 thread GETs /_stcore/health every 0.5 s and records the latency.
@@ -74,9 +74,10 @@ def session_config(seed: int, defaults=None):
 
 
 def expected_sentences(seeds: list[int]) -> dict[int, list[str]]:
-    from vgcore import charts, run
+    from vgcore import run
+    from vgcore.results import speed_sentences
     defaults = page_defaults()      # parse the page once, not twice per session
-    return {s: charts.speed_ratio_text(run(session_config(s, defaults), threads=1).layers)
+    return {s: speed_sentences(run(session_config(s, defaults), threads=1).layers)
             for s in seeds}
 
 

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from app.blocks import chart, page_intro
-from app.widgets import WIDGETS, Widget, bound
+from app.widgets import Widget, bound, widgets_of
 from vgcore import activations as acts
 from vgcore import charts
 
@@ -24,7 +24,7 @@ page_intro("Activations and their derivatives",
            "σ'(x) never exceeds ¼, and every activation but ReLU-like ones goes flat (shaded "
            "as saturated) for large |x|. Backprop multiplies one such factor per layer, so the "
            "gradient reaching layer 1 shrinks geometrically with depth.")
-chosen = bound(WIDGETS["activations"], DEFAULT_ACTS)
+chosen = bound(widgets_of("mlp")["activations"], DEFAULT_ACTS)
 x_range = bound(X_RANGE, (-6.0, 6.0))
 if not chosen:
     st.error("Pick at least one activation to draw.")

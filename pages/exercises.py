@@ -3,10 +3,11 @@ import streamlit as st
 
 from app.blocks import chart, downloads, page_intro
 from app.runner import run_experiment
-from app.widgets import Widget, bound, controls
-from vgcore.workshop.exercises import EXERCISES
+from app.widgets import Widget, bound, controls, start_value
+from vgcore.workshop.exercises import on_page
 
 PAGE = "exercises"
+EXERCISES = on_page(PAGE)
 KEYS = list(EXERCISES)
 EXERCISE = Widget("exercise", "select", "Exercise", tuple(KEYS),
                   fmt={k: f"{i}. {ex.title}" for i, (k, ex) in enumerate(EXERCISES.items(), 1)})
@@ -17,9 +18,7 @@ solved: dict = st.session_state.setdefault("exercises_solved", {})
 def start_values(key: str) -> dict:
     """Widget values of an exercise's starting config (controls' names and units)."""
     ex = EXERCISES[key]
-    shape = {"depth": ex.start.depth, "width": ex.start.hidden[0]}
-    return {name: shape[name] if name in shape else getattr(ex.start, name)
-            for name in ex.controls}
+    return {name: start_value(ex.start, name) for name in ex.controls}
 
 
 def restart() -> None:

@@ -7,6 +7,7 @@ from app.runner import run_experiment
 from app.widgets import page_controls
 from vgcore import charts
 from vgcore.inits import INIT_SCHEMES
+from vgcore.results import speed_sentences
 from vgcore.workshop.experiments import COMPARED_INITS, PAGE_EXPERIMENTS, init_probes
 
 PAGE = "exploding"
@@ -20,7 +21,7 @@ cfg = page_controls(PAGE)
 result = run_experiment(cfg, live=lambda r: charts.loss_chart(r.history))
 if result is not None:
     divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
-    for sentence in charts.speed_ratio_text(result.layers, epoch=0):
+    for sentence in speed_sentences(result.layers, epoch=0):
         st.markdown(f"- {sentence}")
     chart(charts.grad_norm_bars(result.layers, epoch=0))
     chart(charts.loss_chart(result.history, metric="loss", summary_df=result.summary))

@@ -7,7 +7,8 @@ from app.runner import run_experiment
 from app.widgets import Widget, bound, page_controls
 from vgcore import charts
 from vgcore.config import layer_sizes
-from vgcore.results import activation_label, factor_sentences, layer_factors
+from vgcore.results import (activation_label, factor_sentences, layer_factors,
+                            speed_sentences)
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 
 PAGE = "gradient_flow"
@@ -84,7 +85,7 @@ result = run_experiment(cfg, live=lambda r: charts.grad_norm_lines(r.layers))
 if result is not None:
     divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
     st.subheader("Speed of learning at initialisation")
-    for sentence in charts.speed_ratio_text(result.layers, epoch=0):
+    for sentence in speed_sentences(result.layers, epoch=0):
         st.markdown(f"- {sentence}")
     chart(charts.grad_norm_bars(result.layers, epoch=0))
     st.subheader("The network itself")

@@ -4,13 +4,12 @@ import streamlit as st
 from app.blocks import cells, chart, downloads, page_intro
 from app.runner import run_experiment
 from app.widgets import Widget, bound
-from vgcore.workshop.presets import PRESETS, RECURRENT_PRESETS
+from vgcore.workshop.presets import PRESETS
 
 PAGE = "presets"
 TABLE_ROW_PX = 35          # st.dataframe's row height: the table is sized to show every row
-ALL_PRESETS = {**PRESETS, **RECURRENT_PRESETS}      # the recurrent lesson's come last
-PRESET = Widget("preset", "select", "Preset", tuple(ALL_PRESETS),
-                fmt={k: p.title for k, p in ALL_PRESETS.items()})
+PRESET = Widget("preset", "select", "Preset", tuple(PRESETS),
+                fmt={k: p.title for k, p in PRESETS.items()})
 
 page_intro("Presets: the published figures",
            "the *within band* column. Each preset re-runs a figure from Nielsen's book, "
@@ -19,7 +18,7 @@ page_intro("Presets: the published figures",
            "with the tolerance that is honest for a small re-run (where a paper states a "
            "direction, not a number, the band is that direction).")
 key = bound(PRESET, next(iter(PRESETS)))
-preset = ALL_PRESETS[key]
+preset = PRESETS[key]
 st.markdown(f"**What it shows.** {preset.shows}")
 st.caption(f"Source: {preset.source}")
 

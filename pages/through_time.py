@@ -7,18 +7,18 @@ import streamlit as st
 
 from app.blocks import cells, chart, divergence_notice, downloads, page_intro
 from app.runner import run_experiment
-from app.widgets import RECURRENT_WIDGETS, bound, page_controls
+from app.widgets import bound, page_controls, widgets_for
 from vgcore import charts
 from vgcore.recurrent import (TASKS, cell_label, forget_gate_carry, length_sweep,
                               ratio_sentences, solved_counts)
-from vgcore.workshop.exercises import RECURRENT_EXERCISES
-from vgcore.workshop.experiments import RECURRENT_EXPERIMENTS, SWEEP_LENGTHS, length_runs
+from vgcore.workshop.exercises import on_page
+from vgcore.workshop.experiments import PAGE_EXPERIMENTS, SWEEP_LENGTHS, length_runs
 
 PAGE = "through_time"
-EXERCISE = RECURRENT_EXERCISES["lstm-remember"]
+(EXERCISE,) = on_page(PAGE).values()
 # The exercise's one control, bound to the URL like the experiment's but its own
 # parameter: the sidebar's forget bias is the lesson's, this one the exercise's LSTM's.
-EXERCISE_BIAS = dataclasses.replace(RECURRENT_WIDGETS["forget_bias"],
+EXERCISE_BIAS = dataclasses.replace(widgets_for(EXERCISE.start)["forget_bias"],
                                     field="exercise_forget_bias",
                                     label="Forget-gate bias of the exercise's LSTM")
 
@@ -34,7 +34,7 @@ result = run_experiment(cfg, live=lambda r: charts.recurrent_accuracy_chart(
 if result is not None:
     config = result.config
     task = TASKS[config.task]
-    divergence_notice(result, RECURRENT_EXPERIMENTS[PAGE].controls)
+    divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
     st.caption(f"**Task: {task.label}.** {task.note[:1].upper()}{task.note[1:]}. Each "
                f"cell reads one step at a time and answers after step {config.seq_len}; "
                f"chance is {task.chance:.0%}.")
@@ -84,7 +84,7 @@ if result is not None:
     sweep = {t: run_experiment(c) for t, c in length_runs(config).items()}
     if all(r is not None for r in sweep.values()):
         chart(charts.length_sweep_chart(length_sweep(sweep), chance=task.chance))
-    downloads(result, PAGE, RECURRENT_EXPERIMENTS[PAGE].config)
+    downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)
 
 st.subheader(f"Exercise: {EXERCISE.title}")
 st.markdown(f"**Goal.** {EXERCISE.goal}")

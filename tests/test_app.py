@@ -21,9 +21,10 @@ from streamlit.testing.v1 import AppTest
 
 from app.catalog import PAGES, PageSpec
 from vgcore import ExperimentConfig
+from vgcore.kinds import kind_of
 from vgcore.data import DATASETS
 from vgcore.inits import INIT_SCHEMES
-from vgcore.workshop.experiments import PAGE_EXPERIMENTS, RECURRENT_EXPERIMENTS
+from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 
 DATASET_LABELS = {name: d.label for name, d in DATASETS.items()}
 INIT_LABELS = {name: s.label for name, s in INIT_SCHEMES.items()}
@@ -42,7 +43,8 @@ def _source(spec: PageSpec) -> str:
 # (no depth/width, per-step gradients instead of per-layer stats). It opens at its
 # defaults with every page below; its controls, links and downloads are checked in
 # tests/test_through_time_page.py.
-RECURRENT = {p for p in PAGES if Path(p.path).stem in RECURRENT_EXPERIMENTS}
+RECURRENT = {p for p in PAGES if Path(p.path).stem in PAGE_EXPERIMENTS
+             and kind_of(PAGE_EXPERIMENTS[Path(p.path).stem].config).name == "recurrent"}
 # Pages that train (they call the cached runner); each must offer its downloads.
 TRAINING = [p for p in PAGES if "run_experiment(" in _source(p) and p not in RECURRENT]
 # Pages with the shared experiment controls, and which of them each shows.

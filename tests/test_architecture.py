@@ -30,13 +30,16 @@ from app.catalog import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 VGCORE = ROOT / "vgcore"
-# The engine as DESIGN.md names it; any other module directly in vgcore/ (but the CLI,
-# the charts and the package's own files) is engine too and obeys the same rules.
+# The engine as DESIGN.md names it; any other module in vgcore/ (a kind's package
+# included; but the CLI, the charts, the workshop and the package's own files) is engine
+# too and obeys the same rules.
 DESIGN_ENGINE = ("config", "data", "model", "train", "probes", "results", "activations",
-                 "heads", "inits", "optimizers")
-NOT_ENGINE = ("__init__", "__main__", "cli", "charts")
-ENGINE = tuple(sorted(p.stem for p in (ROOT / "vgcore").glob("*.py")
-                      if p.stem not in NOT_ENGINE))
+                 "heads", "inits", "optimizers", "kinds", "mlp", "recurrent.train")
+NOT_ENGINE = ("__init__", "__main__", "cli", "charts", "workshop")
+ENGINE = tuple(sorted(
+    ".".join(p.relative_to(VGCORE).with_suffix("").parts) for p in VGCORE.rglob("*.py")
+    if p.relative_to(VGCORE).parts[0].removesuffix(".py") not in NOT_ENGINE
+    and p.stem != "__init__"))
 # Top-level packages nothing in vgcore may import: the Streamlit layers.
 APP_LAYERS = ("streamlit", "app", "pages", "streamlit_app")
 
@@ -168,8 +171,8 @@ def test_import_resolution_and_cycle_finder_work():
     assert "vgcore" not in loaded["vgcore.model"]                  # ... not the package
     assert "vgcore.charts" in loaded["vgcore.workshop.presets"]    # from vgcore import charts
     assert "vgcore.workshop.experiments" in loaded["vgcore.workshop.presets"]  # from .experiments
-    assert "vgcore.train" not in loaded["vgcore.cli"]              # imported inside cmd_run ...
-    assert "vgcore.train" in anytime["vgcore.cli"]                 # ... which the full graph sees
+    assert "vgcore.workshop.warmup" not in loaded["vgcore.cli"]    # imported inside cmd_warm
+    assert "vgcore.workshop.warmup" in anytime["vgcore.cli"]       # ... which the full graph sees
     assert "vgcore.model" not in loaded["vgcore.results"]          # under TYPE_CHECKING only
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
@@ -228,11 +231,30 @@ def test_vgcore_never_imports_streamlit_or_the_app(name):
     assert not bad, f"{MODULES[name].relative_to(ROOT)} imports {bad}"
 
 
-def test_charts_import_no_workshop():
-    """Charts build on the engine only; the workshop builds on charts, not the reverse."""
-    bad = sorted(n for n in imports_of(MODULES["vgcore.charts"])
-                 if _within(n, ("vgcore.workshop",)))
-    assert not bad, f"vgcore/charts.py imports {bad}"
+# vgcore.charts is a package: its __init__ re-exports the builders of one module per subject.
+CHARTS = sorted(n for n in MODULES if _within(n, ("vgcore.charts",)))
+
+
+def _chart_may_import(name: str) -> bool:
+    if _within(name, ("vgcore",)):
+        return not _within(name, ("vgcore.workshop", "vgcore.cli"))
+    return name.split(".")[0] in sys.stdlib_module_names or \
+        _within(name, ("altair", "pandas", "numpy"))
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_charts_import_only_the_engine_altair_and_pandas(name):
+    """Every module of the charts builds on the engine only (and altair, pandas, numpy, the
+    standard library): never the workshop, which builds on charts, nor streamlit."""
+    bad = sorted(n for n in imports_of(MODULES[name]) if not _chart_may_import(n))
+    assert not bad, f"{MODULES[name].relative_to(ROOT)} imports {bad}"
+
+
+def test_the_charts_check_sees_every_chart_module():
+    assert "vgcore.charts" in CHARTS and len(CHARTS) == len(list(
+        (VGCORE / "charts").glob("*.py")))
+    assert not _chart_may_import("vgcore.workshop.presets")
+    assert not _chart_may_import("streamlit") and _chart_may_import("vgcore.results")
 
 
 def test_catalog_is_plain_data():

@@ -16,7 +16,6 @@ import pytest
 
 from vgcore import charts
 from vgcore.activations import chain_product, curves
-from vgcore.results import format_ratio
 
 ACTS = ["sigmoid", "relu"]
 
@@ -428,33 +427,6 @@ def test_grad_norm_bars_one_epoch_hidden_layers_mean_over_seeds(layers_df):
         charts.grad_norm_bars(layers_df, epoch=99)
 
 
-def test_speed_ratio_text(layers_df):
-    """A list of sentences (pages print them as bullets), registry order, display names."""
-    assert charts.speed_ratio_text(layers_df) == [
-        "sigmoid: hidden layer 1 learns 100× slower than hidden layer 3",
-        "ReLU: hidden layer 1 learns 4.0× faster than hidden layer 3"]
-    assert charts.speed_ratio_text(layers_df.assign(bias_grad_norm=np.nan)) == []
-
-
-@pytest.mark.parametrize("ratio, expected", [(120.4, "120×"), (1.3, "1.3×"),
-                                             (12_000, "12,000×"), (3.4e7, "3.4·10⁷×")])
-def test_ratio_format(ratio, expected):
-    assert format_ratio(ratio) == expected
-
-
-def test_speed_ratio_text_edge_cases(layers_df):
-    flat = layers_df.assign(bias_grad_norm=0.5)
-    assert "about as fast as" in charts.speed_ratio_text(flat)[0]
-    dead = layers_df.copy()
-    dead.loc[dead["layer"] == 1, "bias_grad_norm"] = 0.0
-    assert charts.speed_ratio_text(dead)[0] == \
-        "sigmoid: hidden layer 1 gets no gradient at all, so it does not learn"
-    one = layers_df[layers_df["layer"].isin([1, 4])]
-    assert "only one hidden layer" in charts.speed_ratio_text(one)[1]
-    with pytest.raises(ValueError, match="epoch"):
-        charts.speed_ratio_text(layers_df, epoch=99)
-
-
 def test_grad_lines_colour_by_layer_facet_by_activation(layers_df):
     spec = charts.grad_norm_lines(layers_df).to_dict()
     assert spec["facet"]["field"] == "activation"
@@ -578,6 +550,31 @@ def test_charts_module_does_not_import_streamlit():
                          cwd=str(__import__("pathlib").Path(__file__).parents[1]))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_charts_are_small_modules_of_small_functions():
+    """One module per subject, each under ~600 lines, no function over ~80: the network
+    picture was one 190-line function."""
+    import ast
+    from pathlib import Path
+    folder = Path(charts.__file__).parent
+    for path in folder.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert len(text.splitlines()) <= 600, path.name
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                assert length <= 80, f"{path.name}: {node.name} has {length} lines"
+
+
+def test_charts_only_draw():
+    """A sentence about a result is written where results are analysed
+    (`vgcore.results.speed_sentences`), never by a chart builder: translating the words
+    must not touch chart code."""
+    assert not hasattr(charts, "speed_ratio_text")
+    public = [n for n in dir(charts) if callable(getattr(charts, n)) and not n.startswith("_")]
+    assert all(n.endswith(("_chart", "_bars", "_lines", "_heatmap", "_color")) or
+               n == "activation_label" for n in public), public
 
 
 def test_png_render_when_vl_convert_is_installed(frames, tmp_path):

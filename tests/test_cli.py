@@ -12,6 +12,8 @@ import pandas as pd
 import pytest
 
 from vgcore import ExperimentConfig, cli, run
+from vgcore.mlp import MLP
+from vgcore.results import speed_phrase
 from vgcore import config as cfg_mod
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +59,7 @@ def test_out_writes_tidy_files(capsys, tmp_path):
     code, out, _ = run_cli(capsys, "run", *TINY, "--out", str(folder), "--json")
     assert code == 0
     json.loads(out)                           # --out does not pollute --json's stdout
-    assert sorted(p.name for p in folder.iterdir()) == sorted(cli.OUT_FILES)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(cli.out_files(MLP))
     config = ExperimentConfig.from_dict(json.loads((folder / "config.json").read_text()))
     assert config == TINY_CONFIG
     summary = pd.read_csv(folder / "summary.csv")
@@ -165,17 +167,19 @@ def test_missing_command_is_one_line(capsys):
 
 
 def test_library_value_error_and_interrupt(capsys, monkeypatch):
-    import vgcore.train
+    import dataclasses
+
+    from vgcore.kinds import KINDS
 
     def bad_run(config, on_epoch=None):
         raise ValueError("data_dir: something\nwent wrong")
-    monkeypatch.setattr(vgcore.train, "run", bad_run)
+    monkeypatch.setitem(KINDS, "mlp", dataclasses.replace(MLP, train=bad_run))
     code, _, err = run_cli(capsys, "run", *TINY)
     assert code == 2 and err == "error: --data-dir: something went wrong\n"
 
     def interrupted(config, on_epoch=None):
         raise KeyboardInterrupt
-    monkeypatch.setattr(vgcore.train, "run", interrupted)
+    monkeypatch.setitem(KINDS, "mlp", dataclasses.replace(MLP, train=interrupted))
     code, out, err = run_cli(capsys, "run", *TINY)
     assert (code, out, err) == (130, "", "")
 
@@ -206,7 +210,7 @@ def test_list_shows_choices_and_caps(capsys):
     (5.0, 1, "one hidden layer: nothing to compare"),
 ])
 def test_speed_phrase(ratio, depth, text):
-    assert cli.speed_phrase(ratio, depth) == text
+    assert speed_phrase(ratio, depth) == text
 
 
 # -- the real command line ----------------------------------------------------------------

@@ -318,9 +318,9 @@ def test_residual_toggle_round_trips_through_the_link():
         import streamlit as st
 
         from app import links
-        from app.widgets import WIDGETS, bound
+        from app.widgets import bound, widgets_of
         links.start("cures-test")
-        st.write(f"residual={bound(WIDGETS['residual'], False)!r}")
+        st.write(f"residual={bound(widgets_of('mlp')['residual'], False)!r}")
         links.finish()
 
     for value, shown, warned in (("true", True, False), ("TRUE", True, False),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from vgcore import ExperimentConfig, run
-from vgcore.workshop.exercises import EXERCISES, Check
+from vgcore.workshop.exercises import EXERCISES, Check, on_page
 from vgcore.workshop.experiments import NIELSEN_CH3_CONFIG
 
 
@@ -32,8 +32,10 @@ def check(run_of, key: str, answer=None, **changes) -> Check:
 
 
 def test_exercises_are_in_teaching_order_and_complete():
-    assert list(EXERCISES) == ["vanish", "overfit-epoch", "sigmoid-speed",
-                               "tame-exploding", "close-gap", "sigmoid-learns"]
+    assert list(on_page("exercises")) == ["vanish", "overfit-epoch", "sigmoid-speed",
+                                          "tame-exploding", "close-gap", "sigmoid-learns"]
+    assert list(on_page("through_time")) == ["lstm-remember"]
+    assert list(EXERCISES) == [*on_page("exercises"), *on_page("through_time")]
     for ex in EXERCISES.values():
         assert ex.title and ex.goal and len(ex.hints) >= 2 and ex.controls
         assert ex.may_change is None or ex.may_change <= set(ex.start.to_dict())

@@ -22,7 +22,12 @@ import math
 
 import pytest
 
-from app.widgets import LOOKS, NOT_SHOWN, WIDGETS, link_problems
+from app import widgets as widgets_mod
+from app.widgets import link_problems
+
+# The MLP kind's controls (the recurrent kind's: tests/test_recurrent_workshop.py)
+LOOKS, NOT_SHOWN = widgets_mod.LOOKS["mlp"], widgets_mod.NOT_SHOWN["mlp"]
+WIDGETS = widgets_mod.widgets_of("mlp")
 from vgcore import ExperimentConfig, cli
 from vgcore import config as cfg_mod
 from vgcore.activations import ACTIVATIONS
@@ -468,20 +473,17 @@ def test_page_defaults_fit_their_widgets(page):
     range, or missing from a select, would fail to render)."""
     exp = PAGE_EXPERIMENTS[page]
     cfg = exp.config
+    widgets = widgets_mod.widgets_for(cfg)          # the page's kind's controls
     for key in exp.controls:
-        assert key in WIDGETS, f"{page}: {key}"
+        assert key in widgets, f"{page}: {key}"
     for key, (lo, hi) in exp.limits.items():
-        w = WIDGETS[key]
+        w = widgets[key]
         assert key in exp.controls and w.field_lo <= lo <= hi <= w.field_hi, (page, key)
     for key in exp.controls:
-        w = WIDGETS[key]
-        if key == "depth":
-            value = cfg.depth
-        elif key == "width":
+        w = widgets[key]
+        if key == "width":
             assert len(set(cfg.hidden)) == 1, f"{page}: the width control sets every layer"
-            value = cfg.hidden[0]
-        else:
-            value = getattr(cfg, key)
+        value = widgets_mod.start_value(cfg, key)
         if w.kind == "select":
             assert value in w.options, (page, key)
         elif w.kind == "multi":

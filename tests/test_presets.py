@@ -7,6 +7,7 @@ import math
 import pytest
 
 from vgcore import run
+from vgcore.runs import run_config
 from vgcore.workshop.presets import COMPARE_COLUMNS, PRESETS, Band, factor_band
 
 
@@ -17,7 +18,7 @@ def results():
 
     def get(key: str) -> dict:
         if key not in cache:
-            cache[key] = PRESETS[key].run_all(run)
+            cache[key] = PRESETS[key].run_all(run_config)
         return cache[key]
     return get
 

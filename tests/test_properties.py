@@ -411,7 +411,9 @@ def test_regression_cli_stray_argument_with_line_break(stray, capsys):
 # ---------------------------------------------------------------------------------------
 # URL parameters: any text in a link gives a sentence (or nothing), never an exception
 # ---------------------------------------------------------------------------------------
-from app.widgets import WIDGETS, link_problems  # noqa: E402
+from app.widgets import link_problems, widgets_of  # noqa: E402
+
+WIDGETS = widgets_of("mlp")
 
 _link_text = st.one_of(st.text(max_size=300), st.sampled_from(
     ["nan", "inf", "-1", "1e400", "999999999999", "<script>alert(1)</script>", "`x`",

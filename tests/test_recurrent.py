@@ -14,7 +14,8 @@ from torch import nn
 
 from vgcore.config import MAX_WORK
 from vgcore.model import member_generator
-from vgcore.recurrent import (CELLS, MAX_CELL_STEPS, RECURRENT_FIELDS, SUMMARY_COLUMNS,
+from vgcore.config import declared_fields
+from vgcore.recurrent import (CELLS, MAX_CELL_STEPS, SUMMARY_COLUMNS,
                               TASKS, TIME_GRAD_COLUMNS, RecurrentConfig, RecurrentNet,
                               RecurrentResult, length_sweep, make_data, ratio_phrase,
                               ratio_sentences, run_recurrent, solved_at, solved_counts,
@@ -270,22 +271,22 @@ def test_length_sweep_frame(tiny):
 # The config: every field declared once, validated with the field's name and range
 # ---------------------------------------------------------------------------------------
 def test_every_field_is_declared_with_a_label_and_help():
-    assert tuple(RECURRENT_FIELDS) == tuple(RecurrentConfig.__dataclass_fields__)
-    labels = [fs.label for fs in RECURRENT_FIELDS.values()]
+    assert tuple(declared_fields(RecurrentConfig)) == tuple(RecurrentConfig.__dataclass_fields__)
+    labels = [fs.label for fs in declared_fields(RecurrentConfig).values()]
     assert len(set(labels)) == len(labels)
-    for name, fs in RECURRENT_FIELDS.items():
+    for name, fs in declared_fields(RecurrentConfig).items():
         assert fs.label and fs.help, name
-    assert dict(RECURRENT_FIELDS["cells"].choices) == {k: c.label for k, c in CELLS.items()}
-    assert dict(RECURRENT_FIELDS["task"].choices) == {k: t.label for k, t in TASKS.items()}
+    assert dict(declared_fields(RecurrentConfig)["cells"].choices) == {k: c.label for k, c in CELLS.items()}
+    assert dict(declared_fields(RecurrentConfig)["task"].choices) == {k: t.label for k, t in TASKS.items()}
     # shared meanings are shared declarations: the MLP's learning rate range
     from vgcore.config import FIELDS
-    assert RECURRENT_FIELDS["lr"] == FIELDS["lr"]
+    assert declared_fields(RecurrentConfig)["lr"] == FIELDS["lr"]
 
 
-@pytest.mark.parametrize("name", [n for n, fs in RECURRENT_FIELDS.items()
+@pytest.mark.parametrize("name", [n for n, fs in declared_fields(RecurrentConfig).items()
                                   if fs.kind in ("int", "float")])
 def test_number_fields_reject_just_outside_their_range(name):
-    fs = RECURRENT_FIELDS[name]
+    fs = declared_fields(RecurrentConfig)[name]
     small = dict(train_size=20, test_size=10, seq_len=4, hidden=2, epochs=1, cells=("rnn",))
     for value in (fs.lo, fs.hi):
         if (value == fs.lo and fs.lo_open) or (value == fs.hi and fs.hi_open):

@@ -1,4 +1,4 @@
-"""The recurrent lesson's chart builders (vgcore.charts: time_grad_chart,
+"""The recurrent lesson's chart builders (vgcore.charts.through_time: time_grad_chart,
 recurrent_accuracy_chart, length_sweep_chart) pass the same checks as every other
 builder in tests/test_charts.py: valid spec with a title, a tooltip on every mark, a
 legend that selects a cell, inputs untouched, missing columns and empty frames named,

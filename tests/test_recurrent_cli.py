@@ -1,4 +1,4 @@
-"""`python -m vgcore recurrent`: flags and help generated from RECURRENT_FIELDS, outputs
+"""`python -m vgcore recurrent`: flags and help generated from declared_fields(RecurrentConfig), outputs
 equal to the library's, bad input one line and exit 2 naming the flag. In-process on tiny
 sequences, plus one subprocess run for the real exit status."""
 from __future__ import annotations
@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from vgcore import cli
-from vgcore.recurrent import RECURRENT_FIELDS, RecurrentConfig, run_recurrent
+from vgcore.config import declared_fields
+from vgcore.recurrent import RECURRENT, RecurrentConfig, run_recurrent
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--seq-len", "6", "--hidden", "4", "--train-size", "40", "--test-size", "20",
@@ -46,7 +47,7 @@ def test_summary_table_and_out_files(capsys, tmp_path):
     assert [line.split()[0] for line in lines[2:5]] == ["RNN", "LSTM", "GRU"]
     assert "step 1 gets" in lines[2]
     written = sorted(p.name for p in (tmp_path / "r").iterdir())
-    assert written == sorted(cli.RECURRENT_OUT_FILES)
+    assert written == sorted(cli.out_files(RECURRENT))
     grads = pd.read_csv(tmp_path / "r" / "time_grads.csv")
     assert list(grads.columns) == ["cell", "seed", "epoch", "t", "grad_norm"]
     saved = json.loads((tmp_path / "r" / "config.json").read_text())
@@ -60,7 +61,7 @@ def test_summary_table_and_out_files(capsys, tmp_path):
 def test_every_field_is_a_flag_with_its_default_and_range_in_help(capsys):
     assert cli.main(["recurrent", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
-    for name, fs in RECURRENT_FIELDS.items():
+    for name, fs in declared_fields(RecurrentConfig).items():
         assert cli.flag_of(name) in text
         assert fs.help in " ".join(text.split())
     assert "--seq-len INT (default: 50)" in text and "allowed [2, 200]" in text

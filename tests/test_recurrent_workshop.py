@@ -8,12 +8,13 @@ import math
 
 import pytest
 
-from app.widgets import RECURRENT_LOOKS, RECURRENT_NOT_SHOWN, RECURRENT_WIDGETS
-from vgcore.recurrent import RECURRENT_FIELDS, RecurrentResult, run_recurrent
-from vgcore.workshop.exercises import LSTM_REMEMBER_START, RECURRENT_EXERCISES
-from vgcore.workshop.experiments import (RECURRENT_EXPERIMENTS, SWEEP_LENGTHS,
+from app.widgets import LOOKS, NOT_SHOWN, widgets_of
+from vgcore.config import declared_fields
+from vgcore.recurrent import RecurrentConfig, RecurrentResult, run_recurrent
+from vgcore.workshop.exercises import EXERCISES, LSTM_REMEMBER_START
+from vgcore.workshop.experiments import (PAGE_EXPERIMENTS, SWEEP_LENGTHS,
                                          THROUGH_TIME_CONFIG, closed_gate, length_runs)
-from vgcore.workshop.presets import COMPARE_COLUMNS, LSTM_OPEN, LSTM_SHUT, RECURRENT_PRESETS
+from vgcore.workshop.presets import COMPARE_COLUMNS, LSTM_OPEN, LSTM_SHUT, PRESETS
 from vgcore.workshop.warmup import default_configs
 
 
@@ -29,7 +30,7 @@ def run_of():
 
 
 def test_preset_reproduces_the_published_direction_within_its_bands(run_of):
-    preset = RECURRENT_PRESETS["lstm-through-time"]
+    preset = PRESETS["lstm-through-time"]
     results = preset.run_all(run_of)
     table = preset.compare(results)
     assert list(table.columns) == COMPARE_COLUMNS
@@ -48,7 +49,7 @@ def test_preset_reproduces_the_published_direction_within_its_bands(run_of):
 def test_the_page_default_shows_the_lesson_on_its_seed(run_of):
     """Seed 0 of the preset's 3-seed run is the page's default run (same data, batches
     and init): the RNN and the GRU stay at chance, the open-gate LSTM solves T = 50."""
-    preset = RECURRENT_PRESETS["lstm-through-time"]
+    preset = PRESETS["lstm-through-time"]
     summary = run_of(dict(preset.configs)[LSTM_OPEN]).summary.set_index(["cell", "seed"])
     assert dict(preset.configs)[LSTM_OPEN].replace(n_seeds=1) == THROUGH_TIME_CONFIG
     assert summary.loc[("lstm", 0), "solved_at"] <= 10
@@ -59,7 +60,7 @@ def test_the_page_default_shows_the_lesson_on_its_seed(run_of):
 
 
 def test_exercise_is_solved_by_opening_the_forget_gate(run_of):
-    ex = RECURRENT_EXERCISES["lstm-remember"]
+    ex = EXERCISES["lstm-remember"]
     start = ex.check(run_of(ex.start))
     assert not start.passed and "0 of 3 seeds" in start.message
     solved = ex.check(run_of(ex.start.replace(forget_bias=3.0)))
@@ -74,25 +75,25 @@ def test_exercise_is_solved_by_opening_the_forget_gate(run_of):
 def test_every_recurrent_default_is_listed_for_the_warm_up():
     configs = default_configs()
     assert len(configs) == len(set(configs))
-    page = RECURRENT_EXPERIMENTS["through_time"]
+    page = PAGE_EXPERIMENTS["through_time"]
     assert set(page.configs()) <= set(configs)
     assert set(length_runs(page.config).values()) <= set(configs)
     assert LSTM_REMEMBER_START in configs and closed_gate(page.config) is not None
-    assert {c for p in RECURRENT_PRESETS.values() for _, c in p.configs} <= set(configs)
+    assert {c for p in PRESETS.values() for _, c in p.configs} <= set(configs)
     assert sorted(length_runs(page.config)) == sorted({*SWEEP_LENGTHS, 50})
 
 
 # -- the controls agree with the declarations ---------------------------------------------
-@pytest.mark.parametrize("name", list(RECURRENT_FIELDS))
+@pytest.mark.parametrize("name", list(declared_fields(RecurrentConfig)))
 def test_every_field_is_shown_or_says_why_not(name):
-    shown = name in RECURRENT_LOOKS
-    assert shown != (name in RECURRENT_NOT_SHOWN), name
-    assert set(RECURRENT_LOOKS) <= set(RECURRENT_FIELDS)
+    shown = name in LOOKS["recurrent"]
+    assert shown != (name in NOT_SHOWN["recurrent"]), name
+    assert set(LOOKS["recurrent"]) <= set(declared_fields(RecurrentConfig))
 
 
-@pytest.mark.parametrize("key", list(RECURRENT_WIDGETS))
+@pytest.mark.parametrize("key", list(widgets_of("recurrent")))
 def test_widget_reads_its_field_and_narrows_only_with_a_reason(key):
-    look, w, fs = RECURRENT_LOOKS[key], RECURRENT_WIDGETS[key], RECURRENT_FIELDS[key]
+    look, w, fs = LOOKS["recurrent"][key], widgets_of("recurrent")[key], declared_fields(RecurrentConfig)[key]
     assert w.label == fs.label and fs.help[1:] in w.help
     if w.kind in ("select", "multi"):
         assert w.kind == {"choice": "select", "choices": "multi"}[fs.kind]
@@ -106,9 +107,9 @@ def test_widget_reads_its_field_and_narrows_only_with_a_reason(key):
 
 
 def test_page_defaults_fit_their_widgets():
-    page = RECURRENT_EXPERIMENTS["through_time"]
+    page = PAGE_EXPERIMENTS["through_time"]
     for key in page.controls:
-        w = RECURRENT_WIDGETS[key]
+        w = widgets_of("recurrent")[key]
         value = getattr(page.config, key)
         if w.kind == "select":
             assert value in w.options
@@ -116,6 +117,6 @@ def test_page_defaults_fit_their_widgets():
             assert set(value) <= set(w.options)
         else:
             assert w.lo <= value <= w.hi, key
-    start = RECURRENT_EXERCISES["lstm-remember"].start
-    assert RECURRENT_WIDGETS["forget_bias"].lo <= start.forget_bias <= \
-        RECURRENT_WIDGETS["forget_bias"].hi
+    start = EXERCISES["lstm-remember"].start
+    assert widgets_of("recurrent")["forget_bias"].lo <= start.forget_bias <= \
+        widgets_of("recurrent")["forget_bias"].hi

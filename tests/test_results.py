@@ -1,3 +1,4 @@
+import itertools
 import json
 import math
 
@@ -7,7 +8,7 @@ import pytest
 from vgcore import ExperimentConfig, run
 from vgcore.results import (compare_speeds, format_ratio, hidden_norms, layer_name,
                             level_ratio, mean_over_seeds, net_outcome, overfitting_onset,
-                            speed_phrase, speed_ratio)
+                            speed_phrase, speed_ratio, speed_sentences)
 
 
 def _layers(norms):
@@ -105,6 +106,42 @@ def test_speed_phrase_edge_cases(ratio, last_layer, text):
     """A summary's speed ratio in words: inf (layer 1 gets nothing), 0 (the last layer
     gets nothing), NaN, and a single hidden layer each have their own phrase."""
     assert speed_phrase(ratio, last_layer) == text
+
+
+def _two_nets_layers() -> pd.DataFrame:
+    """Sigmoid and ReLU, 2 seeds, 3 epochs, 3 hidden layers + output. Sigmoid: norm
+    10^(l-4), so last/first hidden = 100. ReLU: the first layer's norm is 4× the last's."""
+    rows = []
+    for act, seed, epoch, layer in itertools.product(["sigmoid", "relu"], [0, 1], [0, 1, 2],
+                                                     [1, 2, 3, 4]):
+        norm = 10.0 ** (layer - 4) if act == "sigmoid" else \
+            {1: 0.4, 2: 0.2, 3: 0.1, 4: 1.0}[layer]
+        rows.append({"activation": act, "seed": seed, "epoch": epoch, "layer": layer,
+                     "layer_name": layer_name(layer, 4), "bias_grad_norm": norm})
+    return pd.DataFrame(rows)
+
+
+def test_speed_sentences():
+    """A list of sentences (pages print them as bullets), registry order, display names."""
+    layers = _two_nets_layers()
+    assert speed_sentences(layers) == [
+        "sigmoid: hidden layer 1 learns 100× slower than hidden layer 3",
+        "ReLU: hidden layer 1 learns 4.0× faster than hidden layer 3"]
+    assert speed_sentences(layers.assign(bias_grad_norm=math.nan)) == []
+
+
+def test_speed_sentences_edge_cases():
+    layers = _two_nets_layers()
+    flat = layers.assign(bias_grad_norm=0.5)
+    assert "about as fast as" in speed_sentences(flat)[0]
+    dead = layers.copy()
+    dead.loc[dead["layer"] == 1, "bias_grad_norm"] = 0.0
+    assert speed_sentences(dead)[0] == \
+        "sigmoid: hidden layer 1 gets no gradient at all, so it does not learn"
+    one = layers[layers["layer"].isin([1, 4])]
+    assert "only one hidden layer" in speed_sentences(one)[1]
+    with pytest.raises(ValueError, match="epoch: 99 is not in the data"):
+        speed_sentences(layers, epoch=99)
 
 
 # -- one net's outcome --------------------------------------------------------------------

@@ -59,8 +59,9 @@ def test_key_is_config_type_json_and_engine_version(tiny_config_module):
 
 
 def test_engine_version_changes_with_the_engine_source(tmp_path):
-    """A copy of vgcore with one engine file edited has another version; an edit to the
-    CLI (which computes nothing) keeps it."""
+    """A copy of vgcore with one engine file edited (a top-level module, or one in a
+    kind's package) has another version; an edit to the CLI or a chart (which compute
+    nothing) keeps it."""
     code = "import vgcore.store as s; print(s.engine_version())"
 
     def version_of(tree: Path) -> str:
@@ -72,9 +73,16 @@ def test_engine_version_changes_with_the_engine_source(tmp_path):
     before = version_of(copy)
     (copy / "vgcore" / "cli.py").write_text((copy / "vgcore" / "cli.py").read_text() + "\n#\n")
     assert version_of(copy) == before
+    chart = copy / "vgcore" / "charts" / "curves.py"
+    chart.write_text(chart.read_text() + "\n#\n")
+    assert version_of(copy) == before
+    cell = copy / "vgcore" / "recurrent" / "net.py"      # a kind's package counts too
+    cell.write_text(cell.read_text() + "\n# changed\n")
+    after_cell = version_of(copy)
+    assert after_cell != before
     train = copy / "vgcore" / "train.py"
     train.write_text(train.read_text() + "\n# changed\n")
-    assert version_of(copy) != before
+    assert version_of(copy) not in (before, after_cell)
 
 
 # -- values -----------------------------------------------------------------------------

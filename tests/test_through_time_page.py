@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.test_app import at_default, chart_data, charts_of, link_warnings, open_page, widget
-from vgcore.workshop.exercises import RECURRENT_EXERCISES
+from vgcore.workshop.exercises import EXERCISES
 
 PATH = "pages/through_time.py"
 SMALL = {"seq_len": "8", "epochs": "1"}
@@ -77,7 +77,7 @@ def test_cells_and_controls_from_the_mlp_lessons_are_not_this_pages():
 
 
 def test_the_exercise_is_solved_with_the_forget_gate_open():
-    ex = RECURRENT_EXERCISES["lstm-remember"]
+    ex = EXERCISES["lstm-remember"]
     at = open_page(PATH, exercise_forget_bias="3", **SMALL)
     assert_clean(at)
     assert widget(at, "exercise_forget_bias").value == 3.0

@@ -10,8 +10,8 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from app.catalog import PAGES
-from app.widgets import WIDGETS
-from vgcore.workshop.exercises import EXERCISES
+from app.widgets import widgets_for
+from vgcore.workshop.exercises import EXERCISES, on_page
 from vgcore.workshop.presets import COMPARE_COLUMNS, PRESETS
 from vgcore.results import HISTORY_COLUMNS
 
@@ -42,7 +42,7 @@ def test_workshop_section_is_in_the_catalog():
 
 def test_every_exercise_shows_existing_controls():
     for ex in EXERCISES.values():
-        assert set(ex.controls) <= set(WIDGETS), ex.key
+        assert set(ex.controls) <= set(widgets_for(ex.start)), ex.key
 
 
 def test_presets_page_shows_the_comparison_table():
@@ -65,13 +65,13 @@ def test_exercise_check_progress_and_restart():
     assert not at.error
     progress = lambda: next(m.value for m in at.markdown            # noqa: E731
                             if "Your progress" in m.value).split("— ")[1]
-    assert progress() == f"0 of {len(EXERCISES)} solved"
+    assert progress() == f"0 of {len(on_page('exercises'))} solved"
     assert any(w.value.startswith("Not yet") for w in at.warning)
     at.slider(key="depth").set_value(5).run()
     assert not at.exception and not at.error
     assert any("316× slower" in s.value or "slower than hidden layer 5" in s.value
                for s in at.success)
-    assert progress() == f"1 of {len(EXERCISES)} solved"
+    assert progress() == f"1 of {len(on_page('exercises'))} solved"
     assert "History (CSV)" in {b.proto.label for b in at.get("download_button")}
     # a newly picked exercise starts from its own config, not the last one's controls
     at.selectbox(key="init").set_value("lecun").run()
@@ -79,7 +79,7 @@ def test_exercise_check_progress_and_restart():
     assert not at.exception
     assert at.selectbox(key="init").value == "normal"
     assert any("diverges" in w.value for w in at.warning)
-    assert progress() == f"1 of {len(EXERCISES)} solved"      # progress is kept
+    assert progress() == f"1 of {len(on_page('exercises'))} solved"      # progress is kept
 
 
 GOOD = ("\n".join([",".join(HISTORY_COLUMNS), "relu,0,0,train,2.3,0.1",

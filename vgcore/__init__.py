@@ -10,6 +10,8 @@ __version__ = "0.1.0"
 
 from .config import ExperimentConfig
 from .train import run
+# Each kind registers itself (vgcore.kinds) when its module loads.
+from . import mlp, recurrent  # noqa: E402,F401  isort: skip
 
 
 __all__ = ["ExperimentConfig", "run"]

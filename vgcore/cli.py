@@ -6,12 +6,12 @@
     python -m vgcore list
     python -m vgcore warm               # every default experiment into the result store
 
-The `run` and `recurrent` flags and their help are generated from the configs' field
-declarations (`vgcore.config.FIELDS`, `vgcore.recurrent.RECURRENT_FIELDS`), so a new
-field becomes a flag with no change here. Validation stays in the config: the CLI only
-parses text into values and translates the config's `field: ...` errors into
-`--flag: ...` errors. tqdm draws the progress bar, pandas the
-summary table.
+Every experiment kind (`vgcore.kinds`) is a training command (`run` for the MLP,
+`recurrent`), whose flags and help are generated from its config's field declarations,
+so a new field becomes a flag, and a new kind a command, with no change here.
+Validation stays in the config: the CLI only parses text into values and translates the
+config's `field: ...` errors into `--flag: ...` errors; the summary table is the kind's
+own. tqdm draws the progress bar.
 Bad input exits 2 with one `error: ...` line on stderr (no usage dump, no traceback).
 """
 from __future__ import annotations
@@ -20,26 +20,19 @@ import argparse
 import contextlib
 import dataclasses
 import json
-import math
 import platform
 import sys
 from pathlib import Path
 from typing import Any, Callable, Mapping, NoReturn
 
-import pandas as pd
 from tqdm import tqdm
 
-from . import config as cfg_mod
-from . import recurrent as rec_mod
-from .config import FIELDS, ExperimentConfig, declared_fields
+from .config import FIELDS, ExperimentConfig, FieldSpec, declared_fields
 from .data import DATASETS
-from .recurrent import RECURRENT_FIELDS, RecurrentConfig
-from .results import speed_phrase
+from .kinds import KINDS, Kind, by_command, kind_of
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 PROG = "python -m vgcore"
-OUT_FILES = ("history.csv", "layers.csv", "summary.csv", "histograms.csv", "config.json")
-RECURRENT_OUT_FILES = ("history.csv", "time_grads.csv", "summary.csv", "config.json")
 # Allowed values per choice field, from the declarations, shown in --help and by `list`
 # (validation itself stays in config.py; argparse `choices=` would print its own
 # multi-line error instead).
@@ -114,8 +107,7 @@ def _show_default(value: Any) -> str:
 _METAVARS = {int: "INT", float: "NUM", str: "TEXT"}
 
 
-def _add_field_flags(parser: argparse.ArgumentParser, config_cls: type = ExperimentConfig
-                     ) -> None:
+def _add_field_flags(parser: argparse.ArgumentParser, config_cls: type) -> None:
     """One flag per field of the config class, typed from the field's default value.
 
     default=SUPPRESS keeps unset flags out of the namespace, so we know exactly which
@@ -147,7 +139,7 @@ def _add_field_flags(parser: argparse.ArgumentParser, config_cls: type = Experim
 
 
 def _flag_help(name: str, default: Any, is_list: bool,
-               declared: Mapping[str, cfg_mod.FieldSpec] = FIELDS) -> str:
+               declared: Mapping[str, FieldSpec] = FIELDS) -> str:
     """'(default: 1000) training samples; small training sets overfit; [1, 60000]'.
     The default comes first so it stays next to the flag however argparse wraps."""
     fs = declared[name]
@@ -171,17 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
                                  "and measure how gradients flow through their layers.")
     parser.add_argument("--version", action="version", version=_version_text())
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    run = commands.add_parser("run", allow_abbrev=False, help="train one experiment",
-                              description="Train every activation of one experiment and "
-                                          "print a summary (or --json, or --out files).")
-    _add_run_options(run, OUT_FILES)
-    _add_field_flags(run)
-    recurrent = commands.add_parser(
-        "recurrent", allow_abbrev=False, help="train recurrent cells through time",
-        description="Train every recurrent cell (RNN, LSTM, GRU) of one experiment on a "
-                    "sequence task and print a summary (or --json, or --out files).")
-    _add_run_options(recurrent, RECURRENT_OUT_FILES)
-    _add_field_flags(recurrent, RecurrentConfig)
+    for kind in KINDS.values():           # one training command per experiment kind
+        command = commands.add_parser(kind.command, allow_abbrev=False, help=kind.help,
+                                      description=kind.description)
+        _add_run_options(command, out_files(kind))
+        _add_field_flags(command, kind.config)
     commands.add_parser("list", allow_abbrev=False,
                         help="print the allowed data sets, activations, ... and the caps")
     warm = commands.add_parser(
@@ -196,6 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
                            "$VGLAB_STORE, else the disk store under the user's cache)")
     warm.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
+
+
+def out_files(kind: Kind) -> tuple[str, ...]:
+    """What --out writes for a run of `kind`: its frames as CSV, then config.json."""
+    return (*(f"{frame}.csv" for frame in kind.out_frames), "config.json")
 
 
 def _add_run_options(command: argparse.ArgumentParser, out_files: tuple[str, ...]) -> None:
@@ -300,59 +291,6 @@ def _progress_bar(args: argparse.Namespace) -> Callable[[Any], None] | None:
 
 # -- output -------------------------------------------------------------------------------
 
-def summary_text(result: Any) -> str:
-    """A short human table: one row per activation (and seed)."""
-    config = result.config
-    with_seed = config.n_seeds > 1
-    s = result.summary
-    table = pd.DataFrame({
-        "activation": s["activation"],
-        **({"seed": s["seed"]} if with_seed else {}),
-        "test accuracy": ["n/a" if _isnan(a) else f"{a:.1%}"
-                          for a in s["final_test_accuracy"]],
-        "speed at init": [speed_phrase(float(r), config.depth) for r in s["speed_ratio"]],
-        "diverged at": ["-" if _isnan(d) else f"epoch {int(d)}" for d in s["diverged_at"]],
-    })
-    head = (f"{config.dataset}: {config.train_size} train / {config.test_size} test, "
-            f"hidden {'-'.join(map(str, config.hidden))}, {config.epochs} epochs, "
-            f"{result.elapsed_s:.1f}s")
-    return "\n".join([head, *_left_aligned(table)])
-
-
-def recurrent_summary_text(result: Any) -> str:
-    """`summary_text` of a recurrent run: one row per cell (and seed)."""
-    config = result.config
-    s = result.summary
-    table = pd.DataFrame({
-        "cell": s["cell"].map(rec_mod.cell_label),
-        **({"seed": s["seed"]} if config.n_seeds > 1 else {}),
-        "test accuracy": ["n/a" if _isnan(a) else f"{a:.1%}"
-                          for a in s["final_test_accuracy"]],
-        "solved at": ["-" if _isnan(e) else f"epoch {int(e)}" for e in s["solved_at"]],
-        "gradient at init": [rec_mod.ratio_phrase(float(r), config.seq_len)
-                             for r in s["time_ratio"]],
-        "diverged at": ["-" if _isnan(d) else f"epoch {int(d)}" for d in s["diverged_at"]],
-    })
-    head = (f"{config.task}, T = {config.seq_len}: {config.train_size} train / "
-            f"{config.test_size} test sequences, hidden {config.hidden}, forget bias "
-            f"{config.forget_bias:g}, {config.epochs} epochs, {result.elapsed_s:.1f}s")
-    return "\n".join([head, *_left_aligned(table)])
-
-
-def _left_aligned(table: pd.DataFrame) -> list[str]:
-    """The table's lines, every column left-aligned: pandas right-aligns values, and text
-    columns read better left-aligned like the headers."""
-    for column in table:
-        text = table[column].astype(str)
-        table[column] = text.str.ljust(max(len(column), text.str.len().max()))
-    lines = table.to_string(index=False, justify="left").splitlines()
-    return [line.rstrip() for line in lines]
-
-
-def _isnan(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
 def _prepare_out(out: str) -> Path:
     """Create --out before training, so a bad path fails in a second, not after the run."""
     path = Path(out)
@@ -364,18 +302,13 @@ def _prepare_out(out: str) -> Path:
 
 
 def write_out(result: Any, folder: Path) -> list[Path]:
-    """The tidy frames as CSV plus config.json (loadable by the config's from_dict): an
-    MLP run's four (OUT_FILES), a recurrent run's three (RECURRENT_OUT_FILES)."""
-    if isinstance(result.config, RecurrentConfig):
-        frames = {"history.csv": result.history, "time_grads.csv": result.time_grads,
-                  "summary.csv": result.summary}
-    else:
-        frames = {"history.csv": result.history, "layers.csv": result.layers,
-                  "summary.csv": result.summary, "histograms.csv": result.histograms}
+    """The run's frames as CSV (its kind's `out_frames`) plus config.json (loadable by
+    the config's from_dict)."""
     written = []
-    for name, frame in frames.items():
-        frame.to_csv(folder / name, index=False)
-        written.append(folder / name)
+    for frame in kind_of(result).out_frames:
+        path = folder / f"{frame}.csv"
+        getattr(result, frame).to_csv(path, index=False)
+        written.append(path)
     (folder / "config.json").write_text(json.dumps(result.config.to_dict(), indent=2) + "\n",
                                         encoding="utf-8")
     written.append(folder / "config.json")
@@ -383,21 +316,23 @@ def write_out(result: Any, folder: Path) -> list[Path]:
 
 
 def list_text() -> str:
-    """What `list` prints: every allowed choice (from the field declarations) and every
-    cap (all MAX_* of config.py, then the recurrent lesson's own)."""
+    """What `list` prints: every allowed choice (from each kind's field declarations) and
+    every cap (each kind's, the ones kinds share once)."""
     datasets = [f"{d.name} (≤{d.capacity:,} samples)" if d.capacity is not None
                 else f"{d.name} (needs --data-dir)" for d in DATASETS.values()]
     lines = [f"{'datasets:':<14}{', '.join(datasets)}"]
-    lines += [f"{name + ':':<14}{', '.join(fs.choices)}" for name, fs in FIELDS.items()
-              if fs.choices and name != "dataset"]
-    lines += [f"{name + ':':<14}{', '.join(fs.choices)}"
-              for name, fs in RECURRENT_FIELDS.items() if fs.choices and name not in FIELDS]
+    shown = {"dataset"}
+    for kind in KINDS.values():
+        for name, fs in declared_fields(kind.config).items():
+            if fs.choices and name not in shown:
+                shown.add(name)
+                lines.append(f"{name + ':':<14}{', '.join(fs.choices)}")
     lines.append("caps:")
-    caps = sorted(name for name in vars(cfg_mod) if name.startswith("MAX_"))
-    lines += [f"  {name:<16}{_show_cap(getattr(cfg_mod, name))}" for name in caps]
-    own = sorted(name for name in vars(rec_mod) if name.startswith("MAX_")
-                 and name not in caps)
-    lines += [f"  {name:<16}{_show_cap(getattr(rec_mod, name))} (recurrent)" for name in own]
+    first, *others = KINDS.values()
+    lines += [f"  {name:<16}{_show_cap(value)}" for name, value in first.caps.items()]
+    for kind in others:
+        lines += [f"  {name:<16}{_show_cap(value)} ({kind.name})"
+                  for name, value in kind.caps.items() if name not in first.caps]
     return "\n".join(lines)
 
 
@@ -407,15 +342,11 @@ def _show_cap(value: float) -> str:
 
 # -- commands -----------------------------------------------------------------------------
 
-def cmd_run(args: argparse.Namespace) -> int:
-    config = config_from_args(args)
-    from .train import run   # imported late: input errors are reported without loading it
-    return _train(args, config, run, summary_text)
-
-
-def cmd_recurrent(args: argparse.Namespace) -> int:
-    config = config_from_args(args, RecurrentConfig)
-    return _train(args, config, rec_mod.run_recurrent, recurrent_summary_text)
+def cmd_train(args: argparse.Namespace) -> int:
+    """A kind's training command: its config from the flags, trained by its trainer."""
+    kind = by_command(args.command)
+    config = config_from_args(args, kind.config)
+    return _train(args, config, kind.train, kind.summary_text)
 
 
 def _train(args: argparse.Namespace, config: Any, trainer: Callable[..., Any],
@@ -519,8 +450,8 @@ def main(argv: list[str] | None = None) -> int:
             return int(exc.code or 0)
         if args.command is None:
             raise UsageError("choose a command: run, recurrent, list or warm (see --help)")
-        return {"run": cmd_run, "recurrent": cmd_recurrent,
-                "list": cmd_list, "warm": cmd_warm}[args.command](args)
+        commands = {"list": cmd_list, "warm": cmd_warm}
+        return commands.get(args.command, cmd_train)(args)
     except UsageError as exc:
         # one line, whatever the user typed (argparse echoes stray arguments verbatim)
         print(f"error: {' '.join(str(exc).split())[:300]}", file=sys.stderr)

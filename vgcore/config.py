@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, fields
+from functools import cache
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -102,8 +103,39 @@ def _labels(registry: Mapping[str, Any]) -> Mapping[str, str]:
                              for name, entry in registry.items()})
 
 
+class DeclaredConfig:
+    """What every experiment kind's config is: a frozen dataclass whose fields are
+    declared with `spec(...)`. It checks every field against its declaration when made,
+    then the kind's own rules (`check`), and converts to and from JSON-ready dicts."""
+
+    def __post_init__(self) -> None:
+        check_fields(self, declared_fields(type(self)))
+        self.check()
+
+    def check(self) -> None:
+        """Rules across fields (caps of a run): ValueError naming the field."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (tuples become lists)."""
+        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v)
+                for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Any:
+        """Build from a (JSON) dict; unknown keys are an error naming the key."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(_show(k) for k in set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown config field(s): {', '.join(unknown[:5])}; "
+                             f"allowed: {', '.join(sorted(known))}")
+        return cls(**data)
+
+    def replace(self, **changes: Any) -> Any:
+        return dataclasses.replace(self, **changes)
+
+
 @dataclass(frozen=True)
-class ExperimentConfig:
+class ExperimentConfig(DeclaredConfig):
     """Everything that determines a run. Same config (and seed) -> identical numbers."""
 
     # Data. Small training sets make overfitting visible; 2-D toys allow boundary plots.
@@ -188,34 +220,15 @@ class ExperimentConfig:
                           "bins of the activation / gradient histograms",
                           "Glorot & Bengio's histograms", lo=5, hi=100)
 
-    def __post_init__(self) -> None:
-        _coerce_sequences(self)
+    def check(self) -> None:
         _validate(self)
 
-    # -- convenience -------------------------------------------------------------
     @property
     def depth(self) -> int:
         return len(self.hidden)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (tuples become lists)."""
-        return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v)
-                for f in fields(self)}
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ExperimentConfig":
-        """Build from a (JSON) dict; unknown keys are an error naming the key."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(_show(k) for k in set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown config field(s): {', '.join(unknown[:5])}; "
-                             f"allowed: {', '.join(sorted(known))}")
-        return cls(**data)
-
-    def replace(self, **changes: Any) -> "ExperimentConfig":
-        return dataclasses.replace(self, **changes)
-
-
+@cache
 def declared_fields(cls: type) -> Mapping[str, FieldSpec]:
     """Every field's declaration of a config class built with `spec(...)`, in order."""
     return MappingProxyType({f.name: f.metadata["spec"] for f in fields(cls)})
@@ -227,16 +240,16 @@ FIELDS: Mapping[str, FieldSpec] = declared_fields(ExperimentConfig)
 
 
 def check_fields(cfg: Any, declared: Mapping[str, FieldSpec]) -> None:
-    """Store the sequence fields of any config declared with `spec(...)` as tuples and
-    check each field against its declaration (RecurrentConfig validates with this too)."""
+    """Store the sequence fields of a config declared with `spec(...)` as tuples and
+    check each field against its declaration."""
     _coerce_sequences(cfg, declared)
     for name, fs in declared.items():
         _check_field(name, getattr(cfg, name), fs)
 
 
-def _coerce_sequences(cfg: Any, declared: Mapping[str, FieldSpec] | None = None) -> None:
+def _coerce_sequences(cfg: Any, declared: Mapping[str, FieldSpec]) -> None:
     """Accept lists/tuples for the sequence fields but store tuples (hashable cache key)."""
-    for name, fs in (FIELDS if declared is None else declared).items():
+    for name, fs in declared.items():
         if fs.kind not in ("choices", "layers"):
             continue
         value = getattr(cfg, name)
@@ -328,10 +341,7 @@ def _check_field(name: str, value: Any, fs: FieldSpec) -> None:
 
 
 def _validate(cfg: ExperimentConfig) -> None:
-    for name, fs in FIELDS.items():
-        _check_field(name, getattr(cfg, name), fs)
-        if name == "data_dir":      # the data set's needs, once both fields are known
-            _check_data(cfg)
+    _check_data(cfg)
     if cfg.residual and len(set(cfg.hidden)) > 1:
         raise ValueError(f"residual: needs equal hidden widths, got {cfg.hidden}; a layer "
                          f"adds its input to its output")
@@ -434,7 +444,7 @@ def count_parameters(cfg: ExperimentConfig) -> int:
     return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
 
 
-__all__ = ["ExperimentConfig", "FieldSpec", "FIELDS", "layer_sizes", "count_parameters",
+__all__ = ["DeclaredConfig", "ExperimentConfig", "FieldSpec", "FIELDS", "layer_sizes", "count_parameters",
            "spec", "reuse", "declared_fields", "check_fields", "check_steps",
            "check_step", "training_steps",
            "MAX_DEPTH", "MAX_WIDTH", "MAX_TRAIN_SIZE", "MAX_TEST_SIZE", "MAX_EPOCHS",

@@ -122,6 +122,22 @@ def json_records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records"))
 
 
+def table_lines(table: pd.DataFrame) -> list[str]:
+    """A small table's lines for a terminal, every column left-aligned (pandas
+    right-aligns values; text columns read better left-aligned like their headers)."""
+    table = table.copy()
+    for column in table:
+        text = table[column].astype(str)
+        table[column] = text.str.ljust(max(len(column), text.str.len().max()))
+    lines = table.to_string(index=False, justify="left").splitlines()
+    return [line.rstrip() for line in lines]
+
+
+def missing(value: Any) -> bool:
+    """None or NaN: a number a run does not have (a net that never diverged)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def layer_name(layer: int, n_layers: int) -> str:
     return "output" if layer == n_layers else f"hidden {layer}"
 
@@ -245,7 +261,11 @@ def speed_sentences(layers: pd.DataFrame, epoch: int = 0, value: str = "bias_gra
     """One sentence per activation (registry order, then order of appearance) comparing
     the first and last hidden layers (mean over seeds), e.g. "sigmoid: hidden layer 1
     learns 120× slower than hidden layer 4". Rows with NaN/inf values are left out.
-    `label(name)` writes the activation's name (default: its registry label)."""
+    `label(name)` writes the activation's name (default: its registry label). An `epoch`
+    the frame does not hold is a ValueError, not an empty list."""
+    if not (layers["epoch"] == epoch).any():
+        epochs = ", ".join(map(str, sorted(pd.unique(layers["epoch"]))))
+        raise ValueError(f"epoch: {epoch!r} is not in the data; available: {epochs or 'none'}")
     label = label or activation_label
     rows = layers[(layers["epoch"] == epoch) & (layers["layer_name"].astype(str) != "output")]
     rows = rows[pd.to_numeric(rows[value], errors="coerce").map(math.isfinite)]

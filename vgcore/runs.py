@@ -1,34 +1,21 @@
 """Train whatever a config describes: one entry point for the app's runner, the result
-store and the CLI's warm-up, so they need not know each kind of experiment."""
+store and the CLI's warm-up, through the config's kind (vgcore.kinds)."""
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from .config import ExperimentConfig
+from .kinds import kind_of
 
 
 def run_config(config: Any, on_epoch: Callable | None = None, **kwargs: Any) -> Any:
-    """An ExperimentConfig is trained by `vgcore.train.run`, a RecurrentConfig by
-    `vgcore.recurrent.run_recurrent`; `kwargs` (threads, max_seconds, should_stop,
-    device) go to the trainer, whose keywords are the same."""
-    if isinstance(config, ExperimentConfig):
-        from .train import run
-        return run(config, on_epoch=on_epoch, **kwargs)
-    from .recurrent import RecurrentConfig, run_recurrent
-    if isinstance(config, RecurrentConfig):
-        return run_recurrent(config, on_epoch=on_epoch, **kwargs)
-    raise ValueError(f"config: expected an experiment config, got {type(config).__name__}")
+    """Train `config` with its kind's trainer; `kwargs` (threads, max_seconds,
+    should_stop, device) go to it: every kind's trainer takes the same keywords."""
+    return kind_of(config).train(config, on_epoch=on_epoch, **kwargs)
 
 
 def result_type(config: Any) -> type:
     """The result class a config's run returns (what the store rebuilds from data)."""
-    if isinstance(config, ExperimentConfig):
-        from .results import Result
-        return Result
-    from .recurrent import RecurrentConfig, RecurrentResult
-    if isinstance(config, RecurrentConfig):
-        return RecurrentResult
-    raise ValueError(f"config: expected an experiment config, got {type(config).__name__}")
+    return kind_of(config).result
 
 
 __all__ = ["run_config", "result_type"]

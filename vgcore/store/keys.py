@@ -8,20 +8,23 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-# vgcore files whose code cannot change a result: left out of the engine version.
-_NOT_ENGINE = ("cli.py", "charts.py", "__main__.py")
+# vgcore files and folders whose code cannot change a result: left out of the engine
+# version (the store itself included: its format has a version of its own).
+_NOT_ENGINE = ("cli.py", "__main__.py", "charts", "workshop", "store")
 
 
 @cache
 def engine_version() -> str:
     """12 hex digits that change whenever code that computes results changes: the engine's
-    source files (vgcore/*.py but the CLI and the charts) and torch's and numpy's
-    versions. Computed once per process."""
+    source files (every vgcore/**/*.py but the CLI, the charts, the workshop and the
+    store) and torch's and numpy's versions. Computed once per process."""
     h = hashlib.sha256()
-    for path in sorted(Path(__file__).resolve().parent.parent.glob("*.py")):
-        if path.name in _NOT_ENGINE:
+    root = Path(__file__).resolve().parent.parent
+    for path in sorted(root.rglob("*.py")):
+        name = path.relative_to(root)
+        if name.parts[0] in _NOT_ENGINE or "__pycache__" in name.parts:
             continue
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        h.update(name.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     for package in ("torch", "numpy"):
         try:
             version = metadata.version(package)

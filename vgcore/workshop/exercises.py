@@ -3,8 +3,8 @@ run's own numbers.
 
 `Exercise.check(result, answer=None, reference=None) -> Check(passed, message)`:
 
-- `result` is the learner's run (a `vgcore.results.Result`; for `RECURRENT_EXERCISES`,
-  which the recurrent lesson's page checks, a `vgcore.recurrent.RecurrentResult`);
+- `result` is the learner's run, a result of the start config's kind (the recurrent
+  lesson's exercise, which its own page checks, gets a `RecurrentResult`);
 - `answer` is what the learner typed, for exercises that ask a question;
 - `reference` is the Result of `exercise.reference_config(result.config)` for exercises
   that compare against another run (ReLU's speed, the unregularised gap). The app passes
@@ -30,7 +30,8 @@ import pandas as pd
 
 from vgcore import charts
 from vgcore.config import ExperimentConfig
-from vgcore.recurrent import (TASKS, RecurrentConfig, RecurrentResult, ratio_phrase,
+from vgcore.kinds import is_result
+from vgcore.recurrent import (TASKS, RecurrentResult, ratio_phrase,
                               time_ratio)
 from vgcore.results import Result, format_ratio
 
@@ -52,7 +53,7 @@ class Exercise:
     title: str
     goal: str
     hints: tuple[str, ...]
-    start: ExperimentConfig | RecurrentConfig
+    start: Any                                    # a config of any experiment kind
     controls: tuple[str, ...]                     # widgets the app shows for this exercise
     checker: Callable[..., Check] = field(repr=False, compare=False)
     may_change: frozenset[str] | None = None      # None: anything may change
@@ -61,6 +62,7 @@ class Exercise:
         default=None, repr=False, compare=False)
     draw: Callable[[Result, Result | None], alt.TopLevelMixin] | None = field(
         default=None, repr=False, compare=False)   # the chart that helps solve it
+    page: str = "exercises"                       # the page that checks it
 
     def chart(self, result: Result, reference: Result | None = None
               ) -> alt.TopLevelMixin | None:
@@ -76,7 +78,7 @@ class Exercise:
 
     def check(self, results: Result, answer: Any = None,
               reference: Result | None = None) -> Check:
-        if not isinstance(results, (Result, RecurrentResult)):
+        if not is_result(results):
             raise ValueError("results: expected a vgcore Result")
         if self.may_change is not None:
             extra = [n for n in self.changed_fields(results.config)
@@ -467,22 +469,26 @@ def _lstm_accuracy(result: RecurrentResult, reference: Any = None) -> alt.TopLev
 # 1; at 3 all three do.
 LSTM_REMEMBER_START = closed_gate(THROUGH_TIME_CONFIG).replace(n_seeds=REMEMBER_SEEDS)
 
-RECURRENT_EXERCISES: dict[str, Exercise] = {e.key: e for e in (
-    Exercise(
-        key="lstm-remember", title="Make the LSTM remember across 50 steps",
-        goal="This LSTM starts with its forget gate half shut (bias 0, about PyTorch's "
-             "default) and forgets the first bit long before step 50. Change only its "
-             "forget-gate bias until it solves the task (test accuracy ≥ 95%) on all 3 "
-             "seeds.",
-        hints=("The cell state is c_t = f_t·c_{t-1} + i_t·g_t: after 50 steps what is left "
-               "of c_1 is the product of 50 forget gates f_t.",
-               "At bias 0 each f_t starts near σ(0) = ½: ½ to the 50th power is 10⁻¹⁵.",
-               "Jozefowicz et al. (2015) advise a bias of 1. Is σ(1) = 0.73 enough across "
-               "50 steps? Try larger."),
-        start=LSTM_REMEMBER_START, controls=("forget_bias",),
-        may_change=frozenset({"forget_bias"}), checker=_check_lstm_remembers,
-        draw=_lstm_accuracy),
-)}
+EXERCISES["lstm-remember"] = Exercise(
+    key="lstm-remember", title="Make the LSTM remember across 50 steps",
+    goal="This LSTM starts with its forget gate half shut (bias 0, about PyTorch's "
+         "default) and forgets the first bit long before step 50. Change only its "
+         "forget-gate bias until it solves the task (test accuracy ≥ 95%) on all 3 "
+         "seeds.",
+    hints=("The cell state is c_t = f_t·c_{t-1} + i_t·g_t: after 50 steps what is left "
+           "of c_1 is the product of 50 forget gates f_t.",
+           "At bias 0 each f_t starts near σ(0) = ½: ½ to the 50th power is 10⁻¹⁵.",
+           "Jozefowicz et al. (2015) advise a bias of 1. Is σ(1) = 0.73 enough across "
+           "50 steps? Try larger."),
+    start=LSTM_REMEMBER_START, controls=("forget_bias",),
+    may_change=frozenset({"forget_bias"}), checker=_check_lstm_remembers,
+    draw=_lstm_accuracy, page="through_time")
 
-__all__ = ["Exercise", "Check", "EXERCISES", "overfits", "RECURRENT_EXERCISES",
+
+def on_page(page: str) -> dict[str, Exercise]:
+    """The exercises `page` checks, in order."""
+    return {key: ex for key, ex in EXERCISES.items() if ex.page == page}
+
+
+__all__ = ["Exercise", "Check", "EXERCISES", "on_page", "overfits",
            "LSTM_REMEMBER_START", "REMEMBER_SEEDS"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from vgcore.config import ExperimentConfig
 from vgcore.heads import HEAD_LABELS
@@ -68,14 +68,14 @@ class PageExperiment:
     """A lesson page's experiment: the default config, the controls the sidebar shows
     (config fields, plus 'depth' and 'width' for the hidden layers), per-page narrowed
     widget ranges, and the extra runs the page derives from the learner's config."""
-    config: ExperimentConfig | RecurrentConfig
+    config: Any                       # a config of any experiment kind
     controls: tuple[str, ...]
     limits: Mapping[str, tuple[float, float]] = field(
         default_factory=lambda: MappingProxyType({}))
-    extra_runs: Callable[[ExperimentConfig], dict[str, ExperimentConfig]] | None = field(
+    extra_runs: Callable[[Any], dict[str, Any]] | None = field(
         default=None, compare=False, repr=False)
 
-    def configs(self) -> list[ExperimentConfig]:
+    def configs(self) -> list[Any]:
         """Every config the page runs with its defaults."""
         extra = self.extra_runs(self.config) if self.extra_runs else {}
         return [self.config, *extra.values()]
@@ -138,8 +138,7 @@ PAGE_EXPERIMENTS: dict[str, PageExperiment] = {
 
 
 # ---------------------------------------------------------------------------------------
-# Lesson 9, Through time: the recurrent lesson (vgcore.recurrent). Its controls draw
-# RecurrentConfig's fields (app.widgets.RECURRENT_LOOKS), so it has its own table.
+# Lesson 9, Through time: the recurrent kind (vgcore.recurrent), in the same table.
 # ---------------------------------------------------------------------------------------
 # The sweep over sequence lengths: the learner's config at each T (and the learner's T).
 # A run's time grows with T, so the sweep stops at 50: at the page's defaults every cell
@@ -180,17 +179,15 @@ THROUGH_TIME_CONFIG = RecurrentConfig(
     forget_bias=3.0, optimizer="adam", lr=0.003, batch_size=50, epochs=10, train_size=1000,
     test_size=500, grad_clip=1.0)
 
-RECURRENT_EXPERIMENTS: dict[str, PageExperiment] = {
-    "through_time": PageExperiment(
-        THROUGH_TIME_CONFIG,
-        ("task", "seq_len", "cells", "hidden", "forget_bias", "optimizer", "lr", "epochs",
-         "seed", "n_seeds"),
-        extra_runs=_sweep_runs),
-}
+PAGE_EXPERIMENTS["through_time"] = PageExperiment(
+    THROUGH_TIME_CONFIG,
+    ("task", "seq_len", "cells", "hidden", "forget_bias", "optimizer", "lr", "epochs",
+     "seed", "n_seeds"),
+    extra_runs=_sweep_runs)
 
 
 __all__ = ["PageExperiment", "PAGE_EXPERIMENTS", "NIELSEN_CH3_CONFIG", "head_runs",
-           "RECURRENT_EXPERIMENTS", "HOW_FIXED_CONFIG", "THROUGH_TIME_CONFIG", "SWEEP_LENGTHS", "length_runs",
+           "HOW_FIXED_CONFIG", "THROUGH_TIME_CONFIG", "SWEEP_LENGTHS", "length_runs",
            "closed_gate",
            "unregularised",
            "init_probes", "SOFTMAX_HEADS", "COMPARED_INITS"]

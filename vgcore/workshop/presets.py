@@ -31,7 +31,8 @@ import pandas as pd
 from vgcore import charts
 from vgcore.config import ExperimentConfig
 from vgcore.inits import INIT_SCHEMES
-from vgcore.recurrent import RecurrentResult, time_ratio
+from vgcore.kinds import is_result
+from vgcore.recurrent import time_ratio
 from vgcore.results import (Result, hidden_norms, level_ratio, mean_over_seeds,
                             overfitting_onset)
 
@@ -144,7 +145,7 @@ class Preset:
         return out
 
     def _as_results(self, results: Result | Results) -> Results:
-        if isinstance(results, (Result, RecurrentResult)):
+        if is_result(results):
             if len(self.configs) != 1:
                 raise ValueError(f"preset {self.key}: needs the results of "
                                  f"{len(self.configs)} configs (run_all), got one Result")
@@ -595,9 +596,8 @@ def _hochreiter_lstm() -> Preset:
              "0.01 (carried), and which nets learn it on most seeds.")
 
 
-# The recurrent lesson's presets: their configs are RecurrentConfigs (`run_all` trains
-# them with vgcore.runs.run_config). The Presets page lists them after PRESETS.
-RECURRENT_PRESETS: dict[str, Preset] = {p.key: p for p in (_hochreiter_lstm(),)}
+# The recurrent kind's presets come last on the Presets page (`run_all` trains any kind).
+PRESETS[_hochreiter_lstm().key] = _hochreiter_lstm()
 
 __all__ = ["Preset", "Quantity", "Band", "PRESETS", "COMPARE_COLUMNS", "factor_band",
-           "at_least", "at_most", "between", "RECURRENT_PRESETS"]
+           "at_least", "at_most", "between"]

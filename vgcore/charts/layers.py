@@ -1,0 +1,219 @@
+"""Per-layer charts: the gradient each hidden layer gets (Nielsen's speed of learning, over
+training, by initialisation), the share of saturated units, the mean activation, and the
+reconstruction error of layer-wise pretraining."""
+from __future__ import annotations
+
+from typing import Mapping
+
+import altair as alt
+import pandas as pd
+
+from vgcore.results import mean_over_seeds, registry_order
+
+from ._common import (_EPOCH_AXIS_SHORT, _HIDDEN_AXIS, FACET_COLUMNS, FACET_HEIGHT,
+                      FACET_WIDTH, HEIGHT, WIDTH, _activation_encoding, _data, _epoch_rows,
+                      _facet_by_activation, _finite, _hidden_only, _highlight,
+                      _layer_encoding, _legend, _legend_select, _log_floor, _log_format,
+                      _log_ticks, _percent_y, _require, _short_title, _title, _tooltip,
+                      _value_title, _y)
+from .palette import _fixed_colors
+
+
+def grad_norm_bars(layers_df: pd.DataFrame, epoch: int = 0, value: str = "bias_grad_norm",
+                   *, width: int = WIDTH, height: int = HEIGHT) -> alt.Chart:
+    """Nielsen's "speed of learning" bars: one bar per hidden layer and activation at one
+    epoch (mean over seeds), log y. Raises ValueError if `epoch` is not in the frame."""
+    _require(layers_df, ["activation", "seed", "epoch", "layer", "layer_name", value],
+             "layers_df")
+    rows = _hidden_only(_epoch_rows(layers_df, epoch))
+    rows = _finite(rows, [value], positive=[value])
+    df = mean_over_seeds(rows, ["activation", "layer", "layer_name"], [value], sort=False,
+                         count_seeds=True)
+    names = registry_order(df["activation"])
+    select = _legend_select("activation")
+    when = "the untrained net" if epoch == 0 else f"epoch {epoch}"
+    chart = alt.Chart(_data(df)).mark_bar().encode(
+        x=alt.X("layer:O", title=_HIDDEN_AXIS, axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("activation:N", sort=names),
+        # No stacking: a stack starts at 0, which a log scale cannot place.
+        y=alt.Y(f"{value}:Q", title=f"{_value_title(value)} (log scale)", stack=None,
+                scale=alt.Scale(type="log", domainMin=_log_floor(df[value])),
+                axis=alt.Axis(values=_log_ticks(df[value]), format=_log_format(df[value]))),
+        color=_activation_encoding(df),
+        opacity=_highlight(select),
+        tooltip=_tooltip("activation", "layer_name", value, "n_seeds"),
+    ).add_params(select)
+    return chart.properties(width=width, height=height, title=_title(
+        f"Gradient size per hidden layer in {when}",
+        "Nielsen's speed of learning: a taller bar means that layer's weights change faster"))
+
+
+def grad_norm_lines(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
+                    include_output: bool = False, columns: int = FACET_COLUMNS
+                    ) -> alt.FacetChart:
+    """Per-layer gradient norm over training, log y, one panel per activation; colour is
+    the layer (the facet header already names the activation), one line per seed."""
+    _require(layers_df, ["activation", "seed", "epoch", "layer", "layer_name", value],
+             "layers_df")
+    rows = layers_df if include_output else _hidden_only(layers_df)
+    df = _finite(rows, ["epoch", value], positive=[value])
+    select = _legend_select("layer")
+    chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=18, filled=True)).encode(
+        x=alt.X("epoch:Q", title=_EPOCH_AXIS_SHORT, axis=alt.Axis(tickMinStep=1)),
+        y=_y(value, _short_title(value), log=True, values=df[value]),
+        color=_layer_encoding(),
+        detail="seed:N",
+        opacity=_highlight(select),
+        tooltip=_tooltip("activation", "seed", "epoch", "layer_name", value),
+    ).add_params(select).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
+    return _facet_by_activation(chart, df, columns).properties(title=_title(
+        "Gradient norm per layer during training",
+        "lines far apart = layers learning at very different speeds"))
+
+
+def grad_heatmap(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
+                 columns: int = FACET_COLUMNS) -> alt.FacetChart:
+    """Layer × epoch heatmap of the gradient norm (mean over seeds), log colour scale, one
+    panel per activation; output layer at the top, layer 1 at the bottom."""
+    _require(layers_df, ["activation", "seed", "epoch", "layer", "layer_name", value],
+             "layers_df")
+    rows = _finite(layers_df, ["epoch", "layer", value], positive=[value])
+    df = mean_over_seeds(rows, ["activation", "epoch", "layer", "layer_name"], [value],
+                         sort=False, count_seeds=True)
+    order = (df.drop_duplicates("layer_name").sort_values("layer", ascending=False)
+             ["layer_name"].astype(str).tolist())
+    chart = alt.Chart().mark_rect().encode(
+        x=alt.X("epoch:O", title=_EPOCH_AXIS_SHORT, axis=alt.Axis(labelOverlap=True)),
+        y=alt.Y("layer_name:N", title="layer", sort=order),
+        color=alt.Color(f"{value}:Q", scale=alt.Scale(type="log", scheme="viridis"),
+                        legend=_legend([_short_title(value), "(log scale)"], format=".2~g")),
+        tooltip=_tooltip("activation", "epoch", "layer_name", value, "n_seeds"),
+    ).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
+    return _facet_by_activation(chart, df, columns).properties(title=_title(
+        "Gradient norm by layer and epoch",
+        "a dark bottom row: the first layers barely learn"))
+
+
+def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm",
+                          series: str = "init", *, epoch: int = 0,
+                          columns: int = FACET_COLUMNS, dash: str | None = None,
+                          by: str = "initialisation", facet: bool = True,
+                          colors: Mapping[str, str] | None = None
+                          ) -> alt.FacetChart | alt.Chart:
+    """Gradient norm against depth at one epoch (default: the untrained net), one line per
+    initialisation scheme (`series` column), one panel per activation, log y. A flat line
+    is a good init (He et al. 2015); a line falling towards layer 1 vanishes, one rising
+    towards it explodes. `dash`: a second column drawn as the line's dash (solid first),
+    e.g. ours vs published, so the same `series` keeps one colour. Any other `series`
+    works too (`by` names it in the title); `facet=False` draws every line on one panel
+    (its tooltip names the activation), for series that differ in activation too.
+    `colors`: series value -> colour, for series that have fixed colours elsewhere."""
+    _require(layers_df, ["activation", "epoch", "layer", "layer_name", value, series,
+                         *([dash] if dash else [])], "layers_df")
+    rows = _finite(_hidden_only(_epoch_rows(layers_df, epoch)), [value], positive=[value])
+    keys = ["activation", series, *([dash] if dash else []), "layer", "layer_name"]
+    df = mean_over_seeds(rows, keys, [value], sort=False, count_seeds=True)
+    df[series] = df[series].astype(str)
+    names = list(dict.fromkeys(df[series]))
+    select = _legend_select(series)
+    chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=30, filled=True)).encode(
+        x=alt.X("layer:Q", title=_HIDDEN_AXIS, axis=alt.Axis(tickMinStep=1, format="d")),
+        y=_y(value, _short_title(value), log=True, values=df[value]),
+        color=alt.Color(f"{series}:N", scale=_fixed_colors(names, dict(colors or {})),
+                        sort=names,
+                        legend=_legend(_short_title(series))),
+        opacity=_highlight(select),
+        tooltip=_tooltip("activation", series, *([dash] if dash else []), "layer_name",
+                         value, "n_seeds"),
+    ).add_params(select).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
+    if dash:
+        df[dash] = df[dash].astype(str)
+        styles = list(dict.fromkeys(df[dash]))
+        chart = chart.encode(strokeDash=alt.StrokeDash(
+            f"{dash}:N", sort=styles, legend=_legend(_short_title(dash)),
+            scale=alt.Scale(domain=styles, range=[[1, 0], [6, 4], [2, 2]][:len(styles)])))
+    when = "the untrained net" if epoch == 0 else f"epoch {epoch}"
+    title = _title(f"Gradient norm per layer in {when}, by {by}",
+                   "flat: every layer learns at the same speed; low at layer 1: vanishing; "
+                   "high at layer 1: exploding")
+    if not facet:
+        return chart.properties(data=_data(df), width=WIDTH, height=HEIGHT, title=title)
+    return _facet_by_activation(chart, df, columns).properties(title=title)
+
+
+def saturation_chart(layers_df: pd.DataFrame, *, columns: int = FACET_COLUMNS
+                     ) -> alt.FacetChart:
+    """Share of saturated hidden units (flat part of f) per layer over training, one panel
+    per activation. Output-layer rows (saturation NaN) are dropped."""
+    _require(layers_df, ["activation", "seed", "epoch", "layer", "layer_name", "saturation"],
+             "layers_df")
+    df = _finite(_hidden_only(layers_df), ["epoch", "saturation"])
+    select = _legend_select("layer")
+    chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=18, filled=True)).encode(
+        x=alt.X("epoch:Q", title=_EPOCH_AXIS_SHORT, axis=alt.Axis(tickMinStep=1)),
+        y=_percent_y("saturation", "saturated units"),
+        color=_layer_encoding(),
+        detail="seed:N",
+        opacity=_highlight(select),
+        tooltip=_tooltip("activation", "seed", "epoch", "layer_name", "saturation"),
+    ).add_params(select).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
+    return _facet_by_activation(chart, df, columns).properties(title=_title(
+        "Saturated units per hidden layer during training",
+        "saturated: |f'(z)| below 10% of its maximum, so almost no gradient passes"))
+
+
+def activation_mean_chart(layers_df: pd.DataFrame, *, columns: int = FACET_COLUMNS
+                          ) -> alt.FacetChart:
+    """Mean activation per hidden layer over training, ± one std as a band (Glorot &
+    Bengio 2010, fig. 2: with sigmoid the top hidden layer is driven towards 0)."""
+    _require(layers_df, ["activation", "seed", "epoch", "layer", "layer_name", "act_mean",
+                         "act_std"], "layers_df")
+    df = _finite(_hidden_only(layers_df), ["epoch", "act_mean", "act_std"])
+    df["low"] = df["act_mean"] - df["act_std"]
+    df["high"] = df["act_mean"] + df["act_std"]
+    select = _legend_select("layer")
+    x = alt.X("epoch:Q", title=_EPOCH_AXIS_SHORT, axis=alt.Axis(tickMinStep=1),
+              scale=alt.Scale(nice=False))
+    band = alt.Chart().mark_area(opacity=0.12).encode(
+        x=x, y=alt.Y("low:Q", title="mean activation (band: ± 1 std)"), y2="high:Q",
+        # opaque legend symbols: the bands' 12% opacity made the legend unreadable (a
+        # legend=None here would drop the legend of the shared scale altogether)
+        color=_layer_encoding(symbolOpacity=1), detail="seed:N")
+    line = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=18, filled=True)).encode(
+        x=x, y="act_mean:Q", color=_layer_encoding(symbolOpacity=1), detail="seed:N",
+        opacity=_highlight(select),
+        tooltip=_tooltip("activation", "seed", "epoch", "layer_name", "act_mean", "act_std"),
+    ).add_params(select)
+    chart = alt.layer(band, line).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
+    # Each panel its own y scale: a sigmoid lives in [0, 1], an exploding ReLU net's mean
+    # can reach hundreds, and on a shared axis the sigmoid's drift would be a flat line.
+    return _facet_by_activation(chart, df, columns).resolve_scale(y="independent") \
+        .properties(title=_title(
+            "Mean activation per hidden layer during training",
+            "a layer drifting to the flat end of its activation stops passing gradient; "
+            "each panel has its own y scale"))
+
+
+def pretrain_chart(pretrain_df: pd.DataFrame, *, columns: int = FACET_COLUMNS
+                   ) -> alt.FacetChart:
+    """Greedy layer-wise pretraining (res.pretrain): each hidden layer's reconstruction
+    error against its own pretraining epoch (0 = before it), one line per layer, one
+    panel per activation (mean over seeds), log y. Every line should fall: each layer
+    learns to encode the layer below before the whole net is fine-tuned."""
+    _require(pretrain_df, ["activation", "seed", "layer", "epoch", "recon_error"],
+             "pretrain_df")
+    rows = _finite(pretrain_df, ["recon_error"], positive=["recon_error"])
+    df = mean_over_seeds(rows, ["activation", "layer", "epoch"], ["recon_error"],
+                         sort=False, count_seeds=True)
+    chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=20, filled=True)).encode(
+        x=alt.X("epoch:Q", title="pretraining epoch of that layer (0 = before)",
+                axis=alt.Axis(tickMinStep=1, format="d")),
+        y=_y("recon_error", "reconstruction error (MSE)", log=True,
+             values=df["recon_error"]),
+        color=_layer_encoding(),
+        tooltip=_tooltip("activation", "layer", "epoch", "recon_error", "n_seeds"),
+    ).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
+    return _facet_by_activation(chart, df, columns).properties(title=_title(
+        "Layer-wise pretraining: each layer learns to reconstruct the layer below",
+        "one autoencoder per hidden layer, trained in turn from the input up, before "
+        "the whole net is fine-tuned"))

@@ -1,0 +1,67 @@
+"""Colours: one per activation, output head and recurrent cell on every chart, fixed
+whatever else is drawn beside them, and categorical colours for any other series."""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import altair as alt
+
+from vgcore.results import registry_order
+
+# -- colours -------------------------------------------------------------------------
+# Okabe & Ito (2008), the palette designed to stay distinct under the common colour-vision
+# deficiencies. Saturating activations get warm colours, the ReLU family blues/green, so
+# the "two camps" of the story read at a glance. Pure Okabe–Ito yellow (#F0E442) is nearly
+# invisible on white, so SiLU gets a darkened yellow.
+ACTIVATION_COLORS: dict[str, str] = {
+    "sigmoid": "#D55E00",     # vermillion
+    "tanh": "#CC79A7",        # reddish purple (orange sat too close to sigmoid's red)
+    "relu": "#0072B2",        # blue
+    "leaky_relu": "#56B4E9",  # sky blue
+    "elu": "#009E73",         # bluish green
+    "gelu": "#E69F00",        # orange
+    "silu": "#A89400",        # darkened yellow (readable on white)
+    "linear": "#000000",      # black: the no-non-linearity reference
+}
+# Names outside the registry (uploaded runs, future activations) and other categorical
+# series: Okabe–Ito order first, then neutral tones, handed out in order of appearance.
+CATEGORY_COLORS: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00",
+                                    "#56B4E9", "#A89400", "#000000", "#999999", "#8C564B")
+HEAD_COLORS: dict[str, str] = {
+    "softmax + cross-entropy": "#0072B2",
+    "softmax_ce": "#0072B2",
+    "sigmoid + MSE": "#D55E00",
+    "sigmoid_mse": "#D55E00",
+}
+DIVERGED_COLOR = "#B00020"  # a deep red cross: clearly "something went wrong"
+CLASS_COLORS = ("#0072B2", "#E69F00")  # class 0 / class 1, matching the blue–orange heatmap
+# Layers are ordered (1 = nearest the input), so they get a sequential scheme. Viridis is
+# colour-blind safe; its last 15% is pale yellow, unreadable on white, so it is cut.
+LAYER_SCHEME = alt.SchemeParams(name="viridis", extent=[0.0, 0.85])
+# One colour per cell on every recurrent chart: the vanilla RNN warm (its gradient
+# vanishes, like the sigmoid's), the gated cells cool.
+CELL_COLORS: dict[str, str] = {"rnn": "#D55E00", "lstm": "#0072B2", "gru": "#009E73"}
+
+
+# Colour pairs of CATEGORY_COLORS too alike to tell apart side by side (Okabe & Ito's
+# orange and vermillion, sky blue and blue): a spare colour is never a taken one's twin.
+_TWINS = {"#E69F00": "#D55E00", "#D55E00": "#E69F00", "#56B4E9": "#0072B2",
+          "#0072B2": "#56B4E9"}
+
+
+def _fixed_colors(names: Sequence[str], known: dict[str, str]) -> alt.Scale:
+    """A scale whose domain is only the names present (the legend lists nothing absent)
+    but whose colours come from a fixed table, so a name's colour never depends on which
+    other names are shown. Unknown names take CATEGORY_COLORS in order."""
+    taken = set(known.values())
+    taken |= {_TWINS[c] for c in taken if c in _TWINS}    # orange beside vermillion reads
+    spare = iter([c for c in CATEGORY_COLORS if c not in taken] or CATEGORY_COLORS)
+    colors = []
+    for name in names:
+        colors.append(known[name] if name in known else next(spare, "#999999"))
+    return alt.Scale(domain=list(names), range=colors)
+
+
+def activation_color(domain_names: Iterable[str]) -> alt.Scale:
+    """Colour scale for the activations present; sigmoid is #D55E00 whether alone or not."""
+    return _fixed_colors(registry_order(domain_names), ACTIVATION_COLORS)

@@ -1,0 +1,136 @@
+"""Recurrent cells through time (vgcore.recurrent frames): the gradient reaching each
+time step, accuracy per epoch, and accuracy against the sequence length."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import altair as alt
+import pandas as pd
+
+from vgcore.recurrent import CELLS, SOLVED_ACCURACY, cell_order
+from vgcore.results import mean_over_seeds
+
+from ._common import (_EPOCH_AXIS, HEIGHT, WIDTH, _check_choice, _data, _finite, _highlight,
+                      _label_expr, _legend, _legend_select, _percent_y, _require, _title,
+                      _tooltip, _y)
+from .palette import CELL_COLORS, _fixed_colors
+
+_TIME_AXIS = "time step t (1 = the first input; the loss is read after the last, T)"
+
+
+def _cell_encoding(df: pd.DataFrame) -> alt.Color:
+    names = cell_order(df["cell"]) if "cell" in df else []
+    return alt.Color("cell:N", scale=_fixed_colors(names, CELL_COLORS), sort=names,
+                     legend=_legend("cell", labelExpr=_label_expr(
+                         {k: c.label for k, c in CELLS.items()})))
+
+
+def _reference_rules(levels: Sequence[tuple[float, str]], field: str, width: int | str
+                     ) -> alt.LayerChart:
+    """Grey dashed rules at fixed accuracies (chance, solved), each labelled at the right
+    end (the curves start at the left, where they would cover the label)."""
+    df = pd.DataFrame([{field: v, "note": n} for v, n in levels])
+    base = alt.Chart(_data(df)).encode(y=f"{field}:Q", tooltip=_tooltip("note", field))
+    rule = base.mark_rule(color="#888888", strokeDash=[4, 3])
+    at = alt.value(width) if isinstance(width, int) else alt.value(0)
+    text = base.mark_text(align="right" if isinstance(width, int) else "left",
+                          baseline="bottom", dx=-3 if isinstance(width, int) else 3, dy=-2,
+                          color="#666666").encode(x=at, text="note:N")
+    return alt.layer(rule, text)
+
+
+def time_grad_chart(time_grads_df: pd.DataFrame, epochs: Sequence[int] = (0,), *,
+                    width: int | str = WIDTH, height: int = HEIGHT) -> alt.Chart:
+    """‖∂L/∂h_t‖ against the time step t (log y), one colour per cell, one line per seed:
+    how much of the loss's gradient, taken at the last step T, reaches each earlier state.
+    With several `epochs` the first is dashed (0: the untrained nets)."""
+    _require(time_grads_df, ["cell", "seed", "epoch", "t", "grad_norm"], "time_grads_df")
+    available = sorted(int(e) for e in pd.unique(time_grads_df["epoch"]))
+    for epoch in epochs:
+        _check_choice("epoch", epoch, available)
+    rows = time_grads_df[time_grads_df["epoch"].isin(list(epochs))]
+    df = _finite(rows, ["t", "grad_norm"], positive=["grad_norm"])
+    whens = [("untrained (epoch 0)" if e == 0 else f"after epoch {e}") for e in epochs]
+    df["when"] = df["epoch"].map(dict(zip(epochs, whens)))
+    select = _legend_select("cell")
+    encodings: dict[str, Any] = {}
+    if len(epochs) > 1:
+        encodings["strokeDash"] = alt.StrokeDash(
+            "when:N", sort=whens, legend=_legend("when", symbolType="stroke"),
+            scale=alt.Scale(domain=whens, range=[[6, 3]] + [[1, 0]] * (len(whens) - 1)))
+    last = int(df["t"].max()) if not df.empty else 1
+    chart = alt.Chart(_data(df)).mark_line().encode(
+        x=alt.X("t:Q", title=_TIME_AXIS, scale=alt.Scale(domain=[1, last], nice=False),
+                axis=alt.Axis(tickMinStep=1)),
+        y=_y("grad_norm", "gradient reaching step t, ‖∂L/∂h_t‖", log=True,
+             values=df["grad_norm"]),
+        color=_cell_encoding(df),
+        detail=["seed:N", "when:N"],
+        opacity=_highlight(select),
+        tooltip=_tooltip("cell", "seed", "epoch", "t", "grad_norm"),
+        **encodings,
+    ).add_params(select)
+    return chart.properties(width=width, height=height, title=_title(
+        "The gradient reaching each time step",
+        "read it right to left: every step back through time multiplies the gradient by "
+        "one more factor"))
+
+
+def recurrent_accuracy_chart(history_df: pd.DataFrame, split: str = "test", *,
+                             chance: float | None = None, width: int | str = WIDTH,
+                             height: int = HEIGHT) -> alt.LayerChart:
+    """Accuracy per epoch on one split, one colour per cell and one line per seed, with
+    rules at `chance` (a net that learned nothing) and at the 'solved' accuracy."""
+    _check_choice("split", split, ["train", "test"])
+    _require(history_df, ["cell", "seed", "epoch", "split", "accuracy"], "history_df")
+    df = _finite(history_df[history_df["split"].astype(str) == split],
+                 ["epoch", "accuracy"])
+    select = _legend_select("cell")
+    lines = alt.Chart(_data(df)).mark_line(point=alt.OverlayMarkDef(size=16, filled=True)
+                                           ).encode(
+        x=alt.X("epoch:Q", title=_EPOCH_AXIS, axis=alt.Axis(tickMinStep=1)),
+        y=_percent_y("accuracy", f"{split} accuracy (% of sequences answered right)"),
+        color=_cell_encoding(df),
+        detail="seed:N",
+        opacity=_highlight(select),
+        tooltip=_tooltip("cell", "seed", "epoch", "accuracy"),
+    ).add_params(select)
+    levels = [(SOLVED_ACCURACY, f"solved ({SOLVED_ACCURACY:.0%})")]
+    if chance is not None:
+        levels.append((chance, f"chance ({chance:.0%})"))
+    return alt.layer(lines, _reference_rules(levels, "accuracy", width)).properties(
+        width=width, height=height, title=_title(
+            f"Accuracy on the {split} set, per epoch",
+            "one line per seed; click a legend entry to highlight one cell"))
+
+
+def length_sweep_chart(sweep_df: pd.DataFrame, *, chance: float | None = None,
+                       width: int | str = WIDTH, height: int = HEIGHT) -> alt.LayerChart:
+    """Final test accuracy against the sequence length (log x, mean over seeds), one colour
+    per cell: where each cell falls to chance. Frame: `vgcore.recurrent.length_sweep`."""
+    _require(sweep_df, ["cell", "seq_len", "seed", "final_test_accuracy", "solved"],
+             "sweep_df")
+    rows = _finite(sweep_df, ["seq_len", "final_test_accuracy"])
+    df = mean_over_seeds(rows, ["cell", "seq_len"], ["final_test_accuracy", "solved"],
+                         sort=False, count_seeds=True)
+    lengths = sorted(int(v) for v in pd.unique(df["seq_len"]))
+    select = _legend_select("cell")
+    lines = alt.Chart(_data(df)).mark_line(point=alt.OverlayMarkDef(size=50, filled=True)
+                                           ).encode(
+        x=alt.X("seq_len:Q", title="sequence length T (log scale)",
+                scale=alt.Scale(type="log", nice=False, padding=14, domain=(
+                    [lengths[0], lengths[-1]] if lengths else alt.Undefined)),
+                axis=alt.Axis(values=lengths, format="d")),
+        y=_percent_y("final_test_accuracy", "final test accuracy"),
+        color=_cell_encoding(df),
+        opacity=_highlight(select),
+        tooltip=_tooltip("cell", "seq_len", "final_test_accuracy", "solved", "n_seeds"),
+    ).add_params(select)
+    levels = [(SOLVED_ACCURACY, f"solved ({SOLVED_ACCURACY:.0%})")]
+    if chance is not None:
+        levels.append((chance, f"chance ({chance:.0%})"))
+    rules = _reference_rules(levels, "final_test_accuracy", width)
+    return alt.layer(lines, rules).properties(width=width, height=height, title=_title(
+        "Test accuracy against the sequence length",
+        "after the same training at every length (mean over seeds): where does each cell "
+        "fall to chance?"))

@@ -1,0 +1,192 @@
+"""The recurrent kind's result frames and every number derived from them, computed once."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+import torch
+
+from ..registry import label_in, order_in
+from ..results import (diverged_rows, epoch_reaching, format_ratio, json_records, net_outcome)
+
+from .config import RecurrentConfig
+from .tasks import CELLS, SOLVED_ACCURACY
+
+Tensor = torch.Tensor
+
+
+# ---------------------------------------------------------------------------------------
+# The result
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Net:
+    """One net of a run: which cell and which seed."""
+    cell: str
+    seed: int
+
+
+@dataclass
+class RecurrentRecords:
+    """What a run has measured so far (lists of dicts of plain floats)."""
+    nets: tuple[Net, ...]
+    history: list[dict] = field(default_factory=list)
+    time_grads: list[dict] = field(default_factory=list)
+    diverged_at: dict[int, int] = field(default_factory=dict)    # net index -> epoch
+    stopped_at: int | None = None
+
+
+HISTORY_COLUMNS = ["cell", "seed", "epoch", "split", "loss", "accuracy"]
+TIME_GRAD_COLUMNS = ["cell", "seed", "epoch", "t", "grad_norm"]
+SUMMARY_COLUMNS = ["cell", "seed", "final_train_loss", "final_test_loss",
+                   "final_train_accuracy", "final_test_accuracy", "time_ratio", "solved_at",
+                   "diverged_at", "last_epoch"]
+
+
+@dataclass(frozen=True)
+class RecurrentResult:
+    """A finished (or partial) recurrent run. Only DataFrames of plain values."""
+    config: RecurrentConfig
+    history: pd.DataFrame
+    time_grads: pd.DataFrame
+    summary: pd.DataFrame
+    elapsed_s: float
+    finished: bool = True
+    stopped_at: int | None = None   # last epoch trained when a time cap cut the run short
+
+    def diverged(self) -> pd.DataFrame:
+        return diverged_rows(self.summary)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """{"config", "summary", "history", "time_grads"}: what `--json` prints."""
+        return {"config": self.config.to_dict(), "summary": json_records(self.summary),
+                "history": json_records(self.history),
+                "time_grads": json_records(self.time_grads)}
+
+
+def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+
+
+def build_result(config: RecurrentConfig, records: RecurrentRecords, elapsed_s: float, *,
+                 finished: bool) -> RecurrentResult:
+    history = _frame(records.history, HISTORY_COLUMNS)
+    time_grads = _frame(records.time_grads, TIME_GRAD_COLUMNS)
+    diverged = {records.nets[i]: float(e) for i, e in records.diverged_at.items()}
+    rows = [summary_row(net, _net_rows(history, net), _net_rows(time_grads, net),
+                        diverged.get(net, math.nan)) for net in records.nets]
+    return RecurrentResult(config, history, time_grads,
+                           pd.DataFrame(rows, columns=SUMMARY_COLUMNS), float(elapsed_s),
+                           finished, records.stopped_at)
+
+
+def _net_rows(frame: pd.DataFrame, net: Net) -> pd.DataFrame:
+    return frame[(frame["cell"] == net.cell) & (frame["seed"] == net.seed)]
+
+
+# ---------------------------------------------------------------------------------------
+# Analyses: every derived number, computed once
+# ---------------------------------------------------------------------------------------
+def time_ratio(time_grads: pd.DataFrame, epoch: int = 0) -> float:
+    """‖∂L/∂h_1‖ ÷ ‖∂L/∂h_T‖ of one net's rows (mean over seeds if several) at `epoch`:
+    how much of the gradient at the last step reaches the first. NaN when missing."""
+    rows = time_grads[time_grads["epoch"] == epoch]
+    if rows.empty:
+        return math.nan
+    norms = rows.groupby("t")["grad_norm"].mean().sort_index()
+    first, last = float(norms.iloc[0]), float(norms.iloc[-1])
+    if last == 0:
+        return math.inf if first > 0 else math.nan
+    return first / last
+
+
+def solved_at(history: pd.DataFrame, threshold: float = SOLVED_ACCURACY) -> float:
+    """The first epoch at which one net's test accuracy reaches `threshold`; NaN if none."""
+    return epoch_reaching(history, threshold)
+
+
+def summary_row(net: Net, history: pd.DataFrame, time_grads: pd.DataFrame,
+                diverged_at: float) -> dict[str, Any]:
+    """One net's summary (see SUMMARY_COLUMNS)."""
+    outcome = net_outcome(history)
+    row = {"cell": net.cell, "seed": net.seed,
+           **{k: outcome[k] for k in ("final_train_loss", "final_test_loss",
+                                      "final_train_accuracy", "final_test_accuracy",
+                                      "last_epoch")},
+           "time_ratio": time_ratio(time_grads), "solved_at": solved_at(history),
+           "diverged_at": diverged_at}
+    return {k: row[k] for k in SUMMARY_COLUMNS}
+
+
+def cell_label(name: object) -> str:
+    """How the app writes a cell (the registry's label; other names unchanged)."""
+    return label_in(CELLS, name)
+
+
+def cell_order(names: Iterable[object]) -> list[str]:
+    """Distinct cell names: registry order first, then any others."""
+    return order_in(CELLS, names)
+
+
+SOLVED_COLUMNS = ["cell", "solved", "seeds", "first_solved_at", "final_test_accuracy"]
+
+
+def solved_counts(summary: pd.DataFrame) -> pd.DataFrame:
+    """Per cell (registry order): how many of its seeds solved the task, out of how many,
+    the earliest epoch one did (NaN if none) and the mean final test accuracy."""
+    rows = []
+    for name in cell_order(summary["cell"]):
+        own = summary[summary["cell"].astype(str) == name]
+        rows.append({"cell": name, "solved": int(own["solved_at"].notna().sum()),
+                     "seeds": len(own), "first_solved_at": float(own["solved_at"].min()),
+                     "final_test_accuracy": float(own["final_test_accuracy"].mean())})
+    return pd.DataFrame(rows, columns=SOLVED_COLUMNS)
+
+
+def forget_gate_carry(forget_bias: float, seq_len: int) -> float:
+    """σ(forget_bias)^(seq_len − 1): the share of the LSTM's first cell state left after
+    the forget gates of the later steps at their initial bias (their inputs aside)."""
+    return (1 / (1 + math.exp(-forget_bias))) ** (seq_len - 1)
+
+
+def ratio_phrase(ratio: float, seq_len: int) -> str:
+    """time_ratio in words: 'step 1 gets 7.7·10¹⁰× less gradient than step 50'."""
+    if math.isnan(ratio):
+        return "n/a"
+    if math.isinf(ratio):
+        return f"step {seq_len} gets no gradient at all (step 1 does)"
+    if ratio == 0:
+        return f"step 1 gets no gradient at all (step {seq_len} does)"
+    factor = max(ratio, 1 / ratio)
+    if format_ratio(factor) == "1.0×":
+        return f"step 1 gets about as much gradient as step {seq_len}"
+    return (f"step 1 gets {format_ratio(factor)} {'less' if ratio < 1 else 'more'} "
+            f"gradient than step {seq_len}")
+
+
+def ratio_sentences(time_grads: pd.DataFrame, epoch: int = 0) -> list[str]:
+    """One sentence per cell (mean over seeds): 'LSTM: step 1 gets 2.7× less gradient
+    than step 50'. Cells without rows at `epoch` (diverged) are left out."""
+    rows = time_grads[time_grads["epoch"] == epoch]
+    if rows.empty:
+        return []
+    seq_len = int(rows["t"].max())
+    return [f"{cell_label(name)}: " + ratio_phrase(
+                time_ratio(rows[rows["cell"].astype(str) == name], epoch), seq_len)
+            for name in cell_order(rows["cell"])]
+
+
+SWEEP_COLUMNS = ["cell", "seq_len", "seed", "final_test_accuracy", "solved"]
+
+
+def length_sweep(results: Mapping[int, RecurrentResult]) -> pd.DataFrame:
+    """seq_len -> result of the same config at that length, as one frame: cell, seq_len,
+    seed, final_test_accuracy, solved (1.0 / 0.0; a diverged net has NaN accuracy)."""
+    rows = []
+    for seq_len, result in sorted(results.items()):
+        for r in result.summary.itertuples():
+            rows.append({"cell": r.cell, "seq_len": int(seq_len), "seed": int(r.seed),
+                         "final_test_accuracy": float(r.final_test_accuracy),
+                         "solved": float(not math.isnan(r.solved_at))})
+    return _frame(rows, SWEEP_COLUMNS)
