@@ -24,8 +24,6 @@ the ratios. It never asserts a time.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +31,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.trees import Worker, base_tree  # noqa: E402
 
 # The worker: reads one JSON config per line, trains it, answers the seconds it took.
 WORKER = r"""
@@ -44,41 +44,6 @@ for line in sys.stdin:
     run(config)
     print(time.perf_counter() - started, flush=True)
 """
-
-
-class Worker:
-    """A python process importing vgcore from `tree`, training configs on request."""
-
-    def __init__(self, tree: Path) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-c", WORKER], cwd=tree, text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin",
-                                          **_passed_env()})
-
-    def time(self, config: dict) -> float:
-        self.proc.stdin.write(json.dumps(config) + "\n")
-        self.proc.stdin.flush()
-        answer = self.proc.stdout.readline()
-        if not answer:
-            raise RuntimeError("worker died; run the config by hand to see why")
-        return float(answer)
-
-    def close(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait(timeout=60)
-
-
-def _passed_env() -> dict[str, str]:
-    import os
-    return {k: v for k, v in os.environ.items() if k in ("HOME", "VGCORE_CACHE", "TMPDIR")}
-
-
-def base_tree(revision: str, into: Path) -> Path:
-    """vgcore/ as it was at `revision`, extracted into `into` (read-only for the repo)."""
-    archive = subprocess.run(["git", "archive", revision, "vgcore"], cwd=ROOT, check=True,
-                             capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return into
 
 
 def page_configs(pages: list[str] | None) -> dict[str, dict]:
@@ -113,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     variants = ("old", "new", "batch norm", "residual")
     best = {(page, v): float("inf") for page in configs for v in variants}
     with tempfile.TemporaryDirectory() as tmp:
-        old, new = Worker(base_tree(args.base, Path(tmp))), Worker(Path(args.new))
+        old = Worker(base_tree(args.base, Path(tmp)), WORKER)
+        new = Worker(Path(args.new), WORKER)
         try:
             def timed(page: str, variant: str) -> float:
                 cfg = dict(configs[page])
@@ -121,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                     cfg["norm"] = "batch"
                 elif variant == "residual":
                     cfg["residual"] = True
-                return (old if variant == "old" else new).time(cfg)
+                return float((old if variant == "old" else new).ask(cfg))
             started = time.perf_counter()
             for page in configs:                       # warm-up: data, allocator, caches
                 for variant in variants:

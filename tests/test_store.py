@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from vgcore import ExperimentConfig, store as st_mod
+from tests.servers import free_port, redis_server
 from vgcore.results import Result
 from vgcore.store import (DiskStore, MemoryStore, RedisStore, compute_once, decode, encode,
                           engine_version, key_of, key_text, open_store)
@@ -378,42 +377,10 @@ def _store_key(monkeypatch):
     monkeypatch.setenv("VGLAB_STORE_KEY", SECRET.decode())
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
-    server = shutil.which("redis-server")
-    if server is None:
-        if os.environ.get("CI"):
-            pytest.fail("redis-server not found under CI (.ci/run installs it)",
-                        pytrace=False)
-        pytest.skip("redis-server not found (Debian: apt-get install redis-server)")
-    port = _free_port()
-    work = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([server, "--bind", "127.0.0.1", "--port", str(port),
-                             "--save", "", "--appendonly", "no", "--dir", str(work),
-                             "--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        import redis
-        client = redis.Redis(port=port)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with redis_server(tmp_path_factory.mktemp("redis")) as (url, _):
+        yield url
 
 
 def test_redis_store(redis_url, result, monkeypatch):
@@ -444,40 +411,14 @@ def acl_redis_url(tmp_path_factory):
     """A Redis configured as README's *Scaling out* says: the default user off, the app's
     own ACL user (its line read from the README itself), volatile-lru; and a `tester`
     user with every right, for the test's own looks."""
-    server = shutil.which("redis-server")
-    if server is None:
-        if os.environ.get("CI"):
-            pytest.fail("redis-server not found under CI", pytrace=False)
-        pytest.skip("redis-server not found")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     (user_line,) = [line for line in readme.splitlines() if line.startswith("user vglab on")]
     password = "a-test-password-for-the-acl-user"
-    user_line = user_line.replace("CHANGE-ME-a-long-random-password", password)
-    port = _free_port()
-    work = tmp_path_factory.mktemp("redis-acl")
-    conf = work / "redis.conf"
-    conf.write_text(f"port {port}\nbind 127.0.0.1\nsave \"\"\nappendonly no\n"
-                    f"dir {work}\nmaxmemory 64mb\nmaxmemory-policy volatile-lru\n"
-                    f"user default off\n{user_line}\n"
-                    f"user tester on >tester-password ~* &* +@all\n")
-    proc = subprocess.Popen([server, str(conf)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    import redis
-    url = f"redis://vglab:{password}@127.0.0.1:{port}/0"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                redis.Redis.from_url(url).ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.1)
+    conf = (f"user default off\n{user_line.replace('CHANGE-ME-a-long-random-password', password)}"
+            f"\nuser tester on >tester-password ~* &* +@all")
+    with redis_server(tmp_path_factory.mktemp("redis-acl"), conf=conf,
+                      auth=f"vglab:{password}") as (url, _):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_redis_store_works_as_the_readmes_acl_user(acl_redis_url, result):
@@ -510,7 +451,7 @@ def test_redis_store_works_as_the_readmes_acl_user(acl_redis_url, result):
 
 
 def test_unreachable_redis_is_a_miss_not_an_error(result, caplog):
-    store = open_store(f"redis://127.0.0.1:{_free_port()}/0")
+    store = open_store(f"redis://127.0.0.1:{free_port()}/0")
     with caplog.at_level("WARNING"):
         assert store.get(result.config) is None
         store.put(result.config, result)

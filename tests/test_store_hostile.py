@@ -27,7 +27,6 @@ import pathlib
 import pickle
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -38,6 +37,7 @@ from pathlib import Path
 import pytest
 
 from tests.needs import unavailable
+from tests.servers import redis_server
 from vgcore import ExperimentConfig
 from vgcore import store as st_mod
 from vgcore.store import (DiskStore, MissingKey, RedisStore, compute_once, encode,
@@ -167,53 +167,9 @@ def _small_cap(monkeypatch, cap: int) -> None:
 
 
 # -- servers and mounts, started and stopped here ----------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _redis_server(work: Path, policy: str = "volatile-lru"):
-    """A redis-server on 127.0.0.1 for this test only; yields (url, process)."""
-    server = shutil.which("redis-server")
-    if server is None:
-        unavailable("Redis store tests", "redis-server not found (Debian: apt-get "
-                                          "install redis-server)")
-    import redis
-    port = _free_port()
-    work.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen([server, "--bind", "127.0.0.1", "--port", str(port),
-                             "--save", "", "--appendonly", "no", "--dir", str(work),
-                             "--maxmemory", "64mb", "--maxmemory-policy", policy],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        client = redis.Redis(port=port, socket_timeout=2, socket_connect_timeout=2)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.05)
-        client.close()
-        yield f"redis://127.0.0.1:{port}/0", proc
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            proc.send_signal(signal.SIGCONT)     # a stopped server cannot terminate
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-
-
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory):
-    with _redis_server(tmp_path_factory.mktemp("redis")) as (url, _):
+    with redis_server(tmp_path_factory.mktemp("redis")) as (url, _):
         yield url
 
 
@@ -778,7 +734,7 @@ def test_hung_redis_costs_one_bounded_wait_then_is_skipped(tmp_path, result, cap
     """Threat: the Redis process hangs (SIGSTOP: connections accepted, nothing
     answered). The first request waits at most the socket timeout; the next ones skip
     Redis at once; nothing raises."""
-    with _redis_server(tmp_path / "hung") as (url, proc):
+    with redis_server(tmp_path / "hung") as (url, proc):
         store = RedisStore(url)
         store.put(result.config, result)
         assert _same(store.get(result.config), result)
