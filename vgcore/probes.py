@@ -29,9 +29,11 @@ from .model import BatchedMLP
 
 Tensor = torch.Tensor
 PROBE_SIZE = 1000
-# The first four are what train.py's divergence check reads (row[:4]); new ones go last.
 STATS = ("weight_grad_norm", "bias_grad_norm", "act_mean", "act_std", "saturation",
          "wfprime_mean")
+# The stats that make a net diverged when not finite (saturation and wfprime_mean are NaN
+# for the output layer by design).
+DIVERGENCE_STATS = ("weight_grad_norm", "bias_grad_norm", "act_mean", "act_std")
 HIST_SAMPLE = 20_000    # values used to place histogram edges (quantiles sort their input)
 NET_UNITS_DRAWN = 16    # units drawn per layer in the network picture (wider: a sample)
 NET_INPUTS_DRAWN = 8    # the picture's input column: at most this many groups of inputs

@@ -20,7 +20,7 @@ from .heads import member_losses, outputs
 from .model import BatchedMLP, Member, member_generator
 from .optimizers import make_optimizer
 from .pretrain import pretrain
-from .probes import PROBE_SIZE, STATS, edges_per_net, probe
+from .probes import DIVERGENCE_STATS, PROBE_SIZE, STATS, edges_per_net, probe
 from .results import Records, Result, build_result
 
 Tensor = torch.Tensor
@@ -44,6 +44,7 @@ SHOULD_STOP_EVERY_S = 0.05
 # longer one is cut at its next evaluation chunk (or net), so a stop still lands within
 # about a second.
 MEASURE_GRACE_S = 0.25
+_DIVERGENCE = tuple(STATS.index(name) for name in DIVERGENCE_STATS)    # in a stats row
 
 
 class Stopped(Exception):
@@ -203,7 +204,7 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
                                           with_histograms=epoch in keep_hist,
                                           with_units=epoch in keep_units)
         # Gradients can overflow before the loss does: that is divergence too.
-        finite &= torch.tensor([all(math.isfinite(v) for row in s for v in row[:4])
+        finite &= torch.tensor([all(math.isfinite(row[i]) for row in s for i in _DIVERGENCE)
                                 for s in stats], device=finite.device)
         alive = alive & finite
         alive_list = alive.tolist()
