@@ -36,7 +36,7 @@ class Look:
     hi: float | None = None             # narrowed upper end (None: the field's)
     options: tuple[str, ...] | None = None   # narrowed choices (None: all of the field's)
     why: str = ""                       # required whenever lo, hi or options narrow
-    field: str = ""                     # the config field edited ("": the control's name)
+    edits: str = ""                     # the config field edited ("": the control's name)
     part: str = ""                      # for `hidden`: "depth" (how many) or "width" (units)
     label: str = ""                     # a part's own label ("": the field's)
 
@@ -46,8 +46,8 @@ LOOKS["mlp"] = {
     "dataset": Look("select", options=tuple(n for n, d in DATASETS.items() if d.in_app),
                     why="IDX files must already be on the server: CLI and notebooks only"),
     "activations": Look("multi"),
-    "depth": Look("slider", 1, field="hidden", part="depth"),
-    "width": Look("slider", 1, field="hidden", part="width", label="Units per hidden layer"),
+    "depth": Look("slider", 1, edits="hidden", part="depth"),
+    "width": Look("slider", 1, edits="hidden", part="width", label="Units per hidden layer"),
     "init": Look("select"),
     "bias_init": Look("select"),
     "head": Look("select"),
@@ -107,7 +107,7 @@ class Widget:
 
 
 def _widget_of(name: str, look: Look, fields: Mapping[str, FieldSpec]) -> Widget:
-    fs = fields[look.field or name]
+    fs = fields[look.edits or name]
     help_text = f"{fs.help[:1].upper()}{fs.help[1:]}: {fs.why}." if fs.why else fs.help
     if look.kind in ("select", "multi"):
         options = look.options or tuple(fs.choices)
@@ -176,9 +176,9 @@ def start_value(config: Any, name: str) -> Any:
     """Control `name`'s value for `config` ('depth' and 'width' show part of `hidden`)."""
     look = looks_of(kind_of(config).name).get(name)
     if look is not None and look.part == "depth":
-        return len(getattr(config, look.field))
+        return len(getattr(config, look.edits))
     if look is not None and look.part == "width":
-        return getattr(config, look.field)[0]
+        return getattr(config, look.edits)[0]
     return getattr(config, name)
 
 
@@ -338,7 +338,7 @@ def controls(page: str, defaults: Any, show: Sequence[str],
     for name, value in values.items():
         look = looks[name]
         if look.part:
-            shapes.setdefault(look.field, {})[look.part] = int(value)
+            shapes.setdefault(look.edits, {})[look.part] = int(value)
         else:       # a multiselect gives a list; the config keeps tuples
             changes[name] = tuple(value) if isinstance(value, list) else value
     for name, shape in shapes.items():
