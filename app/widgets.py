@@ -314,7 +314,7 @@ def _widget(w: Widget, default: Any, container, limits: dict[str, tuple], **extr
                                   format=None if isinstance(default, int) else "%g", **common)
 
 
-def controls(page: str, defaults: Any, show: Sequence[str],
+def controls(defaults: Any, show: Sequence[str],
              limits: dict[str, tuple] | None = None, container=None) -> Any:
     """Render the experiment controls named in `show` (config fields, plus 'depth' and
     'width' for the hidden layers) and return the validated config, or None after an
@@ -356,8 +356,7 @@ def controls(page: str, defaults: Any, show: Sequence[str],
 def page_controls(page: str, container=None) -> Any:
     """`controls` for a lesson page's experiment (vgcore.workshop.experiments)."""
     experiment = PAGE_EXPERIMENTS[page]
-    return controls(page, experiment.config, experiment.controls, dict(experiment.limits),
-                    container)
+    return controls(experiment.config, experiment.controls, dict(experiment.limits), container)
 
 
 __all__ = ["page_controls", "Look", "LOOKS", "NOT_SHOWN", "Widget", "controls", "bound",
