@@ -105,7 +105,7 @@ class Preset:
     shows: str                                    # what the learner should see
     configs: tuple[tuple[str, ExperimentConfig], ...]
     quantities: tuple[Quantity, ...] = field(compare=False)
-    draw: Callable[[Results, "Preset"], alt.TopLevelMixin] = field(compare=False, repr=False)
+    draw: Callable[[Results], alt.TopLevelMixin] = field(compare=False, repr=False)
     note: str = ""                                # why the bands are what they are
 
     def __post_init__(self) -> None:
@@ -170,7 +170,7 @@ class Preset:
         return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
 
     def chart(self, results: Result | Results) -> alt.TopLevelMixin:
-        return self.draw(self._as_results(results), self)
+        return self.draw(self._as_results(results))
 
 
 # ---------------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def _nielsen_ch5_quantities() -> tuple[Quantity, ...]:
     return tuple(ratios + layers)
 
 
-def _nielsen_ch5_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
+def _nielsen_ch5_draw(results: Results) -> alt.TopLevelMixin:
     # one colour per depth; solid: ours, dashed: Nielsen's
     ours = _by_series(results, "net").assign(source="ours (mean of 5 seeds)")
     published = pd.DataFrame([
@@ -264,7 +264,7 @@ def _sigmoid_onset(results: Results) -> dict[str, float]:
     return overfitting_onset(first_result(results).history, "sigmoid")
 
 
-def _nielsen_ch3_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
+def _nielsen_ch3_draw(results: Results) -> alt.TopLevelMixin:
     return charts.overfitting_chart(first_result(results).history, "sigmoid")
 
 
@@ -309,7 +309,7 @@ def _ratio_of(label: str, activation: str) -> Callable[[Results], float]:
     return lambda results: level_ratio(results[label].layers, activation)
 
 
-def _init_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
+def _init_draw(results: Results) -> alt.TopLevelMixin:
     return charts.init_comparison_chart(_by_series(results, "init"), series="init")
 
 
@@ -368,7 +368,7 @@ def _lower(column: str, reduce: str) -> Callable[[Results], float]:
                                          reduce)())
 
 
-def _saturation_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
+def _saturation_draw(results: Results) -> alt.TopLevelMixin:
     # their fig. 2 itself: mean (± std) activation per hidden layer over training
     return charts.activation_mean_chart(first_result(results).layers)
 
@@ -461,7 +461,7 @@ def _cure_ratio(label: str) -> Callable[[Results], float]:
     return lambda results: float(results[label].summary["speed_ratio"].mean())
 
 
-def _cures_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
+def _cures_draw(results: Results) -> alt.TopLevelMixin:
     return charts.init_comparison_chart(_by_series(results, "net"), series="net",
                                         by="cure", facet=False, colors=NET_COLORS)
 
@@ -543,7 +543,7 @@ def _solved_share(label: str, cell: str) -> Callable[[Results], float]:
     return measure
 
 
-def _lstm_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
+def _lstm_draw(results: Results) -> alt.TopLevelMixin:
     grads = pd.concat([results[LSTM_OPEN].time_grads, results[LSTM_SHUT].time_grads
                        .assign(cell="LSTM, forget bias 0")], ignore_index=True)
     return _retitle(charts.time_grad_chart(grads),
