@@ -31,18 +31,14 @@ MAX_UNIT_ROWS = 200_000     # per-unit rows of a run (res.units): wide, deep, ma
 MAX_EDGE_ROWS = 100_000     # per-edge rows of a run (res.edges), likewise: ≤ members ×
 #                             epochs × probes.edges_per_net (Σ drawn_in × drawn_out)
 BOUNDARY_GRID = 60          # decision-boundary grid points per axis (2-D data sets)
-# Intra-op threads for a run. These nets are tiny (tens to hundreds of units): a second
-# thread gains nothing, and when the cores are busy (two users of a 2-core workshop box)
-# an oversubscribed OpenMP pool made every op ~70x slower here (1 s -> 77 s for the same
-# run). One thread per run lets a 2-core server train two sessions' runs in parallel.
+# Intra-op threads for a run: a second thread gains nothing on these tiny nets, and on busy
+# cores an oversubscribed pool is far slower; one each lets 2 cores train 2 runs at once.
 DEFAULT_THREADS = 1
 # How often a run asks its `should_stop()` (it may take a lock); the time cap, a clock
 # read, is checked at every step.
 SHOULD_STOP_EVERY_S = 0.05
-# A measurement under way at a stop is finished if it has run less than this (a small
-# run stopped in pretraining, or capped at 0 s, still reports its untrained net); a
-# longer one is cut at its next evaluation chunk (or net), so a stop still lands within
-# about a second.
+# A measurement under way at a stop is finished if it has run less than this, so a run
+# capped at 0 s still reports its untrained net; a longer one is cut at its next chunk.
 MEASURE_GRACE_S = 0.25
 _DIVERGENCE = tuple(STATS.index(name) for name in DIVERGENCE_STATS)    # in a stats row
 
