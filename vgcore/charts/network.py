@@ -21,12 +21,9 @@ from .palette import DIVERGED_COLOR
 # and the subtitle write it.
 NET_EDGE_MODES: dict[str | None, str] = {"weight": "|w|", "weight_grad": "|∂C/∂w|",
                                          None: "structure only"}
-# 16 × 16 edges cross between two columns: drawn at equal weight they are one dark blot.
-# An edge's place t ∈ [0, 1] on the shared log scale sets its opacity, steeply (t²: only
-# the edges near the top stand out), and its width. t = 1: the largest edge of every
-# panel and epoch; t = 0: the 5% quantile (NET_EDGE_LOW), but at most NET_EDGE_DECADES
-# decades below the largest and at least one: |w| spans about two decades, |∂C/∂w| of a
-# vanishing net five or more.
+# 16 × 16 edges at equal weight are one dark blot: an edge's place t ∈ [0, 1] on the shared
+# log scale sets its opacity (t², so only the top stands out) and width. t = 1: the largest
+# edge; t = 0: the NET_EDGE_LOW quantile, 1 to NET_EDGE_DECADES decades below it.
 NET_EDGE_LOW = 0.05
 NET_EDGE_DECADES = 5
 NET_EDGE_OPACITY = 0.55             # at t = 1; 0 at t = 0

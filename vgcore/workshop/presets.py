@@ -314,11 +314,9 @@ def _init_draw(results: Results) -> alt.TopLevelMixin:
 
 
 def _glorot_init() -> Preset:
-    # Their eq. (5)-(6) in the linear regime: each layer scales the back-propagated
-    # variance by n·Var[W] (times f'(0)² = 1/16 for the sigmoid). Standard init has
-    # n·Var[W] = 1/3, so the norm shrinks √3 per layer: (√3)⁴ = 9 over 5 hidden layers.
-    # Normalised init has n·Var[W] = 1 (equal fan-in and fan-out): level, ratio 1; the
-    # sigmoid still loses f'(0) = 1/4 per layer: 4⁴ = 256.
+    # Their eq. 5-6, linear regime: a layer scales the back-propagated variance by n·Var[W].
+    # Standard init: n·Var[W] = 1/3, √3 a layer, (√3)⁴ = 9 over 5 layers; normalised: 1,
+    # level; the sigmoid still loses f'(0) = ¼ a layer: 4⁴ = 256.
     return Preset(
         key="glorot-init", title="Glorot & Bengio 2010: normalised init keeps gradients level",
         source="X. Glorot & Y. Bengio, Understanding the difficulty of training deep "
@@ -424,10 +422,8 @@ def _he_quantity(scheme: str, band: Callable[[str], Band], published: float) -> 
 
 
 def _he() -> Preset:
-    # He et al. eq. 10: with Var[W] = 2/n every layer keeps the signal's variance (ratio
-    # 1). Xavier's Var[W] = 1/n halves it per ReLU layer, so the gradient norm shrinks √2
-    # per layer: 2^(9/2) ≈ 22.6 across 10 layers; U(±1/√n) (Var 1/(3n)) shrinks it √6 per
-    # layer: 6^(9/2) ≈ 3,175.
+    # He et al. eq. 10: Var[W] = 2/n keeps the variance (ratio 1); Xavier's 1/n shrinks the
+    # norm √2 a ReLU layer, 2^(9/2) ≈ 22.6 over 10; U(±1/√n) √6 a layer, 6^(9/2) ≈ 3,175.
     return Preset(
         key="he-init", title="He et al. 2015: He init keeps a 10-layer ReLU net level",
         source="K. He, X. Zhang, S. Ren & J. Sun, Delving Deep into Rectifiers (ICCV "
