@@ -253,13 +253,8 @@ def bound(w: Widget, default: Any, container=None, limits: dict[str, tuple] | No
     links.claim(key, problems[0] if problems else None, start,
                 empty_from_link=bool(problems) and w.kind == "multi"
                 and all(v == "" for v in raw))
-    # A value that is not the control's default is set by the app in every run: the one
-    # it holds, or on its first run the link's. Streamlit sends a value the browser did
-    # not choose with the flag that makes the browser show it only when the app set it,
-    # and only in that run; otherwise the box showed its default while the server
-    # computed with the link's value (bench/README.md, "the Seed box"): when the run that
-    # carried the flag was cut short, and when a browser reconnected to another server
-    # (a replica died) and the new session sent its values back without the flag.
+    # A non-default value (held, or the link's on the first run) is set by the app in every
+    # run: only then does the browser show it, not the default (bench/README.md, Seed box).
     if not fresh:
         value = st.session_state[key]
     elif raw and not problems:
