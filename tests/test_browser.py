@@ -82,7 +82,7 @@ def page(browser, server):
         context.close()
 
 
-# Streamlit issue #7074: a page opened by its own URL first probes these under /<page>/.
+# Streamlit issue #7074: a page opened by its URL first asks for these under /<page>/ (404)
 KNOWN_STREAMLIT_404 = ("_stcore/health", "_stcore/host-config")
 
 
