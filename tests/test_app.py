@@ -39,17 +39,14 @@ def _source(spec: PageSpec) -> str:
     return (ROOT / spec.path).read_text(encoding="utf-8")
 
 
-# The recurrent lesson trains RecurrentConfigs with controls and downloads of its own
-# (no depth/width, per-step gradients instead of per-layer stats). It opens at its
-# defaults with every page below; its controls, links and downloads are checked in
-# tests/test_through_time_page.py.
+# The recurrent lesson has controls and downloads of its own: it opens at its defaults
+# below, the rest is tests/test_through_time_page.py's.
 RECURRENT = {p for p in PAGES if Path(p.path).stem in PAGE_EXPERIMENTS
              and kind_of(PAGE_EXPERIMENTS[Path(p.path).stem].config).name == "recurrent"}
 # Pages that train (they call the cached runner); each must offer its downloads.
 TRAINING = [p for p in PAGES if "run_experiment(" in _source(p) and p not in RECURRENT]
-# Pages with the shared experiment controls, and which of them each shows.
-# Lessons built on the shared experiment controls (the Exercises page shows per-exercise
-# controls, not depth/lr/epochs/seed, and is covered by tests/test_workshop_pages.py)
+# Lessons built on the shared experiment controls (the Exercises page's per-exercise
+# controls are tests/test_workshop_pages.py's)
 CONTROLLED = [p for p in PAGES if "controls(" in _source(p) and p.section == "Lessons"
               and p not in RECURRENT]
 
@@ -390,10 +387,8 @@ def test_bad_link_on_the_activations_page_warns():
     assert charts_of(at)
 
 
-# The select-type controls (dataset, activations, init, ...) show labels through
-# format_func, and Streamlit's query-parameter binding puts *the label* in the URL and
-# accepts only the label back, so check_link must judge labels: a link the app wrote
-# (?init=He+%2F+Kaiming) restores silently, a hand-written ?init=he is announced.
+# Streamlit's binding puts a select control's *label* in the URL and accepts only that:
+# ?init=He+%2F+Kaiming (the app's) restores silently, a hand-written ?init=he is announced.
 SELECT_LINKS = [("init", "he", INIT_LABELS["he"]),
                 ("dataset", "mnist", DATASET_LABELS["mnist"]),
                 ("activations", ["relu", "tanh"], ["ReLU", "tanh"])]

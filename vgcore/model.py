@@ -145,9 +145,8 @@ class BatchedMLP(nn.Module):
         weights: list[list[Tensor]] = [[] for _ in range(n_layers)]
         biases: list[list[Tensor]] = [[] for _ in range(n_layers)]
         for member in self.members:
-            # One generator per member, seeded by its seed alone, drawn in layer order:
-            # nets with the same seed start from the same standard draws whatever
-            # their activation, so differences come from the activation and its scaling.
+            # One generator per member, seeded by its seed alone: nets with one seed start
+            # from the same standard draws, so they differ only by activation and scaling.
             gen = member_generator(member.seed, "init")
             for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
                 is_output = layer == n_layers - 1

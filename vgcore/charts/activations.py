@@ -70,9 +70,8 @@ def chain_rule_chart(chain_df: pd.DataFrame, *, width: int = WIDTH, height: int 
     its value (¼ · ⅓ · ¼ = 0.0208), and a rule at 1 = "the gradient arrives unchanged"."""
     _require(chain_df, ["depth", "factor", "product"], "chain_df")
     df = _finite(chain_df, ["depth", "factor", "product"])
-    # A factor f'(z)·w can be negative; the size of the gradient is what vanishes or
-    # explodes, so plot the magnitude (a product of exactly 0 cannot be placed on a log
-    # axis and is dropped).
+    # The gradient's size is what vanishes or explodes: plot |product| (an exact 0 has no
+    # place on a log axis and is dropped).
     df["magnitude"] = df["product"].abs()
     df = _finite(df, ["magnitude"], positive=["magnitude"])
     # Label at most CHAIN_LABELS points (every k-th, and always the last): 30 labels

@@ -174,9 +174,8 @@ def _network_frame(rows: pd.DataFrame, edges: pd.DataFrame | None, layout: _Layo
     that epoch's edges and units (None: every epoch, for the slider)."""
     names = registry_order(rows["activation"])
     last = rows.groupby("activation")["epoch"].max()         # before the net diverged
-    # Structure: every drawn edge once per activation, faint grey: alone, or under the
-    # weighted edges where a net may lack numbers (with the slider: any epoch may be
-    # shown; without it, a net with none at `shown_epoch`).
+    # Structure: every drawn edge once per activation, faint grey, alone or under the
+    # weighted edges wherever a net may lack numbers at the epoch shown.
     columns_y = layout.columns_y
     frame = pd.DataFrame([{"x": float(l), "y": y0, "x2": float(l + 1), "y2": y1}
                           for l in range(layout.top) for y0 in columns_y[l]
