@@ -23,15 +23,11 @@ def require_app_frame() -> None:
     """Send a run that bypassed streamlit_app.py back through it (`page_intro` calls it
     first, before the page draws anything).
 
-    Streamlit decides per server process whether the app is an old-style multipage app,
-    and until the first `st.navigation` call it assumes so because pages/ exists. So on a
-    fresh server (a Community Cloud app that just woke up) the first visitor of a shared
-    link gets the page script run *directly* by that old mode: no sidebar of ours. Such a
-    run is the only one in which `PagesManager.uses_pages_directory` is still set
-    (`st.navigation` clears it before it runs a page). Clearing it and rerunning goes
-    through streamlit_app.py to the same page, because URLs are file names
-    (app/catalog.py), so the page is the same in both modes; query parameters are kept by
-    the rerun.
+    Until a server's first `st.navigation` call Streamlit treats the app as an old-style
+    pages/ app, so a fresh server's first visitor of a link gets the page script run
+    directly, without our sidebar; only such a run still has
+    `PagesManager.uses_pages_directory` set. A rerun reaches the same page through
+    streamlit_app.py (URLs are file names) and keeps the query parameters.
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
@@ -109,9 +105,8 @@ CHART_PADDING = {"top": 16, "left": 5, "right": 5, "bottom": 5}
 
 def chart(c: alt.TopLevelMixin, where=None) -> None:
     """Draw a vgcore chart at its designed size (facets are laid out for ~900 px)."""
-    # autosize "pad": Streamlit's default for single charts is "fit", which squeezes plot,
-    # axes *and* legend into the chart's width × height, so a tall legend (activations +
-    # splits) was cut off below a shrunken plot.
+    # autosize "pad": Streamlit's default "fit" squeezes plot, axes and legend into the
+    # chart's size and cuts a tall legend off.
     (where or st).altair_chart(
         c.properties(padding=CHART_PADDING,
                      autosize=alt.AutoSizeParams(type="pad", contains="padding")),

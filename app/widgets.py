@@ -36,7 +36,7 @@ class Look:
     hi: float | None = None             # narrowed upper end (None: the field's)
     options: tuple[str, ...] | None = None   # narrowed choices (None: all of the field's)
     why: str = ""                       # required whenever lo, hi or options narrow
-    field: str = ""                     # the config field edited ("": the control's name)
+    edits: str = ""                     # the config field edited ("": the control's name)
     part: str = ""                      # for `hidden`: "depth" (how many) or "width" (units)
     label: str = ""                     # a part's own label ("": the field's)
 
@@ -46,8 +46,8 @@ LOOKS["mlp"] = {
     "dataset": Look("select", options=tuple(n for n, d in DATASETS.items() if d.in_app),
                     why="IDX files must already be on the server: CLI and notebooks only"),
     "activations": Look("multi"),
-    "depth": Look("slider", 1, field="hidden", part="depth"),
-    "width": Look("slider", 1, field="hidden", part="width", label="Units per hidden layer"),
+    "depth": Look("slider", 1, edits="hidden", part="depth"),
+    "width": Look("slider", 1, edits="hidden", part="width", label="Units per hidden layer"),
     "init": Look("select"),
     "bias_init": Look("select"),
     "head": Look("select"),
@@ -107,7 +107,7 @@ class Widget:
 
 
 def _widget_of(name: str, look: Look, fields: Mapping[str, FieldSpec]) -> Widget:
-    fs = fields[look.field or name]
+    fs = fields[look.edits or name]
     help_text = f"{fs.help[:1].upper()}{fs.help[1:]}: {fs.why}." if fs.why else fs.help
     if look.kind in ("select", "multi"):
         options = look.options or tuple(fs.choices)
@@ -176,9 +176,9 @@ def start_value(config: Any, name: str) -> Any:
     """Control `name`'s value for `config` ('depth' and 'width' show part of `hidden`)."""
     look = looks_of(kind_of(config).name).get(name)
     if look is not None and look.part == "depth":
-        return len(getattr(config, look.field))
+        return len(getattr(config, look.edits))
     if look is not None and look.part == "width":
-        return getattr(config, look.field)[0]
+        return getattr(config, look.edits)[0]
     return getattr(config, name)
 
 
@@ -253,13 +253,8 @@ def bound(w: Widget, default: Any, container=None, limits: dict[str, tuple] | No
     links.claim(key, problems[0] if problems else None, start,
                 empty_from_link=bool(problems) and w.kind == "multi"
                 and all(v == "" for v in raw))
-    # A value that is not the control's default is set by the app in every run: the one
-    # it holds, or on its first run the link's. Streamlit sends a value the browser did
-    # not choose with the flag that makes the browser show it only when the app set it,
-    # and only in that run; otherwise the box showed its default while the server
-    # computed with the link's value (bench/README.md, "the Seed box"): when the run that
-    # carried the flag was cut short, and when a browser reconnected to another server
-    # (a replica died) and the new session sent its values back without the flag.
+    # A non-default value (held, or the link's on the first run) is set by the app in every
+    # run: only then does the browser show it, not the default (bench/README.md, Seed box).
     if not fresh:
         value = st.session_state[key]
     elif raw and not problems:
@@ -314,7 +309,7 @@ def _widget(w: Widget, default: Any, container, limits: dict[str, tuple], **extr
                                   format=None if isinstance(default, int) else "%g", **common)
 
 
-def controls(page: str, defaults: Any, show: Sequence[str],
+def controls(defaults: Any, show: Sequence[str],
              limits: dict[str, tuple] | None = None, container=None) -> Any:
     """Render the experiment controls named in `show` (config fields, plus 'depth' and
     'width' for the hidden layers) and return the validated config, or None after an
@@ -338,7 +333,7 @@ def controls(page: str, defaults: Any, show: Sequence[str],
     for name, value in values.items():
         look = looks[name]
         if look.part:
-            shapes.setdefault(look.field, {})[look.part] = int(value)
+            shapes.setdefault(look.edits, {})[look.part] = int(value)
         else:       # a multiselect gives a list; the config keeps tuples
             changes[name] = tuple(value) if isinstance(value, list) else value
     for name, shape in shapes.items():
@@ -356,8 +351,7 @@ def controls(page: str, defaults: Any, show: Sequence[str],
 def page_controls(page: str, container=None) -> Any:
     """`controls` for a lesson page's experiment (vgcore.workshop.experiments)."""
     experiment = PAGE_EXPERIMENTS[page]
-    return controls(page, experiment.config, experiment.controls, dict(experiment.limits),
-                    container)
+    return controls(experiment.config, experiment.controls, dict(experiment.limits), container)
 
 
 __all__ = ["page_controls", "Look", "LOOKS", "NOT_SHOWN", "Widget", "controls", "bound",

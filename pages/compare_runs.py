@@ -16,9 +16,8 @@ page_intro("Compare runs",
            "file; upload them all here. Files are read as data only and checked row by row.")
 
 
-# Every rerun (a radio click) used to parse every file again. A file is parsed once per
-# content (SHA-256) and name (its messages name it); a refusal is cached too. Global, so
-# the bound is the server's: a few sessions' worth of files, in pickled bytes.
+# A file is parsed once per content (SHA-256) and name (its messages name it), not on every
+# rerun; a refusal is cached too. Global, so the bound is the server's.
 @st.cache_data(max_entries=4 * MAX_FILES, max_size="64MB",
                show_spinner="Reading the run files…")
 def _parsed(digest: str, name: str, _data: bytes) -> tuple[pd.DataFrame | None, str | None]:

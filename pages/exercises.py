@@ -40,7 +40,7 @@ with st.expander("Hints", icon=":material/lightbulb:"):
     for hint in ex.hints:
         st.markdown(f"- {hint}")
 
-cfg = controls(PAGE, ex.start, ex.controls)
+cfg = controls(ex.start, ex.controls)
 answer = st.number_input(ex.question, min_value=0, max_value=200, value=None, step=1,
                          key=f"answer_{ex.key}") if ex.question else None
 result = run_experiment(cfg)

@@ -164,10 +164,8 @@ class StreamlitServer:
 # The page
 # ---------------------------------------------------------------------------------------
 MAIN = '[data-testid="stMainBlockContainer"]'
-# Idle = the app root reports the script as not running (the frontend mirrors its run
-# state there; Streamlit's own e2e tests wait on it), no "running" status widget (the
-# widget also shows a "File change. Rerun" prompt when a source file is edited: that one
-# is not a run) and no training progress bar.
+# Idle = the app root says the script is not running (Streamlit's own e2e tests wait on
+# it), no "running" status widget (a "File change" prompt is not a run), no progress bar.
 IDLE_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (!app || app.dataset.testScriptState !== 'notRunning'

@@ -39,17 +39,14 @@ def _source(spec: PageSpec) -> str:
     return (ROOT / spec.path).read_text(encoding="utf-8")
 
 
-# The recurrent lesson trains RecurrentConfigs with controls and downloads of its own
-# (no depth/width, per-step gradients instead of per-layer stats). It opens at its
-# defaults with every page below; its controls, links and downloads are checked in
-# tests/test_through_time_page.py.
+# The recurrent lesson has controls and downloads of its own: it opens at its defaults
+# below, the rest is tests/test_through_time_page.py's.
 RECURRENT = {p for p in PAGES if Path(p.path).stem in PAGE_EXPERIMENTS
              and kind_of(PAGE_EXPERIMENTS[Path(p.path).stem].config).name == "recurrent"}
 # Pages that train (they call the cached runner); each must offer its downloads.
 TRAINING = [p for p in PAGES if "run_experiment(" in _source(p) and p not in RECURRENT]
-# Pages with the shared experiment controls, and which of them each shows.
-# Lessons built on the shared experiment controls (the Exercises page shows per-exercise
-# controls, not depth/lr/epochs/seed, and is covered by tests/test_workshop_pages.py)
+# Lessons built on the shared experiment controls (the Exercises page's per-exercise
+# controls are tests/test_workshop_pages.py's)
 CONTROLLED = [p for p in PAGES if "controls(" in _source(p) and p.section == "Lessons"
               and p not in RECURRENT]
 
@@ -390,10 +387,8 @@ def test_bad_link_on_the_activations_page_warns():
     assert charts_of(at)
 
 
-# The select-type controls (dataset, activations, init, ...) show labels through
-# format_func, and Streamlit's query-parameter binding puts *the label* in the URL and
-# accepts only the label back, so check_link must judge labels: a link the app wrote
-# (?init=He+%2F+Kaiming) restores silently, a hand-written ?init=he is announced.
+# Streamlit's binding puts a select control's *label* in the URL and accepts only that:
+# ?init=He+%2F+Kaiming (the app's) restores silently, a hand-written ?init=he is announced.
 SELECT_LINKS = [("init", "he", INIT_LABELS["he"]),
                 ("dataset", "mnist", DATASET_LABELS["mnist"]),
                 ("activations", ["relu", "tanh"], ["ReLU", "tanh"])]
@@ -486,10 +481,10 @@ def test_every_page_starts_with_page_intro():
 
 
 # ---------------------------------------------------------------------------------------
-# Every parameter of a shared link is used or announced (issue 14, bugs 3-5)
+# Every parameter of a shared link is used or announced
 # ---------------------------------------------------------------------------------------
 def test_an_empty_activations_link_warns_once_and_runs_the_default():
-    """?activations= used to give a warning *and* a red 'activations: empty' error."""
+    """?activations= gives one warning, not also a red 'activations: empty' error."""
     at = open_page("pages/gradient_flow.py", activations="", epochs="0")
     assert_clean(at)
     warnings = link_warnings(at)
@@ -519,7 +514,7 @@ def test_a_pages_own_controls_announce_a_bad_link(path, name, value):
 @pytest.mark.parametrize("path", ["pages/exercises.py", "pages/activations.py",
                                   "pages/gradient_flow.py"])
 def test_a_parameter_the_page_does_not_use_is_announced(path):
-    """Exercise 1 has no clipping control: ?grad_clip=5 used to vanish without a word."""
+    """Exercise 1 has no clipping control: ?grad_clip=5 is announced as ignored."""
     at = open_page(path, grad_clip="5", nonsense="1", epochs="0")
     assert_clean(at)
     warnings = link_warnings(at)
@@ -597,7 +592,7 @@ def test_a_link_whose_nets_stall_or_diverge_renders_the_page():
 
 def test_loss_curves_say_what_to_change_when_nothing_learns_and_print_no_none():
     """Spiral at the defaults: no net learns it (~66% at best), and the page says what
-    to change; a diverged net's row reads '—', not 'None' (issue 14, items 9 and 12)."""
+    to change; a diverged net's row reads '—', not 'None'."""
     at = open_page("pages/loss_curves.py", dataset=DATASET_LABELS["spiral"], epochs="3",
                    lr="10", n_seeds="2")
     assert not at.exception
@@ -608,8 +603,8 @@ def test_loss_curves_say_what_to_change_when_nothing_learns_and_print_no_none():
 
 
 def test_gradient_flow_draws_the_network_and_its_measured_factors():
-    """Issue 11 (part 1): the net itself, shaded by each unit's gradient, and the factor
-    each layer multiplies the gradient by, in words."""
+    """The net itself, shaded by each unit's gradient, and the factor each layer
+    multiplies the gradient by, in words."""
     at = open_page("pages/gradient_flow.py", epochs="1", depth="3")
     assert_clean(at)
     units = chart_data(at, "The network, each unit shaded")
@@ -620,9 +615,9 @@ def test_gradient_flow_draws_the_network_and_its_measured_factors():
 
 
 def test_gradient_flow_edges_play_and_the_one_path_factor():
-    """Issue 11 (parts 1-2): the picture's edges follow |w|, |∂C/∂w| or nothing (a control
-    bound to the URL), ▶ Play steps through the kept epochs, and the factors table puts
-    the measured factor beside Nielsen's one-path factor mean |w·f'(z)|."""
+    """The picture's edges follow |w|, |∂C/∂w| or nothing (a control bound to the URL),
+    ▶ Play steps through the kept epochs, and the factors table puts the measured factor
+    beside Nielsen's one-path factor mean |w·f'(z)|."""
     at = open_page("pages/gradient_flow.py", epochs="2", depth="3",
                    activations=["sigmoid", "ReLU"])
     assert_clean(at)

@@ -1,4 +1,4 @@
-"""The layers of /work/shared/DESIGN.md, checked on the source with `ast`.
+"""The layers of the README's Architecture, checked on the source with `ast`.
 
 Each layer may import only the ones below it:
 
@@ -30,9 +30,8 @@ from app.catalog import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 VGCORE = ROOT / "vgcore"
-# The engine as DESIGN.md names it; any other module in vgcore/ (a kind's package
-# included; but the CLI, the charts, the workshop and the package's own files) is engine
-# too and obeys the same rules.
+# The engine's modules by name; any other module in vgcore/ but the CLI, the charts, the
+# workshop and the package's own files is engine too and obeys the same rules.
 DESIGN_ENGINE = ("config", "data", "model", "train", "probes", "results", "activations",
                  "heads", "inits", "optimizers", "kinds", "mlp", "recurrent.train")
 NOT_ENGINE = ("__init__", "__main__", "cli", "charts", "workshop")
@@ -179,7 +178,7 @@ def test_import_resolution_and_cycle_finder_work():
 
 
 def test_engine_modules_exist():
-    """Every engine module DESIGN.md names is in vgcore/ (and so checked below)."""
+    """Every engine module named in DESIGN_ENGINE is in vgcore/ (and so checked below)."""
     assert set(DESIGN_ENGINE) <= set(ENGINE)
 
 

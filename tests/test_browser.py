@@ -82,9 +82,7 @@ def page(browser, server):
         context.close()
 
 
-# Streamlit issue #7074 (open): a page opened by its own URL first probes
-# /<page>/_stcore/health and /host-config as if the app lived under /<page>, gets 404 from
-# its own server, then uses /. Nothing else may fail.
+# Streamlit issue #7074: a page opened by its URL first asks for these under /<page>/ (404)
 KNOWN_STREAMLIT_404 = ("_stcore/health", "_stcore/host-config")
 
 
@@ -198,7 +196,7 @@ def test_bad_parameter_warns_instead_of_failing(page, server):
 
 def test_a_download_is_named_after_its_page_settings_and_seed(page, server):
     """A room's downloads tell themselves apart: the page, the settings that differ from
-    its defaults, the seed (issue 14, bug 1: everyone downloaded the same name)."""
+    its defaults, the seed, so a room's files do not all share one name."""
     _open(page, server, "overfitting?epochs=1&dropout=0.5&seed=3", "overfitting download")
     _assert_no_exception(page)
     with page.expect_download() as info:

@@ -462,7 +462,7 @@ def test_histogram_one_epoch_one_quantity_one_seed(hist_df):
 
 
 def test_histogram_subtitle_describes_its_quantity(hist_df):
-    """The gradient histograms' subtitle used to describe activations (issue 14, item 7)."""
+    """The gradient histograms' subtitle describes gradients, not activations."""
     sub = lambda q: charts.histogram_chart(hist_df, 1, q).to_dict()["title"]["subtitle"]  # noqa: E731
     assert "gradient" in sub("gradient") and "saturat" not in sub("gradient")
     assert "saturat" in sub("activation")
@@ -470,7 +470,7 @@ def test_histogram_subtitle_describes_its_quantity(hist_df):
 
 def test_activation_means_get_their_own_y_scale_per_panel(layers_df):
     """A diverging net's mean of ~300 must not flatten a sigmoid panel that lives in
-    [0, 1] (issue 14, item 7)."""
+    [0, 1]."""
     exploded = layers_df.copy()
     exploded.loc[exploded["activation"] == "relu", "act_mean"] *= 300
     spec = charts.activation_mean_chart(exploded).to_dict()
@@ -613,7 +613,7 @@ def test_legends_and_facet_headers_show_display_names(layers_df):
 
 
 def test_diverged_seeds_share_one_label_and_labels_do_not_overprint(history_df, summary_df):
-    """Three seeds diverging at one epoch used to print three labels on one spot."""
+    """Three seeds diverging at one epoch print one label, not three on one spot."""
     summary = pd.concat([summary_df.assign(seed=s) for s in (0, 1, 2)], ignore_index=True)
     history = pd.concat([history_df.assign(seed=s) for s in (0, 1, 2)], ignore_index=True)
     summary.loc[summary["activation"] == "relu", "diverged_at"] = 1.0

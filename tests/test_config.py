@@ -70,7 +70,7 @@ BAD = [
     ({"hidden": (512,) * 8, "activations": ("relu", "tanh", "sigmoid", "elu")}, "hidden"),
     ({"dataset": "mnist", "train_size": 4000, "hidden": (256, 256), "epochs": 200,
       "activations": ("relu", "tanh", "sigmoid", "elu")}, "epochs"),
-    # the learner's link that held a trainer 373 s: 480,000 steps of batch 1
+    # a link's run of 480,000 steps of batch 1, beyond MAX_STEPS
     ({"dataset": "circle", "hidden": (150,) * 20, "batch_size": 1, "train_size": 60000,
       "epochs": 2}, "epochs"),
     ({"dataset": "circle", "train_size": 10000, "hidden": (30,) * 10, "n_seeds": 2,

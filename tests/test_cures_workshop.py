@@ -17,7 +17,7 @@ TINY = ExperimentConfig(dataset="digits", train_size=200, test_size=100,
                         batch_size=20, epochs=2)
 
 
-def test_the_lessons_net_is_the_issues_deep_sigmoid_net():
+def test_the_lessons_net_is_nielsens_deep_sigmoid_net():
     c = HOW_FIXED_CONFIG
     assert c.activations == ("sigmoid",) and c.hidden == (30,) * 10
     assert (c.dataset, c.init, c.optimizer, c.lr, c.batch_size) == \

@@ -1,6 +1,6 @@
 """Each lesson page's default experiment shows what the page says it shows: the defaults
-are chosen for the science, and these tests pin the effect (tiny margins would make a
-lesson that 'hardly happens', issue 14 item 6)."""
+are chosen for the science, and these tests pin the effect with margins wide enough that
+the lesson clearly happens."""
 from __future__ import annotations
 
 import pytest

@@ -126,7 +126,7 @@ def _action(name: str):
 
 def _looks_of(name: str) -> list[str]:
     """The controls that edit field `name`."""
-    return [key for key, look in LOOKS.items() if (look.field or key) == name]
+    return [key for key, look in LOOKS.items() if (look.edits or key) == name]
 
 
 # -- the declarations themselves --------------------------------------------------------
@@ -378,18 +378,18 @@ def test_looks_name_real_fields():
     assert set(NOT_SHOWN) <= set(FIELDS)
     assert set(WIDGETS) == set(LOOKS)
     for key, look in LOOKS.items():
-        assert (look.field or key) in FIELDS, key
+        assert (look.edits or key) in FIELDS, key
         if look.part:
-            assert FIELDS[look.field].kind == "layers" and look.part in ("depth", "width")
+            assert FIELDS[look.edits].kind == "layers" and look.part in ("depth", "width")
         else:
-            assert not look.field or look.field == key
+            assert not look.edits or look.edits == key
     assert sorted(LOOKS[k].part for k in _looks_of("hidden")) == ["depth", "width"]
 
 
 def _field_range(key: str) -> tuple[float, float, bool, bool]:
     """What the config allows for control `key`: (lo, hi, lo_open, hi_open)."""
     look = LOOKS[key]
-    fs = FIELDS[look.field or key]
+    fs = FIELDS[look.edits or key]
     if look.part == "depth":
         return fs.min_len, fs.max_len, False, False
     return fs.lo, fs.hi, fs.lo_open, fs.hi_open
@@ -402,7 +402,7 @@ def test_number_widget_range_lies_within_the_field(key):
     may be narrower (with a reason) but never wider, and a closed widget end never sits
     on an open field end. Integer fields have whole-number ends."""
     look, w = LOOKS[key], WIDGETS[key]
-    fs = FIELDS[look.field or key]
+    fs = FIELDS[look.edits or key]
     lo, hi, lo_open, hi_open = _field_range(key)
     assert w.label == (look.label or fs.label)
     if not look.part:
@@ -425,7 +425,7 @@ def test_choice_widget_options_and_labels(key):
     """A select or multiselect offers a subset of the field's choices (all of them unless a
     reason is given), written with the registry's labels; its kind matches the field's."""
     look, w = LOOKS[key], WIDGETS[key]
-    fs = FIELDS[look.field or key]
+    fs = FIELDS[look.edits or key]
     assert w.kind == {"choice": "select", "choices": "multi"}[fs.kind]
     assert w.label == fs.label
     assert w.options and set(w.options) <= set(fs.choices)
@@ -443,7 +443,7 @@ def test_toggle_widget_draws_a_bool_field(key):
     field's label and help; a link holds true or false (Streamlit's binding reads either
     case), anything else is a problem the page announces."""
     look, w = LOOKS[key], WIDGETS[key]
-    fs = FIELDS[look.field or key]
+    fs = FIELDS[look.edits or key]
     assert fs.kind == "bool" and not look.why and not look.part
     assert w.label == fs.label
     assert fs.help[1:] in w.help and fs.why in w.help

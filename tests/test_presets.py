@@ -81,7 +81,7 @@ def test_every_preset_is_described_and_cites_its_source():
 
 def test_the_headline_rows_come_first_and_ours_shares_nielsens_colours(results):
     """A projector shows ~10 rows: the '~100× slower' ratios lead the table; in the
-    chart each depth has one colour, ours solid and Nielsen's dashed (issue 14, item 10)."""
+    chart each depth has one colour, ours solid and Nielsen's dashed."""
     preset = PRESETS["nielsen-ch5"]
     assert [q.label for q in preset.quantities[:3]] == [
         f"{d} layers: last ÷ first" for d in (2, 3, 4)]

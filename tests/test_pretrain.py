@@ -1,6 +1,6 @@
 """Greedy layer-wise pretraining (vgcore.pretrain): each layer's autoencoder learns, runs
 are reproducible, nets stay independent, divergence is recorded, the time cap holds, and
-the issue's science: it gets a deep sigmoid net off chance where the plain net stays."""
+the science: it gets a deep sigmoid net off chance where the plain net stays."""
 from __future__ import annotations
 
 import pandas as pd
@@ -109,10 +109,8 @@ def test_pretraining_counts_towards_the_work_cap():
         ExperimentConfig(**cfg, pretrain_epochs=20)
 
 
-# The issue's setting: Nielsen's deep sigmoid net (10 × 30, LeCun init, SGD at η = 0.1
-# on mini-batches of 10) on 4,000 MNIST digits, 5 epochs. Plain, it stays at chance (its
-# first layer learns ~10⁵× slower than its last); pretrained 3 epochs a layer, it leaves
-# chance (the issue: ~60% after 5 fine-tuning epochs).
+# Lesson 8's net: Nielsen's deep sigmoid net with his hyper-parameters, which stays at
+# chance plain and leaves it after 3 pretraining epochs a layer.
 NIELSEN_DEEP = dict(dataset="mnist", train_size=4000, test_size=1000,
                     activations=("sigmoid",), hidden=(30,) * 10, init="lecun", lr=0.1,
                     batch_size=10, epochs=5)

@@ -9,9 +9,9 @@
 3. `vgcore.workshop.uploads.parse_run_file`: random bytes / hostile CSV and JSON -> DataFrame or
    `ValueError`, never another exception.
 
-The bugs these properties found (huge ints, over-long values echoed in messages, line
-breaks in CLI arguments, mixed key types) are fixed; each keeps a minimal regression test
-at the bottom, and the strategies include those values.
+Each value these properties once broke on (huge ints, over-long values echoed in
+messages, line breaks in CLI arguments, mixed key types) has a minimal regression test at
+the bottom, and the strategies include those values.
 `pytest -s` prints how many generated cases ran.
 """
 from __future__ import annotations
@@ -344,7 +344,7 @@ def test_quote_and_run_name_are_inert_and_bounded(value, limit):
     assert not any(c in prose.replace("\\" + c, "") for c in "`[]()<>#*_$:")
 
 
-# -- regression tests: the minimal examples of the bugs the properties found (fixed) ------
+# -- regression tests: the minimal examples the properties found -------------------------
 
 HUGE = 10**400            # a valid JSON integer that float() cannot hold
 

@@ -270,7 +270,7 @@ def test_drift_sentences_say_how_far_the_top_layer_moved():
 def test_units_add_up_to_the_layer_norms(tiny_config):
     """res.units: every hidden and output unit's signed bias gradient at the histogram
     epochs; per (activation, seed, epoch, layer) the root of the sum of squares is the
-    layer's bias-gradient norm (issue 11: the network picture's data)."""
+    layer's bias-gradient norm (the network picture's data)."""
     import numpy as np
     from vgcore.results import UNIT_COLUMNS
     res = run(tiny_config.replace(n_seeds=2))

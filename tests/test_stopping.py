@@ -16,9 +16,8 @@ from vgcore.runs import run_config
 from vgcore.train import SHOULD_STOP_EVERY_S
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 
-# The learner's link that ran 373 s past a 5 s cap (circle, 20 × 150, batch 1, 60,000
-# samples, 2 epochs) is now beyond MAX_STEPS; the largest it may be at batch 1 is one
-# epoch of 50,000 samples (4 nets × 50,000 = 200,000 steps, ~6 minutes here).
+# The largest run a link may ask for at batch 1 (MAX_STEPS: 4 nets × 50,000 steps),
+# minutes of work: only the cap can end it in seconds.
 WORST_LINK = PAGE_EXPERIMENTS["gradient_flow"].config.replace(
     dataset="circle", hidden=(150,) * 20, batch_size=1, train_size=50_000, epochs=1)
 SECONDS = 4.0       # "within the cap, not minutes" on a busy 2-core box

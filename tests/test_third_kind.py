@@ -159,7 +159,7 @@ def test_its_controls_round_trip_through_a_link(line_kind):
 
         from app.widgets import controls
         from vgcore.kinds import KINDS
-        cfg = controls("line", KINDS["line"].config(), ("points", "epochs"))
+        cfg = controls(KINDS["line"].config(), ("points", "epochs"))
         st.write(f"config: {cfg.points} {cfg.epochs}")
     at = AppTest.from_function(page, default_timeout=60)
     at.query_params.update({"points": "80", "epochs": "4"})

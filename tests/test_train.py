@@ -208,8 +208,8 @@ def test_a_nets_numbers_do_not_depend_on_the_nets_beside_it():
     """Same data, same batches, same random draws: a net's history, per-layer statistics
     and histograms are bit-identical whether it trains alone or beside other activations
     and seeds, with every random option on (dropout, N(0, 1) biases, noisy data, clipping).
-    Each net's dropout masks come from its own generator (issue 14, bug 2: one shared
-    generator made ReLU's curves at dropout 0.5 change when sigmoid was added)."""
+    Each net's dropout masks come from its own generator, so adding sigmoid cannot change
+    ReLU's curves at dropout 0.5."""
     base = dict(dataset="moons", train_size=120, test_size=60, hidden=(12, 12), epochs=3,
                 batch_size=16, dropout=0.5, bias_init="normal", noise=0.3, seed=3,
                 optimizer="adam", lr=0.01, weight_decay=1e-3, grad_clip=1.0)

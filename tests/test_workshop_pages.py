@@ -151,9 +151,9 @@ def test_a_direction_only_published_value_reads_as_a_dash():
 
 
 def test_compare_runs_reads_any_file_and_tells_runs_and_activations_apart():
-    """A refused file's reason is on the page (the uploader's own type filter showed it
+    """A refused file's reason is on the page (the uploader's own type filter shows it
     only on hover); a run file with two activations gets a panel per activation, one
-    colour per run; the table uses the widgets' names (issue 14, item 11)."""
+    colour per run; the table uses the widgets' names."""
     two = GOOD + b"".join(GOOD.replace(b"relu,", b"leaky_relu,").splitlines(True)[1:])
     at = open_page("pages/compare_runs.py")
     at.file_uploader(key="run_files").set_value([

@@ -18,10 +18,8 @@ from .registry import lookup
 
 Tensor = torch.Tensor
 LEAKY_SLOPE = 0.01  # PyTorch's default negative slope
-# A unit is "saturated" where |f'(z)| < SATURATION_FRACTION * max|f'|: learning through it
-# is at least 10x slower than at the activation's steepest point. For sigmoid that is
-# sigma(z) outside ~[0.03, 0.97]; for tanh |tanh z| > 0.95; for ReLU exactly z <= 0
-# (a dead unit for that sample).
+# "Saturated": |f'(z)| < SATURATION_FRACTION · max|f'|, learning ≥ 10× slower than at the
+# steepest point (sigmoid outside ~[0.03, 0.97], |tanh z| > 0.95, ReLU z ≤ 0).
 SATURATION_FRACTION = 0.1
 
 

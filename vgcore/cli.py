@@ -33,9 +33,8 @@ from .kinds import KINDS, Kind, by_command, kind_of
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 PROG = "python -m vgcore"
-# Allowed values per choice field, from the declarations, shown in --help and by `list`
-# (validation itself stays in config.py; argparse `choices=` would print its own
-# multi-line error instead).
+# Allowed values per choice field, shown in --help and by `list`; validation stays in
+# config.py (argparse `choices=` would print its own multi-line error).
 CHOICES: dict[str, tuple[str, ...]] = {name: tuple(fs.choices) for name, fs in FIELDS.items()
                                        if fs.choices}
 # The run subcommand's own options; a config field with one of these names would clash.

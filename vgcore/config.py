@@ -35,22 +35,21 @@ MAX_TEST_SIZE = 10_000
 MAX_EPOCHS = 200
 MAX_BATCH_SIZE = 10_000
 MAX_SEEDS = 5
-# Layer-wise pretraining epochs per hidden layer: the lesson's net leaves chance after 3
-# (Hinton et al. 2006 used tens on the full MNIST); 20 per layer of a 20-layer net is
-# already 400 autoencoder epochs, beyond what a shared server gives one run.
+# Pretraining epochs per hidden layer: the lesson needs 3; 20 a layer of a 20-layer net is
+# already 400 autoencoder epochs.
 MAX_PRETRAIN = 20
 MAX_PARAMS = 2_000_000    # parameters of all nets in the run together
-# parameters × training samples × epochs (all nets): ~6 FLOP each, so 3e11 is ~2 TFLOP,
-# about a minute or two on two CPU cores.
+# parameters × training samples × epochs (all nets): ~6 FLOP each, a minute or two on two
+# cores.
 MAX_WORK = 3e11
 # Optimizer steps of a run (⌈train_size / batch_size⌉ × epochs × nets, pretraining's too):
-# a small net's step costs ~0.2-0.7 ms whatever its size, which MAX_WORK cannot see.
+# a small net's step has a fixed cost that MAX_WORK cannot see.
 MAX_STEPS = 200_000
 # One step's work, done between two checks of a run's stop: parameters × samples (a
-# recurrent net: × seq_len); 10⁹ (2,000,000 parameters at batch 500) is ~0.1 s a thread.
+# recurrent net: × seq_len), a fraction of a second on one thread.
 MAX_STEP_WORK = 1e9
-# ... and unit values × samples (recurrent: gates × hidden × seq_len), memory-bound work
-# the parameters miss: 8 × 512 units at batch 10,000 took 1.2 s a step within the above.
+# ... and unit values × samples (recurrent: gates × hidden × seq_len): memory-bound work
+# the parameters miss.
 MAX_STEP_VALUES = 4e6
 MAX_SEED = 2**31 - 1
 
@@ -358,10 +357,8 @@ def _validate(cfg: ExperimentConfig) -> None:
         raise ValueError(f"epochs: parameters × train_size × epochs = {work:.2g} exceeds "
                          f"the cap {MAX_WORK:.0e}; allowed at most {allowed_epochs} epochs "
                          f"with this net and train_size (or use fewer samples or units)")
-    # One pretraining epoch of every layer: layer l's autoencoder (its encoder and a
-    # decoder as big, forward and backward: ~2 epochs of its parameters) on features the
-    # layers below compute afresh (forward only, ~1/3 of an epoch of theirs): at most
-    # (2 + depth/3) training epochs' work, nearer 2 when the first layer is small.
+    # A pretraining epoch: each autoencoder (~2 epochs of its layer) on features the layers
+    # below compute forward only (~1/3 epoch of theirs): at most 2 + depth/3 epochs' work.
     per_epoch = params * cfg.train_size * (2 + cfg.depth / 3)
     if work + per_epoch * cfg.pretrain_epochs > MAX_WORK:
         allowed = max(int((MAX_WORK - work) // per_epoch), 0)

@@ -83,13 +83,9 @@ class MemberNorm(nn.Module):
     the running statistics (M, 1, width); the shift β is the layer's bias (passed in).
 
     Training-mode statistics come from `F.layer_norm` over the batch axis of z transposed
-    to (M, width, B): per member and unit that is exactly batch norm's normalisation
-    (mean and biased variance over the batch, eps inside the root). `F.batch_norm` on a
-    (B, M·width) view computes the same numbers, but its CPU kernel vectorises across the
-    M·width channels, so a member's gradients changed in the last bit with the nets
-    beside it; layer_norm treats each (member, unit) row on its own, so a net's numbers
-    never depend on which other nets train beside it (tests/test_cures.py). Eval mode is
-    `F.batch_norm` with the running statistics, one member at a time for the same reason.
+    to (M, width, B), exactly batch norm's normalisation per member and unit: unlike
+    `F.batch_norm` over all M·width channels at once, it never lets the nets beside a
+    member change its last bit. Eval mode is `F.batch_norm` one member at a time.
     """
 
     def __init__(self, n_members: int, width: int, dtype: torch.dtype) -> None:
@@ -115,10 +111,8 @@ class MemberNorm(nn.Module):
                 self.running_mean.lerp_(mean, NORM_MOMENTUM)
                 self.running_var.lerp_(var, NORM_MOMENTUM)
         normed = F.layer_norm(z.transpose(1, 2), (B,), eps=NORM_EPS).transpose(1, 2)
-        # contiguous: the result otherwise keeps layer_norm's (M, width, B) memory order,
-        # and the gradients summed over the batch for β and γ then came out in another
-        # order (a different last bit) when the activations' split and cat gave the
-        # gradient the usual order: a net's numbers changed with the nets beside it.
+        # contiguous: in layer_norm's memory order, β's and γ's gradient sums change their
+        # last bit with the nets beside a member.
         return torch.addcmul(shift, normed, self.scale).contiguous()
 
 
@@ -151,9 +145,8 @@ class BatchedMLP(nn.Module):
         weights: list[list[Tensor]] = [[] for _ in range(n_layers)]
         biases: list[list[Tensor]] = [[] for _ in range(n_layers)]
         for member in self.members:
-            # One generator per member, seeded by its seed alone, drawn in layer order:
-            # nets with the same seed start from the same standard draws whatever
-            # their activation, so differences come from the activation and its scaling.
+            # One generator per member, seeded by its seed alone: nets with one seed start
+            # from the same standard draws, so they differ only by activation and scaling.
             gen = member_generator(member.seed, "init")
             for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
                 is_output = layer == n_layers - 1
@@ -174,9 +167,8 @@ class BatchedMLP(nn.Module):
         self.norms = nn.ModuleList([MemberNorm(len(self.members), width, dtype)
                                     for width in sizes[1:-1]]) if norm == "batch" else None
         self.to(device)
-        # (weight, bias) per layer as a plain tuple: iterating a ParameterList costs ~1 µs
-        # an item, a noticeable share of a forward pass through these tiny layers. Module
-        # conversions (.to, load_state_dict) keep the Parameter objects, so it stays valid.
+        # A plain tuple: iterating a ParameterList is a noticeable share of a tiny forward
+        # pass. Module conversions keep the Parameter objects, so it stays valid.
         self._layers = tuple(zip(self.weights, self.biases))
         self._norms = tuple(self.norms) if self.norms is not None else None
 
@@ -189,8 +181,7 @@ class BatchedMLP(nn.Module):
         """Apply each member's activation to its block of z: (M, B, width)."""
         if len(self.blocks) == 1:
             return acts.get(self.blocks[0][0]).fn(z)
-        # split() gives views whose backward writes straight into one gradient buffer;
-        # indexing z[block] per block made autograd build and add full-size zero grads.
+        # split(): views whose backward is one cat, not a full-size zero gradient per block
         parts = z.split(self._block_sizes, 0)
         return torch.cat([acts.get(name).fn(part) for (name, _), part in
                           zip(self.blocks, parts)], 0)

@@ -10,14 +10,9 @@ PRETRAIN_LR) and no dropout. Then the whole net is fine-tuned as usual (vgcore.t
 
 The decoder is linear followed by the activation that produced its target (Bengio et al.
 2007's autoencoders reconstruct through a sigmoid): h_{l-1} = f(z_{l-1}) is rebuilt as
-f(D·code + d), in f's own range. Where the target is not an activation's output (the
-input x for layer 1, or a residual sum h_{l-1} = f(z) + h_{l-2}) the decoder stays
-linear. Why not linear throughout: on the lesson's 10 × 30 sigmoid net a linear decoder
-reconstructs a nearly constant input well enough with any code, so from layer 3 up the
-codes shrink ~4× a layer as at initialisation (hidden 10's outputs varied by < 10⁻⁴
-across images) and fine-tuning stayed at chance, in this engine and in a plain PyTorch
-reimplementation alike; ending the decoder in the sigmoid keeps every layer's outputs
-spread (std ~0.2-0.3) and fine-tuning leaves chance in its first epoch.
+f(D·code + d), in f's own range; where the target is not an activation's output (the
+input x for layer 1, or a residual sum) the decoder stays linear. A linear decoder
+throughout let the upper layers' codes collapse and the net stay at chance.
 
 Pretraining happens before epoch 0's measurement, so in a pretrained run epoch 0 is
 "initialised, ready for fine-tuning": its speed ratio at initialisation and its
@@ -44,15 +39,10 @@ from . import inits
 from .model import BatchedMLP, member_generator
 
 Tensor = torch.Tensor
-# Pretraining's own optimiser. The issue found plain SGD at the fine-tuning rate (0.1)
-# barely moved the autoencoders in a few epochs, while Adam at 3·10⁻³ brought every
-# layer's reconstruction error down within one.
+# Pretraining's own optimiser (Adam): SGD at the fine-tuning rate barely moves the
+# autoencoders in a few epochs.
 PRETRAIN_LR = 3e-3
-# Mini-batch of the autoencoders: 50 gives Adam a steady gradient estimate in ~80 steps
-# per layer and epoch on the lesson's 4,000 images. Nielsen's 10 takes 400 steps, twice
-# the time here, for a few points more: the lesson's net reached 84% test accuracy after
-# 5 fine-tuning epochs with 50, 89% with 10 (seed 0); both leave chance in epoch 1.
-PRETRAIN_BATCH = 50
+PRETRAIN_BATCH = 50         # the autoencoders' mini-batch: Nielsen's 10 takes twice the time
 DECODER_INIT = "xavier"     # the decoder's weights: Glorot's normalised init, gain 1
 
 

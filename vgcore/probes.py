@@ -29,9 +29,11 @@ from .model import BatchedMLP
 
 Tensor = torch.Tensor
 PROBE_SIZE = 1000
-# The first four are what train.py's divergence check reads (row[:4]); new ones go last.
 STATS = ("weight_grad_norm", "bias_grad_norm", "act_mean", "act_std", "saturation",
          "wfprime_mean")
+# The stats that make a net diverged when not finite (saturation and wfprime_mean are NaN
+# for the output layer by design).
+DIVERGENCE_STATS = ("weight_grad_norm", "bias_grad_norm", "act_mean", "act_std")
 HIST_SAMPLE = 20_000    # values used to place histogram edges (quantiles sort their input)
 NET_UNITS_DRAWN = 16    # units drawn per layer in the network picture (wider: a sample)
 NET_INPUTS_DRAWN = 8    # the picture's input column: at most this many groups of inputs
@@ -79,11 +81,8 @@ def probe(model: BatchedMLP, x: Tensor, y: Tensor, head: str, bins: int,
     train.unit_epochs); `with_units` defaults to `with_histograms`."""
     if with_units is None:
         with_units = with_histograms
-    # With batch norm, the gradients are measured as training computes them: on the probe
-    # batch's own statistics, leaving the running ones alone (batch_stats=True). Running
-    # statistics at initialisation (mean 0, var 1) would make batch norm the identity,
-    # and the speed ratio at init would equal the plain net's; the issue measured
-    # 3.4·10⁵ plain against 6 with batch norm, which is batch statistics.
+    # Batch norm on the probe batch's own statistics, as training computes them: an
+    # untrained net's running ones (mean 0, var 1) would make it the identity.
     logits, zs, hs = model(x, keep=True, batch_stats=True)
     loss = member_losses(logits, y, head).sum()   # members are independent: sum is safe
     params = [*model.weights, *model.biases]      # weights of every layer, then biases
@@ -192,9 +191,7 @@ def _histograms(per_layer: list[Tensor], quantity: str, bins: int, symmetric: bo
     A diverged net is a result to show, so NaN/Inf never reach the binning: they are left
     out (count and fraction are of the layer's finite values; a layer with none gets
     empty bins). Edges are computed in float64, where float32 values cannot overflow
-    hi - lo, and a constant layer gets a span relative to its value (lo + 1e-12 == lo in
-    float32 gave a zero bin width, 0/0 = NaN and a NaN index: a link's stalled one-unit
-    nets crashed the page).
+    hi - lo, and a constant layer gets a span relative to its value, never a zero width.
     """
     M = per_layer[0].shape[0]
     pooled = torch.cat([t.detach().reshape(M, -1) for t in per_layer], 1)

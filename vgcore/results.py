@@ -356,8 +356,7 @@ def layer_factors(layers: pd.DataFrame, epoch: int = 0, value: str = "bias_grad_
 
     The two differ: a unit's δ sums one w·f'(z)·δ term per unit above it, with mixed
     signs, and the factor compares the layers' norms, so it is about √(units in layer l)
-    × the rms of w·f'(z) (5-12× the mean |w·f'(z)| for the Gradient flow page's 30-unit
-    layers at initialisation)."""
+    × the rms of w·f'(z)."""
     rows = layers[layers["epoch"] == epoch]
     rows = rows[pd.to_numeric(rows[value], errors="coerce").map(math.isfinite)]
     if "wfprime_mean" not in rows:

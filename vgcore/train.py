@@ -20,7 +20,7 @@ from .heads import member_losses, outputs
 from .model import BatchedMLP, Member, member_generator
 from .optimizers import make_optimizer
 from .pretrain import pretrain
-from .probes import PROBE_SIZE, STATS, edges_per_net, probe
+from .probes import DIVERGENCE_STATS, PROBE_SIZE, STATS, edges_per_net, probe
 from .results import Records, Result, build_result
 
 Tensor = torch.Tensor
@@ -31,19 +31,16 @@ MAX_UNIT_ROWS = 200_000     # per-unit rows of a run (res.units): wide, deep, ma
 MAX_EDGE_ROWS = 100_000     # per-edge rows of a run (res.edges), likewise: ≤ members ×
 #                             epochs × probes.edges_per_net (Σ drawn_in × drawn_out)
 BOUNDARY_GRID = 60          # decision-boundary grid points per axis (2-D data sets)
-# Intra-op threads for a run. These nets are tiny (tens to hundreds of units): a second
-# thread gains nothing, and when the cores are busy (two users of a 2-core workshop box)
-# an oversubscribed OpenMP pool made every op ~70x slower here (1 s -> 77 s for the same
-# run). One thread per run lets a 2-core server train two sessions' runs in parallel.
+# Intra-op threads for a run: a second thread gains nothing on these tiny nets, and on busy
+# cores an oversubscribed pool is far slower; one each lets 2 cores train 2 runs at once.
 DEFAULT_THREADS = 1
 # How often a run asks its `should_stop()` (it may take a lock); the time cap, a clock
 # read, is checked at every step.
 SHOULD_STOP_EVERY_S = 0.05
-# A measurement under way at a stop is finished if it has run less than this (a small
-# run stopped in pretraining, or capped at 0 s, still reports its untrained net); a
-# longer one is cut at its next evaluation chunk (or net), so a stop still lands within
-# about a second.
+# A measurement under way at a stop is finished if it has run less than this, so a run
+# capped at 0 s still reports its untrained net; a longer one is cut at its next chunk.
 MEASURE_GRACE_S = 0.25
+_DIVERGENCE = tuple(STATS.index(name) for name in DIVERGENCE_STATS)    # in a stats row
 
 
 class Stopped(Exception):
@@ -165,110 +162,143 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
     started = time.perf_counter()
     stop = Stop(started, max_seconds, should_stop)
     ds = data_mod.load_for(config)
-    dev = torch.device(device)
-    x_train = torch.from_numpy(ds.x_train).to(dev)
-    y_train = torch.from_numpy(ds.y_train).to(dev)
-    x_test = torch.from_numpy(ds.x_test).to(dev)
-    y_test = torch.from_numpy(ds.y_test).to(dev)
-    n_probe = min(PROBE_SIZE, len(x_train))
-    x_probe, y_probe = x_train[:n_probe], y_train[:n_probe]
-
-    members = members_of(config)
-    M = len(members)
-    model = BatchedMLP(layer_sizes(config), members, config.init, config.bias_init,
-                       device=dev, norm=config.norm, residual=config.residual)
-    params = list(model.parameters())     # weights of every layer, then biases
-    optimizer = make_optimizer(config, params)
-    records = Records(members)
-    alive = torch.ones(M, dtype=torch.bool, device=dev)
-    keep_hist = hist_epochs(config.epochs)
-    keep_units = unit_epochs(config)
-    # The batch order comes from one generator seeded by the config, shared by all members:
-    # the comparison is between activations, not between data orders. Every other random
-    # draw (init, dropout masks) comes from each member's own generators, so a net's
-    # numbers never depend on which other nets train beside it.
-    gen = torch.Generator(device=dev).manual_seed(config.seed)
-    dropout_gens = [member_generator(m.seed, "dropout", dev) for m in members]
-
-    def measure(epoch: int) -> None:
-        """Record epoch `epoch`; Stopped (between evaluation chunks) records nothing."""
-        nonlocal alive
-        check = stop.measuring()
-        train_loss, train_acc = _evaluate(model, x_train, y_train, config.head, check)
-        test_loss, test_acc = _evaluate(model, x_test, y_test, config.head, check)
-        check()
-        finite = torch.isfinite(train_loss) & torch.isfinite(test_loss)
-        stats, hist, units, edges = probe(model, x_probe, y_probe, config.head,
-                                          config.hist_bins,
-                                          with_histograms=epoch in keep_hist,
-                                          with_units=epoch in keep_units)
-        # Gradients can overflow before the loss does: that is divergence too.
-        finite &= torch.tensor([all(math.isfinite(v) for row in s for v in row[:4])
-                                for s in stats], device=finite.device)
-        alive = alive & finite
-        alive_list = alive.tolist()
-        for m, ok in enumerate(alive_list):
-            if not ok and m not in records.diverged_at:
-                records.diverged_at[m] = epoch
-        values = torch.stack([train_loss, train_acc, test_loss, test_acc], 1).tolist()
-        for m, member in enumerate(members):
-            if not alive_list[m]:
-                continue
-            tag = {"activation": member.activation, "seed": member.seed, "epoch": epoch}
-            tr_l, tr_a, te_l, te_a = values[m]
-            records.history.append({**tag, "split": "train", "loss": tr_l, "accuracy": tr_a})
-            records.history.append({**tag, "split": "test", "loss": te_l, "accuracy": te_a})
-            for layer, row in enumerate(stats[m]):
-                records.layers.append({**tag, "layer": layer + 1,
-                                       **dict(zip(STATS, row))})
-        for rows, kept in ((hist, records.histograms), (units, records.units),
-                           (edges, records.edges)):
-            for row in rows:
-                m = row.pop("member")
-                if alive_list[m]:
-                    kept.append({"activation": members[m].activation,
-                                 "seed": members[m].seed, "epoch": epoch, **row})
-
+    training = _Training(config, ds, torch.device(device), stop)
+    records = training.records
     if config.pretrain_epochs > 0:      # before epoch 0: epoch 0 is the pretrained net
-        records.pretrain, alive = pretrain(
-            model, x_train, x_probe, config.pretrain_epochs, config.seed, alive, stop)
-        _freeze_dead(model, alive)
-    n = len(x_train)
-    epoch = 0
-    as_measured = False     # whether the weights are those of the last epoch measured
-    try:
-        measure(0)      # even after a stop in pretraining, if quick (Stop.measuring)
-        as_measured = True
-        if on_epoch:
-            on_epoch(Progress(0, config.epochs, time.perf_counter() - started, config,
-                              records))
-        for epoch in range(1, config.epochs + 1):
-            if not bool(alive.any()):
-                break
-            for idx in minibatches(n, config.batch_size, gen):
-                stop.check()
-                as_measured = False
-                logits = model(x_train[idx], dropout=config.dropout,
-                               generators=dropout_gens).logits
-                losses = member_losses(logits, y_train[idx], config.head)
-                alive = alive & torch.isfinite(losses)
-                optimizer.zero_grad(set_to_none=False)
-                torch.where(alive, losses, torch.zeros_like(losses)).sum().backward()
-                _mask_and_clip(params, alive, config.grad_clip)
-                optimizer.step()
-            _freeze_dead(model, alive)
-            measure(epoch)
-            as_measured = True
-            if on_epoch:
-                on_epoch(Progress(epoch, config.epochs, time.perf_counter() - started,
-                                  config, records))
-    except Stopped:
-        records.stopped_at = epoch - 1
+        records.pretrain, training.alive = pretrain(
+            training.model, training.x_train, training.x_probe, config.pretrain_epochs,
+            config.seed, training.alive, stop)
+        _freeze_dead(training.model, training.alive)
 
-    if ds.is_2d and as_measured:    # not a half-trained epoch's weights
-        records.boundary = _boundary(model, ds, members, alive, config.head)
+    def report(epoch: int) -> None:
+        if on_epoch:
+            on_epoch(Progress(epoch, config.epochs, time.perf_counter() - started, config,
+                              records))
+
+    records.stopped_at = train_epochs(config.epochs, training.measure, training.train_epoch,
+                                      lambda: bool(training.alive.any()), report)
+    if ds.is_2d and training.as_measured:    # not a half-trained epoch's weights
+        records.boundary = _boundary(training.model, ds, training.members, training.alive,
+                                     config.head)
     return build_result(config, records, time.perf_counter() - started, finished=True,
                         dataset=ds)
+
+
+def train_epochs(epochs: int, measure: Callable[[int], None], train_epoch: Callable[[], None],
+                 any_alive: Callable[[], bool], report: Callable[[int], None]) -> int | None:
+    """Measure epoch 0, then train and measure each epoch while a net is alive, reporting
+    every epoch measured. Returns None, or after a Stop the last epoch fully trained and
+    measured (-1: not even epoch 0)."""
+    epoch = 0
+    try:
+        measure(0)      # even after a stop in pretraining, if quick (Stop.measuring)
+        report(0)
+        for epoch in range(1, epochs + 1):
+            if not any_alive():
+                break
+            train_epoch()
+            measure(epoch)
+            report(epoch)
+    except Stopped:
+        return epoch - 1
+    return None
+
+
+class _Training:
+    """One MLP run in progress: its data, batched model, optimiser, generators and records.
+    `alive` (M,) bool: the nets not diverged; `as_measured`: whether the weights are those
+    of the last epoch measured."""
+
+    def __init__(self, config: ExperimentConfig, ds: "data_mod.Dataset", dev: torch.device,
+                 stop: Stop) -> None:
+        self.config, self.stop = config, stop
+        self.x_train = torch.from_numpy(ds.x_train).to(dev)
+        self.y_train = torch.from_numpy(ds.y_train).to(dev)
+        self.x_test = torch.from_numpy(ds.x_test).to(dev)
+        self.y_test = torch.from_numpy(ds.y_test).to(dev)
+        n_probe = min(PROBE_SIZE, len(self.x_train))
+        self.x_probe, self.y_probe = self.x_train[:n_probe], self.y_train[:n_probe]
+        self.members = members_of(config)
+        self.model = BatchedMLP(layer_sizes(config), self.members, config.init,
+                                config.bias_init, device=dev, norm=config.norm,
+                                residual=config.residual)
+        self.params = list(self.model.parameters())     # every layer's weights, then biases
+        self.optimizer = make_optimizer(config, self.params)
+        self.records = Records(self.members)
+        self.alive = torch.ones(len(self.members), dtype=torch.bool, device=dev)
+        self.keep_hist = hist_epochs(config.epochs)
+        self.keep_units = unit_epochs(config)
+        # One batch order for all nets, from the config's seed: the comparison is between
+        # activations. Init and dropout draws come from each net's own generators.
+        self.order_gen = torch.Generator(device=dev).manual_seed(config.seed)
+        self.dropout_gens = [member_generator(m.seed, "dropout", dev) for m in self.members]
+        self.as_measured = False
+
+    def train_epoch(self) -> None:
+        """One epoch of mini-batch steps; a net whose loss turns NaN/Inf is frozen."""
+        config, model = self.config, self.model
+        for idx in minibatches(len(self.x_train), config.batch_size, self.order_gen):
+            self.stop.check()
+            self.as_measured = False
+            logits = model(self.x_train[idx], dropout=config.dropout,
+                           generators=self.dropout_gens).logits
+            losses = member_losses(logits, self.y_train[idx], config.head)
+            self.alive = self.alive & torch.isfinite(losses)
+            self.optimizer.zero_grad(set_to_none=False)
+            torch.where(self.alive, losses, torch.zeros_like(losses)).sum().backward()
+            _mask_and_clip(self.params, self.alive, config.grad_clip)
+            self.optimizer.step()
+        _freeze_dead(model, self.alive)
+
+    def measure(self, epoch: int) -> None:
+        """Record epoch `epoch`; Stopped (between evaluation chunks) records nothing."""
+        config, model = self.config, self.model
+        check = self.stop.measuring()
+        train_loss, train_acc = _evaluate(model, self.x_train, self.y_train, config.head,
+                                          check)
+        test_loss, test_acc = _evaluate(model, self.x_test, self.y_test, config.head, check)
+        check()
+        finite = torch.isfinite(train_loss) & torch.isfinite(test_loss)
+        stats, hist, units, edges = probe(model, self.x_probe, self.y_probe, config.head,
+                                          config.hist_bins,
+                                          with_histograms=epoch in self.keep_hist,
+                                          with_units=epoch in self.keep_units)
+        # Gradients can overflow before the loss does: that is divergence too.
+        finite &= torch.tensor([all(math.isfinite(row[i]) for row in s for i in _DIVERGENCE)
+                                for s in stats], device=finite.device)
+        self.alive = self.alive & finite
+        alive = self.alive.tolist()
+        values = torch.stack([train_loss, train_acc, test_loss, test_acc], 1).tolist()
+        _record(self.records, self.members, epoch, alive, values, stats,
+                ((hist, self.records.histograms), (units, self.records.units),
+                 (edges, self.records.edges)))
+        self.as_measured = True
+
+
+def _record(records: Records, members: tuple[Member, ...], epoch: int, alive: list[bool],
+            values: list[list[float]], stats: list[list[list[float]]],
+            per_member_rows: tuple[tuple[list[dict], list[dict]], ...]) -> None:
+    """Append epoch `epoch`'s rows of every net alive, and the epoch a net diverged at.
+    values[m]: train loss, train accuracy, test loss, test accuracy; per_member_rows:
+    (probe rows with a `member` index, the records' list they go to)."""
+    for m, ok in enumerate(alive):
+        if not ok and m not in records.diverged_at:
+            records.diverged_at[m] = epoch
+    for m, member in enumerate(members):
+        if not alive[m]:
+            continue
+        tag = {"activation": member.activation, "seed": member.seed, "epoch": epoch}
+        tr_l, tr_a, te_l, te_a = values[m]
+        records.history.append({**tag, "split": "train", "loss": tr_l, "accuracy": tr_a})
+        records.history.append({**tag, "split": "test", "loss": te_l, "accuracy": te_a})
+        for layer, row in enumerate(stats[m]):
+            records.layers.append({**tag, "layer": layer + 1, **dict(zip(STATS, row))})
+    for rows, kept in per_member_rows:
+        for row in rows:
+            m = row.pop("member")
+            if alive[m]:
+                kept.append({"activation": members[m].activation,
+                             "seed": members[m].seed, "epoch": epoch, **row})
 
 
 @torch.no_grad()

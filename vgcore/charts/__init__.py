@@ -50,10 +50,8 @@ from .palette import (ACTIVATION_COLORS, CATEGORY_COLORS, CELL_COLORS, HEAD_COLO
 from .softmax import loss_vs_prob_chart, softmax_chart
 from .through_time import length_sweep_chart, recurrent_accuracy_chart, time_grad_chart
 
-# Also reachable as `charts.<name>` (not by `import *`): the constants a page or notebook
-# may want, helpers the tests pin down, and engine names callers have long reached
-# through the charts (pages label activations with `charts.activation_label`; a test
-# checks the picture draws the probes' units).
+# Also reachable as `charts.<name>` (not by `import *`): constants a page or notebook may
+# want, helpers the tests pin down, and engine names pages reach through the charts.
 from vgcore.probes import NET_INPUTS_DRAWN, NET_UNITS_DRAWN  # noqa: F401
 from vgcore.results import activation_label  # noqa: F401
 

@@ -27,8 +27,8 @@ WIDTH = 600
 HEIGHT = 320
 FACET_WIDTH = 300
 FACET_HEIGHT = 170
-# 2 × 300 px plus axes and a legend fits the main column of a wide Streamlit page beside
-# the sidebar (~900 px); four panels side by side were cut off on a laptop screen.
+# 2 × 300 px plus axes and a legend fits a wide page's main column beside the sidebar
+# (~900 px); four panels side by side do not fit a laptop screen.
 FACET_COLUMNS = 2
 FADED = 0.15               # opacity of series not selected in the legend
 
@@ -131,9 +131,8 @@ def _finite(df: pd.DataFrame, cols: Sequence[str], positive: Sequence[str] = ()
 def _data(df: pd.DataFrame) -> alt.InlineData:
     """Inline JSON values (see module docstring for why not the DataFrame itself)."""
     clean = alt.utils.sanitize_pandas_dataframe(df.reset_index(drop=True))
-    # Altair validates every record against the JSON schema (~0.35 ms a row: 10-20 s for
-    # a decision-boundary grid). The records come from our own sanitised frame, so the
-    # check is skipped; the whole spec is still validated by to_dict().
+    # Per-record schema validation is slow on a boundary grid and these records are our
+    # own sanitised frame's; to_dict() still validates the whole spec.
     with alt.utils.schemapi.debug_mode(False):
         return alt.InlineData(values=clean.to_dict(orient="records"))
 

@@ -70,18 +70,16 @@ def chain_rule_chart(chain_df: pd.DataFrame, *, width: int = WIDTH, height: int 
     its value (¼ · ⅓ · ¼ = 0.0208), and a rule at 1 = "the gradient arrives unchanged"."""
     _require(chain_df, ["depth", "factor", "product"], "chain_df")
     df = _finite(chain_df, ["depth", "factor", "product"])
-    # A factor f'(z)·w can be negative; the size of the gradient is what vanishes or
-    # explodes, so plot the magnitude (a product of exactly 0 cannot be placed on a log
-    # axis and is dropped).
+    # The gradient's size is what vanishes or explodes: plot |product| (an exact 0 has no
+    # place on a log axis and is dropped).
     df["magnitude"] = df["product"].abs()
     df = _finite(df, ["magnitude"], positive=["magnitude"])
     # Label at most CHAIN_LABELS points (every k-th, and always the last): 30 labels
     # down one line overprint each other.
     step = max(1, math.ceil((len(df) - 1) / (CHAIN_LABELS - 1)))
     df["labelled"] = [(i % step == 0) or (i == len(df) - 1) for i in range(len(df))]
-    # The y domain spans whole decades and always holds 1 with room above and below, so a
-    # product that stays at 1 draws as a flat line mid-axis (a degenerate domain put the
-    # tick labels on top of each other).
+    # Whole decades, always holding 1 with room around it: a product that stays at 1 is a
+    # flat line mid-axis, not a degenerate domain with overprinted ticks.
     values = df["magnitude"] if not df.empty else pd.Series([1.0])
     lo = math.floor(math.log10(min(float(values.min()), 1.0)))
     hi = math.ceil(math.log10(max(float(values.max()), 1.0)))

@@ -79,8 +79,7 @@ def _boundary_layers(labels: list[str], size: int) -> list[alt.Chart]:
     select = _legend_select("label")
     x = alt.X("x1_lo:Q", title="x₁", scale=alt.Scale(zero=False, nice=False))
     y = alt.Y("x2_lo:Q", title="x₂", scale=alt.Scale(zero=False, nice=False))
-    # A hairline stroke in each cell's own colour (Vega-Lite names the scale after its
-    # channel, "color") hides the anti-aliasing seams between adjacent cells; a stroke
+    # A hairline stroke in each cell's own colour hides the seams between cells; a stroke
     # *encoding* would turn the colour bar into a symbol legend.
     heat = alt.Chart().mark_rect(strokeWidth=0.6,
                                  stroke=alt.ExprRef(expr="scale('color', datum.prob)")

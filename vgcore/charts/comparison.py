@@ -33,9 +33,8 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
     df[series] = df[series].astype(str)
     names = (registry_order(df[series]) if series == "activation"
              else list(dict.fromkeys(df[series])))
-    # activations and output heads keep the colours they have on every other chart; any
-    # other series takes the category colours in order, as init_comparison_chart does,
-    # so the same runs get the same colours on both
+    # Activations and heads keep their colours from every other chart; other series take
+    # the category colours in order, as in init_comparison_chart, so runs match on both.
     known = dict(colors) if colors else ACTIVATION_COLORS if series == "activation" else \
         HEAD_COLORS if set(names) & set(HEAD_COLORS) else {}
     extra = [c for c in ("activation", "seed", "split") if c in df and c != series]

@@ -39,9 +39,8 @@ def histogram_chart(hist_df: pd.DataFrame, epoch: int, quantity: str = "activati
     select = _legend_select("layer")
     x_title = ("activation value f(z)" if quantity == "activation"
                else "back-propagated gradient ∂C/∂z" if quantity == "gradient" else quantity)
-    # A faint bar per bin (its exact range in the tooltip) plus a step outline per layer:
-    # with five or more layers overlaid, filled bars alone turn to mud; outlines stay
-    # readable, as in Glorot & Bengio's figures.
+    # A faint bar per bin (its range in the tooltip) and a step outline per layer: five
+    # overlaid layers of filled bars turn to mud, outlines stay readable.
     tips = _tooltip("activation", "layer_name", "bin_start", "bin_end", "fraction")
     base = alt.Chart().encode(
         y=alt.Y("fraction:Q", title="share of values", axis=alt.Axis(format="%")),

@@ -21,12 +21,9 @@ from .palette import DIVERGED_COLOR
 # and the subtitle write it.
 NET_EDGE_MODES: dict[str | None, str] = {"weight": "|w|", "weight_grad": "|∂C/∂w|",
                                          None: "structure only"}
-# 16 × 16 edges cross between two columns: drawn at equal weight they are one dark blot.
-# An edge's place t ∈ [0, 1] on the shared log scale sets its opacity, steeply (t²: only
-# the edges near the top stand out), and its width. t = 1: the largest edge of every
-# panel and epoch; t = 0: the 5% quantile (NET_EDGE_LOW), but at most NET_EDGE_DECADES
-# decades below the largest and at least one: |w| spans about two decades, |∂C/∂w| of a
-# vanishing net five or more.
+# 16 × 16 edges at equal weight are one dark blot: an edge's place t ∈ [0, 1] on the shared
+# log scale sets its opacity (t², so only the top stands out) and width. t = 1: the largest
+# edge; t = 0: the NET_EDGE_LOW quantile, 1 to NET_EDGE_DECADES decades below it.
 NET_EDGE_LOW = 0.05
 NET_EDGE_DECADES = 5
 NET_EDGE_OPACITY = 0.55             # at t = 1; 0 at t = 0
@@ -177,9 +174,8 @@ def _network_frame(rows: pd.DataFrame, edges: pd.DataFrame | None, layout: _Layo
     that epoch's edges and units (None: every epoch, for the slider)."""
     names = registry_order(rows["activation"])
     last = rows.groupby("activation")["epoch"].max()         # before the net diverged
-    # Structure: every drawn edge once per activation, faint grey: alone, or under the
-    # weighted edges where a net may lack numbers (with the slider: any epoch may be
-    # shown; without it, a net with none at `shown_epoch`).
+    # Structure: every drawn edge once per activation, faint grey, alone or under the
+    # weighted edges wherever a net may lack numbers at the epoch shown.
     columns_y = layout.columns_y
     frame = pd.DataFrame([{"x": float(l), "y": y0, "x2": float(l + 1), "y2": y1}
                           for l in range(layout.top) for y0 in columns_y[l]

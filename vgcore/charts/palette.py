@@ -9,10 +9,8 @@ import altair as alt
 from vgcore.results import registry_order
 
 # -- colours -------------------------------------------------------------------------
-# Okabe & Ito (2008), the palette designed to stay distinct under the common colour-vision
-# deficiencies. Saturating activations get warm colours, the ReLU family blues/green, so
-# the "two camps" of the story read at a glance. Pure Okabe–Ito yellow (#F0E442) is nearly
-# invisible on white, so SiLU gets a darkened yellow.
+# Okabe & Ito (2008), distinct under the common colour-vision deficiencies: saturating
+# activations warm, the ReLU family blue/green, so the story's two camps read at a glance.
 ACTIVATION_COLORS: dict[str, str] = {
     "sigmoid": "#D55E00",     # vermillion
     "tanh": "#CC79A7",        # reddish purple (orange sat too close to sigmoid's red)

@@ -8,7 +8,7 @@ measures ‖∂L/∂h_t‖ at every step t on a fixed probe batch, through every
 LSTM also through its cell state c_t), at epoch 0 and after every epoch.
 
 Each net is torch's own: `nn.RNN` / `nn.LSTM` / `nn.GRU` train and evaluate it (one fused
-loop per sequence, ~3× faster than stepping by hand), and the matching `nn.RNNCell` /
+loop per sequence, faster than stepping by hand), and the matching `nn.RNNCell` /
 `LSTMCell` / `GRUCell`, holding the very same Parameter objects, is stepped by hand on the
 probe batch so that every h_t is a tensor whose gradient can be read.
 
@@ -21,7 +21,7 @@ Frames (plain floats; the column contracts charts, pages and the CLI rely on):
 Same rules as the MLP engine: one frozen validated config, caps for a shared 2-core
 server, a progress callback, the same config -> identical numbers, divergence recorded
 (never raised). The analyses of these frames (time ratio, solved epoch, sentences, the
-sweep over sequence lengths) are the functions at the end of this module.
+sweep over sequence lengths) are in `.results`.
 """
 from __future__ import annotations
 

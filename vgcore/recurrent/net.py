@@ -34,9 +34,8 @@ class RecurrentNet(nn.Module):
             setattr(self.step, name, getattr(self.sequence, f"{name}_l0"))
         self.readout = nn.Linear(hidden, outputs)
         with torch.no_grad():
-            # PyTorch's own default, U(±1/√hidden) for every parameter (the readout's
-            # fan-in is `hidden` too), drawn from this net's generator: its numbers never
-            # depend on which other nets train beside it.
+            # PyTorch's default U(±1/√hidden) (the readout's fan-in too), from this net's own
+            # generator, so the nets beside it never change its numbers.
             bound = 1 / math.sqrt(hidden)
             for p in self.parameters():
                 p.uniform_(-bound, bound, generator=generator)

@@ -13,23 +13,19 @@ from torch import nn
 Tensor = torch.Tensor
 
 
-# Caps (see README, "Caps"). Parameters, parameters × samples × steps × epochs, optimizer
-# steps (MAX_STEPS), one step's work (MAX_STEP_WORK, MAX_STEP_VALUES: a sequence counts
-# seq_len times) and seeds share the MLP's caps (config.py); these two are the recurrent
-# net's own.
+# The recurrent net's own caps (README, "Caps"); the others are the MLP's (config.py), a
+# sequence counting seq_len times in one step's work.
 MAX_SEQ_LEN = 200          # the lesson's longest sweep is 100 steps
-# minibatches × time steps × epochs of all nets: a fused step costs ~30-100 µs here
-# whatever the width (Python and dispatch overhead), so 10⁶ is about a minute on one core.
+# minibatches × time steps × epochs of all nets: a fused step's cost is overhead, whatever
+# the width, so this bounds a run's time (about a minute on one core).
 MAX_CELL_STEPS = 1_000_000
-# Sequences in the fixed probe batch (the first of the training set). Stepping cells by
-# hand over 1,000 sequences (the MLP's probe) cost more than the epoch's training; the
-# mean of the per-sequence norms over 256 moved the time ratio by under 5% (T = 50).
+# Sequences in the fixed probe batch (the first of the training set): stepping cells by
+# hand over the MLP's 1,000 costs more than an epoch's training.
 PROBE_SEQUENCES = 256
 # Steps' work (MAX_STEP_WORK, MAX_STEP_VALUES) one evaluation chunk may do: forward only,
-# 8 keeps EVAL_CHUNK for the lesson's nets (32 units, T ≤ 50) and a wide net over 200
-# steps at ~0.1-0.3 s a chunk (a stop waits for at most one).
+# so 8 keeps EVAL_CHUNK for the lesson's nets and a stop waits for one short chunk.
 EVAL_CHUNK_STEPS = 8
-SOLVED_ACCURACY = 0.95     # a net "solves" the task at this test accuracy (the issue's)
+SOLVED_ACCURACY = 0.95     # a net "solves" the task at this test accuracy
 ADDING_TOLERANCE = 0.04    # Hochreiter & Schmidhuber 1997: an adding answer is right
                            # when its absolute error is below 0.04
 

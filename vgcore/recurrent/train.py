@@ -11,8 +11,8 @@ import torch
 
 from ..model import member_generator
 from ..optimizers import OPTIMIZERS
-from ..train import (DEFAULT_THREADS, EVAL_CHUNK, Progress, Stop, Stopped, hist_epochs,
-                     minibatches)
+from ..train import (DEFAULT_THREADS, EVAL_CHUNK, Progress, Stop, hist_epochs, minibatches,
+                     train_epochs)
 
 from .config import RecurrentConfig, eval_chunk
 from .net import RecurrentNet, correct, sample_losses, time_grad_norms
@@ -65,46 +65,76 @@ def run_recurrent(config: RecurrentConfig,
     if threads is not None and torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     started = time.perf_counter()
-    stop = Stop(started, max_seconds, should_stop)
-    task = TASKS[config.task]
-    dev = torch.device(device)
-    x_train, y_train, x_test, y_test = (t.to(dev) for t in make_data(config))
-    n_probe = min(PROBE_SEQUENCES, len(x_train))
-    x_probe, y_probe = x_train[:n_probe], y_train[:n_probe]
-    keep_grads = hist_epochs(config.epochs)
+    training = _Training(config, torch.device(device),
+                         Stop(started, max_seconds, should_stop))
+    records = training.records
 
-    nets = nets_of(config)
-    models = [RecurrentNet(n.cell, task.inputs, config.hidden, task.outputs,
-                           config.forget_bias, member_generator(n.seed, "init")).to(dev)
-              for n in nets]
-    optimizers = [OPTIMIZERS[config.optimizer].build(list(m.parameters()), config.lr,
-                                                     config.momentum, 0.0)
-                  for m in models]
-    alive = [True] * len(nets)
-    records = RecurrentRecords(nets)
-    # One batch order for all nets, from the config's seed: the comparison is between
-    # cells, not between data orders.
-    order_gen = torch.Generator(device=dev).manual_seed(config.seed)
+    def report(epoch: int) -> None:
+        if on_epoch:
+            on_epoch(RecurrentProgress(epoch, config.epochs, time.perf_counter() - started,
+                                       config, records))     # type: ignore[arg-type]
 
-    def measure(epoch: int) -> None:
+    records.stopped_at = train_epochs(config.epochs, training.measure, training.train_epoch,
+                                      lambda: any(training.alive), report)
+    return build_result(config, records, time.perf_counter() - started, finished=True)
+
+
+class _Training:
+    """One recurrent run in progress: its data, one net and optimiser per cell × seed, the
+    shared batch order and the records. `alive[i]`: net i has not diverged."""
+
+    def __init__(self, config: RecurrentConfig, dev: torch.device, stop: Stop) -> None:
+        self.config, self.stop = config, stop
+        self.task = task = TASKS[config.task]
+        self.x_train, self.y_train, self.x_test, self.y_test = (
+            t.to(dev) for t in make_data(config))
+        n_probe = min(PROBE_SEQUENCES, len(self.x_train))
+        self.x_probe, self.y_probe = self.x_train[:n_probe], self.y_train[:n_probe]
+        self.keep_grads = hist_epochs(config.epochs)
+        self.nets = nets_of(config)
+        self.models = [RecurrentNet(n.cell, task.inputs, config.hidden, task.outputs,
+                                    config.forget_bias, member_generator(n.seed, "init")
+                                    ).to(dev) for n in self.nets]
+        self.optimizers = [OPTIMIZERS[config.optimizer].build(list(m.parameters()),
+                                                              config.lr, config.momentum, 0.0)
+                           for m in self.models]
+        self.alive = [True] * len(self.nets)
+        self.records = RecurrentRecords(self.nets)
+        # One batch order for all nets, from the config's seed: the comparison is between
+        # cells, not between data orders.
+        self.order_gen = torch.Generator(device=dev).manual_seed(config.seed)
+
+    def train_epoch(self) -> None:
+        """One epoch: each batch stepped by every net still alive in turn."""
+        config = self.config
+        for idx in minibatches(len(self.x_train), config.batch_size, self.order_gen):
+            xb, yb = self.x_train[idx], self.y_train[idx]
+            for i, (model, optimizer) in enumerate(zip(self.models, self.optimizers)):
+                if self.alive[i]:
+                    self.stop.check()
+                    self.alive[i] = _step(model, optimizer, self.task, xb, yb,
+                                          config.grad_clip)
+
+    def measure(self, epoch: int) -> None:
         """Record epoch `epoch` of every net still alive, all at once at the end: a stop
         (Stopped, between nets and evaluation chunks) leaves no net's rows of it."""
         measured = []
-        check = stop.measuring()
-        for i, (net, model) in enumerate(zip(nets, models)):
-            if not alive[i]:
+        check = self.stop.measuring()
+        for i, (net, model) in enumerate(zip(self.nets, self.models)):
+            if not self.alive[i]:
                 continue
             check()
-            chunk = eval_chunk(config, net.cell)
-            train_loss, train_acc = _evaluate(model, task, x_train, y_train, chunk, check)
-            test_loss, test_acc = _evaluate(model, task, x_test, y_test, chunk, check)
+            chunk = eval_chunk(self.config, net.cell)
+            train = _evaluate(model, self.task, self.x_train, self.y_train, chunk, check)
+            test = _evaluate(model, self.task, self.x_test, self.y_test, chunk, check)
             check()
-            grads = time_grad_norms(model, task, x_probe, y_probe) \
-                if epoch in keep_grads else []
-            measured.append((i, net, (train_loss, train_acc, test_loss, test_acc), grads))
-        for i, net, (train_loss, train_acc, test_loss, test_acc), grads in measured:
+            grads = time_grad_norms(model, self.task, self.x_probe, self.y_probe) \
+                if epoch in self.keep_grads else []
+            measured.append((i, net, train, test, grads))
+        records = self.records
+        for i, net, (train_loss, train_acc), (test_loss, test_acc), grads in measured:
             if not all(math.isfinite(v) for v in (train_loss, test_loss, *grads)):
-                alive[i] = False
+                self.alive[i] = False
                 records.diverged_at[i] = epoch
                 continue
             tag = {"cell": net.cell, "seed": net.seed, "epoch": epoch}
@@ -114,31 +144,6 @@ def run_recurrent(config: RecurrentConfig,
                                     "accuracy": test_acc})
             records.time_grads += [{**tag, "t": t, "grad_norm": g}
                                    for t, g in enumerate(grads, 1)]
-
-    def report(epoch: int) -> None:
-        if on_epoch:
-            on_epoch(RecurrentProgress(epoch, config.epochs, time.perf_counter() - started,
-                                       config, records))     # type: ignore[arg-type]
-
-    n = len(x_train)
-    epoch = 0
-    try:
-        measure(0)      # even after a stop, when it is quick (Stop.measuring)
-        report(0)
-        for epoch in range(1, config.epochs + 1):
-            if not any(alive):
-                break
-            for idx in minibatches(n, config.batch_size, order_gen):
-                xb, yb = x_train[idx], y_train[idx]
-                for i, (model, optimizer) in enumerate(zip(models, optimizers)):
-                    if alive[i]:
-                        stop.check()
-                        alive[i] = _step(model, optimizer, task, xb, yb, config.grad_clip)
-            measure(epoch)
-            report(epoch)
-    except Stopped:
-        records.stopped_at = epoch - 1
-    return build_result(config, records, time.perf_counter() - started, finished=True)
 
 
 def _step(model: RecurrentNet, optimizer: torch.optim.Optimizer, task: Task, x: Tensor,

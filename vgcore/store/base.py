@@ -12,9 +12,8 @@ log = logging.getLogger("vgcore.store")
 LOCK_TTL_S = 30.0           # a trainer that stops refreshing its lock frees it after this
 PROGRESS_TTL_S = 60.0       # a trainer's shared progress note expires after this
 WAIT_POLL_S = 0.5           # how often a process waiting for another one's run looks
-# One stored result at most: the biggest default result is ~4.4 MB (edges, histograms,
-# units); a bigger one is returned to its asker but not kept, so one visitor's huge run
-# cannot push a room's results out of a bounded store.
+# One stored result at most (the biggest default one is ~4.4 MB): a bigger one is returned
+# but not kept, so one visitor's huge run cannot push a room's results out.
 MAX_RESULT_BYTES = 12 * 2**20
 # After a failed write (disk full, read-only, Redis down) the store stops trying for a
 # while: one logged warning, not one per request, and no request pays for the failure.

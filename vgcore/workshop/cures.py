@@ -70,9 +70,8 @@ CURES: dict[str, Cure] = {c.key: c for c in (
 )}
 
 
-# Every net keeps one colour on every chart of the lesson and the preset, whichever nets
-# are shown: the plain net black, no two alike hues (orange/vermillion, blue/sky blue)
-# among nets that part ways, and clipping, which lies on the plain net's line, grey.
+# One colour per net on every chart of the lesson and the preset: the plain net black,
+# clipping (on the plain net's line) grey, no two alike hues among nets that part ways.
 NET_COLORS: dict[str, str] = {
     PLAIN: "#000000", CURES["pretraining"].label: "#E69F00",
     CURES["normalised_init"].label: "#009E73", CURES["relu"].label: "#CC79A7",

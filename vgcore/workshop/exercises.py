@@ -465,8 +465,7 @@ def _lstm_accuracy(result: RecurrentResult, reference: Any = None) -> alt.TopLev
 
 
 # Start: the page's LSTM with its forget gate shut (forget bias 0, about PyTorch's
-# default), on 3 seeds. Measured (docs/workshop.md): 0 of 3 seeds solve it at 0 and at
-# 1; at 3 all three do.
+# default), on 3 seeds: none solves it below bias 2 (docs/workshop.md).
 LSTM_REMEMBER_START = closed_gate(THROUGH_TIME_CONFIG).replace(n_seeds=REMEMBER_SEEDS)
 
 EXERCISES["lstm-remember"] = Exercise(

@@ -49,8 +49,7 @@ def init_probes(config: ExperimentConfig, schemes: tuple[str, ...] = COMPARED_IN
 
 # ---------------------------------------------------------------------------------------
 # Lesson 8, How it was fixed: the deep sigmoid net and each historical cure
-# (vgcore.workshop.cures). The issue's setting, Nielsen's hyper-parameters: 10 sigmoid
-# layers × 30 on 4,000 MNIST digits, LeCun init, SGD η = 0.1, mini-batch 10, 5 epochs.
+# (vgcore.workshop.cures), with Nielsen's hyper-parameters.
 # ---------------------------------------------------------------------------------------
 HOW_FIXED_CONFIG = ExperimentConfig(
     dataset="mnist", train_size=4000, test_size=1000, activations=("sigmoid",),
@@ -103,10 +102,7 @@ PAGE_EXPERIMENTS: dict[str, PageExperiment] = {
                          hidden=(30, 30, 30), epochs=20, lr=0.1, batch_size=32),
         ("dataset", "activations", "depth", "width", "init", "lr", "optimizer", "epochs",
          "batch_size", "train_size", "seed", "n_seeds")),
-    # Nielsen ch. 3's net and data: [784, 30, 10] on 1,000 MNIST images. Measured here
-    # (seed 0): training accuracy 100%, test accuracy 88.5%, test loss lowest at epoch 9
-    # (0.73) and 0.87 by epoch 60; L2 weight decay 0.001 holds the test loss within 0.03
-    # of its minimum and lifts test accuracy to 90.1% (docs/workshop.md).
+    # Nielsen ch. 3's net and data, which overfits within 60 epochs (docs/workshop.md)
     "overfitting": PageExperiment(
         NIELSEN_CH3_CONFIG.replace(epochs=60),
         ("dataset", "activations", "depth", "width", "train_size", "epochs", "lr",
@@ -140,10 +136,8 @@ PAGE_EXPERIMENTS: dict[str, PageExperiment] = {
 # ---------------------------------------------------------------------------------------
 # Lesson 9, Through time: the recurrent kind (vgcore.recurrent), in the same table.
 # ---------------------------------------------------------------------------------------
-# The sweep over sequence lengths: the learner's config at each T (and the learner's T).
-# A run's time grows with T, so the sweep stops at 50: at the page's defaults every cell
-# solves T = 5 and 10, the RNN still 20 but not 35, and only the open-gate LSTM 35 and
-# 50; T = 100 alone would take as long as T = 5 to 35 together (docs/workshop.md).
+# The sweep over sequence lengths (and the learner's T). It stops at 50, where only the
+# open-gate LSTM still solves the task: T = 100 costs as much as the shorter ones together.
 SWEEP_LENGTHS = (5, 10, 20, 35, 50)
 
 
@@ -169,10 +163,7 @@ def _sweep_runs(config: RecurrentConfig) -> dict[str, RecurrentConfig]:
     return {f"T = {t}": c for t, c in length_runs(config).items() if c != config}
 
 
-# remember_first at T = 50, Adam 0.003, 10 epochs of 1,000 sequences (seed 0): the RNN's
-# gradient reaching step 1 is 1.3·10⁻¹¹ of step 50's at the start and it stays at chance,
-# as does the GRU; the LSTM with forget bias 3 gets 0.36 of it and solves the task by
-# epoch 8. On 5 seeds: RNN 1 solved, LSTM 5. At η = 0.01 the RNN solved 4 of 5, which
+# Only the open-gate LSTM solves it on every seed; a larger η let the RNN get lucky and
 # hid the lesson (docs/workshop.md, "Through time").
 THROUGH_TIME_CONFIG = RecurrentConfig(
     task="remember_first", seq_len=50, cells=("rnn", "lstm", "gru"), hidden=32,

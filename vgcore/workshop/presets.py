@@ -105,7 +105,7 @@ class Preset:
     shows: str                                    # what the learner should see
     configs: tuple[tuple[str, ExperimentConfig], ...]
     quantities: tuple[Quantity, ...] = field(compare=False)
-    draw: Callable[[Results, "Preset"], alt.TopLevelMixin] = field(compare=False, repr=False)
+    draw: Callable[[Results], alt.TopLevelMixin] = field(compare=False, repr=False)
     note: str = ""                                # why the bands are what they are
 
     def __post_init__(self) -> None:
@@ -170,7 +170,7 @@ class Preset:
         return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
 
     def chart(self, results: Result | Results) -> alt.TopLevelMixin:
-        return self.draw(self._as_results(results), self)
+        return self.draw(self._as_results(results))
 
 
 # ---------------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def _nielsen_ch5_quantities() -> tuple[Quantity, ...]:
     return tuple(ratios + layers)
 
 
-def _nielsen_ch5_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
+def _nielsen_ch5_draw(results: Results) -> alt.TopLevelMixin:
     # one colour per depth; solid: ours, dashed: Nielsen's
     ours = _by_series(results, "net").assign(source="ours (mean of 5 seeds)")
     published = pd.DataFrame([
@@ -264,7 +264,7 @@ def _sigmoid_onset(results: Results) -> dict[str, float]:
     return overfitting_onset(first_result(results).history, "sigmoid")
 
 
-def _nielsen_ch3_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
+def _nielsen_ch3_draw(results: Results) -> alt.TopLevelMixin:
     return charts.overfitting_chart(first_result(results).history, "sigmoid")
 
 
@@ -309,16 +309,14 @@ def _ratio_of(label: str, activation: str) -> Callable[[Results], float]:
     return lambda results: level_ratio(results[label].layers, activation)
 
 
-def _init_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
+def _init_draw(results: Results) -> alt.TopLevelMixin:
     return charts.init_comparison_chart(_by_series(results, "init"), series="init")
 
 
 def _glorot_init() -> Preset:
-    # Their eq. (5)-(6) in the linear regime: each layer scales the back-propagated
-    # variance by n·Var[W] (times f'(0)² = 1/16 for the sigmoid). Standard init has
-    # n·Var[W] = 1/3, so the norm shrinks √3 per layer: (√3)⁴ = 9 over 5 hidden layers.
-    # Normalised init has n·Var[W] = 1 (equal fan-in and fan-out): level, ratio 1; the
-    # sigmoid still loses f'(0) = 1/4 per layer: 4⁴ = 256.
+    # Their eq. 5-6, linear regime: a layer scales the back-propagated variance by n·Var[W].
+    # Standard init: n·Var[W] = 1/3, √3 a layer, (√3)⁴ = 9 over 5 layers; normalised: 1,
+    # level; the sigmoid still loses f'(0) = ¼ a layer: 4⁴ = 256.
     return Preset(
         key="glorot-init", title="Glorot & Bengio 2010: normalised init keeps gradients level",
         source="X. Glorot & Y. Bengio, Understanding the difficulty of training deep "
@@ -368,7 +366,7 @@ def _lower(column: str, reduce: str) -> Callable[[Results], float]:
                                          reduce)())
 
 
-def _saturation_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
+def _saturation_draw(results: Results) -> alt.TopLevelMixin:
     # their fig. 2 itself: mean (± std) activation per hidden layer over training
     return charts.activation_mean_chart(first_result(results).layers)
 
@@ -424,10 +422,8 @@ def _he_quantity(scheme: str, band: Callable[[str], Band], published: float) -> 
 
 
 def _he() -> Preset:
-    # He et al. eq. 10: with Var[W] = 2/n every layer keeps the signal's variance (ratio
-    # 1). Xavier's Var[W] = 1/n halves it per ReLU layer, so the gradient norm shrinks √2
-    # per layer: 2^(9/2) ≈ 22.6 across 10 layers; U(±1/√n) (Var 1/(3n)) shrinks it √6 per
-    # layer: 6^(9/2) ≈ 3,175.
+    # He et al. eq. 10: Var[W] = 2/n keeps the variance (ratio 1); Xavier's 1/n shrinks the
+    # norm √2 a ReLU layer, 2^(9/2) ≈ 22.6 over 10; U(±1/√n) √6 a layer, 6^(9/2) ≈ 3,175.
     return Preset(
         key="he-init", title="He et al. 2015: He init keeps a 10-layer ReLU net level",
         source="K. He, X. Zhang, S. Ren & J. Sun, Delving Deep into Rectifiers (ICCV "
@@ -461,7 +457,7 @@ def _cure_ratio(label: str) -> Callable[[Results], float]:
     return lambda results: float(results[label].summary["speed_ratio"].mean())
 
 
-def _cures_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
+def _cures_draw(results: Results) -> alt.TopLevelMixin:
     return charts.init_comparison_chart(_by_series(results, "net"), series="net",
                                         by="cure", facet=False, colors=NET_COLORS)
 
@@ -543,7 +539,7 @@ def _solved_share(label: str, cell: str) -> Callable[[Results], float]:
     return measure
 
 
-def _lstm_draw(results: Results, preset: Preset) -> alt.TopLevelMixin:
+def _lstm_draw(results: Results) -> alt.TopLevelMixin:
     grads = pd.concat([results[LSTM_OPEN].time_grads, results[LSTM_SHUT].time_grads
                        .assign(cell="LSTM, forget bias 0")], ignore_index=True)
     return _retitle(charts.time_grad_chart(grads),

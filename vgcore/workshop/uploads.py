@@ -40,11 +40,8 @@ from vgcore.text import quote, visible
 MAX_BYTES = 2 * 1024 * 1024      # a 200-epoch run of 8 activations × 5 seeds is ~0.6 MB
 MAX_ROWS = 50_000                # 8 activations × 5 seeds × 201 epochs × 2 splits = 16,080
 MAX_NAME = 60                    # characters of a file name kept as the run's label
-# Per session: a workshop has thirty learners, one file each. A lesson's History CSV is
-# ~7 KB (4 activations × 20 epochs), a 200-epoch 6 × 5-seed run ~0.65 MB. A file of
-# MAX_ROWS (~1.6 MB) parses in 0.4-0.8 s on an idle core, so 10 MB is ~5 s once (then
-# the page's cache) and ~50 MB at its peak; uncapped, 20 files of 1.85 MB took 46 s and
-# ~190 MB, again on every rerun.
+# Per session: a workshop's thirty learners send one file each, and parsing costs time and
+# memory on every file, so a room's files fit and one visitor's flood does not.
 MAX_FILES = 30
 MAX_TOTAL_BYTES = 10 * 1024 * 1024
 SPLITS = ("train", "test")
