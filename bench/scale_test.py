@@ -5,7 +5,7 @@
 
 Starts on 127.0.0.1 only, each on a free port and stopped on the way out:
 
-- `redis-server` with `maxmemory 256mb` and `maxmemory-policy allkeys-lru` (REDIS_ARGS),
+- `redis-server` with `maxmemory 256mb` and `maxmemory-policy volatile-lru` (REDIS_ARGS),
   no persistence;
 - 2 replicas, `streamlit run streamlit_app.py` (tests/browser_util.StreamlitServer) with
   VGLAB_STORE=redis://127.0.0.1:<port>/0;
@@ -83,8 +83,9 @@ http {{
     # Which replica served which browser stays in the server's log, never in a header.
     log_format vglab '$vglab_key $upstream_addr $status "$request"';
     access_log {work}/nginx-access.log vglab;
-    # One address may hold this many connections: a whole classroom behind one NAT
-    # (30 browsers, a websocket and a few downloads each) fits, one machine's flood not.
+    # One address may hold this many connections: a classroom behind one NAT fits (a
+    # browser opens up to 6 while a page loads, then keeps its websocket: 60 loading at
+    # once is ~420), one machine's flood of thousands does not.
     limit_conn_zone $binary_remote_addr zone=per_address:10m;
     client_body_temp_path {work}/client_body;
     proxy_temp_path {work}/proxy;
@@ -111,7 +112,7 @@ http {{
 
     server {{
         listen 127.0.0.1:{port};
-        limit_conn per_address 256;
+        limit_conn per_address 512;
         # Streamlit's own files (JavaScript, CSS, fonts) are the same on every replica:
         # nginx serves them itself, so a replica that dies while a browser downloads one
         # cannot break that browser's page (seen once in the test: "Failed to fetch
