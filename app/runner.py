@@ -45,8 +45,10 @@ RUN_TIME_CAP_S = float(os.environ.get("VGLAB_RUN_SECONDS", "120"))
 QUEUE_WAIT_S = 300          # give up waiting for a free trainer after this long
 LIVE_CHART_EVERY_S = 0.4    # redraw a filling-in chart at most this often
 WATCH_EVERY_S = 0.2         # how often a watching session looks at its run
-ABANDON_AFTER_S = 3.0       # a run nobody has watched for this long stops (a rerun of
-                            # the same page comes back to it well within this)
+ABANDON_AFTER_S = 8.0       # a run nobody has watched for this long stops: a rerun of the
+                            # page comes back to it within this even on a loaded server
+                            # (3 s retrained one scale-test run); a new run asked by the
+                            # same session stops it at once instead
 SHARE_PROGRESS_EVERY_S = 1.0  # how often a run tells other processes how far it is
 
 
