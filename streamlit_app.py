@@ -6,6 +6,7 @@ import streamlit as st
 from PIL import Image
 
 from app import links
+from app.blocks import page_style
 from app.catalog import PAGES
 
 # A local image, not a ":material/…:" icon: Streamlit fetches a material favicon from
@@ -19,5 +20,10 @@ for spec in PAGES:
         st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path,
                 default=spec.url_path == "home"))
 
-st.navigation(sections, position="sidebar", expanded=True).run()
+page_style()
+# The pages in the top bar, one menu per section: the sidebar keeps only the page's
+# experiment controls, so they start at its top even on a projector's 720 px (in the
+# sidebar the 13 pages ran to y ≈ 610). On a phone Streamlit moves the menus into the
+# sidebar.
+st.navigation(sections, position="top").run()
 links.finish()      # every parameter of a shared link used or announced

@@ -101,10 +101,39 @@ def cells(values, fmt: str) -> list[str]:
 # Streamlit's chart theme sets zero padding, which cuts the top half off a chart title;
 # a little padding keeps every title readable.
 CHART_PADDING = {"top": 16, "left": 5, "right": 5, "bottom": 5}
+# A single view (one plot, or plots layered on one pair of axes) is drawn at most this
+# wide, axes and legend included, and narrower in a narrower column (a phone's 400 px):
+# Streamlit then fits the whole chart into the width. A 600 px plot plus its legend.
+SINGLE_VIEW_MAX_PX = 820
+# Panels (facets, charts side by side or stacked) cannot shrink to a column: Vega-Lite
+# sizes each panel, not the whole. They keep their designed size and, where the column
+# is narrower, scroll sideways inside their own box (PAGE_STYLE) instead of the page.
+_PANELS = (alt.FacetChart, alt.HConcatChart, alt.VConcatChart, alt.ConcatChart,
+           alt.RepeatChart)
+
+
+def is_single_view(c: alt.TopLevelMixin) -> bool:
+    """Whether `c` is one plot (layers included) that can be fitted to a width."""
+    if isinstance(c, _PANELS):
+        return False
+    layers = c.layer if isinstance(c, alt.LayerChart) else [c]
+    return not any(_has_facet_channel(layer) for layer in layers)
+
+
+def _has_facet_channel(c: Any) -> bool:
+    encoding = getattr(c, "encoding", alt.Undefined)
+    return any(getattr(encoding, ch, alt.Undefined) is not alt.Undefined
+               for ch in ("row", "column", "facet")) if encoding is not alt.Undefined else False
 
 
 def chart(c: alt.TopLevelMixin, where=None) -> None:
-    """Draw a vgcore chart at its designed size (facets are laid out for ~900 px)."""
+    """Draw a vgcore chart so that it fits its column: a single view fitted to the
+    column's width (up to SINGLE_VIEW_MAX_PX), panels at their designed size inside a
+    box that scrolls sideways when the column is narrower."""
+    if is_single_view(c):
+        (where or st).altair_chart(c.properties(padding=CHART_PADDING),
+                                   width=SINGLE_VIEW_MAX_PX)
+        return
     # autosize "pad": Streamlit's default "fit" squeezes plot, axes and legend into the
     # chart's size and cuts a tall legend off.
     (where or st).altair_chart(
@@ -113,5 +142,20 @@ def chart(c: alt.TopLevelMixin, where=None) -> None:
         width="content")
 
 
+# The app's own style, one rule per need (data-testids are Streamlit's, checked by the
+# real-browser suite): a chart wider than its column scrolls inside its own box, never
+# the page; a little less blank space above a page's title, so that a projector's
+# 720 px show the title, the page's first chart and the controls beside it.
+PAGE_STYLE = """<style>
+[data-testid="stVegaLiteChart"] { overflow-x: auto; overflow-y: hidden; max-width: 100%; }
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; }
+</style>"""
+
+
+def page_style() -> None:
+    """The app's style sheet (PAGE_STYLE): once per run, from the frame."""
+    st.html(PAGE_STYLE)
+
+
 __all__ = ["cells", "MISSING", "page_intro", "require_app_frame", "look_for", "divergence_notice", "downloads",
-           "chart"]
+           "chart", "is_single_view", "page_style", "PAGE_STYLE", "SINGLE_VIEW_MAX_PX"]

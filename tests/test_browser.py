@@ -25,6 +25,8 @@ from tests.browser_util import (CHROMIUM, CHROMIUM_ARGS, MAIN, ROOT, StreamlitSe
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 VIEWPORT = {"width": 1400, "height": 900}
+PROJECTOR = {"width": 1280, "height": 720}
+PHONE = {"width": 400, "height": 800}
 CHART = '[data-testid="stVegaLiteChart"]'
 TIMINGS: dict[str, float] = {}
 
@@ -110,13 +112,30 @@ def _assert_asks_only_its_own_server(page, server, spec) -> None:
     assert not unexpected, f"{spec.url_path}: failed requests {unexpected[:5]}"
 
 
+_TEXT_WITHOUT_ICONS = """links => links.map(a => { const c = a.cloneNode(true);
+    c.querySelectorAll('[data-testid="stIconEmoji"], [data-testid="stIconMaterial"]')
+     .forEach(i => i.remove());
+    return c.textContent.trim(); })"""
+
+
 def _nav_titles(page) -> list[str]:
-    """Sidebar navigation links' text, without their emoji icons."""
-    return page.locator('[data-testid="stSidebarNav"] [data-testid="stSidebarNavLink"]') \
-        .evaluate_all("""links => links.map(a => { const c = a.cloneNode(true);
-            c.querySelectorAll('[data-testid="stIconEmoji"], [data-testid="stIconMaterial"]')
-             .forEach(i => i.remove());
-            return c.textContent.trim(); })""")
+    """The navigation's page titles in order, without their icons: from the top bar's
+    section menus (a wide screen), or from the sidebar (a phone: Streamlit moves the
+    menus there)."""
+    sections = page.locator('[data-testid="stTopNavSection"]')
+    if sections.count() == 0 or not sections.first.is_visible():
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        return page.locator('[data-testid="stSidebarNav"] [data-testid="stSidebarNavLink"]') \
+            .evaluate_all(_TEXT_WITHOUT_ICONS)
+    titles = []
+    for i in range(sections.count()):
+        sections.nth(i).click()
+        links = page.locator('[data-testid="stTopNavPopover"] [data-testid="stTopNavDropdownLink"]')
+        links.first.wait_for()
+        titles += links.evaluate_all(_TEXT_WITHOUT_ICONS)
+        page.keyboard.press("Escape")
+        links.first.wait_for(state="detached")
+    return titles
 
 
 # ---------------------------------------------------------------------------------------
@@ -142,13 +161,91 @@ def test_page_runs_and_renders(page, server, spec):
     full_page_screenshot(page, SCREENSHOTS / f"{spec.url_path}.png")
 
 
-def test_sidebar_lists_every_page_once(page, server):
-    _open(page, server, "", "sidebar")
-    titles = _nav_titles(page)
+@pytest.mark.parametrize("size", [VIEWPORT, PHONE], ids=["wide", "phone"])
+def test_navigation_lists_every_page_once(browser, server, size):
+    """In the top bar's menus on a wide screen, in the sidebar on a phone."""
+    context = browser.new_context(viewport=size)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        _open(page, server, "", f"navigation {size['width']} px")
+        titles = _nav_titles(page)
+    finally:
+        context.close()
     counts = Counter(titles)
     for spec in PAGES:
         assert counts[spec.title] == 1, f"{spec.title!r} appears {counts[spec.title]}× in {titles}"
     assert len(titles) == len(PAGES), f"unexpected navigation entries: {titles}"
+
+
+# ---------------------------------------------------------------------------------------
+# Every screen a room uses: a phone and a projector
+# ---------------------------------------------------------------------------------------
+# What a screen shows: the main column, each chart's box and what it draws, the page's
+# sideways overflow, and the controls (in the sidebar or the page).
+_SCREEN_JS = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    const column = document.querySelector('[data-testid="stMainBlockContainer"]')
+        .getBoundingClientRect();
+    const box = e => { const r = e.getBoundingClientRect();
+                       return {top: r.top, left: r.left, right: r.right, bottom: r.bottom,
+                               width: r.width}; };
+    const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+        .map(c => ({box: box(c), drawn: box(c.querySelector('canvas, svg')),
+                    overflow: getComputedStyle(c).overflowX,
+                    title: (c.textContent || '').slice(0, 60)}));
+    const tables = [...document.querySelectorAll('[data-testid="stDataFrame"]')].map(box);
+    const controls = [...document.querySelectorAll(':is([data-testid="stSidebar"], ' +
+        '[data-testid="stMain"]) :is(' +
+        '[data-testid="stSlider"], [data-testid="stSelectbox"], ' +
+        '[data-testid="stMultiSelect"], [data-testid="stNumberInput"])')].map(box);
+    return {column: box({getBoundingClientRect: () => column}), charts, tables, controls,
+            pans: main.scrollWidth > main.clientWidth + 1, height: window.innerHeight};
+}"""
+# "On the first screen": at least this much of a chart (or table) above the fold.
+SEEN_PX = 200
+
+
+@pytest.mark.parametrize("size", [PHONE, PROJECTOR], ids=["phone", "projector"])
+@pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
+def test_page_fits_the_screen(browser, server, spec, size):
+    """No chart is wider than its column unless it scrolls inside its own box, and the
+    page never pans sideways; on a projector a lesson's first screen shows a control and
+    the page's first chart (lesson 8: its table, which its "What to look for" names)."""
+    context = browser.new_context(viewport=size)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        label = f"{spec.url_path} at {size['width']}×{size['height']}"
+        _open(page, server, "" if spec.url_path == "home" else spec.url_path, label)
+        if spec.section == "Lessons":
+            page.wait_for_function(
+                """sel => [...document.querySelectorAll(sel)].every(
+                       c => c.querySelector('canvas, svg'))""", arg=CHART, timeout=30_000)
+        screen = page.evaluate(_SCREEN_JS)
+        page.screenshot(path=str(SCREENSHOTS / f"{spec.url_path}-{size['width']}-first-screen.png"))
+    finally:
+        context.close()
+    assert not screen["pans"], f"{label}: the page pans sideways"
+    column = screen["column"]
+    for c in screen["charts"]:
+        assert c["box"]["right"] <= column["right"] + 1, \
+            f"{label}: chart {c['title']!r} ends at {c['box']['right']:.0f} px, past its " \
+            f"column's {column['right']:.0f} px"
+        if c["drawn"]["width"] > c["box"]["width"] + 1:
+            assert c["overflow"] in ("auto", "scroll"), \
+                f"{label}: chart {c['title']!r} draws {c['drawn']['width']:.0f} px in a " \
+                f"{c['box']['width']:.0f} px box that does not scroll"
+    if spec.section == "Lessons" and size is PROJECTOR:
+        fold = screen["height"]
+        assert any(0 <= b["top"] and b["bottom"] <= fold and b["left"] >= 0
+                   for b in screen["controls"]), f"{label}: no control on the first screen"
+        exhibits = [c["box"] for c in screen["charts"]] + \
+            (screen["tables"] if spec.url_path == "how_fixed" else [])
+        tops = sorted(b["top"] for b in exhibits)
+        assert tops and tops[0] <= fold - SEEN_PX, \
+            f"{label}: the first chart starts at {tops[0] if tops else None} px; the first " \
+            f"screen ({fold} px) shows less than {SEEN_PX} px of it"
 
 
 # ---------------------------------------------------------------------------------------

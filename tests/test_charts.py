@@ -233,6 +233,12 @@ def units(node: Any) -> Iterator[dict]:
             yield from units(value)
 
 
+def title_of(spec: dict, part: str = "text") -> str:
+    """A chart's title (or subtitle) as one string: long ones are broken into lines."""
+    value = spec["title"][part]
+    return " ".join(value) if isinstance(value, list) else value
+
+
 def color_scales(spec: dict) -> list[dict]:
     return [u["encoding"]["color"]["scale"] for u in units(spec)
             if u.get("encoding", {}).get("color", {}).get("field") == "activation"]
@@ -246,6 +252,19 @@ def test_spec_is_valid_and_saves(name, frames, tmp_path):
     assert spec["title"]["text"], "every chart has a title"
     chart.save(tmp_path / f"{name}.html")
     assert (tmp_path / f"{name}.html").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_titles_fit_a_phone(name, frames):
+    """Every title and subtitle line fits a phone's ~360 px column (Vega would cut a
+    longer line with "…"): long ones are broken into lines."""
+    from vgcore.charts._common import SUBTITLE_CHARS, TITLE_CHARS
+    title = build(name, frames).to_dict()["title"]
+    for part, limit in (("text", TITLE_CHARS), ("subtitle", SUBTITLE_CHARS)):
+        lines = title.get(part, [])
+        for line in [lines] if isinstance(lines, str) else lines:
+            assert len(line) <= limit, f"{name}: {part} line of {len(line)} characters " \
+                                       f"(> {limit}): {line!r}"
 
 
 @pytest.mark.parametrize("name", list(BUILDERS))
@@ -421,8 +440,8 @@ def test_grad_norm_bars_one_epoch_hidden_layers_mean_over_seeds(layers_df):
     rows = main_rows(chart)
     assert len(rows) == 2 * 3  # activations × hidden layers, seeds averaged
     assert set(rows["n_seeds"]) == {2}
-    assert "epoch 1" in chart.to_dict()["title"]["text"]
-    assert "untrained" in charts.grad_norm_bars(layers_df).to_dict()["title"]["text"]
+    assert "epoch 1" in title_of(chart.to_dict())
+    assert "untrained" in title_of(charts.grad_norm_bars(layers_df).to_dict())
     with pytest.raises(ValueError, match="epoch"):
         charts.grad_norm_bars(layers_df, epoch=99)
 
@@ -463,7 +482,7 @@ def test_histogram_one_epoch_one_quantity_one_seed(hist_df):
 
 def test_histogram_subtitle_describes_its_quantity(hist_df):
     """The gradient histograms' subtitle describes gradients, not activations."""
-    sub = lambda q: charts.histogram_chart(hist_df, 1, q).to_dict()["title"]["subtitle"]  # noqa: E731
+    sub = lambda q: title_of(charts.histogram_chart(hist_df, 1, q).to_dict(), "subtitle")  # noqa: E731
     assert "gradient" in sub("gradient") and "saturat" not in sub("gradient")
     assert "saturat" in sub("activation")
 
@@ -475,7 +494,7 @@ def test_activation_means_get_their_own_y_scale_per_panel(layers_df):
     exploded.loc[exploded["activation"] == "relu", "act_mean"] *= 300
     spec = charts.activation_mean_chart(exploded).to_dict()
     assert spec["resolve"]["scale"]["y"] == "independent"
-    assert "own y scale" in spec["title"]["subtitle"]
+    assert "own y scale" in title_of(spec, "subtitle")
 
 
 # -- overfitting, softmax, heads, boundary, overlay ------------------------------------
@@ -486,7 +505,7 @@ def test_overfitting_marks_best_test_epoch(history_df):
     assert notes == ["best test epoch 3"]
     gap = next(d for d in datasets(spec) if d and "gap" in d[0])
     assert len(gap) == 6 and all(r["gap"] >= 0 for r in gap)
-    assert spec["title"]["subtitle"].startswith("ReLU, seed")
+    assert title_of(spec, "subtitle").startswith("ReLU, seed")
     with pytest.raises(ValueError, match="activation"):
         charts.overfitting_chart(history_df, "gelu")
 

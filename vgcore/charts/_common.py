@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from typing import Any, Sequence
 
 import altair as alt
@@ -240,8 +241,29 @@ def _percent_y(col: str, title: str) -> alt.Y:
                  axis=alt.Axis(format="%"))
 
 
-def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
-    return alt.TitleParams(text=text, subtitle=subtitle or alt.Undefined, anchor="start")
+# Title and subtitle lines are broken at these lengths: a phone's ~360 px column holds
+# about 44 characters of a title's bold 13 px and 58 of a subtitle's 11 px, where Vega
+# would cut one long line with "…".
+TITLE_CHARS = 44
+SUBTITLE_CHARS = 58
+
+
+def _lines(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+
+
+def _text(lines: list[str]) -> str | list[str]:
+    """One line as a string (as Vega-Lite writes a title), more as a list."""
+    return lines[0] if len(lines) == 1 else lines
+
+
+def _title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:
+    """A chart's title, its lines (and each subtitle paragraph's) fitted to a phone."""
+    paragraphs = [subtitle] if isinstance(subtitle, str) else subtitle or []
+    lines = [line for p in paragraphs for line in _lines(p, SUBTITLE_CHARS)]
+    return alt.TitleParams(text=_text(_lines(text, TITLE_CHARS)),
+                           subtitle=_text(lines) if lines else alt.Undefined,
+                           anchor="start")
 
 
 def _facet_by_activation(chart: alt.Chart | alt.LayerChart, df: pd.DataFrame,

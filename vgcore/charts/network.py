@@ -14,7 +14,8 @@ from vgcore.probes import NET_INPUTS_DRAWN, NET_UNITS_DRAWN, drawn_units, input_
 from vgcore.results import registry_order
 
 from ._common import (FACET_COLUMNS, FACET_HEIGHT, FACET_WIDTH, _check_choice, _data,
-                      _facet_by_activation, _finite, _legend, _require, _tooltip)
+                      _facet_by_activation, _finite, _legend, _require, _title,
+                      _tooltip)
 from .palette import DIVERGED_COLOR
 
 # What an edge of the network picture can show (None: the structure only), as the page
@@ -307,10 +308,9 @@ def _network_title(layout: _Layout, input_size: int | None, by: str | None, slid
     if by is not None:
         shades += f"; edges by {NET_EDGE_MODES[by]}, faint when small"
     when = "drag the epoch slider" if slider else f"epoch {first}"
-    return alt.TitleParams(
-        "The network, each unit shaded by its gradient |∂C/∂b|" +
-        (f", each edge by {NET_EDGE_MODES[by]}" if by is not None else ""),
-        subtitle=[shades, "; ".join([when, *notes])], anchor="start")
+    return _title("The network, each unit shaded by its gradient |∂C/∂b|" +
+                  (f", each edge by {NET_EDGE_MODES[by]}" if by is not None else ""),
+                  [shades, "; ".join([when, *notes])])
 
 
 def _net_edges(edges_df: pd.DataFrame, lowest: pd.Series, edge_by: str,
