@@ -8,8 +8,9 @@ import pandas as pd
 
 from vgcore.results import activation_label, registry_order
 
-from ._common import (_EPOCH_AXIS, _EPOCH_AXIS_SHORT, FACET_HEIGHT, FACET_WIDTH, HEIGHT,
-                      WIDTH, _activation_label_expr, _check_choice, _data, _facet_by_activation, _highlight, _legend, _legend_select,
+from ._common import (_EPOCH_AXIS, _EPOCH_AXIS_SHORT, FACET_COLUMNS, FACET_HEIGHT,
+                      FACET_WIDTH, HEIGHT, WIDTH, _activation_label_expr, _check_choice,
+                      _data, _facet_by_activation, _highlight, _legend, _legend_select,
                       _percent_y, _require, _title, _tooltip, _y)
 from .curves import _metric_rows, _metric_y, _split_dash
 from .palette import ACTIVATION_COLORS, HEAD_COLORS, series_styles
@@ -68,7 +69,8 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
                      and df["activation"].nunique() > 1)
     by_split = split is None and "split" in df and dashed
     panels = by_activation or by_split
-    plot_width = 2 * FACET_WIDTH if panels else width
+    plot_width = FACET_WIDTH * (len(_SPLIT_PANELS) if by_split else FACET_COLUMNS) \
+        if panels else width
     legend = _series_legend(series.replace("_", " "), names, plot_width, **(
         {"labelExpr": _activation_label_expr()} if series == "activation" else {}))
     extra = [c for c in ("activation", "seed", "split") if c in df and c != series]
