@@ -8,7 +8,7 @@ from app.blocks import cells, chart, page_intro
 from vgcore import charts
 from vgcore.workshop.uploads import (MAX_BYTES, MAX_FILES, overlay_frame, parse_run_file,
                                      same_name_notes, skipped_note, summarize_runs,
-                                     within_caps)
+                                     uploaded_runs, within_caps)
 
 page_intro("Compare runs",
            "everyone's curves on one chart. Participants download **History (CSV)** under "
@@ -49,7 +49,7 @@ for upload in (files[i] for i in kept):
 if not frames:
     st.info("No valid run files yet.", icon=":material/upload_file:")
 else:
-    runs = overlay_frame(frames)      # run labels: uploads.run_name, one line, bounded
+    runs = overlay_frame(frames)      # run labels: uploads.short_names, one line, bounded
     for note in same_name_notes(frames):
         st.info(note, icon=":material/content_copy:")
     c1, c2 = st.columns(2)
@@ -57,9 +57,17 @@ else:
     split = c2.radio("Split", ["test", "train", "both"], horizontal=True, key="cmp_split")
     chart(charts.overlay_chart(runs, metric, None if split == "both" else split,
                                series="run", log_y=metric == "loss"))
+    # The uploader's chips cut every name to "exercis...istory.csv": this says which file
+    # each run on the chart and in the table is. Cells are text, never Markdown.
+    st.subheader("Runs and their files")
+    st.caption("Each run is named by what sets its file's name apart: the words at the start "
+               "and end that every file name shares are left out.")
+    st.dataframe(uploaded_runs([name for name, _ in frames]), hide_index=True,
+                 height="content")
     st.subheader("Final numbers per run")
     s = summarize_runs(runs)
-    # a table's cells are text, never Markdown: a run named "[x](…)" reads as typed
+    # every row shown (height "content"); a table's cells are text, never Markdown: a run
+    # named "[x](…)" reads as typed
     st.dataframe(pd.DataFrame({
         "run": s["run"], "activation": s["activation"].map(charts.activation_label),
         "seed": s["seed"], "epochs": s["last_epoch"],
@@ -68,4 +76,4 @@ else:
         "test loss": cells(s["final_test_loss"], "{:.3f}"),
         "train accuracy": cells(s["final_train_accuracy"], "{:.1%}"),
         "test accuracy": cells(s["final_test_accuracy"], "{:.1%}")}), hide_index=True,
-        column_config={"run": st.column_config.TextColumn(width="large")})
+        height="content")

@@ -555,6 +555,67 @@ def test_overlay_colours_runs(history_df):
     assert "strokeDash" in unit["encoding"]
 
 
+def _runs(n: int, acts: list[str] = ["relu"]) -> pd.DataFrame:
+    """n uploaded runs (labels as long as a room's short names), each with `acts`."""
+    rows = [{"run": f"weight-decay0.0{k}_dropout0.2_seed{k}", "activation": act, "seed": k,
+             "epoch": epoch, "split": split, "loss": 1 / (epoch + 1 + k), "accuracy": 0.5}
+            for k in range(n) for act in acts for epoch in range(3)
+            for split in ("train", "test")]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("acts", [["relu"], ["sigmoid", "relu"]])
+def test_thirty_runs_get_thirty_distinct_looks_in_one_legend_that_highlights(acts):
+    from vgcore.workshop.uploads import MAX_FILES
+    df = _runs(MAX_FILES, acts)
+    spec = charts.overlay_chart(df, "loss", "test").to_dict()
+    unit = next(units(spec))
+    color, dash = unit["encoding"]["color"], unit["encoding"]["strokeDash"]
+    names = df["run"].unique().tolist()
+    assert color["field"] == dash["field"] == "run"
+    assert color["scale"]["domain"] == dash["scale"]["domain"] == names
+    looks = list(zip(color["scale"]["range"], map(tuple, dash["scale"]["range"])))
+    assert len(set(looks)) == MAX_FILES
+    assert len(set(color["scale"]["range"])) == len(charts.CATEGORY_COLORS)  # no grey pile
+    # one legend (colour and dash alike), below the plot, no wider than the plot
+    assert color["legend"] == dash["legend"] and color["legend"]["orient"] == "bottom"
+    assert color["legend"]["symbolType"] == "stroke"
+    longest = max(map(len, names))
+    room = charts.FACET_WIDTH * (charts.FACET_COLUMNS if len(acts) > 1 else 2)
+    assert color["legend"]["columns"] * (7 * longest + 40) <= room
+    # a click on a legend entry highlights that run, as on the other charts
+    params = spec.get("params", []) + unit.get("params", [])
+    select = next(p for p in params if p.get("bind") == "legend")
+    assert select["select"]["fields"] == ["run"]
+    assert unit["encoding"]["opacity"]["condition"][0]["param"] == select["name"]
+
+
+def test_a_few_runs_stay_solid_and_both_splits_are_dashed_for_test():
+    spec = charts.overlay_chart(_runs(3), "loss", None).to_dict()
+    enc = spec["encoding"]
+    assert enc["strokeDash"]["field"] == "split"
+    assert len(set(enc["color"]["scale"]["range"])) == 3
+
+
+def test_many_runs_on_both_splits_get_a_panel_per_split_and_activation():
+    spec = charts.overlay_chart(_runs(12, ["sigmoid", "relu"]), "accuracy", None,
+                                log_y=False).to_dict()
+    assert spec["facet"]["field"] == "panel" and spec["columns"] == 2
+    assert spec["facet"]["sort"] == ["sigmoid · training set", "sigmoid · test set",
+                                     "ReLU · training set", "ReLU · test set"]
+    assert set(main_rows(charts.overlay_chart(_runs(12, ["sigmoid", "relu"]), "accuracy",
+                                              None))["panel"]) == set(spec["facet"]["sort"])
+    assert next(units(spec))["encoding"]["strokeDash"]["field"] == "run"
+
+
+@pytest.mark.parametrize("metric", ["loss", "accuracy"])
+def test_panel_rows_have_y_titles_shorter_than_a_panel(metric):
+    """Two rows of panels: a y title longer than the panel runs into the next row's."""
+    spec = charts.overlay_chart(_runs(2, ["sigmoid", "relu", "tanh"]), metric).to_dict()
+    title = next(units(spec))["encoding"]["y"]["title"]
+    assert 7 * len(title) <= charts.FACET_HEIGHT, title
+
+
 def test_activation_chart_saturated_band_and_quarter_rule():
     spec = charts.activation_chart(curves(["sigmoid"], points=41)).to_dict()
     assert any("max σ' = 1/4" == r.get("note") for d in datasets(spec) for r in d)

@@ -134,6 +134,83 @@ def test_overlay_frame_labels_runs_and_feeds_the_overlay_chart():
     assert overlay_frame({}).empty
 
 
+# -- short names: a room's files told apart where they differ ---------------------------
+
+ROOM = ["exercise-close-gap_seed0-history.csv",
+        "exercise-close-gap_weight-decay0.005_seed1-history.csv",
+        "exercise-close-gap_weight-decay0.01_dropout0.2_seed2-history.csv"]
+
+
+def test_short_names_drop_the_words_every_name_starts_and_ends_with():
+    from vgcore.workshop.uploads import short_names
+    assert short_names(ROOM) == ["seed0", "weight-decay0.005_seed1",
+                                 "weight-decay0.01_dropout0.2_seed2"]
+    # cuts fall between words: lr0.05 and lr0.5 share "lr0." but are not "05" and "5"
+    assert short_names(["lr0.05_seed0.csv", "lr0.5_seed0.csv"]) == ["lr0.05", "lr0.5"]
+    assert short_names(["alice.csv", "bob.csv"]) == ["alice.csv", "bob.csv"]
+    assert short_names(["run 1.csv", "run 2.csv"]) == ["1.csv", "2.csv"]
+
+
+def test_one_file_and_files_named_alike_keep_their_names():
+    from vgcore.workshop.uploads import run_labels, short_names
+    assert short_names([ROOM[0]]) == [ROOM[0]]
+    assert short_names([ROOM[0]] * 3) == [ROOM[0]] * 3
+    assert run_labels([ROOM[0]] * 3) == [ROOM[0], ROOM[0] + " (2)", ROOM[0] + " (3)"]
+    # a name that stripping would empty keeps the suffix (else the prefix)
+    assert short_names(["data-history.csv", "data-2-history.csv"]) == ["data", "data-2"]
+    assert short_names(["a_b", "a_b_c"]) == ["b", "b_c"]
+    # equal after stripping: still one label each
+    names = ["x_1_y.csv", "x_2_y.csv", "x_1_y.csv"]
+    assert short_names(names) == ["1", "2", "1"]
+    assert run_labels(names) == ["1", "2", "1 (2)"]
+
+
+def test_thirty_download_names_get_thirty_short_distinct_labels():
+    from vgcore import ExperimentConfig
+    from vgcore.workshop.experiments import NIELSEN_CH3_CONFIG
+    from vgcore.workshop.uploads import MAX_FILES, run_file_stem, run_labels
+    configs = [NIELSEN_CH3_CONFIG.replace(weight_decay=wd, dropout=dp, seed=seed)
+               for wd in (0.0, 0.001, 0.005, 0.01, 0.05) for dp in (0.0, 0.2)
+               for seed in (0, 1, 2)]
+    assert len(configs) == MAX_FILES and isinstance(configs[0], ExperimentConfig)
+    names = [run_file_stem("exercise-close-gap", c, NIELSEN_CH3_CONFIG) + "-history.csv"
+             for c in configs]
+    labels = run_labels(names)
+    assert len(set(labels)) == MAX_FILES
+    assert labels[0] == "seed0" and labels[-1] == "weight-decay0.05_dropout0.2_seed2"
+    assert not any("exercise" in l or "history" in l for l in labels)
+    shared = len("exercise-close-gap_") + len("-history.csv")
+    assert [len(l) for l in labels] == [len(n) - shared for n in names]
+
+
+def test_a_long_name_loses_its_middle_so_both_ends_still_differ():
+    from vgcore.workshop.uploads import MAX_NAME, short_names
+    a, b = "A" + "x" * 200 + "_one.csv", "B" + "x" * 200 + "_two.csv"
+    short = short_names([a, b])
+    assert all(len(n) <= MAX_NAME + 1 and "…" in n for n in short)
+    assert short[0].startswith("A") and short[0].endswith("one.csv")
+    assert short[1].startswith("B") and short[1].endswith("two.csv")
+
+
+@pytest.mark.parametrize("hostile", MARKUP + ["", "   ", "\u202eevil\u202c", "`" * 300])
+def test_hostile_names_become_one_bounded_line_of_plain_characters(hostile):
+    from vgcore.workshop.uploads import MAX_NAME, short_names, uploaded_runs
+    names = [hostile + "_a.csv", hostile + "_b.csv", hostile]
+    for label in short_names(names) + uploaded_runs(names)["file"].tolist():
+        assert 1 <= len(label) <= 2 * MAX_NAME + 1
+        assert not any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f or c in "\u202e\u202c"
+                       for c in label), label
+
+
+def test_uploaded_runs_lists_each_run_with_its_file():
+    from vgcore.workshop.uploads import uploaded_runs
+    table = uploaded_runs(ROOM + ROOM[:1])
+    assert list(table.columns) == ["run", "file"]
+    assert table["run"].tolist() == ["seed0", "weight-decay0.005_seed1",
+                                     "weight-decay0.01_dropout0.2_seed2", "seed0 (2)"]
+    assert table["file"].tolist() == ROOM + ROOM[:1]        # a download's name is whole
+
+
 # -- download names -------------------------------------------------------------------
 
 def test_a_download_name_says_the_page_what_changed_and_the_seed():
@@ -179,6 +256,11 @@ def test_skipped_note_counts_quotes_and_names_the_limits():
 HOSTILE_NAME = "# Session expired\n\n[log in](http://e.invalid)`<img src=x>`.csv"
 
 
+def final_numbers(at):
+    from tests.test_workshop_pages import final_numbers
+    return final_numbers(at)
+
+
 def _page():
     from tests.test_workshop_pages import open_page
     import streamlit as st
@@ -203,7 +285,7 @@ def test_the_page_caps_files_per_session_with_a_warning():
     assert len(warnings) == 1 and warnings[0].startswith(
         f"Skipped 2 of {MAX_FILES + 2} files (`learner30.csv`, `learner31.csv`)"), warnings
     assert_inert(warnings[0])
-    assert len(at.dataframe[0].value) == MAX_FILES
+    assert len(final_numbers(at).value) == MAX_FILES
 
 
 def test_the_page_caps_bytes_per_session():
@@ -240,7 +322,7 @@ def test_each_file_is_parsed_once_across_reruns(monkeypatch):
     at.radio(key="cmp_split").set_value("both").run()
     assert not at.exception and len(at.error) == 1          # a refusal is remembered too
     assert sorted(calls) == ["a.csv", "b.csv", "bad.csv"]
-    assert set(at.dataframe[0].value["run"]) == {"a.csv", "b.csv", "a.csv (2)"}
+    assert set(final_numbers(at).value["run"]) == {"a.csv", "b.csv", "a.csv (2)"}
     uploader = at.file_uploader(key="run_files")
     uploader.set_value([("a.csv", csv_bytes(*GOOD_ROWS), "text/csv"),
                         ("c.csv", other, "text/csv")]).run()
@@ -276,6 +358,40 @@ def test_hostile_names_and_strings_from_files_are_shown_as_text(where):
     for md in hostile:                     # errors, the same-name note: inert code spans
         assert_inert(md, max_span=81)
     if where == "file name":               # a table cell is text, one line, bounded
-        runs = at.dataframe[0].value["run"].tolist()
+        runs = final_numbers(at).value["run"].tolist()
         assert runs[0] == run_name(name) and "\n" not in runs[0]
         assert len(runs[0]) <= 61 and runs[1].endswith(" (2)")
+
+
+def test_thirty_uploads_show_every_row_under_short_names(monkeypatch):
+    """A room's 30 downloads: the runs' list says which short name is which file, and the
+    final numbers have one row per run and activation, all drawn (no inner scrolling)."""
+    import streamlit
+    from vgcore import ExperimentConfig
+    from vgcore.workshop.experiments import NIELSEN_CH3_CONFIG
+    from vgcore.workshop.uploads import MAX_FILES, run_file_stem
+    heights = []
+    real = streamlit.dataframe
+
+    def recording(data=None, *args, **kwargs):
+        heights.append(kwargs.get("height", "auto"))
+        return real(data, *args, **kwargs)
+    monkeypatch.setattr(streamlit, "dataframe", recording)
+    names = [run_file_stem("exercise-close-gap",
+                           NIELSEN_CH3_CONFIG.replace(weight_decay=wd, seed=seed),
+                           NIELSEN_CH3_CONFIG) + "-history.csv"
+             for wd in (0.0, 0.001, 0.005, 0.01, 0.05, 0.1) for seed in range(5)]
+    assert len(names) == MAX_FILES and isinstance(NIELSEN_CH3_CONFIG, ExperimentConfig)
+    two = csv_bytes(*GOOD_ROWS, *(r.replace("relu,", "tanh,") for r in GOOD_ROWS))
+    at = _page()
+    at.file_uploader(key="run_files").set_value(
+        [(n, two, "text/csv") for n in names]).run()
+    assert not at.exception and not at.error and not at.warning
+    listed = next(t.value for t in at.dataframe if list(t.value.columns) == ["run", "file"])
+    assert listed["file"].tolist() == names
+    assert listed["run"].is_unique and listed["run"].iloc[0] == "seed0"
+    assert not any("history" in r or "exercise" in r for r in listed["run"])
+    table = final_numbers(at).value
+    assert len(table) == 2 * MAX_FILES
+    assert table["run"].tolist() == [r for r in listed["run"] for _ in range(2)]
+    assert heights and set(heights) == {"content"}, heights

@@ -6,24 +6,50 @@ from typing import Mapping
 import altair as alt
 import pandas as pd
 
-from vgcore.results import registry_order
+from vgcore.results import activation_label, registry_order
 
-from ._common import (_EPOCH_AXIS, FACET_HEIGHT, FACET_WIDTH, HEIGHT, WIDTH,
-                      _activation_label_expr, _check_choice, _data, _facet_by_activation,
-                      _highlight, _legend, _legend_select, _require, _title, _tooltip)
+from ._common import (_EPOCH_AXIS, _EPOCH_AXIS_SHORT, FACET_COLUMNS, FACET_HEIGHT,
+                      FACET_WIDTH, HEIGHT, WIDTH, _activation_label_expr, _check_choice,
+                      _data, _facet_by_activation, _highlight, _legend, _legend_select,
+                      _percent_y, _require, _title, _tooltip, _y)
 from .curves import _metric_rows, _metric_y, _split_dash
-from .palette import ACTIVATION_COLORS, HEAD_COLORS, _fixed_colors
+from .palette import ACTIVATION_COLORS, HEAD_COLORS, series_styles
+
+_SPLIT_PANELS = {"train": "training set", "test": "test set"}
+# A legend entry's width: ~7 px a character (Vega's 10-11 px labels) plus its line symbol.
+_LEGEND_CHAR_PX, _LEGEND_SYMBOL_PX = 7, 40
+
+
+def _series_legend(title: str, names: list[str], plot_width: int | str,
+                   **kwargs: object) -> alt.Legend:
+    """Below the plot, in as many columns as fit its width: a room's 30 run names beside
+    the plot would take more room than the curves, and a narrow screen has none."""
+    room = plot_width if isinstance(plot_width, int) else WIDTH
+    entry = _LEGEND_SYMBOL_PX + _LEGEND_CHAR_PX * max(len(n) for n in names)
+    return _legend(title, orient="bottom", direction="vertical",
+                   columns=max(1, min(len(names), room // entry)), symbolType="stroke",
+                   symbolStrokeWidth=2, symbolSize=500, **kwargs)
+
+
+def _panel_y(metric: str, log_y: bool, values: pd.Series) -> alt.Y:
+    """A y axis for a 170 px panel: the long title (~250 px) would run into the next
+    row's; the chart's title says which split and what the metric means."""
+    if metric == "accuracy":
+        return _percent_y("accuracy", "accuracy")
+    return _y("loss", "loss", log=log_y, values=values)
 
 
 def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | None = "test",
                   series: str = "run", *, log_y: bool = True, width: int | str = WIDTH,
                   height: int = HEIGHT, colors: Mapping[str, str] | None = None
-                  ) -> alt.Chart:
+                  ) -> alt.Chart | alt.FacetChart:
     """Curves of several runs (e.g. uploaded by workshop participants) on one chart, one
-    colour per `series` value (`colors` fixes some). `split=None` draws both splits
-    (dashed = test). Runs that
-    hold several activations get one panel per activation, so a file's four nets are
-    four panels of one colour, not four lines nobody can tell apart."""
+    colour per `series` value (`colors` fixes some); more values than colours also differ
+    in dash (`series_styles`: 30 runs, 30 looks). `split=None` draws both splits: dashed
+    = test, or, when dashes tell the runs apart, one panel per split. Runs that hold
+    several activations get one panel per activation, so a file's four nets are four
+    panels of one look, not four lines nobody can tell apart. The legend sits below the
+    plot and highlights the clicked series."""
     _check_choice("metric", metric, ["loss", "accuracy"])
     _require(history_df, [series, "epoch", metric] + (["split"] if split else []),
              "history_df")
@@ -37,31 +63,65 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
     # the category colours in order, as in init_comparison_chart, so runs match on both.
     known = dict(colors) if colors else ACTIVATION_COLORS if series == "activation" else \
         HEAD_COLORS if set(names) & set(HEAD_COLORS) else {}
+    styles = series_styles(names, known)
+    dashed = len({dash for _, dash in styles}) > 1
+    by_activation = (series != "activation" and "activation" in df
+                     and df["activation"].nunique() > 1)
+    by_split = split is None and "split" in df and dashed
+    panels = by_activation or by_split
+    plot_width = FACET_WIDTH * (len(_SPLIT_PANELS) if by_split else FACET_COLUMNS) \
+        if panels else width
+    legend = _series_legend(series.replace("_", " "), names, plot_width, **(
+        {"labelExpr": _activation_label_expr()} if series == "activation" else {}))
     extra = [c for c in ("activation", "seed", "split") if c in df and c != series]
     select = _legend_select(series)
     encodings: dict[str, object] = {}
-    if split is None and "split" in df:
+    if dashed:   # the same legend as the colour's: Vega-Lite draws one, in both styles
+        encodings["strokeDash"] = alt.StrokeDash(
+            f"{series}:N", sort=names, legend=legend,
+            scale=alt.Scale(domain=names, range=[list(dash) for _, dash in styles]))
+    elif split is None and "split" in df:
         encodings["strokeDash"] = _split_dash()
+        encodings["strokeDash"].legend = _legend("split", symbolType="stroke",
+                                                 orient="bottom")
     if extra:  # one line per (run, activation, seed), never zig-zagging between them
         encodings["detail"] = [f"{c}:N" for c in extra]
-    facet = series != "activation" and "activation" in df and df["activation"].nunique() > 1
-    chart = (alt.Chart() if facet else alt.Chart(_data(df))).mark_line(
+    chart = (alt.Chart() if panels else alt.Chart(_data(df))).mark_line(
         point=alt.OverlayMarkDef(size=16, filled=True)).encode(
-        x=alt.X("epoch:Q", title=_EPOCH_AXIS, axis=alt.Axis(tickMinStep=1)),
-        y=_metric_y(metric, log_y, df[metric]),
-        color=alt.Color(f"{series}:N", scale=_fixed_colors(names, known), sort=names,
-                        legend=_legend(series.replace("_", " "), **(
-                            {"labelExpr": _activation_label_expr()}
-                            if series == "activation" else {}))),
+        x=alt.X("epoch:Q", title=_EPOCH_AXIS_SHORT if panels else _EPOCH_AXIS,
+                axis=alt.Axis(tickMinStep=1)),
+        y=_panel_y(metric, log_y, df[metric]) if panels else
+        _metric_y(metric, log_y, df[metric]),
+        color=alt.Color(f"{series}:N", sort=names, legend=legend,
+                        scale=alt.Scale(domain=names, range=[c for c, _ in styles])),
         opacity=_highlight(select),
         tooltip=_tooltip(series, *extra, "epoch", metric),
         **encodings,
     ).add_params(select)
     where = f"{split} set" if split else "training and test sets"
+    per = " and ".join([w for w, on in (("activation", by_activation), ("split", by_split))
+                        if on])
     title = _title(f"{metric.capitalize()} of every run on the {where}",
                    "click a legend entry to highlight one run" +
-                   ("; one panel per activation" if facet else ""))
-    if facet:
-        return _facet_by_activation(chart.properties(width=FACET_WIDTH, height=FACET_HEIGHT),
-                                    df).properties(title=title)
-    return chart.properties(width=width, height=height, title=title)
+                   (f"; one panel per {per}" if per else ""))
+    chart = chart.properties(width=FACET_WIDTH, height=FACET_HEIGHT) if panels else \
+        chart.properties(width=width, height=height)
+    if by_split:
+        return _facet_by_panel(chart, df, by_activation).properties(title=title)
+    if by_activation:
+        return _facet_by_activation(chart, df).properties(title=title)
+    return chart.properties(title=title)
+
+
+def _facet_by_panel(chart: alt.Chart, df: pd.DataFrame, by_activation: bool
+                    ) -> alt.FacetChart:
+    """One panel per split (and activation): training beside test, an activation a row."""
+    acts = registry_order(df["activation"]) if by_activation else [""]
+    name = {(a, s): (f"{activation_label(a)} · " if a else "") + label
+            for a in acts for s, label in _SPLIT_PANELS.items()}
+    rows = df["activation"].astype(str) if by_activation else [""] * len(df)
+    df = df.assign(panel=[name[(a, s)] for a, s in zip(rows, df["split"].astype(str))])
+    return chart.facet(
+        facet=alt.Facet("panel:N", sort=list(name.values()), title=None,
+                        header=alt.Header(labelFontSize=13, labelFontWeight="bold")),
+        columns=len(_SPLIT_PANELS), data=_data(df))

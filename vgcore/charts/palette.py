@@ -47,17 +47,36 @@ _TWINS = {"#E69F00": "#D55E00", "#D55E00": "#E69F00", "#56B4E9": "#0072B2",
           "#0072B2": "#56B4E9"}
 
 
+# Line styles of the series beyond the colours: solid, then dashed, dotted, dash-dot. Ten
+# CATEGORY_COLORS × three dashes = 30 runs, a workshop's upload cap, each its own pair.
+SERIES_DASHES: tuple[tuple[int, ...], ...] = ((1, 0), (7, 3), (2, 3), (9, 3, 2, 3))
+
+
+def series_styles(names: Sequence[str], known: dict[str, str]
+                  ) -> list[tuple[str, tuple[int, ...]]]:
+    """(colour, dash) per name. Known names keep their colour, solid; the others take the
+    spare CATEGORY_COLORS in order (none taken by, or the twin of, a known colour) solid,
+    then the same colours dashed, then dotted…: series k of n spare colours is colour
+    k mod n, dash k div n, so no two of n × len(SERIES_DASHES) series look alike."""
+    taken = set(known.values())
+    taken |= {_TWINS[c] for c in taken if c in _TWINS}    # orange beside vermillion reads
+    spare = [c for c in CATEGORY_COLORS if c not in taken] or list(CATEGORY_COLORS)
+    styles, k = [], 0
+    for name in names:
+        if name in known:
+            styles.append((known[name], SERIES_DASHES[0]))
+        else:
+            styles.append((spare[k % len(spare)],
+                           SERIES_DASHES[k // len(spare) % len(SERIES_DASHES)]))
+            k += 1
+    return styles
+
+
 def _fixed_colors(names: Sequence[str], known: dict[str, str]) -> alt.Scale:
     """A scale whose domain is only the names present (the legend lists nothing absent)
     but whose colours come from a fixed table, so a name's colour never depends on which
-    other names are shown. Unknown names take CATEGORY_COLORS in order."""
-    taken = set(known.values())
-    taken |= {_TWINS[c] for c in taken if c in _TWINS}    # orange beside vermillion reads
-    spare = iter([c for c in CATEGORY_COLORS if c not in taken] or CATEGORY_COLORS)
-    colors = []
-    for name in names:
-        colors.append(known[name] if name in known else next(spare, "#999999"))
-    return alt.Scale(domain=list(names), range=colors)
+    other names are shown. Unknown names take CATEGORY_COLORS in order (`series_styles`)."""
+    return alt.Scale(domain=list(names), range=[c for c, _ in series_styles(names, known)])
 
 
 def activation_color(domain_names: Iterable[str]) -> alt.Scale:

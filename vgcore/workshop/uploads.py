@@ -45,11 +45,64 @@ MAX_NAME = 60                    # characters of a file name kept as the run's l
 MAX_FILES = 30
 MAX_TOTAL_BYTES = 10 * 1024 * 1024
 SPLITS = ("train", "test")
+def _cut(text: str, limit: int) -> str:
+    """`text` at most `limit` + 1 characters: a long one loses its middle ('…'), since the
+    parts of a room's file names that differ are at their ends (the common prefix and
+    suffix are gone) and the extension says what the file is."""
+    if len(text) <= limit:
+        return text
+    head = (limit + 1) // 2
+    return text[:head] + "…" + text[len(text) - (limit - head):]
+
+
+def _shown(filename: Any) -> str:
+    """A file's name as plain characters: no control or format characters, bounded work."""
+    return visible(str(filename)[:4 * MAX_NAME]).strip()
+
+
 def run_name(filename: str) -> str:
-    """A file's name as a chart label: no control characters, bounded length. (Browsers
+    """A file's name as a label: no control characters, bounded length. (Browsers
     send the base name only; '/' is kept, a name like '</b>.csv' is just text.)"""
-    name = visible(str(filename)[:4 * MAX_NAME]).strip()   # a long name: bounded work
-    return (name[:MAX_NAME] + "…" if len(name) > MAX_NAME else name) or "unnamed"
+    return _cut(_shown(filename), MAX_NAME) or "unnamed"
+
+
+# Where the words of a file name meet: run_file_stem joins settings with "_" and "-", people
+# with spaces. A "." is not one: it sits inside numbers (lr0.05 vs lr0.5).
+_SEPARATORS = "_- "
+
+
+def _prefix_cut(names: Sequence[str]) -> int:
+    """Length of the longest prefix all `names` share that ends just after a separator."""
+    first, n = names[0], 0
+    while all(len(s) > n and s[n] == first[n] for s in names):
+        n += 1
+    while n and first[n - 1] not in _SEPARATORS:
+        n -= 1
+    return n
+
+
+def _suffix_cut(names: Sequence[str]) -> int:
+    """Length of the longest suffix all `names` share that starts with a separator."""
+    return _prefix_cut([s[::-1] for s in names])
+
+
+def short_names(filenames: Sequence[str]) -> list[str]:
+    """One label per uploaded file, telling a room's files apart where they differ: the
+    words that every name starts with and ends with are dropped ('exercise-close-gap_' and
+    '-history.csv' from 'exercise-close-gap_weight-decay0.005_seed0-history.csv' and its
+    neighbours leave 'weight-decay0.005_seed0'). Cuts fall between words (_SEPARATORS), so
+    'lr0.05' and 'lr0.5' stay whole. A name that would be left empty keeps the suffix,
+    else the prefix, else everything; one file, or files all named alike, keep their
+    names. Each label is one line of plain characters, at most MAX_NAME + 1 long."""
+    names = [_shown(n) for n in filenames]
+    if len(set(names)) > 1:
+        p, s = _prefix_cut(names), _suffix_cut(names)
+        for head, tail in ((p, s), (0, s), (p, 0)):
+            middles = [n[head:len(n) - tail].strip(_SEPARATORS) for n in names]
+            if all(middles) and all(head + tail <= len(n) for n in names):
+                names = middles
+                break
+    return [_cut(n, MAX_NAME) or "unnamed" for n in names]
 
 
 def within_caps(sizes: Sequence[int]) -> tuple[list[int], list[int]]:
@@ -248,7 +301,7 @@ def _number(value: Any, name: str, at: str) -> float:
 def overlay_frame(named_frames: Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]]
                   ) -> pd.DataFrame:
     """One frame for `charts.overlay_chart(df, metric, split, series="run")`: the history
-    columns plus `run` (the file's name; repeated names get " (2)", " (3)", …)."""
+    columns plus `run` (the file's short name, `run_labels`)."""
     pairs = list(named_frames.items()) if isinstance(named_frames, Mapping) \
         else list(named_frames)
     frames = [frame[HISTORY_COLUMNS].assign(run=label)
@@ -259,15 +312,26 @@ def overlay_frame(named_frames: Mapping[str, pd.DataFrame] | Iterable[tuple[str,
 
 
 def run_labels(names: Iterable[str]) -> list[str]:
-    """One chart label per file: its name, with " (2)", " (3)", … for repeated names."""
+    """One chart label per file: its short name (`short_names`), with " (2)", " (3)", …
+    for repeated ones."""
     labels, used = [], set()
-    for name in names:
-        label, n = run_name(name), 2
+    for short in short_names(list(names)):
+        label, n = short, 2
         while label in used:
-            label, n = f"{run_name(name)} ({n})", n + 1
+            label, n = f"{short} ({n})", n + 1
         used.add(label)
         labels.append(label)
     return labels
+
+
+def uploaded_runs(filenames: Sequence[str]) -> pd.DataFrame:
+    """What was uploaded, one row per run in upload order: `run`, its label on the chart
+    and in the tables, and `file`, the name it came in (plain, one line, bounded: a
+    download's name is at most MAX_STEM + 15 characters, kept whole)."""
+    return pd.DataFrame({"run": run_labels(filenames),
+                         "file": [_cut(_shown(n), 2 * MAX_NAME) or "unnamed"
+                                  for n in filenames]},
+                        columns=["run", "file"])
 
 
 def same_name_notes(named_frames: Iterable[tuple[str, Any]]) -> list[str]:
@@ -340,6 +404,6 @@ def run_file_stem(page: str, config: ExperimentConfig, defaults: ExperimentConfi
     return "_".join([*kept, seed])
 
 
-__all__ = ["run_file_stem", "run_labels", "same_name_notes", "parse_run_file", "overlay_frame", "summarize_runs", "quote", "run_name",
+__all__ = ["run_file_stem", "run_labels", "short_names", "uploaded_runs", "same_name_notes", "parse_run_file", "overlay_frame", "summarize_runs", "quote", "run_name",
            "within_caps", "skipped_note", "MAX_BYTES", "MAX_ROWS", "MAX_FILES",
            "MAX_TOTAL_BYTES"]
