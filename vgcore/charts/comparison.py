@@ -12,15 +12,16 @@ from ._common import (_EPOCH_AXIS, FACET_HEIGHT, FACET_WIDTH, HEIGHT, WIDTH,
                       _activation_label_expr, _check_choice, _data, _facet_by_activation,
                       _highlight, _legend, _legend_select, _require, _title, _tooltip)
 from .curves import _metric_rows, _metric_y, _split_dash
-from .palette import ACTIVATION_COLORS, HEAD_COLORS, _fixed_colors
+from .palette import ACTIVATION_COLORS, HEAD_COLORS, _fixed_colors, named_colors
 
 
 def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | None = "test",
                   series: str = "run", *, log_y: bool = True, width: int | str = WIDTH,
-                  height: int = HEIGHT, colors: Mapping[str, str] | None = None
+                  height: int = HEIGHT, names: Mapping[str, tuple[str, str]] | None = None
                   ) -> alt.Chart:
     """Curves of several runs (e.g. uploaded by workshop participants) on one chart, one
-    colour per `series` value (`colors` fixes some). `split=None` draws both splits
+    colour per `series` value (`names`: value -> (group, registry name) takes that name's
+    colour from the palette, e.g. a cure's). `split=None` draws both splits
     (dashed = test). Runs that
     hold several activations get one panel per activation, so a file's four nets are
     four panels of one colour, not four lines nobody can tell apart."""
@@ -31,12 +32,12 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
     if split is not None:
         df = df[df["split"].astype(str) == split]
     df[series] = df[series].astype(str)
-    names = (registry_order(df[series]) if series == "activation"
+    order = (registry_order(df[series]) if series == "activation"
              else list(dict.fromkeys(df[series])))
-    # Activations and heads keep their colours from every other chart; other series take
-    # the category colours in order, as in init_comparison_chart, so runs match on both.
-    known = dict(colors) if colors else ACTIVATION_COLORS if series == "activation" else \
-        HEAD_COLORS if set(names) & set(HEAD_COLORS) else {}
+    # Named series, activations and heads keep their colours from every other chart; other
+    # series take the category colours in order, as in init_comparison_chart.
+    known = named_colors(names) if names else ACTIVATION_COLORS if series == "activation" \
+        else HEAD_COLORS if set(order) & set(HEAD_COLORS) else {}
     extra = [c for c in ("activation", "seed", "split") if c in df and c != series]
     select = _legend_select(series)
     encodings: dict[str, object] = {}
@@ -49,7 +50,7 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
         point=alt.OverlayMarkDef(size=16, filled=True)).encode(
         x=alt.X("epoch:Q", title=_EPOCH_AXIS, axis=alt.Axis(tickMinStep=1)),
         y=_metric_y(metric, log_y, df[metric]),
-        color=alt.Color(f"{series}:N", scale=_fixed_colors(names, known), sort=names,
+        color=alt.Color(f"{series}:N", scale=_fixed_colors(order, known), sort=order,
                         legend=_legend(series.replace("_", " "), **(
                             {"labelExpr": _activation_label_expr()}
                             if series == "activation" else {}))),
