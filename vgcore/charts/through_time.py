@@ -94,8 +94,9 @@ def recurrent_accuracy_chart(history_df: pd.DataFrame, split: str = "test", *,
         x=alt.X("epoch:Q", title=_EPOCH_AXIS, axis=alt.Axis(tickMinStep=1)),
         y=_percent_y("accuracy", f"{split} accuracy (% of sequences answered right)"),
         color=_cell_encoding(df),
+        # a 30-px legend symbol: at the default 10 px every dash pattern looks solid
         strokeDash=alt.StrokeDash("seed:N", sort=seeds, legend=_legend(
-            "seed", symbolType="stroke"), scale=alt.Scale(domain=seeds, range=[
+            "seed", symbolType="stroke", symbolSize=900), scale=alt.Scale(domain=seeds, range=[
                 SEED_DASHES[i % len(SEED_DASHES)] for i in range(len(seeds))])),
         detail="seed:N",
         opacity=_highlight(select),
