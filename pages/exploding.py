@@ -30,11 +30,13 @@ if result is not None:
     schemes = st.multiselect("Schemes", [s for s in INIT_SCHEMES if s != "auto"],
                              default=list(COMPARED_INITS), key="schemes",
                              format_func=lambda s: INIT_SCHEMES[s].label)
-    frames = []
+    frames, names = [], {}
     for label, probe_cfg in init_probes(cfg, tuple(schemes)).items():
         probe = run_experiment(probe_cfg)
         if probe is not None:
             frames.append(probe.layers.assign(init=label))
+            names[label] = ("init", probe_cfg.init)     # its colour: the scheme's own
     if frames:
-        chart(charts.init_comparison_chart(pd.concat(frames, ignore_index=True)))
+        chart(charts.init_comparison_chart(pd.concat(frames, ignore_index=True),
+                                           names=names))
     downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)

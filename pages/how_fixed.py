@@ -9,8 +9,8 @@ from vgcore import charts
 from vgcore.data import DATASETS
 from vgcore.pretrain import PRETRAIN_BATCH, PRETRAIN_LR
 from vgcore.results import format_ratio
-from vgcore.workshop.cures import (COMBINED, CURES, NET_COLORS, PLAIN, cure_runs,
-                                   cure_table, labelled_frames, no_help)
+from vgcore.workshop.cures import (COMBINED, CURES, PLAIN, cure_runs, cure_table,
+                                   labelled_frames, net_names, no_help)
 from vgcore.workshop.exercises import EXERCISES
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 
@@ -85,8 +85,9 @@ if cfg is not None:
                        f"an error.")
 
         st.subheader("The gradient each layer gets at initialisation")
+        names = net_names(runs)
         chart(charts.init_comparison_chart(labelled_frames(results, "layers"), series="net",
-                                           by="cure", facet=False, colors=NET_COLORS))
+                                           by="cure", facet=False, names=names))
         st.subheader("Learning")
         same = no_help(table)
         if same:
@@ -96,7 +97,7 @@ if cfg is not None:
         chart(charts.overlay_chart(labelled_frames(results, "history")
                                    .drop(columns="activation"), metric="accuracy",
                                    split="test", series="net", log_y=False,
-                                   colors=NET_COLORS))
+                                   names=names))
 
         pretrained = results.get(CURES["pretraining"].label)
         if pretrained is not None and not pretrained.pretrain.empty:

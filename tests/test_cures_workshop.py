@@ -7,8 +7,9 @@ import math
 import pytest
 
 from vgcore import ExperimentConfig, charts, run
-from vgcore.workshop.cures import (COMBINED, CURES, NET_COLORS, PLAIN, TABLE_COLUMNS, cure_runs,
-                                   cure_table, labelled_frames)
+from vgcore.charts.palette import named_colors
+from vgcore.workshop.cures import (COMBINED, COMBINED_KEY, CURES, PLAIN, TABLE_COLUMNS,
+                                   cure_runs, cure_table, labelled_frames, net_names)
 from vgcore.workshop.exercises import EXERCISES, LEARN_ACCURACY, _check_sigmoid_learns
 from vgcore.workshop.experiments import HOW_FIXED_CONFIG, PAGE_EXPERIMENTS
 
@@ -98,17 +99,38 @@ def test_the_exercise_passes_on_accuracy_and_says_the_numbers():
     assert not verdict.passed and f"Aim for {LEARN_ACCURACY:.0%}" in verdict.message
 
 
+def test_every_net_is_named_for_its_colour():
+    """The plain sigmoid net is the sigmoid, a cure is its key (the ReLU cure: 'relu', whose
+    colour is ReLU's), the combined net 'combined': the palette colours them by name."""
+    runs = cure_runs(TINY, tuple(CURES), combined=True)
+    names = net_names(runs)
+    assert names == {PLAIN: ("activation", "sigmoid"), COMBINED: ("cure", COMBINED_KEY),
+                     **{c.label: ("cure", c.key) for c in CURES.values()}}
+    colours = named_colors(names)
+    assert len(set(colours.values())) == len(colours)            # no two nets alike
+    assert colours[PLAIN] == charts.ACTIVATION_COLORS["sigmoid"]
+    assert colours[CURES["relu"].label] == charts.ACTIVATION_COLORS["relu"]
+    assert colours[CURES["normalised_init"].label] == charts.INIT_COLORS["xavier"]
+    tanh = net_names(cure_runs(TINY.replace(activations=("tanh",)), ()))
+    assert tanh == {PLAIN: ("activation", "tanh")}
+    assert PLAIN not in net_names(cure_runs(TINY.replace(activations=("tanh", "relu")), ()))
+
+
 def test_a_net_keeps_its_colour_whichever_nets_are_shown():
-    assert set(NET_COLORS) == {PLAIN, COMBINED, *(c.label for c in CURES.values())}
-    assert len(set(NET_COLORS.values())) == len(NET_COLORS)      # no two nets alike
-    results = {label: run(c.replace(epochs=0)) for label, c in
-               cure_runs(TINY, ("clipping", "residual")).items()}
+    runs = cure_runs(TINY, ("clipping", "residual", "relu"))
+    results = {label: run(c.replace(epochs=0)) for label, c in runs.items()}
     layers = labelled_frames(results, "layers")
     history = labelled_frames(results, "history").drop(columns="activation")
+    names = net_names(runs)
     for chart in (charts.init_comparison_chart(layers, series="net", facet=False,
-                                               colors=NET_COLORS),
+                                               names=names),
                   charts.overlay_chart(history, "accuracy", series="net", log_y=False,
-                                       colors=NET_COLORS)):
+                                       names=names)):
         scale = chart.to_dict()["encoding"]["color"]["scale"]
-        assert scale["range"] == [NET_COLORS[n] for n in scale["domain"]]
+        assert scale["range"] == [charts.name_color(*names[n]) for n in scale["domain"]]
         assert set(scale["domain"]) == set(results)
+        colour = dict(zip(scale["domain"], scale["range"]))
+        assert colour[CURES["relu"].label] == charts.ACTIVATION_COLORS["relu"]
+        assert colour[PLAIN] == charts.ACTIVATION_COLORS["sigmoid"]
+
+

@@ -4,9 +4,12 @@ ticked cures, the combined net is trained only when asked, a shared link restore
 cures and the target, and a bad one is announced. Links carry a small net and one epoch."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.test_app import chart_data, charts_of, link_warnings, open_page
+from vgcore import charts
 from vgcore.workshop.cures import COMBINED, CURES, PLAIN
 
 PATH = "pages/how_fixed.py"
@@ -16,6 +19,18 @@ SMALL = {"depth": "3", "width": "8", "epochs": "1", "train_size": "300"}
 def assert_clean(at) -> None:
     assert not at.exception, "\n".join(e.value for e in at.exception)
     assert not at.error, [e.value for e in at.error]
+
+
+def net_colours(at, title_part: str) -> dict[str, str]:
+    """net -> colour of the one chart whose title holds `title_part`, read from the spec
+    Streamlit sends to the browser."""
+    for el in at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart"):
+        spec = json.loads(el.proto.spec)
+        if title_part.lower() in json.dumps(spec.get("title", "")).lower():
+            color = spec["encoding"]["color"]
+            assert color["field"] == "net"
+            return dict(zip(color["scale"]["domain"], color["scale"]["range"]))
+    raise AssertionError(f"no chart titled {title_part!r}")
 
 
 def history_lines(at) -> list[str]:
@@ -40,6 +55,14 @@ def test_every_cure_alone_beside_the_plain_net():
     accuracy = chart_data(at, "Accuracy of every run on the test set")
     assert set(accuracy["net"]) == set(table["net"])
     assert accuracy["accuracy"].between(0, 1).all()
+    # Both charts draw each net in its one colour: the ReLU cure in ReLU's, the plain
+    # sigmoid net in sigmoid's, the normalised-init cure in Glorot's init's.
+    for title in ("by cure", "Accuracy of every run"):
+        colours = net_colours(at, title)
+        assert colours[CURES["relu"].label] == charts.ACTIVATION_COLORS["relu"]
+        assert colours[PLAIN] == charts.ACTIVATION_COLORS["sigmoid"]
+        assert colours[CURES["normalised_init"].label] == charts.INIT_COLORS["xavier"]
+        assert len(set(colours.values())) == len(colours)
     recon = chart_data(at, "Layer-wise pretraining")
     assert sorted(recon["layer"].unique()) == [1, 2, 3]
     labels = {el.proto.label for el in at.get("download_button")}

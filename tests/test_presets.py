@@ -90,3 +90,31 @@ def test_the_headline_rows_come_first_and_ours_shares_nielsens_colours(results):
     assert encoding["color"]["field"] == "net" and encoding["strokeDash"]["field"] == "source"
     nets = {v for d in spec["datasets"].values() for v in (r.get("net") for r in d) if v}
     assert nets == {"2 hidden layers", "3 hidden layers", "4 hidden layers"}
+
+
+def _small_runs(preset_key: str) -> dict:
+    """The preset's configs shrunk to an untrained 2-layer net on 2-D data: what its chart
+    draws, at a test's cost (its colours do not depend on the numbers)."""
+    return {label: run(cfg.replace(dataset="xor", train_size=64, test_size=32,
+                                   hidden=(6, 6), n_seeds=1, epochs=0,
+                                   pretrain_epochs=min(cfg.pretrain_epochs, 1)))
+            for label, cfg in PRESETS[preset_key].configs}
+
+
+@pytest.mark.parametrize("key", ["glorot-init", "he-init", "cures"])
+def test_a_presets_lines_wear_their_schemes_and_cures_colours(key):
+    """Whatever a preset calls a scheme or a net, its line has that scheme's or cure's
+    colour from the palette, the one it has on the lesson pages."""
+    from vgcore import charts
+    from vgcore.workshop.cures import net_names
+    results = _small_runs(key)
+    spec = PRESETS[key].chart(results).to_dict()
+    color = (spec.get("spec") or spec)["encoding"]["color"]
+    colours = dict(zip(color["scale"]["domain"], color["scale"]["range"]))
+    if key == "cures":
+        names = net_names({label: r.config for label, r in results.items()})
+        assert names[PRESETS[key].configs[0][0]] == ("activation", "sigmoid")
+    else:
+        names = {label: ("init", r.config.init) for label, r in results.items()}
+    assert colours == {label: charts.name_color(*names[label]) for label in results}
+    assert len(set(colours.values())) == len(colours)

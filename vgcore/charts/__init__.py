@@ -6,8 +6,9 @@ Every builder works the same way, in Streamlit (`st.altair_chart`) or in Jupyter
 - it raises `ValueError` naming the missing columns (or saying the frame is empty);
 - it drops NaN/inf rows (a diverged run) and, on log axes, values <= 0, so a chart never
   breaks;
-- one colour per activation everywhere (`ACTIVATION_COLORS`, Okabe–Ito, colour-blind
-  safe), tooltips on every mark, a legend that highlights the clicked series, a title,
+- one colour per activation, init scheme, cure, cell and head everywhere (`palette`:
+  Okabe–Ito for activations, Paul Tol's sets for the rest, colour-blind safe), keyed by
+  registry name, tooltips on every mark, a legend that highlights the clicked series, a title,
   axis titles in words.
 
 Charts only draw: the words on a chart are its title, axis titles, legends and marks'
@@ -17,7 +18,8 @@ results are analysed, in `vgcore.results`.
 One module per subject, all re-exported here (`from vgcore import charts;
 charts.loss_chart(...)`):
 
-- `palette`       colours of activations, heads, cells, layers and other series
+- `palette`       colours of activations, inits, cures, heads, cells, layers and other
+                  series; activation point shapes and seed dashes
 - `_common`       the building blocks: sizes, field titles, frame checks, inline data,
                   tooltips, legends, log axes, titles, facets
 - `activations`   f(z) and f'(z); the chain-rule calculator
@@ -45,8 +47,9 @@ from .histograms import histogram_chart
 from .layers import (activation_mean_chart, grad_heatmap, grad_norm_bars, grad_norm_lines,
                      init_comparison_chart, pretrain_chart, saturation_chart)
 from .network import network_chart
-from .palette import (ACTIVATION_COLORS, CATEGORY_COLORS, CELL_COLORS, HEAD_COLORS,
-                      activation_color)
+from .palette import (ACTIVATION_COLORS, ACTIVATION_SHAPES, CATEGORY_COLORS, CELL_COLORS,
+                      CURE_COLORS, HEAD_COLORS, INIT_COLORS, PALETTES, SEED_DASHES,
+                      activation_color, name_color)
 from .softmax import loss_vs_prob_chart, softmax_chart
 from .through_time import length_sweep_chart, recurrent_accuracy_chart, time_grad_chart
 
@@ -65,6 +68,8 @@ from .network import NET_EDGE_OPACITY, NET_EDGE_WIDTH, _log_legend_ticks  # noqa
 from .palette import CLASS_COLORS, DIVERGED_COLOR, LAYER_SCHEME  # noqa: F401
 
 __all__ = ["ACTIVATION_COLORS", "CATEGORY_COLORS", "HEAD_COLORS", "activation_color",
+           "INIT_COLORS", "CURE_COLORS", "PALETTES", "ACTIVATION_SHAPES", "SEED_DASHES",
+           "name_color",
            "activation_chart", "chain_rule_chart", "grad_norm_bars",
            "grad_norm_lines", "grad_heatmap", "init_comparison_chart", "saturation_chart",
            "activation_mean_chart", "network_chart",

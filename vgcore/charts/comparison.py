@@ -13,7 +13,7 @@ from ._common import (_EPOCH_AXIS, _EPOCH_AXIS_SHORT, FACET_COLUMNS, FACET_HEIGH
                       _data, _facet_by_activation, _highlight, _legend, _legend_select,
                       _percent_y, _require, _title, _tooltip, _y)
 from .curves import _metric_rows, _metric_y, _split_dash
-from .palette import ACTIVATION_COLORS, HEAD_COLORS, series_styles
+from .palette import ACTIVATION_COLORS, HEAD_COLORS, named_colors, series_styles
 
 _SPLIT_PANELS = {"train": "training set", "test": "test set"}
 # A legend entry's width: ~7 px a character (Vega's 10-11 px labels) plus its line symbol.
@@ -41,10 +41,11 @@ def _panel_y(metric: str, log_y: bool, values: pd.Series) -> alt.Y:
 
 def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | None = "test",
                   series: str = "run", *, log_y: bool = True, width: int | str = WIDTH,
-                  height: int = HEIGHT, colors: Mapping[str, str] | None = None
+                  height: int = HEIGHT, names: Mapping[str, tuple[str, str]] | None = None
                   ) -> alt.Chart | alt.FacetChart:
     """Curves of several runs (e.g. uploaded by workshop participants) on one chart, one
-    colour per `series` value (`colors` fixes some); more values than colours also differ
+    colour per `series` value (`names`: value -> (group, registry name) takes that name's
+    colour from the palette, e.g. a cure's); more values than colours also differ
     in dash (`series_styles`: 30 runs, 30 looks). `split=None` draws both splits: dashed
     = test, or, when dashes tell the runs apart, one panel per split. Runs that hold
     several activations get one panel per activation, so a file's four nets are four
@@ -57,13 +58,13 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
     if split is not None:
         df = df[df["split"].astype(str) == split]
     df[series] = df[series].astype(str)
-    names = (registry_order(df[series]) if series == "activation"
+    order = (registry_order(df[series]) if series == "activation"
              else list(dict.fromkeys(df[series])))
-    # Activations and heads keep their colours from every other chart; other series take
+    # Named series, activations and heads keep their colours from every other chart; other series take
     # the category colours in order, as in init_comparison_chart, so runs match on both.
-    known = dict(colors) if colors else ACTIVATION_COLORS if series == "activation" else \
-        HEAD_COLORS if set(names) & set(HEAD_COLORS) else {}
-    styles = series_styles(names, known)
+    known = named_colors(names) if names else ACTIVATION_COLORS if series == "activation" \
+        else HEAD_COLORS if set(order) & set(HEAD_COLORS) else {}
+    styles = series_styles(order, known)
     dashed = len({dash for _, dash in styles}) > 1
     by_activation = (series != "activation" and "activation" in df
                      and df["activation"].nunique() > 1)
@@ -71,15 +72,15 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
     panels = by_activation or by_split
     plot_width = FACET_WIDTH * (len(_SPLIT_PANELS) if by_split else FACET_COLUMNS) \
         if panels else width
-    legend = _series_legend(series.replace("_", " "), names, plot_width, **(
+    legend = _series_legend(series.replace("_", " "), order, plot_width, **(
         {"labelExpr": _activation_label_expr()} if series == "activation" else {}))
     extra = [c for c in ("activation", "seed", "split") if c in df and c != series]
     select = _legend_select(series)
     encodings: dict[str, object] = {}
     if dashed:   # the same legend as the colour's: Vega-Lite draws one, in both styles
         encodings["strokeDash"] = alt.StrokeDash(
-            f"{series}:N", sort=names, legend=legend,
-            scale=alt.Scale(domain=names, range=[list(dash) for _, dash in styles]))
+            f"{series}:N", sort=order, legend=legend,
+            scale=alt.Scale(domain=order, range=[list(dash) for _, dash in styles]))
     elif split is None and "split" in df:
         encodings["strokeDash"] = _split_dash()
         encodings["strokeDash"].legend = _legend("split", symbolType="stroke",
@@ -92,8 +93,8 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
                 axis=alt.Axis(tickMinStep=1)),
         y=_panel_y(metric, log_y, df[metric]) if panels else
         _metric_y(metric, log_y, df[metric]),
-        color=alt.Color(f"{series}:N", sort=names, legend=legend,
-                        scale=alt.Scale(domain=names, range=[c for c, _ in styles])),
+        color=alt.Color(f"{series}:N", sort=order, legend=legend,
+                        scale=alt.Scale(domain=order, range=[c for c, _ in styles])),
         opacity=_highlight(select),
         tooltip=_tooltip(series, *extra, "epoch", metric),
         **encodings,

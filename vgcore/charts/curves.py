@@ -7,10 +7,12 @@ import pandas as pd
 
 from vgcore.results import activation_label, net_outcome
 
-from ._common import (_EPOCH_AXIS, HEIGHT, WIDTH, _activation_encoding, _check_choice, _data,
-                      _finite, _highlight, _legend, _legend_select, _percent_y, _require,
-                      _title, _tooltip, _y)
-from .palette import ACTIVATION_COLORS, CATEGORY_COLORS, DIVERGED_COLOR
+from vgcore.results import registry_order
+
+from ._common import (_EPOCH_AXIS, HEIGHT, WIDTH, _activation_encoding,
+                      _activation_label_expr, _check_choice, _data, _finite, _highlight,
+                      _legend, _legend_select, _percent_y, _require, _title, _tooltip, _y)
+from .palette import ACTIVATION_COLORS, ACTIVATION_SHAPES, CATEGORY_COLORS, DIVERGED_COLOR
 
 
 def _metric_y(metric: str, log_y: bool, values: pd.Series | None = None) -> alt.Y:
@@ -28,6 +30,15 @@ def _metric_rows(df: pd.DataFrame, metric: str, log_y: bool) -> pd.DataFrame:
 def _split_dash() -> alt.StrokeDash:
     return alt.StrokeDash("split:N", legend=_legend("split", symbolType="stroke"),
                           scale=alt.Scale(domain=["train", "test"], range=[[1, 0], [6, 3]]))
+
+
+def _activation_shape(df: pd.DataFrame) -> alt.Shape:
+    """Each activation's point marker (palette.ACTIVATION_SHAPES), in the colour legend's
+    order and words so Vega-Lite merges the two into one legend."""
+    names = registry_order(df["activation"])
+    return alt.Shape("activation:N", sort=names, scale=alt.Scale(
+        domain=names, range=[ACTIVATION_SHAPES.get(n, "circle") for n in names]),
+        legend=_legend("activation", labelExpr=_activation_label_expr()))
 
 
 def _divergence_marks(history: pd.DataFrame, summary_df: pd.DataFrame, metric: str
@@ -82,11 +93,14 @@ def loss_chart(history_df: pd.DataFrame, metric: str = "loss", *, log_y: bool = 
     _require(history_df, ["activation", "seed", "epoch", "split", metric], "history_df")
     df = _metric_rows(history_df, metric, log_y)
     select = _legend_select("activation")
+    # Points carry each activation's shape: where ReLU's and leaky ReLU's curves coincide
+    # the line on top hides the other, the two markers do not.
     lines = alt.Chart(_data(df)).mark_line(
-        point=alt.OverlayMarkDef(size=16, filled=True)).encode(
+        point=alt.OverlayMarkDef(size=30, filled=True)).encode(
         x=alt.X("epoch:Q", title=_EPOCH_AXIS, axis=alt.Axis(tickMinStep=1)),
         y=_metric_y(metric, log_y, df[metric]),
         color=_activation_encoding(df),
+        shape=_activation_shape(df),
         strokeDash=_split_dash(),
         detail="seed:N",
         opacity=_highlight(select),

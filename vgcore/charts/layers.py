@@ -16,7 +16,7 @@ from ._common import (_EPOCH_AXIS_SHORT, _HIDDEN_AXIS, FACET_COLUMNS, FACET_HEIG
                       _layer_encoding, _legend, _legend_select, _log_floor, _log_format,
                       _log_ticks, _percent_y, _require, _short_title, _title, _tooltip,
                       _value_title, _y)
-from .palette import _fixed_colors
+from .palette import _fixed_colors, named_colors
 
 
 def grad_norm_bars(layers_df: pd.DataFrame, epoch: int = 0, value: str = "bias_grad_norm",
@@ -98,7 +98,7 @@ def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm"
                           series: str = "init", *, epoch: int = 0,
                           columns: int = FACET_COLUMNS, dash: str | None = None,
                           by: str = "initialisation", facet: bool = True,
-                          colors: Mapping[str, str] | None = None
+                          names: Mapping[str, tuple[str, str]] | None = None
                           ) -> alt.FacetChart | alt.Chart:
     """Gradient norm against depth at one epoch (default: the untrained net), one line per
     initialisation scheme (`series` column), one panel per activation, log y. A flat line
@@ -107,20 +107,21 @@ def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm"
     e.g. ours vs published, so the same `series` keeps one colour. Any other `series`
     works too (`by` names it in the title); `facet=False` draws every line on one panel
     (its tooltip names the activation), for series that differ in activation too.
-    `colors`: series value -> colour, for series that have fixed colours elsewhere."""
+    `names`: series value -> (group, registry name), e.g. "He / Kaiming" -> ("init", "he"):
+    each such line takes that name's colour from the palette; others take spare colours."""
     _require(layers_df, ["activation", "epoch", "layer", "layer_name", value, series,
                          *([dash] if dash else [])], "layers_df")
     rows = _finite(_hidden_only(_epoch_rows(layers_df, epoch)), [value], positive=[value])
     keys = ["activation", series, *([dash] if dash else []), "layer", "layer_name"]
     df = mean_over_seeds(rows, keys, [value], sort=False, count_seeds=True)
     df[series] = df[series].astype(str)
-    names = list(dict.fromkeys(df[series]))
+    order = list(dict.fromkeys(df[series]))
     select = _legend_select(series)
     chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=30, filled=True)).encode(
         x=alt.X("layer:Q", title=_HIDDEN_AXIS, axis=alt.Axis(tickMinStep=1, format="d")),
         y=_y(value, _short_title(value), log=True, values=df[value]),
-        color=alt.Color(f"{series}:N", scale=_fixed_colors(names, dict(colors or {})),
-                        sort=names,
+        color=alt.Color(f"{series}:N", scale=_fixed_colors(order, named_colors(names or {})),
+                        sort=order,
                         legend=_legend(_short_title(series))),
         opacity=_highlight(select),
         tooltip=_tooltip("activation", series, *([dash] if dash else []), "layer_name",

@@ -13,7 +13,7 @@ from vgcore.results import mean_over_seeds
 from ._common import (_EPOCH_AXIS, HEIGHT, WIDTH, _check_choice, _data, _finite, _highlight,
                       _label_expr, _legend, _legend_select, _percent_y, _require, _title,
                       _tooltip, _y)
-from .palette import CELL_COLORS, _fixed_colors
+from .palette import CELL_COLORS, SEED_DASHES, _fixed_colors
 
 _TIME_AXIS = "time step t (1 = the first input; the loss is read after the last, T)"
 
@@ -79,18 +79,25 @@ def time_grad_chart(time_grads_df: pd.DataFrame, epochs: Sequence[int] = (0,), *
 def recurrent_accuracy_chart(history_df: pd.DataFrame, split: str = "test", *,
                              chance: float | None = None, width: int | str = WIDTH,
                              height: int = HEIGHT) -> alt.LayerChart:
-    """Accuracy per epoch on one split, one colour per cell and one line per seed, with
-    rules at `chance` (a net that learned nothing) and at the 'solved' accuracy."""
+    """Accuracy per epoch on one split, one colour per cell and one line per seed (each
+    seed its own dash, so one cell's seeds can be told apart), with rules at `chance` (a
+    net that learned nothing) and at the 'solved' accuracy."""
     _check_choice("split", split, ["train", "test"])
     _require(history_df, ["cell", "seed", "epoch", "split", "accuracy"], "history_df")
     df = _finite(history_df[history_df["split"].astype(str) == split],
                  ["epoch", "accuracy"])
     select = _legend_select("cell")
+    seeds = [str(s) for s in sorted(pd.unique(df["seed"]))]
+    df["seed"] = df["seed"].astype(str)
     lines = alt.Chart(_data(df)).mark_line(point=alt.OverlayMarkDef(size=16, filled=True)
                                            ).encode(
         x=alt.X("epoch:Q", title=_EPOCH_AXIS, axis=alt.Axis(tickMinStep=1)),
         y=_percent_y("accuracy", f"{split} accuracy (% of sequences answered right)"),
         color=_cell_encoding(df),
+        # a 30-px legend symbol: at the default 10 px every dash pattern looks solid
+        strokeDash=alt.StrokeDash("seed:N", sort=seeds, legend=_legend(
+            "seed", symbolType="stroke", symbolSize=900), scale=alt.Scale(domain=seeds, range=[
+                SEED_DASHES[i % len(SEED_DASHES)] for i in range(len(seeds))])),
         detail="seed:N",
         opacity=_highlight(select),
         tooltip=_tooltip("cell", "seed", "epoch", "accuracy"),
@@ -101,7 +108,8 @@ def recurrent_accuracy_chart(history_df: pd.DataFrame, split: str = "test", *,
     return alt.layer(lines, _reference_rules(levels, "accuracy", width)).properties(
         width=width, height=height, title=_title(
             f"Accuracy on the {split} set, per epoch",
-            "one line per seed; click a legend entry to highlight one cell"))
+            "one line per seed, each its own dash; click a legend entry to highlight one "
+            "cell"))
 
 
 def length_sweep_chart(sweep_df: pd.DataFrame, *, chance: float | None = None,

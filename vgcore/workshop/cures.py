@@ -70,13 +70,25 @@ CURES: dict[str, Cure] = {c.key: c for c in (
 )}
 
 
-# One colour per net on every chart of the lesson and the preset: the plain net black,
-# clipping (on the plain net's line) grey, no two alike hues among nets that part ways.
-NET_COLORS: dict[str, str] = {
-    PLAIN: "#000000", CURES["pretraining"].label: "#E69F00",
-    CURES["normalised_init"].label: "#009E73", CURES["relu"].label: "#CC79A7",
-    CURES["clipping"].label: "#999999", CURES["batch_norm"].label: "#0072B2",
-    CURES["residual"].label: "#8C564B", COMBINED: "#A89400"}
+# The combined net's registry name: with the cure keys, what its colour is keyed by.
+COMBINED_KEY = "combined"
+
+
+def net_names(runs: Mapping[str, ExperimentConfig]) -> dict[str, tuple[str, str]]:
+    """What each net of `cure_runs` *is*, as (group, registry name), so a chart draws it in
+    that name's one colour (vgcore.charts.palette): a cure by its key (the ReLU cure is
+    ReLU), the combined net as 'combined', and the plain net as its activation (the
+    sigmoid net in sigmoid's colour); a plain net of several activations is left out."""
+    by_label = {c.label: c.key for c in CURES.values()}
+    names: dict[str, tuple[str, str]] = {}
+    for label, config in runs.items():
+        if label in by_label:
+            names[label] = ("cure", by_label[label])
+        elif label == COMBINED:
+            names[label] = ("cure", COMBINED_KEY)
+        elif label == PLAIN and len(config.activations) == 1:
+            names[label] = ("activation", config.activations[0])
+    return names
 
 
 def cure_runs(config: ExperimentConfig, keys: Sequence[str], combined: bool = False
@@ -149,5 +161,5 @@ def labelled_frames(results: Mapping[str, Result], frame: str) -> pd.DataFrame:
                      ignore_index=True)
 
 
-__all__ = ["Cure", "CURES", "PLAIN", "COMBINED", "NET_COLORS", "cure_runs", "cure_table",
-           "labelled_frames", "no_help", "TABLE_COLUMNS"]
+__all__ = ["Cure", "CURES", "PLAIN", "COMBINED", "COMBINED_KEY", "net_names", "cure_runs",
+           "cure_table", "labelled_frames", "no_help", "TABLE_COLUMNS"]

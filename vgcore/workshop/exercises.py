@@ -461,7 +461,8 @@ def _lstm_accuracy(result: RecurrentResult, reference: Any = None) -> alt.TopLev
         result.history, chance=TASKS[result.config.task].chance).properties(
         title=alt.TitleParams(f"Your LSTM (forget bias {result.config.forget_bias:g}): "
                               f"test accuracy per epoch", anchor="start",
-                              subtitle="one line per seed; every seed must reach 95%"))
+                              subtitle="one line per seed, each its own dash; every seed "
+                                       "must reach 95%"))
 
 
 # Start: the page's LSTM with its forget gate shut (forget bias 0, about PyTorch's

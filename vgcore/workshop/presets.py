@@ -36,7 +36,7 @@ from vgcore.recurrent import time_ratio
 from vgcore.results import (Result, hidden_norms, level_ratio, mean_over_seeds,
                             overfitting_onset)
 
-from .cures import CURES, NET_COLORS, PLAIN, cure_runs
+from .cures import CURES, PLAIN, cure_runs, net_names
 from .experiments import (HOW_FIXED_CONFIG, NIELSEN_CH3_CONFIG, THROUGH_TIME_CONFIG,
                           closed_gate)
 
@@ -310,7 +310,10 @@ def _ratio_of(label: str, activation: str) -> Callable[[Results], float]:
 
 
 def _init_draw(results: Results) -> alt.TopLevelMixin:
-    return charts.init_comparison_chart(_by_series(results, "init"), series="init")
+    # each line in its scheme's colour, whatever the preset calls it
+    return charts.init_comparison_chart(
+        _by_series(results, "init"), series="init",
+        names={label: ("init", r.config.init) for label, r in results.items()})
 
 
 def _glorot_init() -> Preset:
@@ -458,8 +461,9 @@ def _cure_ratio(label: str) -> Callable[[Results], float]:
 
 
 def _cures_draw(results: Results) -> alt.TopLevelMixin:
-    return charts.init_comparison_chart(_by_series(results, "net"), series="net",
-                                        by="cure", facet=False, colors=NET_COLORS)
+    return charts.init_comparison_chart(
+        _by_series(results, "net"), series="net", by="cure", facet=False,
+        names=net_names({label: r.config for label, r in results.items()}))
 
 
 def _cures() -> Preset:
