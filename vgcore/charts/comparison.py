@@ -8,10 +8,10 @@ import pandas as pd
 
 from vgcore.results import registry_order
 
-from ._common import (_EPOCH_AXIS, FACET_HEIGHT, FACET_WIDTH, HEIGHT, WIDTH,
+from ._common import (FACET_HEIGHT, FACET_WIDTH, HEIGHT, WIDTH,
                       _activation_label_expr, _check_choice, _data, _facet_by_activation,
                       _highlight, _legend, _legend_select, _require, _title, _tooltip)
-from .curves import _metric_rows, _metric_y, _split_dash
+from .curves import _epoch_x, _metric_rows, _metric_y, _split_dash
 from .palette import ACTIVATION_COLORS, HEAD_COLORS, _fixed_colors
 
 
@@ -47,7 +47,7 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
     facet = series != "activation" and "activation" in df and df["activation"].nunique() > 1
     chart = (alt.Chart() if facet else alt.Chart(_data(df))).mark_line(
         point=alt.OverlayMarkDef(size=16, filled=True)).encode(
-        x=alt.X("epoch:Q", title=_EPOCH_AXIS, axis=alt.Axis(tickMinStep=1)),
+        x=_epoch_x(df["epoch"]),
         y=_metric_y(metric, log_y, df[metric]),
         color=alt.Color(f"{series}:N", scale=_fixed_colors(names, known), sort=names,
                         legend=_legend(series.replace("_", " "), **(
