@@ -383,8 +383,8 @@ _EXERCISES = (
              "which the test loss only gets worse (within ±2 epochs).",
         hints=("Overfitting starts where the test loss is lowest: after it the net "
                "memorises the training set.",
-               "The second chart shows the test loss alone, zoomed to its own range: "
-               "hover over its points to read each epoch's test loss.",
+               "The second chart shows the test loss alone, zoomed around its lowest "
+               "point: hover over its points to read each epoch's test loss.",
                "The training loss keeps falling the whole time: it cannot tell you."),
         start=NIELSEN_CH3_CONFIG,
         controls=("train_size", "epochs", "lr", "depth", "width", "seed"),
