@@ -56,8 +56,10 @@ DIVERGENCE_FIXES = (("lr", "a smaller learning rate"), ("grad_clip", "gradient c
 
 def divergence_notice(result: Any, controls: Sequence[str] = ()) -> None:
     """One warning per diverged net (an activation, a recurrent cell: its seeds
-    together), advising only what the page's `controls` offer, or pointing to the page
-    that has them."""
+    together). Its kind's `divergence_cause` says what the run's measurements point to
+    (an MLP that had exploded before any step: its initialisation); when it cannot tell,
+    the advice is a smaller step, naming only what the page's `controls` offer or
+    pointing to the page that has them."""
     fixes = [text for name, text in DIVERGENCE_FIXES if name in controls]
     advice = (f"Try {' or '.join(fixes)}." if fixes else
               "The [Exploding gradients](/exploding) page has the learning-rate and "
@@ -68,9 +70,13 @@ def divergence_notice(result: Any, controls: Sequence[str] = ()) -> None:
         seeds = ", ".join(str(int(s)) for s in rows["seed"])
         when = (f"at epoch {epochs[0]}" if len(epochs) == 1 else
                 "at epochs " + ", ".join(map(str, epochs)))
+        cause = kind.divergence_cause(result, name) if kind.divergence_cause else None
+        if cause and "init" not in controls:
+            cause += (" The [Exploding gradients](/exploding) page has the initialisation "
+                      "control.")
         st.warning(f"{kind.net_label(name)} (seed{'s' if len(rows) > 1 else ''} {seeds}) "
                    f"diverged {when}: its loss or gradients became NaN/Inf, so its curves "
-                   f"stop there. {advice}", icon=":material/bolt:")
+                   f"stop there. {cause or advice}", icon=":material/bolt:")
 
 
 def downloads(result: Any, page: str, defaults: Any = None) -> None:

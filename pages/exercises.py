@@ -54,7 +54,7 @@ if result is not None:
             st.success(check.message, icon=":material/check_circle:")
         else:
             st.warning(f"Not yet. {check.message}", icon=":material/pending:")
-        drawn = ex.chart(result, reference)
+        drawn = ex.chart(result, reference, solved=check.passed)
         if drawn is not None:
             chart(drawn)
     downloads(result, f"exercise-{ex.key}", ex.start)

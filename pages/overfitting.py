@@ -5,7 +5,7 @@ from app.blocks import chart, divergence_notice, downloads, page_intro
 from app.runner import run_experiment
 from app.widgets import page_controls
 from vgcore import charts
-from vgcore.results import net_history, net_outcome
+from vgcore.results import net_history, net_outcome, weight_decay_sentence
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS, unregularised
 
 PAGE = "overfitting"
@@ -14,7 +14,8 @@ page_intro("Overfitting",
            "Nielsen's [784, 30, 10] net reaches 100% on its 1,000 training images while the "
            "test loss bottoms out early (the marked best-test epoch) and then climbs: the "
            "shaded gap is what the net memorised. Set L2 weight decay to 0.001 and compare "
-           "the numbers with the unregularised run: the test loss stops climbing. Stopping "
+           "the numbers with the unregularised run: the test loss climbs far less after its "
+           "best epoch. Stopping "
            "at the best epoch (early stopping) is the other remedy.")
 cfg = page_controls(PAGE)
 result = run_experiment(cfg, live=lambda r: charts.loss_chart(r.history))
@@ -23,30 +24,36 @@ if result is not None:
     regularised = unregularised(result.config) != result.config
     baseline = run_experiment(unregularised(result.config)) if regularised else None
     names = list(result.config.activations)
-    which = st.radio("Activation", names, horizontal=True, key="overfit_activation",
-                     format_func=charts.activation_label) if len(names) > 1 else names[0]
-    now = net_outcome(net_history(result.history, which))
-    before = net_outcome(net_history(baseline.history, which)) if baseline else None
 
-    def delta(key: str, scale: float = 1.0, unit: str = "") -> str | None:
+    def delta(now: dict, before: dict | None, key: str, scale: float = 1.0,
+              unit: str = "") -> str | None:
         """This run's number against the unregularised run's, for st.metric."""
         if before is None:
             return None
         return f"{(now[key] - before[key]) * scale:+.3g}{unit} vs no regularisation"
 
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Best test epoch (early stopping)", f"{now['best_test_epoch']:.0f}",
-              delta("best_test_epoch"), delta_color="off")
-    c2.metric("Test loss rise after it", f"{now['rise']:+.3f}", delta("rise"),
-              delta_color="inverse")
-    c3.metric("Final gap (test − train loss)", f"{now['gap']:.3f}", delta("gap"),
-              delta_color="inverse")
-    c4.metric("Final test accuracy", f"{now['final_test_accuracy']:.1%}",
-              delta("final_test_accuracy", 100, " pts"))
-    if before is None:
+    # One row of numbers per activation (a net's own, never another's)
+    for name in names:
+        now = net_outcome(net_history(result.history, name))
+        before = net_outcome(net_history(baseline.history, name)) if baseline else None
+        if len(names) > 1:
+            st.markdown(f"**{charts.activation_label(name)}**")
+        c1, c2, c3, c4 = st.columns(4)
+        c1.metric("Best test epoch (early stopping)", f"{now['best_test_epoch']:.0f}",
+                  delta(now, before, "best_test_epoch"), delta_color="off")
+        c2.metric("Test loss rise after it", f"{now['rise']:+.3f}",
+                  delta(now, before, "rise"), delta_color="inverse")
+        c3.metric("Final gap (test − train loss)", f"{now['gap']:.3f}",
+                  delta(now, before, "gap"), delta_color="inverse")
+        c4.metric("Final test accuracy", f"{now['final_test_accuracy']:.1%}",
+                  delta(now, before, "final_test_accuracy", 100, " pts"))
+    if baseline is None:
         st.caption("No regularisation in this run. Add L2 weight decay (try 0.001) or "
                    "dropout in the sidebar: these numbers then show the change against "
                    "this run.")
+    st.caption(weight_decay_sentence(result.config.weight_decay, result.config.train_size))
+    which = st.radio("Activation", names, horizontal=True, key="overfit_activation",
+                     format_func=charts.activation_label) if len(names) > 1 else names[0]
     chart(charts.overfitting_chart(result.history, activation=which))
     chart(charts.loss_chart(result.history, metric="accuracy"))
     downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)

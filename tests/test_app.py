@@ -293,8 +293,9 @@ def test_overfitting_activation_choice_sets_the_chart():
     data = chart_data(at, "Overfitting")
     assert set(data["activation"].dropna()) == {"tanh"}
     assert sorted(data["epoch"].dropna().unique()) == [0, 1, 2]
-    # best epoch, rise, gap, and (since the remedies' before/after) the test accuracy
-    assert len(at.metric) == 4
+    # best epoch, rise, gap, and (since the remedies' before/after) the test accuracy:
+    # four numbers per activation, each net's own (issue 22: sigmoid's stood for both)
+    assert len(at.metric) == 4 * 2
 
 
 def test_exploding_scheme_choice_sets_the_comparison():
@@ -567,7 +568,7 @@ def test_divergence_advice_names_only_what_the_page_offers():
     """The loss-curves page has a learning-rate control but no clipping: its notice must
     not send the learner looking for one. The exploding page has both."""
     at = open_page("pages/loss_curves.py", epochs="2", lr="50", n_seeds="2",
-                   activations=["ReLU", "tanh"])
+                   activations=["ReLU", "tanh"], batch_size="32")   # the old default
     assert not at.exception
     notices = [w.value for w in at.warning if "diverged" in w.value]
     assert notices, "lr 50 should make a net diverge"
@@ -665,3 +666,46 @@ def test_gradient_flow_edges_play_and_the_one_path_factor():
     assert list(table["layer"]) == ["hidden 3", "hidden 2", "hidden 1"] * 2
     assert not (table[["measured factor", path]] == "—").any().any()
     assert all(v.startswith("×") for v in table[path])
+
+
+
+# ---------------------------------------------------------------------------------------
+# Issue 22: every claim visible
+# ---------------------------------------------------------------------------------------
+def test_exploding_notice_blames_the_init_when_the_net_had_exploded_before_any_step():
+    """/exploding?lr=0.001: ReLU with N(0, 1) still diverges at epoch 1; a smaller learning
+    rate is the wrong way, and the notice says what the untrained net measured."""
+    at = open_page("pages/exploding.py", lr="0.001", epochs="1")
+    notices = [w.value for w in at.warning if "diverged" in w.value]
+    assert notices and notices[0].startswith("ReLU (seed 0) diverged at epoch 1")
+    assert "at initialisation (epoch 0)" in notices[0]
+    assert "He / Kaiming for ReLU" in notices[0] and "Try a smaller" not in notices[0]
+
+
+def test_loss_curves_give_a_net_at_chance_no_best_epoch_but_a_sentence():
+    """Three epochs in, the sigmoid net is still on its plateau: no 'best test epoch'
+    for it, and a sentence with its measured accuracies."""
+    at = open_page("pages/loss_curves.py", epochs="3")
+    assert_clean(at)
+    said = " ".join(m.value for m in at.markdown)
+    assert "sigmoid never left chance" in said and "(chance is 10%)" in said
+    table = at.dataframe[-1].value
+    best = dict(zip(table["activation"], table["best test epoch"]))
+    assert best["sigmoid"] == "—" and best["ReLU"] != "—"
+
+
+def test_overfitting_page_converts_weight_decay_to_nielsens_lambda():
+    at = open_page("pages/overfitting.py", epochs="2", weight_decay="0.001")
+    assert_clean(at)
+    captions = " ".join(c.value for c in at.caption)
+    assert "his λ = 0.1 is weight decay 0.0001" in captions and "his λ = 1." in captions
+
+
+def test_softmax_accuracy_axis_ends_at_the_last_epoch():
+    at = open_page("pages/softmax.py", epochs="3")
+    assert_clean(at)
+    specs = [json.loads(el.proto.spec) for el in at.get("arrow_vega_lite_chart")
+             + at.get("vega_lite_chart")]
+    accuracy = [s for s in specs if "Accuracy of every run" in json.dumps(s.get("title"))]
+    assert len(accuracy) == 1
+    assert accuracy[0]["encoding"]["x"]["scale"] == {"domain": [0.0, 3.0], "nice": False}

@@ -164,6 +164,7 @@ BUILDERS: dict[str, tuple[tuple[str, ...], Callable[..., alt.TopLevelMixin]]] = 
                    lambda h, s: charts.loss_chart(h, summary_df=s)),
     "accuracy_chart": (("history",), lambda h: charts.loss_chart(h, "accuracy")),
     "overfitting_chart": (("history",), charts.overfitting_chart),
+    "zoomed_test_loss_chart": (("history",), charts.zoomed_test_loss_chart),
     "softmax_chart": (("softmax",), charts.softmax_chart),
     "loss_vs_prob_chart": (("lvp",), charts.loss_vs_prob_chart),
     "decision_boundary_chart": (("grid", "points"), charts.decision_boundary_chart),
@@ -181,12 +182,12 @@ REQUIRED_COLUMN = {
     "grad_heatmap": "layer", "init_comparison_chart": "init",
     "saturation_chart": "saturation",
     "histogram_chart": "fraction", "loss_chart": "split", "accuracy_chart": "accuracy",
-    "overfitting_chart": "loss", "softmax_chart": "logit", "loss_vs_prob_chart": "head",
+    "overfitting_chart": "loss", "zoomed_test_loss_chart": "loss", "softmax_chart": "logit", "loss_vs_prob_chart": "head",
     "decision_boundary_chart": "prob", "overlay_chart": "run", "network_chart": "bias_grad",
     "network_chart_edges": "bias_grad", "network_chart_grads": "bias_grad",
 }
 # Charts whose only legends are continuous (nothing to click) or that have no legend.
-NO_SERIES_LEGEND = {"softmax_chart", "grad_heatmap", "chain_rule_chart", "network_chart",
+NO_SERIES_LEGEND = {"softmax_chart", "zoomed_test_loss_chart", "grad_heatmap", "chain_rule_chart", "network_chart",
                     "network_chart_edges", "network_chart_grads"}
 
 
@@ -825,3 +826,31 @@ def test_network_picture_rejects_an_unknown_edge_mode(units_df, edges_df):
 def test_edge_legend_ticks_are_readable():
     assert charts._log_legend_ticks(-5, -1) == [1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
     assert charts._log_legend_ticks(-1.7, -0.3) == [0.02, 0.05, 0.1, 0.2, 0.5]
+
+
+# -- epoch axes end where the data do ---------------------------------------------------
+@pytest.mark.parametrize("build_chart", [
+    lambda h: charts.overlay_chart(h, "accuracy", "test", series="run"),
+    lambda h: charts.loss_chart(h), charts.overfitting_chart,
+    charts.zoomed_test_loss_chart])
+def test_epoch_axes_end_at_the_last_epoch_trained(build_chart):
+    """The softmax page's accuracy axis ran on to epoch 16 for a 15-epoch run: Vega's
+    'nice' domain rounded it up."""
+    rows = [{"activation": "sigmoid", "seed": 0, "epoch": e, "split": split,
+             "loss": 1 / (e + 1) + (0.02 * e if split == "test" else 0), "accuracy": 0.5,
+             "run": "softmax + cross-entropy"}
+            for e in range(16) for split in ("train", "test")]
+    spec = build_chart(pd.DataFrame(rows)).to_dict()
+    xs = [u["encoding"]["x"] for u in units(spec)
+          if u.get("encoding", {}).get("x", {}).get("field") == "epoch"
+          and "scale" in u["encoding"]["x"]]
+    assert xs and all(x["scale"] == {"domain": [0.0, 15.0], "nice": False} for x in xs)
+
+
+def test_loss_chart_axis_reaches_a_divergence_past_the_last_finite_epoch(history_df):
+    """A net diverging at epoch 6 when every finite value ends at 5: its cross stays on
+    the chart."""
+    summary = pd.DataFrame({"activation": ACTS, "seed": [0, 0], "diverged_at": [np.nan, 6.0]})
+    spec = charts.loss_chart(history_df, summary_df=summary).to_dict()
+    x = next(u["encoding"]["x"] for u in units(spec) if "scale" in u["encoding"].get("x", {}))
+    assert x["scale"]["domain"] == [0.0, 6.0]

@@ -97,3 +97,40 @@ def test_close_gap_halves_the_gap_without_killing_learning(run_of):
     ex = EXERCISES["close-gap"]      # a changed field fails before any reference run
     got = ex.check(run_of(ex.start.replace(epochs=9)))
     assert not got.passed and "change only: dropout, weight_decay" in got.message
+
+
+def test_messages_write_nets_as_the_lab_does(run_of):
+    """'ReLU (seed 0) still diverges', never the registry key 'relu (seed 0)'."""
+    start = check(run_of, "tame-exploding")
+    assert start.message.startswith("ReLU (seed 0) still diverges")
+    vanish = check(run_of, "vanish")
+    assert "The slowest first layer is sigmoid (seed 0)'s" in vanish.message
+    relu = check(run_of, "vanish", activations=("relu",))
+    assert "ReLU (seed 0)" in relu.message and "relu (seed" not in relu.message
+
+
+def test_overfit_epoch_with_no_training_says_there_is_nothing_to_read(run_of):
+    got = check(run_of, "overfit-epoch", answer=0, epochs=0)
+    assert not got.passed and "0 epochs" in got.message and "epoch 0 of 0" not in got.message
+
+
+def test_overfit_epoch_chart_zooms_on_the_test_loss_and_marks_it_once_solved(run_of):
+    """On the log axis 0.726 → 0.802 looks flat: the test loss alone, on a linear axis
+    zoomed around its minimum, makes the turn readable; the marker waits for the answer."""
+    ex = EXERCISES["overfit-epoch"]
+    result = run_of(ex.start)
+    spec = ex.chart(result).to_dict()
+    zoom = spec["vconcat"][1]
+    line = zoom["layer"][0]
+    assert line["encoding"]["y"]["scale"].get("type", "linear") == "linear"
+    test = result.history[result.history["split"] == "test"]["loss"]
+    lo, hi = line["encoding"]["y"]["scale"]["domain"]
+    rise = test.iloc[-1] - test.min()                    # 0.726 → 0.802 on seed 0
+    assert test.min() - rise < lo < test.min() and test.iloc[-1] < hi < test.min() + 4 * rise
+    assert len(zoom["layer"]) == 1                                  # no answer yet
+    best = int(result.summary["best_test_epoch"].iloc[0])
+    solved = ex.chart(result, solved=True).to_dict()
+    marked = solved["vconcat"][1]["layer"]
+    assert [solved["datasets"][r["data"]["name"]][0]["epoch"] for r in marked[1:]] == \
+        [best, best]
+    assert any("zoomed" in h and "hover" in h for h in ex.hints)

@@ -162,4 +162,4 @@ def test_one_cells_seeds_each_get_their_own_dash():
     dashes = _scale(spec, "strokeDash", "seed")
     assert list(dashes) == ["0", "1", "2"]
     assert len({tuple(d) for d in dashes.values()}) == 3
-    assert "each its own dash" in spec["title"]["subtitle"]
+    assert "each its own dash" in " ".join(spec["title"]["subtitle"])

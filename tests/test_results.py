@@ -352,3 +352,86 @@ def test_layer_factors_multiply_to_the_first_layers_share():
     assert f["wfprime_mean"].tolist() == [0.2, 0.1, 0.05, 0.04]
     assert f["wfprime_product"].iloc[-1] == pytest.approx(0.2 * 0.1 * 0.05 * 0.04)
     assert f["factor"].tolist() == layer_factors(layers)["factor"].tolist()
+
+
+# ---------------------------------------------------------------------------------------
+# Lesson words: why a net diverged, whether it left chance, Nielsen's λ
+# ---------------------------------------------------------------------------------------
+from vgcore.results import (best_test_epochs, chance_sentences,  # noqa: E402
+                            divergence_cause, left_chance, nielsen_lambda,
+                            weight_decay_sentence)
+
+EXPLODING_NET = dict(dataset="digits", train_size=300, test_size=100, hidden=(64,) * 10,
+                     batch_size=32, epochs=2)
+
+
+def test_divergence_cause_names_the_init_when_the_untrained_net_had_exploded():
+    """The exploding page at η = 0.001: ReLU with N(0, 1) weights still diverges, because
+    its gradient had exploded at initialisation, before any step: a smaller learning rate
+    is the wrong advice, a scaled init the right one."""
+    res = run(ExperimentConfig(activations=("relu",), init="normal", lr=0.001,
+                               **EXPLODING_NET))
+    assert not res.diverged().empty
+    cause = divergence_cause(res, "relu")
+    assert cause is not None
+    assert "initialisation (epoch 0)" in cause and "He / Kaiming for ReLU" in cause
+    assert "hidden layer 10's" in cause and "10⁶×" in cause
+
+
+def test_divergence_cause_cannot_blame_a_well_initialised_net():
+    """He init and a huge step: the untrained net was fine (layers level), so the cause
+    is the step, and the function says nothing (the generic advice stands)."""
+    res = run(ExperimentConfig(activations=("relu",), init="he", lr=3.0, **EXPLODING_NET))
+    assert not res.diverged().empty
+    assert 0.1 < float(res.summary["speed_ratio"].iloc[0]) < 10
+    assert divergence_cause(res, "relu") is None
+
+
+def _history(accuracies: list[float], activation: str = "sigmoid", seed: int = 0):
+    rows = [{"activation": activation, "seed": seed, "epoch": e, "split": split,
+             "loss": 2.3, "accuracy": a} for e, a in enumerate(accuracies)
+            for split in ("train", "test")]
+    return pd.DataFrame(rows)
+
+
+def test_left_chance_needs_a_quarter_of_the_way_from_chance_to_perfect():
+    assert not left_chance(_history([0.10, 0.19, 0.10, 0.134]), 10)
+    assert left_chance(_history([0.10, 0.12, 0.40]), 10)
+    assert not left_chance(_history([0.5, 0.6]), 2)          # 2 classes: 62.5% needed
+    assert left_chance(_history([0.5, 0.7]), 2)
+
+
+def test_chance_sentences_and_best_epochs_skip_a_net_that_never_left_chance():
+    """Lesson 4's sigmoid at chance all along got 'best test epoch 19': a net that never
+    left chance gets no epoch and a sentence with its measured accuracies."""
+    history = pd.concat([_history([0.10, 0.19, 0.10], seed=0),
+                         _history([0.10, 0.12, 0.11], seed=1),
+                         _history([0.10, 0.60, 0.90], activation="relu")])
+    sentences = chance_sentences(history, 10)
+    assert sentences == ["sigmoid never left chance: its test accuracy stayed at 10–19% "
+                         "(chance is 10%) on all 2 seeds, so it has no best test epoch: "
+                         "its test loss only drifted."]
+    summary = pd.DataFrame({"activation": ["sigmoid", "sigmoid", "relu"], "seed": [0, 1, 0],
+                            "best_test_epoch": [2.0, 1.0, 2.0]})
+    best = best_test_epochs(summary, history, 10)
+    assert best.isna().tolist() == [True, True, False] and best.iloc[2] == 2.0
+
+
+def test_nielsens_lambda_is_weight_decay_times_the_training_set():
+    """Nielsen's L2 adds (λ/n)·w to the gradient, torch's weight decay wd·w: λ = wd·n."""
+    assert nielsen_lambda(0.0001, 1000) == pytest.approx(0.1)
+    text = weight_decay_sentence(0.001, 1000)
+    assert "his λ = 0.1 is weight decay 0.0001" in text and "his λ = 1." in text
+    assert "This run" not in weight_decay_sentence(0.0, 1000)
+
+
+def test_weight_decay_is_torchs_gradient_term():
+    """The relation the sentence states, checked on the optimizer itself: one SGD step
+    with weight decay wd shrinks w by η·wd·w beyond the loss's gradient."""
+    import torch
+    from vgcore.optimizers import OPTIMIZERS
+    w = torch.nn.Parameter(torch.tensor([2.0]))
+    opt = OPTIMIZERS["sgd"].build([w], 0.5, 0.0, 0.01)
+    w.grad = torch.zeros(1)
+    opt.step()
+    assert w.item() == pytest.approx(2.0 * (1 - 0.5 * 0.01))

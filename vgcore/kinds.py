@@ -30,6 +30,10 @@ class Kind:
     downloads: tuple[tuple[str, str], ...]
     summary_text: Callable[[Any], str]   # the CLI's table of a finished run
     caps: Mapping[str, float] = field(default_factory=dict)   # what `vgcore list` shows
+    # (result, net) -> why that net diverged, from the run's own measurements, with the
+    # advice that follows; None (or no function): it cannot tell, and the app gives
+    # the generic advice (a smaller step)
+    divergence_cause: Callable[[Any, str], str | None] | None = None
 
 
 KINDS: dict[str, Kind] = {}

@@ -10,7 +10,8 @@ import pandas as pd
 from . import config as cfg_mod
 from .config import ExperimentConfig
 from .kinds import Kind, register
-from .results import Result, activation_label, missing, speed_phrase, table_lines
+from .results import (Result, activation_label, divergence_cause, missing,
+                      speed_phrase, table_lines)
 from .train import run
 
 
@@ -45,6 +46,6 @@ MLP = register(Kind(
     net="activation", net_label=activation_label,
     out_frames=("history", "layers", "summary", "histograms"),
     downloads=(("history", "History (CSV)"), ("layers", "Per-layer stats (CSV)")),
-    summary_text=summary_text, caps=_caps(cfg_mod)))
+    summary_text=summary_text, caps=_caps(cfg_mod), divergence_cause=divergence_cause))
 
 __all__ = ["MLP", "summary_text"]

@@ -42,6 +42,7 @@ import pandas as pd
 from . import data
 from .activations import ACTIVATIONS
 from .config import ExperimentConfig
+from .inits import INIT_SCHEMES, resolve as resolve_init
 from .registry import label_in, order_in
 
 if TYPE_CHECKING:  # only for type hints
@@ -480,9 +481,122 @@ def overfitting_onset(history: pd.DataFrame, activation: str, seed: int | None =
     return {"best_epoch": o["best_test_epoch"], "rise": o["rise"], "gap": o["gap"]}
 
 
+# ---------------------------------------------------------------------------------------
+# Lesson words about a run: why a net diverged, whether it ever left chance, and what the
+# weight-decay control is in Nielsen's terms
+# ---------------------------------------------------------------------------------------
+# At initialisation hidden layer 1's gradient ≥ this many times the top hidden layer's:
+# the gradient had exploded before any step (N(0, 1) ReLU nets: ~10⁶×; He init: ~1×).
+EXPLODED_AT_INIT = 100.0
+
+
+def divergence_cause(result: Result, activation: str) -> str | None:
+    """Why `activation`'s diverged nets diverged, from the untrained net's own
+    measurements (epoch 0, before any step), with the advice that follows; None when they
+    cannot tell (the untrained net was fine, or it has one hidden layer): then the step
+    size is what to change. The MLP kind's `Kind.divergence_cause`."""
+    rows = result.diverged()
+    rows = rows[rows["activation"].astype(str) == str(activation)]
+    ratios = pd.to_numeric(rows["speed_ratio"], errors="coerce")
+    exploded = rows[(ratios > 0) & (ratios <= 1 / EXPLODED_AT_INIT)]
+    if exploded.empty:
+        return None
+    depth = result.config.depth
+    growth = 1 / float(exploded["speed_ratio"].max())      # the least exploded seed's
+    seeds = sorted(int(s) for s in exploded["seed"])
+    which = ("" if len(exploded) == len(rows) else
+             f" (on seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))})")
+    top = result.layers[(result.layers["activation"].astype(str) == str(activation))
+                        & (result.layers["epoch"] == 0) & (result.layers["layer"] == depth)
+                        & result.layers["seed"].isin(seeds)]["act_std"]
+    signal = (f" and its top hidden layer's activations had a standard deviation of "
+              f"{format_ratio(float(top.min())).removesuffix('×')}"
+              if not top.empty and math.isfinite(float(top.min())) and top.min() >= 10
+              else "")
+    scheme = INIT_SCHEMES[resolve_init("auto", str(activation), False)].label
+    return (f"It had exploded before the first step{which}: at initialisation (epoch 0) "
+            f"hidden layer 1's gradient was {'at least ' if len(seeds) > 1 else ''}"
+            f"{format_ratio(growth)} hidden layer {depth}'s{signal}. The initial weights "
+            f"are too large: a smaller learning rate or gradient clipping limits the "
+            f"steps, not the weights' scale. Use a scaled initialisation, {scheme} for "
+            f"{activation_label(activation)} (He et al. 2015; Glorot & Bengio 2010): it "
+            f"keeps every layer's gradient at one scale.")
+
+
+def chance_accuracy(n_classes: int) -> float:
+    """The test accuracy of guessing: 1 / classes."""
+    return 1.0 / n_classes
+
+
+def left_chance(history: pd.DataFrame, n_classes: int) -> bool:
+    """Whether one net's test accuracy ever rose clearly above chance: by at least a
+    quarter of the way from chance to 100% (10 classes: 32.5%). A net stuck on a plateau
+    predicts one or two classes and scores 8–19% on the digits; its test loss only drifts,
+    so its argmin is no 'best epoch'."""
+    chance = chance_accuracy(n_classes)
+    test = pd.to_numeric(history[history["split"] == "test"]["accuracy"], errors="coerce")
+    return bool((test >= chance + (1 - chance) / 4).any())
+
+
+def best_test_epochs(summary: pd.DataFrame, history: pd.DataFrame, n_classes: int
+                     ) -> pd.Series:
+    """The summary's best-test epochs, NaN for a net that never left chance: the argmin
+    of a test loss that only drifted is noise, not an early-stopping point."""
+    learned = [left_chance(net_history(history, a, s), n_classes)
+               for a, s in zip(summary["activation"], summary["seed"])]
+    return summary["best_test_epoch"].where(pd.Series(learned, index=summary.index))
+
+
+def chance_sentences(history: pd.DataFrame, n_classes: int, label: Any = None
+                     ) -> list[str]:
+    """One sentence per activation none of whose seeds left chance (`left_chance`), with
+    its measured accuracy range, e.g. "Sigmoid never left chance: its test accuracy stayed
+    at 8–19% (chance is 10%) on all 3 seeds, so it has no best test epoch"."""
+    label = label or activation_label
+    chance = chance_accuracy(n_classes)
+    out = []
+    for name in registry_order(history["activation"]):
+        own = history[history["activation"].astype(str) == name]
+        seeds = sorted(pd.unique(own["seed"]))
+        if any(left_chance(own[own["seed"] == s], n_classes) for s in seeds):
+            continue
+        acc = own[own["split"] == "test"]["accuracy"]
+        if acc.empty:
+            continue
+        lo, hi = f"{acc.min():.0%}", f"{acc.max():.0%}"
+        span = lo if lo == hi else f"{lo.removesuffix('%')}–{hi}"
+        on = f" on all {len(seeds)} seeds" if len(seeds) > 1 else ""
+        out.append(f"{label(name)} never left chance: its test accuracy stayed at {span} "
+                   f"(chance is {chance:.0%}){on}, so it has no best test epoch: its test "
+                   f"loss only drifted.")
+    return out
+
+
+def nielsen_lambda(weight_decay: float, train_size: int) -> float:
+    """Nielsen's L2 λ for a weight decay: his cost adds (λ/2n)·Σw², whose gradient adds
+    (λ/n)·w; torch's weight_decay adds weight_decay·w to the gradient, so λ = wd × n."""
+    return weight_decay * train_size
+
+
+def weight_decay_sentence(weight_decay: float, train_size: int) -> str:
+    """The weight-decay control in Nielsen's terms, for a run on `train_size` images."""
+    def num(x: float) -> str:
+        return f"{x:.6f}".rstrip("0").rstrip(".")
+    now = (f" This run's {num(weight_decay)} is his λ = "
+           f"{num(nielsen_lambda(weight_decay, train_size))}." if weight_decay > 0 else "")
+    return (f"Weight decay here is PyTorch's: each step adds weight decay × w to the "
+            f"gradient. Nielsen's L2 term (λ/2n)·Σw² adds (λ/n)·w, so his λ is the weight "
+            f"decay × n, the number of training images: on these {train_size:,} images "
+            f"his λ = 0.1 is weight decay {num(0.1 / train_size)}.{now} (PyTorch also "
+            f"shrinks the biases; Nielsen does not.)")
+
+
 __all__ = ["Records", "Result", "build_result", "summarize", "speed_ratio", "level_ratio",
            "hidden_norms", "ratio_of", "overfitting_onset", "net_outcome", "net_history",
            "layer_name", "mean_over_seeds", "format_ratio", "compare_speeds",
            "speed_sentences", "speed_phrase", "activation_label", "registry_order",
            "drift_sentences", "best_accuracy", "layer_factors",
-           "factor_sentences", "epoch_reaching", "diverged_rows", "json_records"]
+           "factor_sentences", "epoch_reaching", "diverged_rows", "json_records",
+           "divergence_cause", "EXPLODED_AT_INIT", "chance_accuracy", "left_chance",
+           "best_test_epochs",
+           "chance_sentences", "nielsen_lambda", "weight_decay_sentence"]

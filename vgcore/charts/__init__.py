@@ -42,7 +42,7 @@ from __future__ import annotations
 from .activations import activation_chart, chain_rule_chart
 from .boundary import decision_boundary_chart
 from .comparison import overlay_chart
-from .curves import loss_chart, overfitting_chart
+from .curves import loss_chart, overfitting_chart, zoomed_test_loss_chart
 from .histograms import histogram_chart
 from .layers import (activation_mean_chart, grad_heatmap, grad_norm_bars, grad_norm_lines,
                      init_comparison_chart, pretrain_chart, saturation_chart)
@@ -73,7 +73,8 @@ __all__ = ["ACTIVATION_COLORS", "CATEGORY_COLORS", "HEAD_COLORS", "activation_co
            "activation_chart", "chain_rule_chart", "grad_norm_bars",
            "grad_norm_lines", "grad_heatmap", "init_comparison_chart", "saturation_chart",
            "activation_mean_chart", "network_chart",
-           "histogram_chart", "loss_chart", "overfitting_chart", "softmax_chart",
+           "histogram_chart", "loss_chart", "overfitting_chart", "zoomed_test_loss_chart",
+           "softmax_chart",
            "loss_vs_prob_chart", "decision_boundary_chart", "overlay_chart",
            "CELL_COLORS", "time_grad_chart", "recurrent_accuracy_chart",
            "length_sweep_chart", "pretrain_chart"]

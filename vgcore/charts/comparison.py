@@ -12,7 +12,7 @@ from ._common import (_EPOCH_AXIS, _EPOCH_AXIS_SHORT, FACET_COLUMNS, FACET_HEIGH
                       FACET_WIDTH, HEIGHT, WIDTH, _activation_label_expr, _check_choice,
                       _data, _facet_by_activation, _highlight, _legend, _legend_select,
                       _percent_y, _require, _title, _tooltip, _y)
-from .curves import _metric_rows, _metric_y, _split_dash
+from .curves import _epoch_x, _metric_rows, _metric_y, _split_dash
 from .palette import ACTIVATION_COLORS, HEAD_COLORS, named_colors, series_styles
 
 _SPLIT_PANELS = {"train": "training set", "test": "test set"}
@@ -89,8 +89,7 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
         encodings["detail"] = [f"{c}:N" for c in extra]
     chart = (alt.Chart() if panels else alt.Chart(_data(df))).mark_line(
         point=alt.OverlayMarkDef(size=16, filled=True)).encode(
-        x=alt.X("epoch:Q", title=_EPOCH_AXIS_SHORT if panels else _EPOCH_AXIS,
-                axis=alt.Axis(tickMinStep=1)),
+        x=_epoch_x(df["epoch"], _EPOCH_AXIS_SHORT if panels else _EPOCH_AXIS),
         y=_panel_y(metric, log_y, df[metric]) if panels else
         _metric_y(metric, log_y, df[metric]),
         color=alt.Color(f"{series}:N", sort=order, legend=legend,

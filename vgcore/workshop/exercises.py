@@ -30,7 +30,7 @@ import pandas as pd
 
 from vgcore import charts
 from vgcore.config import ExperimentConfig
-from vgcore.kinds import is_result
+from vgcore.kinds import is_result, kind_of
 from vgcore.recurrent import (TASKS, RecurrentResult, ratio_phrase,
                               time_ratio)
 from vgcore.results import Result, format_ratio
@@ -60,13 +60,15 @@ class Exercise:
     question: str = ""                            # asks for an answer when set
     reference: Callable[[ExperimentConfig], ExperimentConfig] | None = field(
         default=None, repr=False, compare=False)
-    draw: Callable[[Result, Result | None], alt.TopLevelMixin] | None = field(
-        default=None, repr=False, compare=False)   # the chart that helps solve it
+    # draw(result, reference, solved=...): the chart that helps solve it (solved: the
+    # check passed, so it may show the answer)
+    draw: Callable[..., alt.TopLevelMixin] | None = field(
+        default=None, repr=False, compare=False)
     page: str = "exercises"                       # the page that checks it
 
-    def chart(self, result: Result, reference: Result | None = None
-              ) -> alt.TopLevelMixin | None:
-        return self.draw(result, reference) if self.draw else None
+    def chart(self, result: Result, reference: Result | None = None, *,
+              solved: bool = False) -> alt.TopLevelMixin | None:
+        return self.draw(result, reference, solved=solved) if self.draw else None
 
     def reference_config(self, config: ExperimentConfig) -> ExperimentConfig | None:
         return self.reference(config) if self.reference else None
@@ -109,6 +111,12 @@ def _first_net(result: Result) -> pd.Series:
     return first.loc[first["seed"].idxmin()]
 
 
+def _who(result: Any, row: pd.Series) -> str:
+    """A net as every message writes it: its kind's label and seed, "ReLU (seed 0)"."""
+    kind = kind_of(result)
+    return f"{kind.net_label(str(row[kind.net]))} (seed {int(row['seed'])})"
+
+
 def _per_activation(result: Result, activation: str, column: str) -> float:
     rows = result.summary[result.summary["activation"] == activation][column]
     rows = pd.to_numeric(rows, errors="coerce")
@@ -130,7 +138,7 @@ def _check_vanishing(result: Result, **_: Any) -> Check:
     if s.empty:
         return Check(False, "No net has a finite speed ratio (did every net diverge?).")
     best = s.loc[s["speed_ratio"].idxmax()]
-    who = f"{best['activation']} (seed {int(best['seed'])})"
+    who = _who(result, best)
     ratio = float(best["speed_ratio"])
     depth = result.config.depth
     if ratio >= VANISH_TARGET:
@@ -152,6 +160,9 @@ def overfits(result: Result) -> tuple[bool, str]:
     """Whether the first net overfits: its test loss bottoms out before the last epoch and
     ends ≥ 1% above that minimum while its training loss keeps falling."""
     row = _first_net(result)
+    if result.config.epochs == 0:
+        return False, ("This run trains for 0 epochs: with no training there is no test "
+                       "curve to read. Set the epochs (Nielsen trains for 30).")
     if not math.isfinite(row["best_test_epoch"]):
         return False, "This run has no test curve (did it diverge?)."
     best, last = int(row["best_test_epoch"]), int(row["last_epoch"])
@@ -239,7 +250,7 @@ def _diverged_or_weakest(result: Result) -> Check | pd.Series:
     diverged = result.diverged()
     if not diverged.empty:
         row = diverged.iloc[0]
-        return Check(False, f"{row['activation']} (seed {int(row['seed'])}) still diverges "
+        return Check(False, f"{_who(result, row)} still diverges "
                             f"at epoch {int(row['diverged_at'])}: its loss or gradients "
                             f"became NaN/Inf.")
     s = result.summary
@@ -256,7 +267,7 @@ def _check_tamed(result: Result, **_: Any) -> Check:
     train = h[(h["activation"] == worst["activation"]) & (h["seed"] == worst["seed"])
               & (h["split"] == "train")].sort_values("epoch")
     start_loss, end_loss = float(train["loss"].iloc[0]), float(train["loss"].iloc[-1])
-    who = f"{worst['activation']} (seed {int(worst['seed'])})"
+    who = _who(result, worst)
     if not end_loss < min(start_loss, CHANCE_LOSS):
         return Check(False, f"No NaN any more, but {who}'s training loss is {end_loss:.3g} "
                             f"(a uniform guess scores {CHANCE_LOSS:.2f}): the signal is "
@@ -316,19 +327,34 @@ def _check_sigmoid_learns(result: Result, **_: Any) -> Check:
 
 
 # ---------------------------------------------------------------------------------------
-# Charts (never one that gives the answer away: no best-epoch marker for exercise 2)
+# Charts (never one that gives the answer away before the check passes: exercise 2's
+# best-epoch marker appears once it is solved)
 # ---------------------------------------------------------------------------------------
-def _bars(result: Result, reference: Result | None = None) -> alt.TopLevelMixin:
+def _bars(result: Result, reference: Result | None = None, **_: Any) -> alt.TopLevelMixin:
     layers = result.layers if reference is None else \
         pd.concat([result.layers, reference.layers], ignore_index=True)
     return charts.grad_norm_bars(layers, epoch=0)
 
 
-def _losses(result: Result, reference: Result | None = None) -> alt.TopLevelMixin:
+def _losses(result: Result, reference: Result | None = None, **_: Any
+            ) -> alt.TopLevelMixin:
     return charts.loss_chart(result.history, summary_df=result.summary)
 
 
-def _gap(result: Result, reference: Result | None = None) -> alt.TopLevelMixin:
+def _overfit_curves(result: Result, reference: Result | None = None, *,
+                    solved: bool = False, **_: Any) -> alt.TopLevelMixin:
+    """Both losses (log axis), then the first net's test loss alone on a linear axis
+    zoomed to its range, where its turn can be read off; marked once solved."""
+    overview = _losses(result)
+    row = _first_net(result)
+    if not math.isfinite(row["best_test_epoch"]) or result.config.epochs == 0:
+        return overview
+    zoom = charts.zoomed_test_loss_chart(result.history, str(row["activation"]),
+                                         seed=int(row["seed"]), mark_best=solved)
+    return alt.vconcat(overview, zoom)
+
+
+def _gap(result: Result, reference: Result | None = None, **_: Any) -> alt.TopLevelMixin:
     return charts.overfitting_chart(result.history)
 
 
@@ -357,12 +383,13 @@ _EXERCISES = (
              "which the test loss only gets worse (within ±2 epochs).",
         hints=("Overfitting starts where the test loss is lowest: after it the net "
                "memorises the training set.",
-               "Hover over the dashed test curve to read the epochs.",
+               "The second chart shows the test loss alone, zoomed around its lowest "
+               "point: hover over its points to read each epoch's test loss.",
                "The training loss keeps falling the whole time: it cannot tell you."),
         start=NIELSEN_CH3_CONFIG,
         controls=("train_size", "epochs", "lr", "depth", "width", "seed"),
         question="At which epoch does it start to overfit?",
-        checker=_check_overfit_epoch, draw=_losses),
+        checker=_check_overfit_epoch, draw=_overfit_curves),
     Exercise(
         key="sigmoid-speed", title="Make sigmoid train as fast as ReLU with an init change",
         goal="Change only the initialisation until the sigmoid net's layers learn at "
@@ -456,7 +483,8 @@ def _check_lstm_remembers(result: RecurrentResult, **_: Any) -> Check:
     return Check(False, numbers + " Every seed must remember it.")
 
 
-def _lstm_accuracy(result: RecurrentResult, reference: Any = None) -> alt.TopLevelMixin:
+def _lstm_accuracy(result: RecurrentResult, reference: Any = None, **_: Any
+                   ) -> alt.TopLevelMixin:
     return charts.recurrent_accuracy_chart(
         result.history, chance=TASKS[result.config.task].chance).properties(
         title=alt.TitleParams(f"Your LSTM (forget bias {result.config.forget_bias:g}): "
