@@ -387,7 +387,7 @@ def test_divergence_cause_cannot_blame_a_well_initialised_net():
     assert divergence_cause(res, "relu") is None
 
 
-def _history(accuracies: list[float], activation: str = "sigmoid", seed: int = 0):
+def _accuracy_history(accuracies: list[float], activation: str = "sigmoid", seed: int = 0):
     rows = [{"activation": activation, "seed": seed, "epoch": e, "split": split,
              "loss": 2.3, "accuracy": a} for e, a in enumerate(accuracies)
             for split in ("train", "test")]
@@ -395,18 +395,18 @@ def _history(accuracies: list[float], activation: str = "sigmoid", seed: int = 0
 
 
 def test_left_chance_needs_a_quarter_of_the_way_from_chance_to_perfect():
-    assert not left_chance(_history([0.10, 0.19, 0.10, 0.134]), 10)
-    assert left_chance(_history([0.10, 0.12, 0.40]), 10)
-    assert not left_chance(_history([0.5, 0.6]), 2)          # 2 classes: 62.5% needed
-    assert left_chance(_history([0.5, 0.7]), 2)
+    assert not left_chance(_accuracy_history([0.10, 0.19, 0.10, 0.134]), 10)
+    assert left_chance(_accuracy_history([0.10, 0.12, 0.40]), 10)
+    assert not left_chance(_accuracy_history([0.5, 0.6]), 2)          # 2 classes: 62.5% needed
+    assert left_chance(_accuracy_history([0.5, 0.7]), 2)
 
 
 def test_chance_sentences_and_best_epochs_skip_a_net_that_never_left_chance():
     """Lesson 4's sigmoid at chance all along got 'best test epoch 19': a net that never
     left chance gets no epoch and a sentence with its measured accuracies."""
-    history = pd.concat([_history([0.10, 0.19, 0.10], seed=0),
-                         _history([0.10, 0.12, 0.11], seed=1),
-                         _history([0.10, 0.60, 0.90], activation="relu")])
+    history = pd.concat([_accuracy_history([0.10, 0.19, 0.10], seed=0),
+                         _accuracy_history([0.10, 0.12, 0.11], seed=1),
+                         _accuracy_history([0.10, 0.60, 0.90], activation="relu")])
     sentences = chance_sentences(history, 10)
     assert sentences == ["sigmoid never left chance: its test accuracy stayed at 10–19% "
                          "(chance is 10%) on all 2 seeds, so it has no best test epoch: "
