@@ -699,6 +699,6 @@ def test_inside_layers_shows_the_accuracy_and_names_the_standard_init():
     assert_clean(at)
     accuracy = chart_data(at, "Accuracy on the training")
     assert set(accuracy["activation"].dropna()) == {"sigmoid", "tanh", "relu"}
-    intro = " ".join(m.value for m in at.markdown)
+    intro = " ".join(i.value for i in at.info)
     assert "'standard' init U(±1/√n_in)" in intro and "*PyTorch default*" in intro
     assert at.selectbox(key="init").value == "pytorch"
