@@ -1,38 +1,36 @@
-"""Lesson 1 — Activations: f(x), f'(x), saturation, and the chain rule's product."""
+"""Lesson 1 — Activations: f(z), f'(z), saturation, and the chain rule's product."""
 import streamlit as st
 
 from app.blocks import chart, page_intro
 from app.widgets import Widget, bound, widgets_of
 from vgcore import activations as acts
 from vgcore import charts
+from vgcore.workshop.experiments import CHAIN_DEPTH, CHAIN_PRESETS
 
 PAGE = "activations"
 DEFAULT_ACTS = ["sigmoid", "tanh", "relu", "leaky_relu"]
-# Nielsen ch. 5's example factors: σ' ≤ 1/4 at every layer, a weight of about 1
-PRESETS = {"sigmoid at its steepest (¼ per layer)": 0.25,
-           "tanh at its steepest (1 per layer)": 1.0,
-           "large weights (w = 8, σ' = ¼ → 2)": 2.0,
-           "custom": None}
-# This page's own controls, bound to the URL like the experiment controls.
-X_RANGE = Widget("x_range", "range", "x range", lo=-10.0, hi=10.0, step=0.5)
-CHAIN_DEPTH = Widget("chain_depth", "slider", "Layers", lo=1, hi=30, step=1)
-CHAIN_PRESET = Widget("chain_preset", "select", "Factor per layer", tuple(PRESETS))
+# This page's own controls, bound to the URL like the experiment controls (the URL key
+# stays x_range: links already shared keep working).
+Z_RANGE = Widget("x_range", "range", "z range", lo=-10.0, hi=10.0, step=0.5)
+CHAIN_DEPTH_W = Widget("chain_depth", "slider", "Layers", lo=1, hi=30, step=1)
+CHAIN_PRESET = Widget("chain_preset", "select", "Factor per layer", tuple(CHAIN_PRESETS))
 CHAIN_FACTOR = Widget("chain_factor", "number", "Custom factor w·f'(z)", lo=0.001, hi=10.0,
                       step=0.05)
 
 page_intro("Activations and their derivatives",
-           "σ'(x) never exceeds ¼, and every activation but ReLU-like ones goes flat (shaded "
-           "as saturated) for large |x|. Backprop multiplies one such factor per layer, so the "
-           "gradient reaching layer 1 shrinks geometrically with depth.")
+           "σ'(z) never exceeds ¼, and every activation but ReLU-like ones goes flat (shaded "
+           "as saturated) for large |z|. Backprop multiplies one factor w·f'(z) per layer, so "
+           "with weights of size 1 or less the gradient reaching layer 1 shrinks "
+           "geometrically with depth.")
 chosen = bound(widgets_of("mlp")["activations"], DEFAULT_ACTS)
-x_range = bound(X_RANGE, (-6.0, 6.0))
+z_range = bound(Z_RANGE, (-6.0, 6.0))
 if not chosen:
     st.error("Pick at least one activation to draw.")
-elif x_range[0] >= x_range[1]:
+elif z_range[0] >= z_range[1]:
     # The range slider lets both handles meet; a single point has no curve to draw.
-    st.warning("The x range is a single point: drag the two handles apart.", icon="↔️")
+    st.warning("The z range is a single point: drag the two handles apart.", icon="↔️")
 else:
-    chart(charts.activation_chart(acts.curves(chosen, x_range[0], x_range[1])))
+    chart(charts.activation_chart(acts.curves(chosen, z_range[0], z_range[1])))
     for name in chosen:
         st.caption(f"**{acts.get(name).label}** — {acts.get(name).note}")
 
@@ -40,14 +38,19 @@ st.header("The chain rule through a deep net")
 st.markdown("The gradient reaching hidden layer 1 of an L-layer net carries one factor "
             "w·f'(z) for every layer above it. Pick the factor per layer and watch the "
             "product: ¼ · ¼ = 1/16, · ¼ = 1/64 … or, with large weights, 2 · 2 · 2 …")
+st.markdown("The ¼ bounds σ'(z), not the factor: |w·σ'(z)| ≤ ¼ only while |w| ≤ 1. "
+            "Large weights can beat it: w = 8 at σ's steepest point gives 8 · ¼ = 2 per "
+            "layer and the gradient explodes (Nielsen ch. 5). But a large w usually pushes "
+            "z = w·a + b out of σ's steep middle into its flat tails, where σ'(z) is tiny "
+            "and the factor falls below 1 again.")
 c1, c2 = st.columns(2)
-depth = bound(CHAIN_DEPTH, 8, c1)
+depth = bound(CHAIN_DEPTH_W, CHAIN_DEPTH, c1)
 # Bound too: a shared link with chain_factor=… restores only if "custom" is restored.
-preset = bound(CHAIN_PRESET, list(PRESETS)[0], c2)
-if PRESETS[preset] is None:
+preset = bound(CHAIN_PRESET, list(CHAIN_PRESETS)[0], c2)
+if CHAIN_PRESETS[preset] is None:
     factor = bound(CHAIN_FACTOR, 0.5, c2)
 else:
-    factor = PRESETS[preset]
+    factor = CHAIN_PRESETS[preset]
 table = acts.chain_product([factor] * depth)
 final = table["product"].iloc[-1]
 verdict = "vanishes" if final < 1 else "explodes" if final > 1 else "stays level"

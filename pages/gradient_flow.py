@@ -9,7 +9,7 @@ from vgcore import charts
 from vgcore.config import layer_sizes
 from vgcore.results import (activation_label, factor_sentences, layer_factors,
                             speed_sentences)
-from vgcore.workshop.experiments import PAGE_EXPERIMENTS
+from vgcore.workshop.experiments import PAGE_EXPERIMENTS, chain_example
 
 PAGE = "gradient_flow"
 # What the network picture's edges show: this page's own control, bound to the URL like
@@ -94,8 +94,8 @@ if result is not None:
         network_picture(result, None if choice == "structure" else choice)
     st.subheader("The factors that multiply, measured")
     st.markdown("Going down from the output, each hidden layer multiplies the gradient by "
-                "a factor (its ‖∂C/∂b‖ ÷ the layer above's), like the ¼ · ⅓ · ¼ of the "
-                "chain-rule calculator on *Activations*. Must the factors lie between 0 "
+                f"a factor (its ‖∂C/∂b‖ ÷ the layer above's), like the {chain_example()} "
+                "of the chain-rule calculator on *Activations*. Must the factors lie between 0 "
                 "and 1? No: small weights and σ' ≤ ¼ make them smaller than 1 (the "
                 "gradient vanishes); set *Weight initialisation* to N(0, 1) and ReLU's "
                 "grow above 1 (it explodes). Sigmoid's stay below 1 even then: large "

@@ -5,19 +5,25 @@ from app.blocks import chart, divergence_notice, downloads, page_intro
 from app.runner import run_experiment
 from app.widgets import page_controls
 from vgcore import charts
+from vgcore.inits import INIT_SCHEMES
 from vgcore.results import drift_sentences
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 
 PAGE = "inside_layers"
 
+STANDARD = INIT_SCHEMES["pytorch"]
 page_intro("Inside the layers",
-           "with sigmoid and the old standard init, the top hidden layer's mean activation "
-           "drifts down from 0.5 while the lower layers stay there, and the net sits at "
-           "chance (Glorot & Bengio fig. 2; the lines under the chart say how far it went "
-           "here, in their longer runs it reaches 0 and saturates). Each panel has its own "
-           "y scale. Try init N(0, 1): many sigmoid units start "
-           "saturated. For ReLU, 'saturated' means inactive (output 0, no gradient): about "
-           "half is normal, all means a dead layer.")
+           f"with sigmoid and Glorot & Bengio's 'standard' init {STANDARD.formula}, which is "
+           f"what *{STANDARD.label}* in the sidebar draws, the top hidden layer's mean "
+           "activation is driven down from 0.5 towards 0 until its units saturate, while the "
+           "lower layers keep means of 0.5–0.8, unsaturated, and the net sits at chance "
+           "(Glorot & Bengio fig. 2; "
+           "the lines under the chart say how far it went here, and the accuracy chart "
+           "shows the plateau; in their longer runs the layer slowly leaves saturation, "
+           "which these epochs do not reach). Each panel has its own y scale. Try init "
+           "N(0, 1): many sigmoid units start saturated. For ReLU, 'saturated' means "
+           "inactive (output 0, no gradient): about half at the start; all of a layer "
+           "means it is dead.")
 cfg = page_controls(PAGE)
 result = run_experiment(cfg, live=lambda r: charts.saturation_chart(r.layers))
 if result is not None:
@@ -27,6 +33,8 @@ if result is not None:
     for sentence in drift_sentences(result.layers):
         st.markdown(f"- {sentence}")
     chart(charts.saturation_chart(result.layers))
+    chart(charts.loss_chart(result.history, metric="accuracy", log_y=False,
+                            summary_df=result.summary))
     st.subheader("Histograms")
     epochs = sorted(int(e) for e in result.histograms["epoch"].unique())
     if epochs:

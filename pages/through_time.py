@@ -11,6 +11,7 @@ from app.widgets import bound, page_controls, widgets_for
 from vgcore import charts
 from vgcore.recurrent import (TASKS, cell_label, forget_gate_carry, length_sweep,
                               ratio_sentences, solved_counts)
+from vgcore.recurrent.results import relative_time_grads
 from vgcore.workshop.exercises import on_page
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS, SWEEP_LENGTHS, length_runs
 
@@ -46,7 +47,16 @@ if result is not None:
     epochs = sorted(int(e) for e in result.time_grads["epoch"].unique())
     later = st.select_slider("Compare with the nets after epoch", epochs, value=epochs[-1],
                              key="time_epoch") if len(epochs) > 1 else 0
-    chart(charts.time_grad_chart(result.time_grads, epochs=(0, later) if later else (0,)))
+    if later:
+        st.markdown(f"After epoch {later}:")
+        for sentence in ratio_sentences(result.time_grads, epoch=later):
+            st.markdown(f"- {sentence}")
+    chart(charts.time_grad_chart(relative_time_grads(result.time_grads),
+                                 epochs=(0, later) if later else (0,), value="grad_rel"))
+    st.caption("Each line is divided by its own net's gradient at the last step T. A net "
+               "that has learned the task has a loss near 0, so after training its raw "
+               "gradient is tiny at every step, step T included: that is not vanishing. "
+               "What vanishes is the share of step T's gradient that gets back to step 1.")
     if "lstm" in config.cells:
         carry = forget_gate_carry(config.forget_bias, config.seq_len)
         closed = forget_gate_carry(0.0, config.seq_len)

@@ -670,7 +670,7 @@ def test_gradient_flow_edges_play_and_the_one_path_factor():
 
 
 # ---------------------------------------------------------------------------------------
-# Issue 22: every claim visible
+# Every claim visible: words that match what the page shows
 # ---------------------------------------------------------------------------------------
 def test_exploding_notice_blames_the_init_when_the_net_had_exploded_before_any_step():
     """/exploding?lr=0.001: ReLU with N(0, 1) still diverges at epoch 1; a smaller learning
@@ -709,3 +709,40 @@ def test_softmax_accuracy_axis_ends_at_the_last_epoch():
     accuracy = [s for s in specs if "Accuracy of every run" in json.dumps(s.get("title"))]
     assert len(accuracy) == 1
     assert accuracy[0]["encoding"]["x"]["scale"] == {"domain": [0.0, 3.0], "nice": False}
+
+
+def test_activations_page_names_the_input_z_and_states_when_the_quarter_holds():
+    """the slider said 'x range' beside z axes, and 'every layer shrinks the
+    gradient at least 4×' was stated without its condition |w| ≤ 1 on a page that also
+    offers w = 8."""
+    at = open_page("pages/activations.py")
+    assert_clean(at)
+    assert at.slider(key="x_range").label == "z range"
+    captions = " ".join(c.value for c in at.caption)
+    assert "|w| ≤ 1" in captions
+    text = " ".join(m.value for m in at.markdown)
+    assert "|w·σ'(z)| ≤ ¼ only while |w| ≤ 1" in text and "Nielsen ch. 5" in text
+    at.slider(key="x_range").set_value((2.0, 2.0)).run()
+    assert any("The z range is a single point" in w.value for w in at.warning)
+
+
+def test_gradient_flow_quotes_what_the_calculator_shows():
+    """lesson 2 quoted ¼ · ⅓ · ¼; the calculator's default is ¼ per layer."""
+    from vgcore.workshop.experiments import chain_example
+    at = open_page("pages/gradient_flow.py", epochs="0", depth="2", width="8")
+    assert_clean(at)
+    text = " ".join(m.value for m in at.markdown)
+    assert f"like the {chain_example()} of the chain-rule calculator" in text
+    assert "⅓" not in text
+
+
+def test_inside_layers_shows_the_accuracy_and_names_the_standard_init():
+    """the note said 'the net sits at chance' with no accuracy on the page, and
+    'the old standard init' beside a control saying 'PyTorch default'."""
+    at = open_page("pages/inside_layers.py", epochs="1", depth="2", width="8")
+    assert_clean(at)
+    accuracy = chart_data(at, "Accuracy on the training")
+    assert set(accuracy["activation"].dropna()) == {"sigmoid", "tanh", "relu"}
+    intro = " ".join(i.value for i in at.info)
+    assert "'standard' init U(±1/√n_in)" in intro and "*PyTorch default*" in intro
+    assert at.selectbox(key="init").value == "pytorch"

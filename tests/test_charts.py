@@ -5,6 +5,7 @@ Frames are small synthetic ones built here (the training loop is not needed)."""
 from __future__ import annotations
 
 import itertools
+import math
 import subprocess
 import sys
 from typing import Any, Callable, Iterator
@@ -854,3 +855,52 @@ def test_loss_chart_axis_reaches_a_divergence_past_the_last_finite_epoch(history
     spec = charts.loss_chart(history_df, summary_df=summary).to_dict()
     x = next(u["encoding"]["x"] for u in units(spec) if "scale" in u["encoding"].get("x", {}))
     assert x["scale"]["domain"] == [0.0, 6.0]
+
+
+def _unit_colour(spec: dict) -> dict:
+    """The colour encoding of the network picture's units."""
+    return next(u["encoding"]["color"] for u in units(spec)
+                if "color" in u.get("encoding", {})
+                and u["encoding"]["color"].get("field") in ("grad_size", "grad_rel"))
+
+
+def test_network_picture_colours_each_net_on_its_own_log_scale_over_its_decades(units_df):
+    """one colour scale for every net spent the colours on the gap between nets
+    and sigmoid's hidden 1 and 4 (100× apart) looked alike. Each unit is coloured by
+    |∂C/∂b| ÷ the largest in its net, on a log scale from whole decades below the
+    smallest present up to 1, with one legend for all panels, and the subtitle says so."""
+    from vgcore.charts.network import NET_UNIT_LOW, unit_colour_domain
+    chart = charts.network_chart(units_df, input_size=64)
+    spec = chart.to_dict()
+    colour = _unit_colour(spec)
+    assert colour["field"] == "grad_rel"
+    assert colour["scale"]["type"] == "log"
+    lo, hi = colour["scale"]["domain"]
+    rows = main_rows(chart)
+    rel = rows.loc[rows["kind"] == "unit", "grad_rel"]
+    assert hi == 1.0
+    # the decades present: the domain reaches below the NET_UNIT_LOW quantile, by less
+    # than a decade
+    low = rel[rel > 0].quantile(NET_UNIT_LOW)
+    assert lo <= low < lo * 10
+    assert math.log10(lo) == round(math.log10(lo))            # whole decades
+    # per net: each net's largest unit is the top of the scale, and the fade spans it
+    for _, own in rows[rows["kind"] == "unit"].groupby("activation"):
+        assert own["grad_rel"].max() == pytest.approx(1.0)
+        by_layer = own.groupby("layer")["grad_rel"].median()
+        assert by_layer[1] / by_layer.max() < 0.05            # 100× apart in the fixture
+    assert "its own log colour scale" in " ".join(spec["title"]["subtitle"])
+    assert unit_colour_domain(pd.Series([0.5, 1.0])) == [0.1, 1.0]      # at least a decade
+    assert unit_colour_domain(pd.Series([1e-12, 1.0] * 100))[0] == 1e-6  # at most six
+
+
+def test_activation_chart_calls_the_input_z_everywhere():
+    """the axes said z while tooltips and quantities said x."""
+    from vgcore.activations import curves
+    chart = charts.activation_chart(curves(["sigmoid"], points=11))
+    spec = chart.to_dict()
+    fields = {t["field"] for u in units(spec) for t in u["encoding"].get("tooltip", [])
+              if isinstance(t, dict)}
+    assert "z" in fields and "x" not in fields
+    rows = main_rows(chart)
+    assert set(rows["quantity"]) == {"f(z)", "f'(z)"}

@@ -48,3 +48,26 @@ def test_extra_runs_are_derived_from_the_learners_config():
     probes = init_probes(cfg, ("he", "lecun"))
     assert list(probes) == ["He / Kaiming", "LeCun N(0, 1/fan_in)"]
     assert all(c.epochs == 0 for c in probes.values())
+
+
+def test_lesson_two_quotes_the_chain_rule_calculators_default():
+    """Issue 22: lesson 2 quoted '¼ · ⅓ · ¼' while the calculator shows ¼ per layer."""
+    from vgcore.workshop.experiments import CHAIN_PRESETS, chain_example
+    assert next(iter(CHAIN_PRESETS.values())) == 0.25
+    assert chain_example() == "¼ · ¼ · ¼"
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_inside_layers_default_saturates_the_sigmoids_top_layer_only(seed):
+    """Issue 22, Glorot & Bengio fig. 2 at lesson 3's defaults (docs/workshop.md): the
+    sigmoid's top hidden layer ends saturated, the layers below never are, and the net
+    sits at chance. (The old defaults showed 0% saturated everywhere.)"""
+    config = PAGE_EXPERIMENTS["inside_layers"].config
+    assert config.init == "pytorch"
+    result = run(config.replace(activations=("sigmoid",), seed=seed))
+    hidden = result.layers[result.layers["layer_name"] != "output"]
+    top = hidden["layer"].max()
+    last = hidden[hidden["epoch"] == hidden["epoch"].max()].set_index("layer")
+    assert last.loc[top, "saturation"] >= 0.9 and last.loc[top, "act_mean"] < 0.05
+    assert hidden.loc[hidden["layer"] < top, "saturation"].max() == 0.0
+    assert result.summary["final_test_accuracy"].iloc[0] <= 0.15

@@ -373,3 +373,27 @@ def test_evaluation_chunks_are_a_steps_work_and_unchanged_for_the_lesson():
         per_sequence = big.seq_len * count_parameters(big, big.cells[0])
         assert chunk * per_sequence <= EVAL_CHUNK_STEPS * MAX_STEP_WORK
         assert chunk * big.seq_len * big.hidden * 3 <= EVAL_CHUNK_STEPS * MAX_STEP_VALUES
+
+
+def test_relative_time_grads_divide_each_net_by_its_own_last_step():
+    """Issue 22: a net that solved its task has a loss near 0 and tiny raw gradients;
+    the share of step T's gradient reaching step t is what vanishes. It is 1 at T, the
+    net's time_ratio at t = 1, blind to the loss's scale, and NaN where step T got none."""
+    from vgcore.recurrent.results import relative_time_grads
+    rows = [{"cell": c, "seed": s, "epoch": e, "t": t,
+             "grad_norm": (10.0 ** (t - 5) if c == "rnn" else 0.5 ** (5 - t))
+             * (1e-4 if e == 1 else 1.0)}          # epoch 1: loss near 0, norms 10⁴ smaller
+            for c in ("rnn", "lstm") for s in (0, 1) for e in (0, 1) for t in range(1, 6)]
+    frame = pd.DataFrame(rows).sample(frac=1.0, random_state=0)   # order must not matter
+    frame.loc[(frame["cell"] == "rnn") & (frame["seed"] == 1) & (frame["epoch"] == 1)
+              & (frame["t"] == 5), "grad_norm"] = 0.0
+    rel = relative_time_grads(frame)
+    assert len(rel) == len(frame) and "grad_norm" in rel
+    assert (rel.loc[rel["t"] == 5, "grad_rel"].dropna() == 1.0).all()
+    lstm = rel[rel["cell"] == "lstm"].set_index(["seed", "epoch", "t"])["grad_rel"]
+    assert lstm[(0, 0, 1)] == pytest.approx(lstm[(0, 1, 1)]) == pytest.approx(0.5 ** 4)
+    one = frame[(frame["cell"] == "rnn") & (frame["seed"] == 0) & (frame["epoch"] == 0)]
+    assert rel.set_index(["cell", "seed", "epoch", "t"]).loc[("rnn", 0, 0, 1), "grad_rel"] \
+        == pytest.approx(time_ratio(one))
+    dead = rel[(rel["cell"] == "rnn") & (rel["seed"] == 1) & (rel["epoch"] == 1)]
+    assert dead["grad_rel"].isna().all()

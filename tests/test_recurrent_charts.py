@@ -122,3 +122,19 @@ def test_sweep_chart_averages_seeds_and_marks_chance(frames):
     assert len(rows) == 2 * 3 and set(rows["n_seeds"]) == {2}
     notes = {r["note"] for d in datasets(spec) for r in d if "note" in r}
     assert notes == {"chance (50%)", "solved (95%)"}
+
+
+def test_time_chart_can_draw_the_share_of_the_last_steps_gradient(frames):
+    """Issue 22: after training a solved net's raw norms are tiny because its loss is;
+    the page draws ‖∂L/∂h_t‖ ÷ ‖∂L/∂h_T‖ (vgcore.recurrent.results.relative_time_grads)
+    and the chart says what it is."""
+    from vgcore.recurrent.results import relative_time_grads
+    spec = charts.time_grad_chart(relative_time_grads(frames["grads"]), epochs=(0, 1),
+                                  value="grad_rel").to_dict()
+    y = next(u["encoding"]["y"] for u in units(spec))
+    assert y["field"] == "grad_rel" and y["scale"]["type"] == "log"
+    assert "÷ ‖∂L/∂h_T‖" in y["title"]
+    subtitle = spec["title"]["subtitle"]
+    assert "loss near 0" in (subtitle if isinstance(subtitle, str) else " ".join(subtitle))
+    with pytest.raises(ValueError, match="value"):
+        charts.time_grad_chart(frames["grads"], value="bogus")

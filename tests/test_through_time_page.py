@@ -114,3 +114,15 @@ def test_a_diverged_cell_is_announced_by_its_name():
     assert notices and all("diverged at epoch" in n and "smaller learning rate" in n
                            for n in notices), notices
     assert {n.split(" (")[0] for n in notices} <= {"RNN", "LSTM"}
+
+
+def test_the_time_chart_divides_each_net_by_its_gradient_at_the_last_step():
+    """Issue 22: a solved LSTM's raw gradient after training is tiny because its loss is;
+    the chart draws each net's share of step T's gradient and the caption says why."""
+    at = open_page(PATH, **SMALL)
+    assert_clean(at)
+    grads = chart_data(at, "gradient reaching each time step")
+    last = grads[grads["t"] == grads["t"].max()]
+    assert last["grad_rel"].dropna().eq(1.0).all()
+    assert any("that is not vanishing" in c.value for c in at.caption)
+    assert any(m.value.startswith("After epoch 1") for m in at.markdown)

@@ -77,7 +77,7 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a for a in [
         Activation("sigmoid", "sigmoid", torch.sigmoid, _sigmoid_d, 0.25, "glorot", 1.0,
-                   "σ'(z) ≤ 1/4: every layer shrinks the gradient at least 4×"),
+                   "σ'(z) ≤ ¼: with weights |w| ≤ 1 each layer shrinks the gradient 4× or more"),
         Activation("tanh", "tanh", torch.tanh, _tanh_d, 1.0, "glorot", 1.0,
                    "zero-centred, slope 1 at 0, flat for |z| > 2"),
         Activation("relu", "ReLU", F.relu, _relu_d, 1.0, "he", math.sqrt(2.0),

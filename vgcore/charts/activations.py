@@ -14,10 +14,14 @@ from ._common import (HEIGHT, WIDTH, _activation_encoding, _data, _finite, _high
 
 def activation_chart(curves_df: pd.DataFrame, *, width: int = WIDTH, height: int = 200,
                      show_sigmoid_max: bool = True) -> alt.VConcatChart:
-    """f(z) above f'(z), sharing the z axis; saturated stretches drawn as a thick pale band;
-    a rule at 1/4, the largest slope of the sigmoid (so at least 4× shrink per layer)."""
+    """f(z) above f'(z), sharing the z axis (`vgcore.activations.curves`' x is z); saturated
+    stretches drawn as a thick pale band; a rule at 1/4, the largest slope of the sigmoid
+    (so at least 4× shrink per layer while |w| ≤ 1)."""
     _require(curves_df, ["activation", "x", "quantity", "value", "saturated"], "curves_df")
     df = _finite(curves_df, ["x", "value"]).sort_values(["activation", "quantity", "x"])
+    # The lesson calls the unit's input z (z = w·a + b): so do the tooltips.
+    df = df.rename(columns={"x": "z"}).assign(
+        quantity=df["quantity"].replace({"f(x)": "f(z)", "f'(x)": "f'(z)"}))
     df["saturated"] = df["saturated"].astype(bool)
     # Number each contiguous run of saturated/unsaturated points, so the band for the two
     # flat tails of a sigmoid is two pieces, not one line drawn across the middle.
@@ -27,8 +31,8 @@ def activation_chart(curves_df: pd.DataFrame, *, width: int = WIDTH, height: int
 
     select = _legend_select("activation")
     color = _activation_encoding(df)
-    x = alt.X("x:Q", title="pre-activation z = w·a + b (the unit's input)")
-    tips = _tooltip("activation", "x", "quantity", "value", "saturated")
+    x = alt.X("z:Q", title="pre-activation z = w·a + b (the unit's input)")
+    tips = _tooltip("activation", "z", "quantity", "value", "saturated")
 
     def panel(quantity: str, y_title: str, panel_title: str, with_params: bool,
               extra: Sequence[alt.Chart] = ()) -> alt.LayerChart:
@@ -51,8 +55,8 @@ def activation_chart(curves_df: pd.DataFrame, *, width: int = WIDTH, height: int
         text = rule.mark_text(align="right", baseline="bottom", dy=-3, color="#555555"
                               ).encode(x=alt.value(width), text="note:N")
         reference = [rule, text]
-    top = panel("f(x)", "output f(z)", "the activation f(z)", True)
-    bottom = panel("f'(x)", "slope f'(z)",
+    top = panel("f(z)", "output f(z)", "the activation f(z)", True)
+    bottom = panel("f'(z)", "slope f'(z)",
                    "its slope f'(z): the factor each layer multiplies the gradient by", False,
                    reference)
     return alt.vconcat(top, bottom, data=_data(df)).resolve_scale(
@@ -67,7 +71,7 @@ CHAIN_LABELS = 10          # most value labels on the chain-rule chart
 def chain_rule_chart(chain_df: pd.DataFrame, *, width: int = WIDTH, height: int = HEIGHT
                      ) -> alt.LayerChart:
     """|product of per-layer factors| against depth on a log axis, each point labelled with
-    its value (¼ · ⅓ · ¼ = 0.0208), and a rule at 1 = "the gradient arrives unchanged"."""
+    its value (¼ · ¼ · ¼ = 0.0156), and a rule at 1 = "the gradient arrives unchanged"."""
     _require(chain_df, ["depth", "factor", "product"], "chain_df")
     df = _finite(chain_df, ["depth", "factor", "product"])
     # The gradient's size is what vanishes or explodes: plot |product| (an exact 0 has no

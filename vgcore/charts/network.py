@@ -29,6 +29,12 @@ NET_EDGE_LOW = 0.05
 NET_EDGE_DECADES = 5
 NET_EDGE_OPACITY = 0.55             # at t = 1; 0 at t = 0
 NET_EDGE_WIDTH = (0.2, 1.8)         # px at t = 0 and 1
+# Units: |∂C/∂b| ÷ the largest in the net, on a log scale from the NET_UNIT_LOW quantile
+# (whole decades, at most NET_UNIT_DECADES) to 1. Inferno runs from near-black to pale
+# yellow: a wider lightness range than viridis, so one decade is one visible step.
+NET_UNIT_LOW = 0.02
+NET_UNIT_DECADES = 6
+NET_UNIT_SCHEME = "inferno"
 
 
 def network_chart(units_df: pd.DataFrame, edges_df: pd.DataFrame | None = None, *,
@@ -36,9 +42,11 @@ def network_chart(units_df: pd.DataFrame, edges_df: pd.DataFrame | None = None, 
                   columns: int = FACET_COLUMNS, epoch: int | None = None,
                   slider: bool = True) -> alt.FacetChart:
     """The net as columns of units, input on the left (TensorFlow Playground's picture):
-    each hidden and output unit shaded by |∂C/∂b_j| on the probe batch, one log colour
-    scale shared by every layer and every activation, so the fade towards the input shows
-    at a glance; one panel per activation (its lowest seed). Layers wider than
+    each hidden and output unit shaded by |∂C/∂b_j| on the probe batch relative to the
+    largest in its own net (over every kept epoch), on one log colour scale whose legend
+    every panel shares: a net's fade towards the input spans its colours whatever the
+    other nets' sizes, so it shows at a glance; one panel per activation (its lowest
+    seed). The tooltip keeps the absolute ∂C/∂b. Layers wider than
     NET_UNITS_DRAWN show an evenly spaced sample of their units, and the input column
     NET_INPUTS_DRAWN groups of `input_size` inputs (`vgcore.probes.drawn_units` and
     `input_groups`: the same units res.edges was recorded for); the subtitle says so.
@@ -76,7 +84,7 @@ def network_chart(units_df: pd.DataFrame, edges_df: pd.DataFrame | None = None, 
     at_epoch = alt.datum.epoch == now
     edge_sizes = edges["edge_size"] if edges is not None else pd.Series(dtype=float)
     panel = alt.layer(*_edge_layers(x, y, at_epoch, by, edge_sizes),
-                      *_unit_layers(x, y, at_epoch, now, rows["grad_size"]))
+                      *_unit_layers(x, y, at_epoch, now, rows["grad_rel"]))
     if slider:
         panel = panel.add_params(pick)
     panel = panel.properties(width=FACET_WIDTH, height=FACET_HEIGHT + 60)
@@ -130,6 +138,10 @@ def _drawn_unit_rows(units_df: pd.DataFrame
     drawn = {layer: drawn_units(int(w)) for layer, w in widths.items()}
     rows = rows[[u in drawn[l] for l, u in zip(rows["layer"], rows["unit"])]].copy()
     rows["grad_size"] = rows["bias_grad"].abs()
+    # Per net: one global scale spent most of its colours on the gap between nets, and
+    # sigmoid's hidden 1 and 4 (100× apart) came out nearly the same hue.
+    largest = rows.groupby("activation")["grad_size"].transform("max")
+    rows["grad_rel"] = (rows["grad_size"] / largest.where(largest > 0)).fillna(0.0)
     return rows, lowest, widths, drawn
 
 
@@ -259,19 +271,26 @@ def _edge_layers(x: alt.X, y: alt.Y, at_epoch: Any, by: str | None, sizes: pd.Se
     return [edge, weighted, zero]
 
 
-def _unit_layers(x: alt.X, y: alt.Y, at_epoch: Any, now: Any, grad_sizes: pd.Series
+def _unit_layers(x: alt.X, y: alt.Y, at_epoch: Any, now: Any, grad_rel: pd.Series
                  ) -> list[alt.Chart]:
-    """The input nodes (grey), the units at the epoch shown coloured by |∂C/∂b| on one
-    log scale over `grad_sizes` (every layer, net and epoch), dead units, and the note of
-    a net that diverged before the epoch shown."""
+    """The input nodes (grey), the units at the epoch shown coloured by |∂C/∂b| ÷ the
+    largest in their net on one log scale over `grad_rel` (every layer, net and epoch:
+    `unit_colour_domain`), dead units, and the note of a net that diverged before the
+    epoch shown."""
     tips = _tooltip("activation", "epoch", "layer_name", "unit", "bias_grad", "act_mean",
                     "shown")
+    domain = unit_colour_domain(grad_rel)
+    ticks = [10.0 ** k for k in range(round(math.log10(domain[0])), 1)]
     node = alt.Chart().mark_circle(size=110, stroke="#333333", strokeWidth=0.4,
                                    opacity=1).encode(
         x=x, y=y,
-        color=alt.Color("grad_size:Q", scale=alt.Scale(
-            type="log", scheme="viridis", domain=_log_domain(grad_sizes[grad_sizes > 0])),
-            legend=_legend(["|∂C/∂b| per unit", "(log scale)"], format=".1~e")),
+        # clamp: the few units below the domain take its darkest colour
+        color=alt.Color("grad_rel:Q", scale=alt.Scale(
+            type="log", scheme=NET_UNIT_SCHEME, domain=domain, clamp=True, nice=False),
+            legend=_legend(["|∂C/∂b| per unit ÷ the", "largest in its net (log)"],
+                           values=ticks, labelExpr=(
+                               "datum.value >= 1 ? '1 (largest)' : '1/' + "
+                               "format(1 / datum.value, ',.0f')"))),
         tooltip=tips,
     ).transform_filter(alt.datum.kind == "unit").transform_filter(at_epoch) \
         .transform_filter(alt.datum.grad_size > 0)
@@ -303,8 +322,8 @@ def _network_title(layout: _Layout, input_size: int | None, by: str | None, slid
     if wide:
         notes.append(f"{', '.join(dict.fromkeys(wide))} show {NET_UNITS_DRAWN} evenly "
                      f"spaced units")
-    shades = ("one colour scale for every layer and net: dark units barely learn, red "
-              "rings get no gradient at all")
+    shades = ("each net on its own log colour scale, relative to its largest unit "
+              "gradient: dark units barely learn, red rings get no gradient at all")
     if by is not None:
         shades += f"; edges by {NET_EDGE_MODES[by]}, faint when small"
     when = "drag the epoch slider" if slider else f"epoch {first}"
@@ -370,9 +389,11 @@ def _sparse_data(df: pd.DataFrame) -> alt.InlineData:
                                       for r in full.values])
 
 
-def _log_domain(values: pd.Series) -> list[float] | Any:
-    """[min, max] of positive values for a log scale (Undefined when there are none)."""
-    if values.empty:
-        return alt.Undefined
-    lo, hi = float(values.min()), float(values.max())
-    return [lo, hi] if hi > lo else [lo / 2, lo * 2]
+def unit_colour_domain(grad_rel: pd.Series) -> list[float]:
+    """The units' log colour domain [10^-k, 1] in whole decades: down to the
+    NET_UNIT_LOW quantile of the positive relative gradients (the decades present, not
+    one stray unit), at least 1 and at most NET_UNIT_DECADES decades."""
+    positive = grad_rel[grad_rel > 0]
+    low = float(positive.quantile(NET_UNIT_LOW)) if not positive.empty else 0.1
+    decades = min(max(math.ceil(-math.log10(low) - 1e-9), 1), NET_UNIT_DECADES)
+    return [10.0 ** -decades, 1.0]

@@ -39,17 +39,32 @@ def _reference_rules(levels: Sequence[tuple[float, str]], field: str, width: int
     return alt.layer(rule, text)
 
 
+# What time_grad_chart can draw: column -> y-axis title and subtitle.
+TIME_GRAD_VALUES: dict[str, tuple[str, str]] = {
+    "grad_norm": ("gradient reaching step t, ‖∂L/∂h_t‖",
+                  "read it right to left: every step back through time multiplies the "
+                  "gradient by one more factor"),
+    "grad_rel": ("share of step T's gradient reaching step t, ‖∂L/∂h_t‖ ÷ ‖∂L/∂h_T‖",
+                 "each net divided by its own gradient at the last step, so a loss near 0 "
+                 "after training does not read as vanishing; 1 at T"),
+}
+
+
 def time_grad_chart(time_grads_df: pd.DataFrame, epochs: Sequence[int] = (0,), *,
-                    width: int | str = WIDTH, height: int = HEIGHT) -> alt.Chart:
-    """‖∂L/∂h_t‖ against the time step t (log y), one colour per cell, one line per seed:
-    how much of the loss's gradient, taken at the last step T, reaches each earlier state.
+                    value: str = "grad_norm", width: int | str = WIDTH,
+                    height: int = HEIGHT) -> alt.Chart:
+    """`value` against the time step t (log y), one colour per cell, one line per seed:
+    ‖∂L/∂h_t‖ ("grad_norm"), how much of the loss's gradient, taken at the last step T,
+    reaches each earlier state; or that ÷ the net's own ‖∂L/∂h_T‖ ("grad_rel", from
+    `vgcore.recurrent.relative_time_grads`), which compares nets whose losses differ.
     With several `epochs` the first is dashed (0: the untrained nets)."""
-    _require(time_grads_df, ["cell", "seed", "epoch", "t", "grad_norm"], "time_grads_df")
+    _check_choice("value", value, list(TIME_GRAD_VALUES))
+    _require(time_grads_df, ["cell", "seed", "epoch", "t", value], "time_grads_df")
     available = sorted(int(e) for e in pd.unique(time_grads_df["epoch"]))
     for epoch in epochs:
         _check_choice("epoch", epoch, available)
     rows = time_grads_df[time_grads_df["epoch"].isin(list(epochs))]
-    df = _finite(rows, ["t", "grad_norm"], positive=["grad_norm"])
+    df = _finite(rows, ["t", value], positive=[value])
     whens = [("untrained (epoch 0)" if e == 0 else f"after epoch {e}") for e in epochs]
     df["when"] = df["epoch"].map(dict(zip(epochs, whens)))
     select = _legend_select("cell")
@@ -59,21 +74,22 @@ def time_grad_chart(time_grads_df: pd.DataFrame, epochs: Sequence[int] = (0,), *
             "when:N", sort=whens, legend=_legend("when", symbolType="stroke"),
             scale=alt.Scale(domain=whens, range=[[6, 3]] + [[1, 0]] * (len(whens) - 1)))
     last = int(df["t"].max()) if not df.empty else 1
+    y_title, subtitle = TIME_GRAD_VALUES[value]
+    tips = _tooltip("cell", "seed", "epoch", "t", "grad_norm")
+    if value == "grad_rel":
+        tips.append(alt.Tooltip("grad_rel:Q", title="÷ ‖∂L/∂h_T‖", format=".3~e"))
     chart = alt.Chart(_data(df)).mark_line().encode(
         x=alt.X("t:Q", title=_TIME_AXIS, scale=alt.Scale(domain=[1, last], nice=False),
                 axis=alt.Axis(tickMinStep=1)),
-        y=_y("grad_norm", "gradient reaching step t, ‖∂L/∂h_t‖", log=True,
-             values=df["grad_norm"]),
+        y=_y(value, y_title, log=True, values=df[value]),
         color=_cell_encoding(df),
         detail=["seed:N", "when:N"],
         opacity=_highlight(select),
-        tooltip=_tooltip("cell", "seed", "epoch", "t", "grad_norm"),
+        tooltip=tips,
         **encodings,
     ).add_params(select)
     return chart.properties(width=width, height=height, title=_title(
-        "The gradient reaching each time step",
-        "read it right to left: every step back through time multiplies the gradient by "
-        "one more factor"))
+        "The gradient reaching each time step", subtitle))
 
 
 def recurrent_accuracy_chart(history_df: pd.DataFrame, split: str = "test", *,

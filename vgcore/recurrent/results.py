@@ -101,6 +101,23 @@ def time_ratio(time_grads: pd.DataFrame, epoch: int = 0) -> float:
     return first / last
 
 
+def relative_time_grads(time_grads: pd.DataFrame) -> pd.DataFrame:
+    """`time_grads` with grad_rel = ‖∂L/∂h_t‖ ÷ the same net's ‖∂L/∂h_T‖ at the same epoch
+    (T: its last step): the share of the gradient at the last step that reaches step t,
+    1 at t = T, the net's `time_ratio` at t = 1. Raw norms after training mostly show the
+    loss: a net that solved the task has a loss near 0 and tiny gradients at every step,
+    which reads as "training made it vanish"; the share is what vanishes through time.
+    NaN where the norm at T is 0 or not finite."""
+    keys = ["cell", "seed", "epoch"]
+    df = time_grads.reset_index(drop=True)
+    at_last = df[df["t"] == df.groupby(keys)["t"].transform("max")]
+    last = df[keys].merge(at_last[keys + ["grad_norm"]], on=keys, how="left")["grad_norm"]
+    last = pd.to_numeric(last, errors="coerce")
+    usable = (last > 0) & last.map(math.isfinite)
+    norms = pd.to_numeric(df["grad_norm"], errors="coerce")
+    return df.assign(grad_rel=(norms / last.where(usable)).astype(float))
+
+
 def solved_at(history: pd.DataFrame, threshold: float = SOLVED_ACCURACY) -> float:
     """The first epoch at which one net's test accuracy reaches `threshold`; NaN if none."""
     return epoch_reaching(history, threshold)

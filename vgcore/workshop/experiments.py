@@ -18,6 +18,27 @@ from vgcore.recurrent import RecurrentConfig
 
 from .cures import CURES, cure_runs
 
+# Lesson 1's chain-rule calculator: its presets (label -> the factor w·f'(z) per layer;
+# None: the learner's own) and default depth. Lesson 2 quotes the first preset, the
+# calculator's default (`chain_example`). Nielsen ch. 5's factors: σ' ≤ ¼ with a weight of
+# about 1, and his exploding case, a large weight at σ's steepest point.
+CHAIN_PRESETS: dict[str, float | None] = {
+    "sigmoid at its steepest (¼ per layer)": 0.25,
+    "tanh at its steepest (1 per layer)": 1.0,
+    "large weights (w = 8, σ' = ¼ → 2)": 2.0,
+    "custom": None}
+CHAIN_DEPTH = 8
+
+
+def chain_example(layers: int = 3) -> str:
+    """The calculator's default factor over `layers` layers, as the page writes it:
+    '¼ · ¼ · ¼'."""
+    factor = next(iter(CHAIN_PRESETS.values()))
+    assert factor is not None
+    text = {0.25: "¼", 0.5: "½", 1.0: "1"}.get(factor, f"{factor:g}")
+    return " · ".join([text] * layers)
+
+
 # Nielsen ch. 3's [784, 30, 10] net on 1,000 training images: the overfitting preset and
 # two exercises start from it.
 NIELSEN_CH3_CONFIG = ExperimentConfig(
@@ -89,11 +110,14 @@ PAGE_EXPERIMENTS: dict[str, PageExperiment] = {
         ("dataset", "activations", "depth", "width", "init", "bias_init", "lr", "epochs",
          "batch_size", "train_size", "seed")),
     # Glorot & Bengio's setting, shrunk: 4 hidden layers, their "standard" init
-    # U(±1/√fan_in)
+    # U(±1/√fan_in), which is PyTorch's default. At η = 0.1, batch 16 the sigmoid's top
+    # layer only drifted to 0.33 in 20 epochs (0% saturated); η = 0.3, batch 8 saturates
+    # it by epoch 27 of 30 on seeds 0-2 while tanh and ReLU still learn (~95%); a larger η
+    # or width 256 saturates it sooner but kills most ReLU units (docs/workshop.md).
     "inside_layers": PageExperiment(
         ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
                          activations=("sigmoid", "tanh", "relu"), hidden=(64, 64, 64, 64),
-                         init="pytorch", epochs=20, lr=0.1, batch_size=16),
+                         init="pytorch", epochs=30, lr=0.3, batch_size=8),
         ("dataset", "activations", "depth", "width", "init", "lr", "epochs", "batch_size",
          "train_size", "seed")),
     # Nielsen's mini-batch of 10: 100 full batches an epoch, so the 3-layer sigmoid net
@@ -180,7 +204,8 @@ PAGE_EXPERIMENTS["through_time"] = PageExperiment(
     extra_runs=_sweep_runs)
 
 
-__all__ = ["PageExperiment", "PAGE_EXPERIMENTS", "NIELSEN_CH3_CONFIG", "head_runs",
+__all__ = ["CHAIN_PRESETS", "CHAIN_DEPTH", "chain_example",
+           "PageExperiment", "PAGE_EXPERIMENTS", "NIELSEN_CH3_CONFIG", "head_runs",
            "HOW_FIXED_CONFIG", "THROUGH_TIME_CONFIG", "SWEEP_LENGTHS", "length_runs",
            "closed_gate",
            "unregularised",
