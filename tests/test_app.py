@@ -294,7 +294,7 @@ def test_overfitting_activation_choice_sets_the_chart():
     assert set(data["activation"].dropna()) == {"tanh"}
     assert sorted(data["epoch"].dropna().unique()) == [0, 1, 2]
     # best epoch, rise, gap, and (since the remedies' before/after) the test accuracy:
-    # four numbers per activation, each net's own (issue 22: sigmoid's stood for both)
+    # four numbers per activation, each net's own
     assert len(at.metric) == 4 * 2
 
 

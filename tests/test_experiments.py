@@ -51,7 +51,7 @@ def test_extra_runs_are_derived_from_the_learners_config():
 
 
 def test_lesson_two_quotes_the_chain_rule_calculators_default():
-    """Issue 22: lesson 2 quoted '¼ · ⅓ · ¼' while the calculator shows ¼ per layer."""
+    """lesson 2 quoted '¼ · ⅓ · ¼' while the calculator shows ¼ per layer."""
     from vgcore.workshop.experiments import CHAIN_PRESETS, chain_example
     assert next(iter(CHAIN_PRESETS.values())) == 0.25
     assert chain_example() == "¼ · ¼ · ¼"
@@ -59,7 +59,7 @@ def test_lesson_two_quotes_the_chain_rule_calculators_default():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_inside_layers_default_saturates_the_sigmoids_top_layer_only(seed):
-    """Issue 22, Glorot & Bengio fig. 2 at lesson 3's defaults (docs/workshop.md): the
+    """Glorot & Bengio fig. 2 at lesson 3's defaults (docs/workshop.md): the
     sigmoid's top hidden layer ends saturated, the layers below never are, and the net
     sits at chance. (The old defaults showed 0% saturated everywhere.)"""
     config = PAGE_EXPERIMENTS["inside_layers"].config

@@ -376,7 +376,7 @@ def test_evaluation_chunks_are_a_steps_work_and_unchanged_for_the_lesson():
 
 
 def test_relative_time_grads_divide_each_net_by_its_own_last_step():
-    """Issue 22: a net that solved its task has a loss near 0 and tiny raw gradients;
+    """a net that solved its task has a loss near 0 and tiny raw gradients;
     the share of step T's gradient reaching step t is what vanishes. It is 1 at T, the
     net's time_ratio at t = 1, blind to the loss's scale, and NaN where step T got none."""
     from vgcore.recurrent.results import relative_time_grads

@@ -125,7 +125,7 @@ def test_sweep_chart_averages_seeds_and_marks_chance(frames):
 
 
 def test_time_chart_can_draw_the_share_of_the_last_steps_gradient(frames):
-    """Issue 22: after training a solved net's raw norms are tiny because its loss is;
+    """after training a solved net's raw norms are tiny because its loss is;
     the page draws ‖∂L/∂h_t‖ ÷ ‖∂L/∂h_T‖ (vgcore.recurrent.results.relative_time_grads)
     and the chart says what it is."""
     from vgcore.recurrent.results import relative_time_grads

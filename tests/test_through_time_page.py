@@ -117,7 +117,7 @@ def test_a_diverged_cell_is_announced_by_its_name():
 
 
 def test_the_time_chart_divides_each_net_by_its_gradient_at_the_last_step():
-    """Issue 22: a solved LSTM's raw gradient after training is tiny because its loss is;
+    """a solved LSTM's raw gradient after training is tiny because its loss is;
     the chart draws each net's share of step T's gradient and the caption says why."""
     at = open_page(PATH, **SMALL)
     assert_clean(at)
