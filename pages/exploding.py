@@ -20,10 +20,11 @@ page_intro("Exploding gradients & the fixes",
 cfg = page_controls(PAGE)
 result = run_experiment(cfg, live=lambda r: charts.loss_chart(r.history))
 if result is not None:
+    # The figure first, its words under it: on a projector's first screen.
+    chart(charts.grad_norm_bars(result.layers, epoch=0))
     divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
     for sentence in speed_sentences(result.layers, epoch=0):
         st.markdown(f"- {sentence}")
-    chart(charts.grad_norm_bars(result.layers, epoch=0))
     chart(charts.loss_chart(result.history, metric="loss", summary_df=result.summary))
 
     st.header("Compare initialisations at epoch 0")

@@ -85,9 +85,10 @@ result = run_experiment(cfg, live=lambda r: charts.grad_norm_lines(r.layers))
 if result is not None:
     divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
     st.subheader("Speed of learning at initialisation")
+    # The figure first, its words under it: on a projector's first screen.
+    chart(charts.grad_norm_bars(result.layers, epoch=0))
     for sentence in speed_sentences(result.layers, epoch=0):
         st.markdown(f"- {sentence}")
-    chart(charts.grad_norm_bars(result.layers, epoch=0))
     st.subheader("The network itself")
     if not result.units.empty:
         choice = bound(EDGES, "weight", st.columns([2, 3])[0])

@@ -36,11 +36,13 @@ if result is not None:
     config = result.config
     task = TASKS[config.task]
     divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
+    st.subheader("The gradient reaching each step")
+    # The figure first (it shows the epoch the slider below picks), its words under it:
+    # on a projector's first screen.
+    figure = st.container()
     st.caption(f"**Task: {task.label}.** {task.note[:1].upper()}{task.note[1:]}. Each "
                f"cell reads one step at a time and answers after step {config.seq_len}; "
                f"chance is {task.chance:.0%}.")
-
-    st.subheader("The gradient reaching each step")
     st.markdown("Before training:")
     for sentence in ratio_sentences(result.time_grads, epoch=0):
         st.markdown(f"- {sentence}")
@@ -52,11 +54,13 @@ if result is not None:
         for sentence in ratio_sentences(result.time_grads, epoch=later):
             st.markdown(f"- {sentence}")
     chart(charts.time_grad_chart(relative_time_grads(result.time_grads),
-                                 epochs=(0, later) if later else (0,), value="grad_rel"))
-    st.caption("Each line is divided by its own net's gradient at the last step T. A net "
-               "that has learned the task has a loss near 0, so after training its raw "
-               "gradient is tiny at every step, step T included: that is not vanishing. "
-               "What vanishes is the share of step T's gradient that gets back to step 1.")
+                                 epochs=(0, later) if later else (0,), value="grad_rel"),
+          figure)
+    figure.caption("Each line is divided by its own net's gradient at the last step T. A "
+                   "net that has learned the task has a loss near 0, so after training its "
+                   "raw gradient is tiny at every step, step T included: that is not "
+                   "vanishing. What vanishes is the share of step T's gradient that gets "
+                   "back to step 1.")
     if "lstm" in config.cells:
         carry = forget_gate_carry(config.forget_bias, config.seq_len)
         closed = forget_gate_carry(0.0, config.seq_len)

@@ -84,7 +84,8 @@ def charts_of(at: AppTest) -> list[tuple[str, list[pd.DataFrame]]]:
     for el in at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart"):
         spec = json.loads(el.proto.spec)
         title = spec.get("title", "")
-        title = title.get("text", "") if isinstance(title, dict) else str(title)
+        title = title.get("text", "") if isinstance(title, dict) else title
+        title = " ".join(title) if isinstance(title, list) else str(title)   # broken lines
         frames = [dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data)
                   for d in el.proto.datasets]
         frames += [pd.DataFrame(v) for v in spec.get("datasets", {}).values()]
