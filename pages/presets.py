@@ -33,20 +33,21 @@ if results is not None:
         st.success(f"Reproduced: {verdict}.", icon=":material/check_circle:")
     else:
         st.warning(f"Not reproduced: {verdict}.", icon=":material/warning:")
-    # Every row in view (the headline rows come first), the verdict beside the quantity it
-    # judges, the columns fitting a laptop's width; numbers as text so a direction-only
+    # Every row in view (the headline rows come first), the verdict first (on a phone the
+    # table scrolls sideways: the verdict stays in view), the columns fitting a laptop's
+    # width; numbers as text so a direction-only
     # published value reads "—", not "None".
     shown = pd.DataFrame({
-        "quantity": table["quantity"],
         "within band": [VERDICT[bool(v)] for v in table["within_band"]],
+        "quantity": table["quantity"],
         "published": cells(table["published"], "{:.4g}"),
         "ours": cells(table["ours"], "{:.4g}"),
         "tolerance": table["tolerance"],
     })
     st.dataframe(shown, hide_index=True, height=TABLE_ROW_PX * (len(table) + 1) + 3,
                  column_config={
-                     "quantity": st.column_config.TextColumn("quantity", width=330),
                      "within band": st.column_config.TextColumn("within band", width=105),
+                     "quantity": st.column_config.TextColumn("quantity", width=330),
                      "published": st.column_config.TextColumn(
                          "published", width=80,
                          help="—: the source states a direction, not a number"),

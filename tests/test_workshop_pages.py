@@ -49,8 +49,8 @@ def test_presets_page_shows_the_comparison_table():
     at = open_page("pages/presets.py")
     assert not at.error
     table = at.dataframe[0].value
-    # the verdict second, beside the quantity it judges, in words (not a pale checkbox)
-    assert list(table.columns) == ["quantity", "within band", "published", "ours",
+    # the verdict first, beside the quantity it judges, in words (not a pale checkbox)
+    assert list(table.columns) == ["within band", "quantity", "published", "ours",
                                    "tolerance"]
     assert set(COMPARE_COLUMNS) - {"within_band"} <= set(table.columns)
     assert (table["within band"] == "✓ within").all()
