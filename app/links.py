@@ -58,6 +58,20 @@ def shown(name: str, value: str | None = None) -> str:
     return quote(text, len(text))
 
 
+def write_as_the_app(key: str, labels: list[str]) -> None:
+    """Put a link's accepted parameter in the form the control itself writes (its labels:
+    `?init=he` becomes `?init=He+%2F+Kaiming`), before the control is first made.
+    Streamlit 1.67 seeds a bound control from the URL as the page opened and reads labels
+    only, over any value the app set: `?activations=relu&activations=tanh` would start as
+    tanh alone. So the seed and the address bar both get the labels; a copied link then
+    reads as the app writes it. Reaches into Streamlit's query parameters (pinned
+    version: requirements.txt); tests/test_app.py opens such links."""
+    from streamlit.runtime.state.session_state_proxy import get_session_state
+    with get_session_state().query_params() as params:
+        params._initial_query_params[key] = list(labels)
+        params.set_corrected_value(key, list(labels), "string_array_value")
+
+
 def claim(key: str, problem: str | None, default: Any, empty_from_link: bool) -> None:
     """A control bound to `key` is about to be made: mark the parameter as used and
     record what is wrong with its value (`problem`). A value Streamlit would still accept
@@ -123,5 +137,5 @@ def _changed(before: dict[str, Any], now: dict[str, Any]) -> bool:
     return any(key in now and now[key] != value for key, value in before.items())
 
 
-__all__ = ["start", "claim", "finish", "pending_reset", "resetting", "shown", "LinkRun",
+__all__ = ["start", "claim", "write_as_the_app", "finish", "pending_reset", "resetting", "shown", "LinkRun",
            "SHOWN_CHARS"]

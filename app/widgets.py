@@ -187,6 +187,22 @@ def label_of(w: Widget, option: Any) -> str:
     return w.fmt.get(option, str(option)) if w.fmt else str(option)
 
 
+def option_of(w: Widget, text: str) -> Any | None:
+    """The option a link's text names, or None: the label the control shows (what the app
+    writes, `He / Kaiming`) or the option's own name (what the config, the README and the
+    guide write, `he`), exactly, else in any case when that names one option only. The one
+    reading of a select's link text: judging (`link_problems`) and reading (`_from_link`)
+    both ask here."""
+    for same in (lambda a, b: a == b, lambda a, b: a.casefold() == b.casefold()):
+        named = {o for o in w.options
+                 if same(label_of(w, o), text) or same(str(o), text)}
+        if len(named) == 1:
+            return named.pop()
+        if named:           # two options answer to it: the link does not say which
+            return None
+    return None
+
+
 def link_problems(params: dict[str, list[str]], page_limits: dict[str, tuple] | None = None,
                   widgets: dict[str, Widget] | None = None) -> list[str]:
     """One sentence per parameter the widgets would reject. Pure, so it can be tested
@@ -200,15 +216,15 @@ def link_problems(params: dict[str, list[str]], page_limits: dict[str, tuple] | 
             continue
         shown = links.shown(name, ", ".join(raw))       # `name=value`, inert Markdown
         if w.kind in ("select", "multi"):
-            # Streamlit's binding writes and accepts the *shown* label (format_func), not
-            # the option key: ?init=He+%2F+Kaiming restores, ?init=he is dropped.
+            # the app writes the shown label (?init=He+%2F+Kaiming), people write the
+            # config's name (?init=he): both name an option (`option_of`)
             allowed = [label_of(w, o) for o in w.options]
             if all(v == "" for v in raw):
                 how_many = "one or more" if w.kind == "multi" else "one"
                 problems.append(f"{links.shown(name, '')} is empty; allowed: {how_many} "
                                 f"of {', '.join(allowed)}")
                 continue
-            bad = [v for v in raw if v not in allowed]
+            bad = [v for v in raw if option_of(w, v) is None]
             if bad or (w.kind == "select" and len(raw) > 1):
                 problems.append(f"{shown} is not one of: {', '.join(allowed)}")
             continue
@@ -259,6 +275,10 @@ def bound(w: Widget, default: Any, container=None, limits: dict[str, tuple] | No
         value = st.session_state[key]
     elif raw and not problems:
         value = _from_link(w, raw, default)
+        if w.kind in ("select", "multi"):
+            labels = [label_of(w, o) for o in (value if w.kind == "multi" else [value])]
+            if labels != raw:       # `he`, `relu`, `he / kaiming`: what people write
+                links.write_as_the_app(key, labels)
     else:
         value = start
     if value != start:
@@ -269,8 +289,8 @@ def bound(w: Widget, default: Any, container=None, limits: dict[str, tuple] | No
 def _from_link(w: Widget, raw: list[str], default: Any) -> Any:
     """The control's value for a link's parameter that `link_problems` accepted."""
     if w.kind in ("select", "multi"):
-        option = {label_of(w, o): o for o in w.options}
-        return [option[v] for v in raw] if w.kind == "multi" else option[raw[0]]
+        options = [option_of(w, v) for v in raw]   # `relu` and `ReLU` are one option
+        return list(dict.fromkeys(options)) if w.kind == "multi" else options[0]
     if w.kind == "toggle":
         return raw[0].lower() == "true"
     sample = default[0] if w.kind == "range" else default
@@ -355,5 +375,5 @@ def page_controls(page: str, container=None) -> Any:
 
 
 __all__ = ["page_controls", "Look", "LOOKS", "NOT_SHOWN", "Widget", "controls", "bound",
-           "link_problems", "label_of", "default_look", "looks_of", "widgets_of",
+           "link_problems", "label_of", "option_of", "default_look", "looks_of", "widgets_of",
            "widgets_for", "start_value"]

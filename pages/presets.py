@@ -1,4 +1,5 @@
 """Workshop — Presets: the published figures re-run, our numbers beside theirs."""
+import pandas as pd
 import streamlit as st
 
 from app.blocks import cells, chart, downloads, page_intro
@@ -8,6 +9,7 @@ from vgcore.workshop.presets import PRESETS
 
 PAGE = "presets"
 TABLE_ROW_PX = 35          # st.dataframe's row height: the table is sized to show every row
+VERDICT = {True: "✓ within", False: "✗ outside"}     # the within-band column's cells
 PRESET = Widget("preset", "select", "Preset", tuple(PRESETS),
                 fmt={k: p.title for k, p in PRESETS.items()})
 
@@ -31,20 +33,28 @@ if results is not None:
         st.success(f"Reproduced: {verdict}.", icon=":material/check_circle:")
     else:
         st.warning(f"Not reproduced: {verdict}.", icon=":material/warning:")
-    # Every row in view (the headline rows come first), numbers as text so a
-    # direction-only published value reads "—", not "None".
-    st.dataframe(table.assign(published=cells(table["published"], "{:.4g}"),
-                              ours=cells(table["ours"], "{:.4g}")),
-                 hide_index=True, height=TABLE_ROW_PX * (len(table) + 1) + 3,
+    # Every row in view (the headline rows come first), the verdict first (on a phone the
+    # table scrolls sideways: the verdict stays in view), the columns fitting a laptop's
+    # width; numbers as text so a direction-only
+    # published value reads "—", not "None".
+    shown = pd.DataFrame({
+        "within band": [VERDICT[bool(v)] for v in table["within_band"]],
+        "quantity": table["quantity"],
+        "published": cells(table["published"], "{:.4g}"),
+        "ours": cells(table["ours"], "{:.4g}"),
+        "tolerance": table["tolerance"],
+    })
+    st.dataframe(shown, hide_index=True, height=TABLE_ROW_PX * (len(table) + 1) + 3,
                  column_config={
-                     "quantity": st.column_config.TextColumn("quantity", width="large"),
+                     "within band": st.column_config.TextColumn("within band", width=105),
+                     "quantity": st.column_config.TextColumn("quantity", width=330),
                      "published": st.column_config.TextColumn(
-                         "published", width="small",
+                         "published", width=80,
                          help="—: the source states a direction, not a number"),
-                     "ours": st.column_config.TextColumn("ours", width="small"),
-                     "tolerance": st.column_config.TextColumn("tolerance", width="large"),
-                     "within_band": st.column_config.CheckboxColumn("within band",
-                                                                    width="small"),
+                     "ours": st.column_config.TextColumn("ours", width=80),
+                     "tolerance": st.column_config.TextColumn(
+                         "tolerance", width=330,
+                         help="The band our number must land in, and why"),
                  })
     st.caption(f"**Tolerance.** {preset.note}")
     chart(preset.chart(results))

@@ -414,6 +414,51 @@ def test_link_value_the_control_drops_is_announced(name, value, label):
                                                   for w in link_warnings(at))
 
 
+# People write the config's names, as the README and the leader's guide do (`he`, `relu`,
+# a preset's key), or a label in another case: the control takes them, and the address bar
+# then holds the control's own labels, so a copied link reads as the app writes it.
+NAMED_LINKS = [("init", "he", "he", INIT_LABELS["he"]),
+               ("init", INIT_LABELS["he"].swapcase(), "he", INIT_LABELS["he"]),
+               ("dataset", "mnist", "mnist", DATASET_LABELS["mnist"]),
+               ("activations", ["relu", "tanh"], ["relu", "tanh"], ["ReLU", "tanh"]),
+               ("activations", ["sigmoid", "RELU"], ["sigmoid", "relu"],
+                ["sigmoid", "ReLU"])]
+
+
+@pytest.mark.parametrize("name,text,value,label", NAMED_LINKS,
+                         ids=[f"{n}={t}" for n, t, _, _ in NAMED_LINKS])
+def test_a_link_may_name_an_option_as_the_config_does(name, text, value, label):
+    at = open_page("pages/gradient_flow.py", epochs="0", **{name: text})
+    assert_clean(at)
+    assert not link_warnings(at)
+    assert at.session_state[name] == value
+    assert at.query_params[name] == label
+
+
+def test_the_workshop_pages_take_a_preset_or_exercise_by_its_key():
+    from vgcore.workshop.exercises import EXERCISES
+    at = open_page("pages/exercises.py", exercise="sigmoid-speed")
+    assert_clean(at)
+    assert not link_warnings(at)
+    assert at.selectbox(key="exercise").value == "sigmoid-speed"
+    assert at.selectbox(key="init").value == EXERCISES["sigmoid-speed"].start.init
+    at = open_page("pages/presets.py", preset="nielsen-ch5", init="he")
+    assert_clean(at)
+    assert at.selectbox(key="preset").value == "nielsen-ch5"
+    warnings = link_warnings(at)      # the preset page has no init control
+    assert len(warnings) == 1 and "`init=he`" in warnings[0], warnings
+
+
+def test_a_refused_select_value_names_the_allowed_labels():
+    """A value that names no option is still announced, in the control's words."""
+    at = open_page("pages/gradient_flow.py", epochs="0", init="kaiming")
+    assert_clean(at)
+    warnings = link_warnings(at)
+    assert len(warnings) == 1 and "`init=kaiming` is not one of:" in warnings[0], warnings
+    assert INIT_LABELS["he"] in warnings[0]
+    assert at_default(widget(at, "init"))
+
+
 # ---------------------------------------------------------------------------------------
 # Bad combinations of controls: vgcore's message in an st.error, never an exception
 # ---------------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.links import SHOWN_CHARS, shown
+from app.widgets import Widget, label_of, link_problems, option_of, widgets_of
+from vgcore.kinds import KINDS
 from tests.test_app import ROOT, assert_clean, charts_of, link_warnings, open_page
 
 # The link of the report: a value that closed the code span and wrote a heading and a link
@@ -55,6 +57,31 @@ def test_shown_is_one_bounded_inert_code_span(value):
     assert shown("activations", "") == "`activations=`"
     cut = shown("k", "v" * 100)
     assert cut == f"`k={'v' * SHOWN_CHARS}…`"
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_a_link_names_an_option_by_its_label_or_its_config_name_in_any_case(kind):
+    """What the app writes (the label) and what the README and the guide write (the
+    config's name) both restore the option; so do both in another case."""
+    selects = [w for w in widgets_of(kind).values() if w.kind in ("select", "multi")]
+    assert selects
+    for w in selects:
+        for option in w.options:
+            for text in (label_of(w, option), str(option), label_of(w, option).upper(),
+                         str(option).upper()):
+                assert option_of(w, text) == option, (w.field, text)
+                assert link_problems({w.field: [text]}, widgets={w.field: w}) == []
+
+
+def test_a_link_naming_no_option_or_two_is_refused_in_the_controls_words():
+    w = Widget("pick", "select", "Pick", ("a", "b"), fmt={"a": "b", "b": "Bee"})
+    assert option_of(w, "b") is None            # a's label and b's name: which one?
+    assert option_of(w, "BEE") == "b"
+    assert option_of(w, "a") == "a"
+    for text in ("b", "c", IMG):
+        problems = link_problems({"pick": [text]}, widgets={"pick": w})
+        assert len(problems) == 1 and problems[0].endswith("is not one of: b, Bee"), problems
+        assert_inert(problems[0])
 
 
 def test_error_details_are_not_sent_to_the_browser():
