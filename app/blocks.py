@@ -137,8 +137,12 @@ def chart(c: alt.TopLevelMixin, where=None) -> None:
     column's width (up to SINGLE_VIEW_MAX_PX), panels at their designed size inside a
     box that scrolls sideways when the column is narrower."""
     if is_single_view(c):
-        (where or st).altair_chart(c.properties(padding=CHART_PADDING),
-                                   width=SINGLE_VIEW_MAX_PX)
+        # "fit-x": the width is fitted, the height grows with a legend taller than the
+        # plot (Streamlit's default "fit" cuts such a legend off).
+        (where or st).altair_chart(
+            c.properties(padding=CHART_PADDING,
+                         autosize=alt.AutoSizeParams(type="fit-x", contains="padding")),
+            width=SINGLE_VIEW_MAX_PX)
         return
     # autosize "pad": Streamlit's default "fit" squeezes plot, axes and legend into the
     # chart's size and cuts a tall legend off.
