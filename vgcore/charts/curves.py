@@ -143,11 +143,10 @@ def _best_epoch_rule(df: pd.DataFrame) -> list[alt.Chart]:
                                 ).encode(y=alt.value(4), text="note:N")]
 
 
-def overfitting_chart(history_df: pd.DataFrame, activation: str | None = None, *,
-                      seed: int | None = None, log_y: bool = True,
-                      width: int | str = WIDTH, height: int = HEIGHT) -> alt.LayerChart:
-    """One net's train and test loss, the gap between them shaded, and a rule at the
-    best-test epoch (argmin of the test loss): the early-stopping point."""
+def _one_net(history_df: pd.DataFrame, activation: str | None, seed: int | None
+             ) -> tuple[str, int, pd.DataFrame]:
+    """(activation, seed, its rows): the first activation and its lowest seed unless
+    named; a name or seed the frame does not hold is a ValueError naming the choices."""
     _require(history_df, ["activation", "seed", "epoch", "split", "loss"], "history_df")
     names = list(dict.fromkeys(history_df["activation"].astype(str)))
     activation = names[0] if activation is None else str(activation)
@@ -155,7 +154,16 @@ def overfitting_chart(history_df: pd.DataFrame, activation: str | None = None, *
     rows = history_df[history_df["activation"].astype(str) == activation]
     seed = rows["seed"].min() if seed is None else seed
     _check_choice("seed", seed, sorted(pd.unique(rows["seed"]).tolist()))
-    df = _metric_rows(rows[rows["seed"] == seed], "loss", log_y)
+    return activation, seed, rows[rows["seed"] == seed]
+
+
+def overfitting_chart(history_df: pd.DataFrame, activation: str | None = None, *,
+                      seed: int | None = None, log_y: bool = True,
+                      width: int | str = WIDTH, height: int = HEIGHT) -> alt.LayerChart:
+    """One net's train and test loss, the gap between them shaded, and a rule at the
+    best-test epoch (argmin of the test loss): the early-stopping point."""
+    activation, seed, rows = _one_net(history_df, activation, seed)
+    df = _metric_rows(rows, "loss", log_y)
 
     # Wide frame for the shaded gap: epochs where both splits have a finite loss.
     wide = (df.pivot_table(index="epoch", columns="split", values="loss").reset_index()
@@ -184,21 +192,15 @@ def overfitting_chart(history_df: pd.DataFrame, activation: str | None = None, *
 
 
 def zoomed_test_loss_chart(history_df: pd.DataFrame, activation: str | None = None, *,
-                    seed: int | None = None, mark_best: bool = False,
-                    width: int | str = WIDTH, height: int = HEIGHT) -> alt.LayerChart:
+                           seed: int | None = None, mark_best: bool = False,
+                           width: int | str = WIDTH, height: int = HEIGHT
+                           ) -> alt.LayerChart:
     """One net's test loss alone on a linear axis zoomed to its minimum and what follows
     it, a point per epoch to hover: on a log axis spanning the training loss's decades a
     rise from 0.73 to 0.80 looks flat. `mark_best`: a rule at the best-test epoch (argmin
     of the test loss)."""
-    _require(history_df, ["activation", "seed", "epoch", "split", "loss"], "history_df")
-    names = list(dict.fromkeys(history_df["activation"].astype(str)))
-    activation = names[0] if activation is None else str(activation)
-    _check_choice("activation", activation, names)
-    rows = history_df[history_df["activation"].astype(str) == activation]
-    seed = rows["seed"].min() if seed is None else seed
-    _check_choice("seed", seed, sorted(pd.unique(rows["seed"]).tolist()))
-    df = _metric_rows(rows[(rows["seed"] == seed) & (rows["split"].astype(str) == "test")],
-                      "loss", False)
+    activation, seed, rows = _one_net(history_df, activation, seed)
+    df = _metric_rows(rows[rows["split"].astype(str) == "test"], "loss", False)
     _require(df, ["epoch", "loss"], "test rows of history_df")
     # Zoomed on the minimum and what follows it: the untrained net's first epochs (8.1
     # for Nielsen's net, against 0.73 at best) would flatten the turn again; they stay
