@@ -10,6 +10,7 @@ import torch
 from vgcore import ExperimentConfig, run
 from vgcore.model import BatchedMLP, Member
 from vgcore.pretrain import pretrain
+from vgcore.repeats import SeedGroups
 from vgcore.results import PRETRAIN_COLUMNS, speed_ratio
 
 SMALL = dict(dataset="digits", train_size=300, test_size=100, hidden=(16, 16, 16),
@@ -93,10 +94,13 @@ def test_a_net_diverging_in_pretraining_is_recorded_not_raised():
     both = fresh(members)
     with torch.no_grad():
         both.weights[0][1].fill_(3e38)        # relu's first layer: inf features
-    rows, alive = pretrain(both, x, x[:50], 2, 0, torch.ones(2, dtype=torch.bool))
+    two = SeedGroups([0, 1], [0, 1])
+    xs = torch.stack([x, x])                  # both seeds' training inputs: (S, N, in)
+    rows, alive = pretrain(both, xs, two.rows(xs[:, :50]), 2, two,
+                           torch.ones(2, dtype=torch.bool))
     assert alive.tolist() == [True, False]
     assert {r["activation"] for r in rows} == {"sigmoid"}
-    alone_rows, _ = pretrain(fresh(members[:1]), x, x[:50], 2, 0,
+    alone_rows, _ = pretrain(fresh(members[:1]), x[None], x[:50], 2, SeedGroups([0], [0]),
                              torch.ones(1, dtype=torch.bool))
     assert rows == alone_rows
 

@@ -66,10 +66,12 @@ class Dataset:
     is_2d: bool           # toy set: decision-boundary plots possible
 
 
-def load_for(config) -> Dataset:
-    """The data set an `ExperimentConfig` describes."""
+def load_for(config, seed: int | None = None) -> Dataset:
+    """The data set an `ExperimentConfig` describes; `seed` (default: the config's) is a
+    repeat's: repeat k of a run with seed s has the data set of seed s + k."""
     return load_dataset(config.dataset, config.train_size, config.test_size,
-                        noise=config.noise, seed=config.seed, data_dir=config.data_dir)
+                        noise=config.noise, seed=config.seed if seed is None else seed,
+                        data_dir=config.data_dir)
 
 
 def load_dataset(name: str, train_size: int, test_size: int, *, noise: float = 0.1,

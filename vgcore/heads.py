@@ -20,29 +20,40 @@ HEAD_LABELS = {"softmax_ce": "softmax + cross-entropy", "sigmoid_mse": "sigmoid 
 
 
 def member_losses(logits: Tensor, y: Tensor, head: str) -> Tensor:
-    """Mean loss over the batch for each member: logits (M, B, C), y (B,) -> (M,)."""
+    """Mean loss over the batch for each member: logits (M, B, C), y (B,) shared by every
+    member or (M, B) each member's own -> (M,)."""
     M, B, C = logits.shape
     if head == "softmax_ce":
-        per_sample = F.cross_entropy(logits.reshape(M * B, C), y.repeat(M),
+        targets = y.repeat(M) if y.dim() == 1 else y.reshape(M * B)
+        per_sample = F.cross_entropy(logits.reshape(M * B, C), targets,
                                      reduction="none").view(M, B)
         return per_sample.mean(1)
+    if head not in HEAD_LABELS:
+        raise ValueError(f"head: unknown value {head!r}; allowed: {', '.join(HEAD_LABELS)}")
+    # sigmoid heads: one call per member, so a net's last bit never depends on the nets
+    # beside it (see BatchedMLP.each_member)
+    targets = F.one_hot(y.expand(M, B), C).to(logits.dtype)
+    return torch.cat([_sigmoid_loss(part, target, head) for part, target in
+                      zip(logits.split(1), targets.split(1))])
+
+
+def _sigmoid_loss(logits: Tensor, target: Tensor, head: str) -> Tensor:
+    """A sigmoid head's mean loss over the batch: logits, one-hot target (M, B, C) -> (M,)."""
     if head == "sigmoid_mse":
         # Nielsen's quadratic cost C = 1/(2n) Σ ||y - a||², one-hot y
-        target = F.one_hot(y, C).to(logits.dtype)
         return 0.5 * (torch.sigmoid(logits) - target).pow(2).sum(-1).mean(1)
-    if head == "sigmoid_ce":
-        # Nielsen's network2 default (ch. 3 and 5): independent sigmoid outputs, each with
-        # the binary cross-entropy -[y ln a + (1-y) ln(1-a)], summed over outputs
-        target = F.one_hot(y, C).to(logits.dtype)
-        per_unit = F.binary_cross_entropy_with_logits(logits, target.expand_as(logits),
-                                                      reduction="none")
-        return per_unit.sum(-1).mean(1)
-    raise ValueError(f"head: unknown value {head!r}; allowed: {', '.join(HEAD_LABELS)}")
+    # sigmoid_ce: Nielsen's network2 default (ch. 3 and 5): independent sigmoid outputs,
+    # each with the binary cross-entropy -[y ln a + (1-y) ln(1-a)], summed over outputs
+    per_unit = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+    return per_unit.sum(-1).mean(1)
 
 
 def outputs(logits: Tensor, head: str) -> Tensor:
-    """What the net outputs: softmax probabilities or independent sigmoid activations."""
-    return torch.softmax(logits, -1) if head == "softmax_ce" else torch.sigmoid(logits)
+    """What the net outputs: softmax probabilities or independent sigmoid activations
+    (one call per member, as in member_losses)."""
+    if head == "softmax_ce":
+        return torch.softmax(logits, -1)
+    return torch.cat([torch.sigmoid(part) for part in logits.split(1)])
 
 
 def softmax_table(logits: Sequence[float], temperature: float = 1.0) -> pd.DataFrame:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from typing import NamedTuple, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 import torch
@@ -140,7 +140,6 @@ class BatchedMLP(nn.Module):
         self.sizes = tuple(sizes)
         self.members = tuple(members)
         self.blocks = _contiguous_blocks(self.members)
-        self._block_sizes = [b.stop - b.start for _, b in self.blocks]
         n_layers = len(sizes) - 1
         weights: list[list[Tensor]] = [[] for _ in range(n_layers)]
         biases: list[list[Tensor]] = [[] for _ in range(n_layers)]
@@ -177,14 +176,23 @@ class BatchedMLP(nn.Module):
         """Hidden layers + output layer."""
         return len(self.weights)
 
+    def each_member(self, f: Callable[[str, Tensor], Tensor], z: Tensor) -> Tensor:
+        """f(activation, z[m:m+1]) for every member m, concatenated along the first axis.
+
+        One call per member, never one per block of several: a vectorised kernel rounds a
+        transcendental (sigmoid's exp, tanh) differently in its scalar tail, and where a
+        member's values fall in that tail depends on the nets beside it. Called per
+        member, a net's numbers are those it gets alone (and a repeat's those of its seed
+        alone)."""
+        if len(self.members) == 1:
+            return f(self.members[0].activation, z)
+        # split(): views whose backward is one cat, not a full-size zero gradient per part
+        return torch.cat([f(m.activation, part) for m, part in
+                          zip(self.members, z.split(1, 0))], 0)
+
     def activate(self, z: Tensor) -> Tensor:
-        """Apply each member's activation to its block of z: (M, B, width)."""
-        if len(self.blocks) == 1:
-            return acts.get(self.blocks[0][0]).fn(z)
-        # split(): views whose backward is one cat, not a full-size zero gradient per block
-        parts = z.split(self._block_sizes, 0)
-        return torch.cat([acts.get(name).fn(part) for (name, _), part in
-                          zip(self.blocks, parts)], 0)
+        """Apply each member's activation to its part of z: (M, B, width)."""
+        return self.each_member(_apply_activation, z)
 
     def pre_activation(self, h: Tensor, layer: int, batch_stats: bool | None = None
                        ) -> Tensor:
@@ -258,6 +266,10 @@ class BatchedMLP(nn.Module):
                  "running_mean": n.running_mean[m, 0].clone(),
                  "running_var": n.running_var[m, 0].clone()}
                 for n, b in zip(self._norms, self.biases)]
+
+
+def _apply_activation(name: str, z: Tensor) -> Tensor:
+    return acts.get(name).fn(z)
 
 
 def _contiguous_blocks(members: tuple[Member, ...]) -> list[tuple[str, slice]]:

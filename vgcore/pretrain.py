@@ -20,8 +20,8 @@ accuracies are those of the pretrained net.
 
 All members of a run are pretrained together, as one batched problem: the loss is the
 sum of the members' losses and Adam is element-wise, so each net's numbers are what it
-would get alone. The batch order is one generator's, seeded by the config's seed, shared
-by every net; each net's decoder is drawn from its own generator
+would get alone. Each seed of a run has its own batch order (a generator seeded by the
+seed), shared by that seed's nets (vgcore.repeats); each net's decoder is drawn from its own generator
 (`member_generator(seed, "pretrain decoder <l>")`). A net whose reconstruction error
 turns NaN/Inf stops pretraining there (its gradients are zeroed) and is reported as
 diverged at epoch 0.
@@ -37,6 +37,7 @@ import torch
 
 from . import inits
 from .model import BatchedMLP, member_generator
+from .repeats import SeedGroups
 
 Tensor = torch.Tensor
 # Pretraining's own optimiser (Adam): SGD at the fine-tuning rate barely moves the
@@ -46,26 +47,27 @@ PRETRAIN_BATCH = 50         # the autoencoders' mini-batch: Nielsen's 10 takes t
 DECODER_INIT = "xavier"     # the decoder's weights: Glorot's normalised init, gain 1
 
 
-def pretrain(model: BatchedMLP, x_train: Tensor, x_probe: Tensor, epochs: int, seed: int,
-             alive: Tensor, stop: Callable[[], bool] | None = None
+def pretrain(model: BatchedMLP, x_train: Tensor, x_probe: Tensor, epochs: int,
+             groups: SeedGroups, alive: Tensor, stop: Callable[[], bool] | None = None
              ) -> tuple[list[dict], Tensor]:
     """Pretrain every hidden layer of `model` for `epochs` epochs each, in place.
 
-    x_train (N, in): the training inputs; x_probe: the probe batch the reconstruction
-    error is measured on; seed: the config's seed (the batch order's); alive (M,) bool:
+    x_train (S, N, in): each seed's training inputs; x_probe: the probe batch the
+    reconstruction error is measured on, as the model takes it ((P, in) shared or
+    (M, P, in)); groups: the seed of each member; alive (M,) bool:
     the nets still training. `stop()` (vgcore.train.Stop: a time cap or an abandoned
     run) is asked before every step; once true, pretraining ends at once, its rows those
     of the epochs completed. Returns (rows of res.pretrain, alive after it).
     """
     model.train()
-    order_gen = member_generator(seed, "pretrain", x_train.device)
+    order_gens = [member_generator(s, "pretrain", x_train.device) for s in groups.seeds]
     rows: list[dict] = []
     n_hidden = model.n_layers - 1
     for layer in range(n_hidden):
         if stop is not None and stop():
             break
-        alive = _pretrain_layer(model, layer, x_train, x_probe, epochs, order_gen, alive,
-                                rows, stop)
+        alive = _pretrain_layer(model, layer, x_train, x_probe, epochs, groups, order_gens,
+                                alive, rows, stop)
     return rows, alive
 
 
@@ -103,8 +105,9 @@ def _target_is_activation(model: BatchedMLP, layer: int) -> bool:
 
 
 def _pretrain_layer(model: BatchedMLP, layer: int, x_train: Tensor, x_probe: Tensor,
-                    epochs: int, order_gen: torch.Generator, alive: Tensor, rows: list[dict],
-                    stop: Callable[[], bool] | None) -> Tensor:
+                    epochs: int, groups: SeedGroups, order_gens: list[torch.Generator],
+                    alive: Tensor, rows: list[dict], stop: Callable[[], bool] | None
+                    ) -> Tensor:
     decoder = _decoder(model, layer)
     params = [model.weights[layer], model.biases[layer], *decoder]
     if model.norms is not None:
@@ -123,15 +126,17 @@ def _pretrain_layer(model: BatchedMLP, layer: int, x_train: Tensor, x_probe: Ten
                              "epoch": epoch, "recon_error": error})
 
     record(0)
-    n = len(x_train)
+    n = x_train.shape[1]
     for epoch in range(1, epochs + 1):
-        order = torch.randperm(n, generator=order_gen, device=order_gen.device)
-        for idx in order.split(PRETRAIN_BATCH):
+        orders = torch.stack([torch.randperm(n, generator=g, device=g.device)
+                              for g in order_gens])                        # (S, N)
+        for idx in orders.split(PRETRAIN_BATCH, 1):                         # (S, B)
             if stop is not None and stop():
                 return alive        # this epoch unfinished: no row for it
             # batch_stats None: the layer's batch norm (if any) trains as it will in
             # fine-tuning, on the batch's statistics, and learns its running ones
-            losses = _recon_errors(model, layer, decoder, x_train[idx], batch_stats=None)
+            losses = _recon_errors(model, layer, decoder, groups.rows(x_train, idx),
+                                   batch_stats=None)
             alive = alive & torch.isfinite(losses)
             optimizer.zero_grad(set_to_none=False)
             torch.where(alive, losses, torch.zeros_like(losses)).sum().backward()

@@ -76,7 +76,8 @@ class Probe(NamedTuple):
 
 def probe(model: BatchedMLP, x: Tensor, y: Tensor, head: str, bins: int,
           with_histograms: bool = True, with_units: bool | None = None) -> Probe:
-    """Measure every member on the probe batch; histograms and per-unit (and per-edge)
+    """Measure every member on the probe batch (x (P, in), y (P,) shared, or each member's
+    own: x (M, P, in), y (M, P)); histograms and per-unit (and per-edge)
     numbers only when asked (they are kept at a few epochs, see train.hist_epochs and
     train.unit_epochs); `with_units` defaults to `with_histograms`."""
     if with_units is None:
@@ -109,7 +110,7 @@ def probe(model: BatchedMLP, x: Tensor, y: Tensor, head: str, bins: int,
         unit_rows: list[dict] = []
         if with_histograms:
             # δ per sample: the loss is a batch mean, so dC/dz carries a 1/P factor
-            deltas = [g * x.shape[0] for g in z_grads]
+            deltas = [g * x.shape[-2] for g in z_grads]     # x: (P, in) or (M, P, in)
             hist_rows += _histograms(hs, "activation", bins, symmetric=False)
             hist_rows += _histograms(deltas, "gradient", bins, symmetric=True)
         edge_rows: list[dict] = []
@@ -163,15 +164,14 @@ def _wfprime_mean(model: BatchedMLP, z: Tensor, w_next: Tensor) -> Tensor:
     |w_jk · f'(z_j)| (Nielsen ch. 5's per-layer factor w·σ'(z)), per member: (M,).
     z: (M, B, width) the layer's pre-activations; w_next: (M, width, fan_out). The
     mean over j, k and samples factors into mean_j(mean_b |f'(z_j)| · mean_k |w_jk|)."""
-    fprime = torch.cat([acts.get(name).derivative(z[block]) for name, block in model.blocks])
+    fprime = model.each_member(lambda name, part: acts.get(name).derivative(part), z)
     return (fprime.abs().mean(1) * w_next.abs().mean(2)).mean(1)
 
 
 def _saturation(model: BatchedMLP, z: Tensor) -> Tensor:
     """Fraction of saturated units per member: (M,)."""
-    parts = [acts.saturated(name, z[block]).flatten(1).float().mean(1)
-             for name, block in model.blocks]
-    return torch.cat(parts)
+    return model.each_member(
+        lambda name, part: acts.saturated(name, part).flatten(1).float().mean(1), z)
 
 
 def _spread(a: Tensor) -> Tensor:

@@ -1,7 +1,8 @@
 """The training loop: every activation (and seed) of a config trained as one batched model.
 
-All members see the same data, the same minibatch order and (per seed) the same random
-draws. A member whose loss turns NaN/Inf is frozen and its divergence epoch recorded; the
+Repeat k of a run with seed s is the run with seed s + k alone (vgcore.repeats): each
+seed has its own data set, batch order, probe batch and random draws; the nets of one
+seed (its activations) see the same data and the same batches. A member whose loss turns NaN/Inf is frozen and its divergence epoch recorded; the
 others train on. Results are plain-float records (see results.py), never tensors.
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .heads import member_losses, outputs
 from .model import BatchedMLP, Member, member_generator
 from .optimizers import make_optimizer
 from .pretrain import pretrain
+from .repeats import SeedGroups, order_generators, seed_minibatches, seeds_of
 from .probes import DIVERGENCE_STATS, PROBE_SIZE, STATS, edges_per_net, probe
 from .results import Records, Result, build_result
 
@@ -161,13 +163,14 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
         torch.set_num_threads(threads)
     started = time.perf_counter()
     stop = Stop(started, max_seconds, should_stop)
-    ds = data_mod.load_for(config)
-    training = _Training(config, ds, torch.device(device), stop)
+    datasets = [data_mod.load_for(config, seed=s)
+                for s in seeds_of(config.seed, config.n_seeds)]
+    training = _Training(config, datasets, torch.device(device), stop)
     records = training.records
     if config.pretrain_epochs > 0:      # before epoch 0: epoch 0 is the pretrained net
         records.pretrain, training.alive = pretrain(
             training.model, training.x_train, training.x_probe, config.pretrain_epochs,
-            config.seed, training.alive, stop)
+            training.groups, training.alive, stop)
         _freeze_dead(training.model, training.alive)
 
     def report(epoch: int) -> None:
@@ -177,11 +180,12 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
 
     records.stopped_at = train_epochs(config.epochs, training.measure, training.train_epoch,
                                       lambda: bool(training.alive.any()), report)
-    if ds.is_2d and training.as_measured:    # not a half-trained epoch's weights
-        records.boundary = _boundary(training.model, ds, training.members, training.alive,
-                                     config.head)
+    if datasets[0].is_2d and training.as_measured:    # not a half-trained epoch's weights
+        records.boundary = _boundary(training.model, datasets, training.groups,
+                                     training.members, training.alive, config.head)
+    # res.points: the first seed's data (the seed the boundary chart shows by default)
     return build_result(config, records, time.perf_counter() - started, finished=True,
-                        dataset=ds)
+                        dataset=datasets[0])
 
 
 def train_epochs(epochs: int, measure: Callable[[int], None], train_epoch: Callable[[], None],
@@ -206,19 +210,25 @@ def train_epochs(epochs: int, measure: Callable[[int], None], train_epoch: Calla
 
 class _Training:
     """One MLP run in progress: its data, batched model, optimiser, generators and records.
-    `alive` (M,) bool: the nets not diverged; `as_measured`: whether the weights are those
-    of the last epoch measured."""
+    The data are per seed, stacked: x_train (S, N, in), y_train (S, N), likewise the test
+    split; `groups` hands each member its seed's rows. `alive` (M,) bool: the nets not
+    diverged; `as_measured`: whether the weights are those of the last epoch measured."""
 
-    def __init__(self, config: ExperimentConfig, ds: "data_mod.Dataset", dev: torch.device,
-                 stop: Stop) -> None:
+    def __init__(self, config: ExperimentConfig, datasets: list["data_mod.Dataset"],
+                 dev: torch.device, stop: Stop) -> None:
         self.config, self.stop = config, stop
-        self.x_train = torch.from_numpy(ds.x_train).to(dev)
-        self.y_train = torch.from_numpy(ds.y_train).to(dev)
-        self.x_test = torch.from_numpy(ds.x_test).to(dev)
-        self.y_test = torch.from_numpy(ds.y_test).to(dev)
-        n_probe = min(PROBE_SIZE, len(self.x_train))
-        self.x_probe, self.y_probe = self.x_train[:n_probe], self.y_train[:n_probe]
+
+        def stacked(name: str) -> Tensor:
+            return torch.from_numpy(np.stack([getattr(d, name) for d in datasets])).to(dev)
+        self.x_train, self.y_train = stacked("x_train"), stacked("y_train")
+        self.x_test, self.y_test = stacked("x_test"), stacked("y_test")
         self.members = members_of(config)
+        self.groups = SeedGroups([m.seed for m in self.members],
+                                 seeds_of(config.seed, config.n_seeds), dev)
+        # each seed's probe batch: its first min(PROBE_SIZE, N) training samples
+        n_probe = min(PROBE_SIZE, self.x_train.shape[1])
+        self.x_probe = self.groups.rows(self.x_train[:, :n_probe])
+        self.y_probe = self.groups.rows(self.y_train[:, :n_probe])
         self.model = BatchedMLP(layer_sizes(config), self.members, config.init,
                                 config.bias_init, device=dev, norm=config.norm,
                                 residual=config.residual)
@@ -228,21 +238,22 @@ class _Training:
         self.alive = torch.ones(len(self.members), dtype=torch.bool, device=dev)
         self.keep_hist = hist_epochs(config.epochs)
         self.keep_units = unit_epochs(config)
-        # One batch order for all nets, from the config's seed: the comparison is between
+        # One batch order per seed, shared by that seed's nets: the comparison is between
         # activations. Init and dropout draws come from each net's own generators.
-        self.order_gen = torch.Generator(device=dev).manual_seed(config.seed)
+        self.order_gens = order_generators(self.groups.seeds, dev)
         self.dropout_gens = [member_generator(m.seed, "dropout", dev) for m in self.members]
         self.as_measured = False
 
     def train_epoch(self) -> None:
         """One epoch of mini-batch steps; a net whose loss turns NaN/Inf is frozen."""
-        config, model = self.config, self.model
-        for idx in minibatches(len(self.x_train), config.batch_size, self.order_gen):
+        config, model, rows = self.config, self.model, self.groups.rows
+        for idx in seed_minibatches(self.x_train.shape[1], config.batch_size,
+                                    self.order_gens):
             self.stop.check()
             self.as_measured = False
-            logits = model(self.x_train[idx], dropout=config.dropout,
+            logits = model(rows(self.x_train, idx), dropout=config.dropout,
                            generators=self.dropout_gens).logits
-            losses = member_losses(logits, self.y_train[idx], config.head)
+            losses = member_losses(logits, rows(self.y_train, idx), config.head)
             self.alive = self.alive & torch.isfinite(losses)
             self.optimizer.zero_grad(set_to_none=False)
             torch.where(self.alive, losses, torch.zeros_like(losses)).sum().backward()
@@ -254,9 +265,10 @@ class _Training:
         """Record epoch `epoch`; Stopped (between evaluation chunks) records nothing."""
         config, model = self.config, self.model
         check = self.stop.measuring()
-        train_loss, train_acc = _evaluate(model, self.x_train, self.y_train, config.head,
-                                          check)
-        test_loss, test_acc = _evaluate(model, self.x_test, self.y_test, config.head, check)
+        train_loss, train_acc = _evaluate(model, self.groups, self.x_train, self.y_train,
+                                          config.head, check)
+        test_loss, test_acc = _evaluate(model, self.groups, self.x_test, self.y_test,
+                                        config.head, check)
         check()
         finite = torch.isfinite(train_loss) & torch.isfinite(test_loss)
         stats, hist, units, edges = probe(model, self.x_probe, self.y_probe, config.head,
@@ -302,20 +314,23 @@ def _record(records: Records, members: tuple[Member, ...], epoch: int, alive: li
 
 
 @torch.no_grad()
-def _evaluate(model: BatchedMLP, x: Tensor, y: Tensor, head: str,
+def _evaluate(model: BatchedMLP, groups: SeedGroups, x: Tensor, y: Tensor, head: str,
               check: Callable[[], None] | None = None) -> tuple[Tensor, Tensor]:
-    """Mean loss and accuracy of every member on a whole split: two (M,) tensors.
-    `check()` runs before each chunk (Stop.measuring's raises Stopped)."""
+    """Mean loss and accuracy of every member on a whole split of its seed's (x (S, N, in),
+    y (S, N)): two (M,) tensors. `check()` runs before each chunk (Stop.measuring's raises
+    Stopped)."""
+    n = x.shape[1]
     loss_sum = torch.zeros(len(model.members), dtype=torch.float64, device=x.device)
     correct = torch.zeros_like(loss_sum)
-    for start in range(0, len(x), EVAL_CHUNK):
+    for start in range(0, n, EVAL_CHUNK):
         if check is not None:
             check()
-        xb, yb = x[start:start + EVAL_CHUNK], y[start:start + EVAL_CHUNK]
+        xb = groups.rows(x[:, start:start + EVAL_CHUNK])
+        yb = groups.rows(y[:, start:start + EVAL_CHUNK])
         logits = model(xb, batch_stats=False).logits    # batch norm: running statistics
-        loss_sum += member_losses(logits, yb, head).double() * len(xb)
+        loss_sum += member_losses(logits, yb, head).double() * yb.shape[-1]
         correct += (logits.argmax(-1) == yb).sum(1).double()
-    return loss_sum / len(x), correct / len(x)
+    return loss_sum / n, correct / n
 
 
 def _mask_and_clip(params: list[Tensor], alive: Tensor, max_norm: float) -> None:
@@ -343,16 +358,12 @@ def _freeze_dead(model: BatchedMLP, alive: Tensor) -> None:
 
 
 @torch.no_grad()
-def _boundary(model: BatchedMLP, ds: "data_mod.Dataset", members: tuple[Member, ...],
-              alive: Tensor, head: str) -> list[dict]:
-    """P(class 1) on a grid over the data, for the decision-boundary plot."""
-    pts = np.concatenate([ds.x_train, ds.x_test])
-    pad = 0.1 * (pts.max(0) - pts.min(0))
-    lo, hi = pts.min(0) - pad, pts.max(0) + pad
-    g1 = np.linspace(lo[0], hi[0], BOUNDARY_GRID, dtype=np.float32)
-    g2 = np.linspace(lo[1], hi[1], BOUNDARY_GRID, dtype=np.float32)
-    mesh = np.stack(np.meshgrid(g1, g2), -1).reshape(-1, 2)
-    logits = model(torch.from_numpy(mesh).to(alive.device), batch_stats=False).logits
+def _boundary(model: BatchedMLP, datasets: list["data_mod.Dataset"], groups: SeedGroups,
+              members: tuple[Member, ...], alive: Tensor, head: str) -> list[dict]:
+    """P(class 1) on a grid over each seed's data, for the decision-boundary plot."""
+    meshes = np.stack([_grid(ds) for ds in datasets])          # (S, G, 2)
+    x = groups.rows(torch.from_numpy(meshes).to(alive.device))
+    logits = model(x, batch_stats=False).logits
     prob = outputs(logits, head)
     # Two classes: P(class 1) normalised, so sigmoid heads also land in [0, 1]
     p1 = (prob[..., 1] / prob.sum(-1).clamp(min=1e-12)).cpu().tolist()
@@ -360,7 +371,18 @@ def _boundary(model: BatchedMLP, ds: "data_mod.Dataset", members: tuple[Member, 
     for m, member in enumerate(members):
         if not bool(alive[m]):
             continue
+        mesh = meshes[int(groups.index[m])]
         for (a, b), p in zip(mesh.tolist(), p1[m]):
             rows.append({"activation": member.activation, "seed": member.seed,
                          "x1": a, "x2": b, "prob": p})
     return rows
+
+
+def _grid(ds: "data_mod.Dataset") -> np.ndarray:
+    """BOUNDARY_GRID² points (G, 2) float32 over a 2-D data set, padded by 10%."""
+    pts = np.concatenate([ds.x_train, ds.x_test])
+    pad = 0.1 * (pts.max(0) - pts.min(0))
+    lo, hi = pts.min(0) - pad, pts.max(0) + pad
+    g1 = np.linspace(lo[0], hi[0], BOUNDARY_GRID, dtype=np.float32)
+    g2 = np.linspace(lo[1], hi[1], BOUNDARY_GRID, dtype=np.float32)
+    return np.stack(np.meshgrid(g1, g2), -1).reshape(-1, 2)

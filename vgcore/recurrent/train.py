@@ -1,5 +1,7 @@
-"""Training the recurrent kind: every cell × seed of a config, one at a time on the same
-batches, measured at epoch 0 and after every epoch."""
+"""Training the recurrent kind: every cell × seed of a config, one at a time, measured at
+epoch 0 and after every epoch. Repeat k of a run with seed s is the run with seed s + k
+alone (vgcore.repeats): its own data, batch order and weights; the cells of one seed
+step on the same batches."""
 from __future__ import annotations
 
 import math
@@ -11,8 +13,8 @@ import torch
 
 from ..model import member_generator
 from ..optimizers import OPTIMIZERS
-from ..train import (DEFAULT_THREADS, EVAL_CHUNK, Progress, Stop, hist_epochs, minibatches,
-                     train_epochs)
+from ..repeats import order_generators, seed_minibatches, seeds_of
+from ..train import DEFAULT_THREADS, EVAL_CHUNK, Progress, Stop, hist_epochs, train_epochs
 
 from .config import RecurrentConfig, eval_chunk
 from .net import RecurrentNet, correct, sample_losses, time_grad_norms
@@ -37,14 +39,17 @@ def nets_of(config: RecurrentConfig) -> tuple[Net, ...]:
     return tuple(Net(c, config.seed + s) for c in config.cells for s in range(config.n_seeds))
 
 
-def make_data(config: RecurrentConfig) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """(x_train, y_train, x_test, y_test), each split from its own stream of the config's
-    seed (so the test set does not change with train_size)."""
+def make_data(config: RecurrentConfig, seed: int | None = None
+              ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """(x_train, y_train, x_test, y_test), each split from its own stream of `seed` (the
+    config's by default; a repeat's is seed + k), so the test set does not change with
+    train_size."""
     task = TASKS[config.task]
+    seed = config.seed if seed is None else seed
     x_train, y_train = task.make(config.train_size, config.seq_len,
-                                 member_generator(config.seed, "train data"))
+                                 member_generator(seed, "train data"))
     x_test, y_test = task.make(config.test_size, config.seq_len,
-                               member_generator(config.seed, "test data"))
+                               member_generator(seed, "test data"))
     return x_train, y_train, x_test, y_test
 
 
@@ -80,18 +85,24 @@ def run_recurrent(config: RecurrentConfig,
 
 
 class _Training:
-    """One recurrent run in progress: its data, one net and optimiser per cell × seed, the
-    shared batch order and the records. `alive[i]`: net i has not diverged."""
+    """One recurrent run in progress: each seed's data (`data[k]`: x_train, y_train, x_test,
+    y_test, x_probe, y_probe) and batch order, one net and optimiser per cell × seed
+    (`group[i]`: the position of net i's seed) and the records. `alive[i]`: net i has not
+    diverged."""
 
     def __init__(self, config: RecurrentConfig, dev: torch.device, stop: Stop) -> None:
         self.config, self.stop = config, stop
         self.task = task = TASKS[config.task]
-        self.x_train, self.y_train, self.x_test, self.y_test = (
-            t.to(dev) for t in make_data(config))
-        n_probe = min(PROBE_SEQUENCES, len(self.x_train))
-        self.x_probe, self.y_probe = self.x_train[:n_probe], self.y_train[:n_probe]
+        seeds = seeds_of(config.seed, config.n_seeds)
+        self.data = []
+        for seed in seeds:
+            x_train, y_train, x_test, y_test = (t.to(dev) for t in make_data(config, seed))
+            n_probe = min(PROBE_SEQUENCES, len(x_train))
+            self.data.append((x_train, y_train, x_test, y_test, x_train[:n_probe],
+                              y_train[:n_probe]))
         self.keep_grads = hist_epochs(config.epochs)
         self.nets = nets_of(config)
+        self.group = [seeds.index(n.seed) for n in self.nets]
         self.models = [RecurrentNet(n.cell, task.inputs, config.hidden, task.outputs,
                                     config.forget_bias, member_generator(n.seed, "init")
                                     ).to(dev) for n in self.nets]
@@ -100,18 +111,21 @@ class _Training:
                            for m in self.models]
         self.alive = [True] * len(self.nets)
         self.records = RecurrentRecords(self.nets)
-        # One batch order for all nets, from the config's seed: the comparison is between
-        # cells, not between data orders.
-        self.order_gen = torch.Generator(device=dev).manual_seed(config.seed)
+        # One batch order per seed, shared by its nets: the comparison is between cells,
+        # not between data orders.
+        self.order_gens = order_generators(seeds, dev)
 
     def train_epoch(self) -> None:
-        """One epoch: each batch stepped by every net still alive in turn."""
+        """One epoch: each step, every net still alive in turn on its seed's batch."""
         config = self.config
-        for idx in minibatches(len(self.x_train), config.batch_size, self.order_gen):
-            xb, yb = self.x_train[idx], self.y_train[idx]
+        for idx in seed_minibatches(len(self.data[0][0]), config.batch_size,
+                                    self.order_gens):                       # (S, B)
+            batches = [(x_train[i], y_train[i]) for (x_train, y_train, *_), i
+                       in zip(self.data, idx)]
             for i, (model, optimizer) in enumerate(zip(self.models, self.optimizers)):
                 if self.alive[i]:
                     self.stop.check()
+                    xb, yb = batches[self.group[i]]
                     self.alive[i] = _step(model, optimizer, self.task, xb, yb,
                                           config.grad_clip)
 
@@ -125,10 +139,11 @@ class _Training:
                 continue
             check()
             chunk = eval_chunk(self.config, net.cell)
-            train = _evaluate(model, self.task, self.x_train, self.y_train, chunk, check)
-            test = _evaluate(model, self.task, self.x_test, self.y_test, chunk, check)
+            x_train, y_train, x_test, y_test, x_probe, y_probe = self.data[self.group[i]]
+            train = _evaluate(model, self.task, x_train, y_train, chunk, check)
+            test = _evaluate(model, self.task, x_test, y_test, chunk, check)
             check()
-            grads = time_grad_norms(model, self.task, self.x_probe, self.y_probe) \
+            grads = time_grad_norms(model, self.task, x_probe, y_probe) \
                 if epoch in self.keep_grads else []
             measured.append((i, net, train, test, grads))
         records = self.records
