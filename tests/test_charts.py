@@ -222,17 +222,19 @@ def main_rows(chart: alt.TopLevelMixin) -> pd.DataFrame:
     return pd.DataFrame(max(datasets(chart.to_dict()), key=len))
 
 
-def units(node: Any) -> Iterator[dict]:
-    """Every unit spec (a dict with a mark) in a (layered/faceted/concatenated) spec."""
+def units(node: Any, inherited: dict | None = None) -> Iterator[dict]:
+    """Every unit spec (a dict with a mark) in a (layered/faceted/concatenated) spec, with
+    the encodings it inherits from the layers around it (as Vega-Lite draws it)."""
     if isinstance(node, dict):
+        encoding = {**(inherited or {}), **node.get("encoding", {})}
         if "mark" in node:
-            yield node
+            yield {**node, "encoding": encoding}
         for key, value in node.items():
-            if key not in ("datasets", "data"):
-                yield from units(value)
+            if key not in ("datasets", "data", "encoding"):
+                yield from units(value, encoding)
     elif isinstance(node, list):
         for value in node:
-            yield from units(value)
+            yield from units(value, inherited)
 
 
 def title_of(spec: dict, part: str = "text") -> str:

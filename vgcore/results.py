@@ -37,6 +37,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
+import numpy as np
 import pandas as pd
 
 from . import data
@@ -600,3 +601,32 @@ __all__ = ["Records", "Result", "build_result", "summarize", "speed_ratio", "lev
            "divergence_cause", "EXPLODED_AT_INIT", "chance_accuracy", "left_chance",
            "best_test_epochs",
            "chance_sentences", "nielsen_lambda", "weight_decay_sentence"]
+
+
+# ---------------------------------------------------------------------------------------
+# The spread across seeds: the middle and the range every chart draws
+# ---------------------------------------------------------------------------------------
+def seed_band(frame: pd.DataFrame, keys: list[str], value: str, *, log: bool = False
+              ) -> pd.DataFrame:
+    """One row per `keys` (in order of appearance): `value` = the median over seeds,
+    `{value}_lo` / `{value}_hi` = the lowest and highest seed, `n_seeds` = how many
+    seeds had a value there (NaN values are skipped; a frame without a `seed` column
+    counts rows). The median, not the mean: one diverged or lucky seed of three moves a
+    mean but not the middle. Min–max, not a confidence interval: with 3–5 seeds a range
+    claims no more than the data show (a bootstrap at n = 3 has 10 distinct resamples).
+    `log`: with an even count the middle two are averaged in log space (their geometric
+    mean), so a log axis draws the same middle; min and max are the same in either."""
+    rows = frame.dropna(subset=[value])
+    values = rows[value].astype(float)
+    seeds = rows["seed"].fillna(-1) if "seed" in rows else pd.Series(range(len(rows)),
+                                                                      index=rows.index)
+    work = rows[keys].assign(_mid=np.log(values) if log else values, _v=values, _seed=seeds)
+    out = work.groupby(keys, sort=False, dropna=False, as_index=False).agg(
+        _mid=("_mid", "median"), _lo=("_v", "min"), _hi=("_v", "max"),
+        n_seeds=("_seed", "nunique"))
+    out[value] = np.exp(out["_mid"]) if log else out["_mid"]
+    out[f"{value}_lo"], out[f"{value}_hi"] = out["_lo"], out["_hi"]
+    return out[[*keys, value, f"{value}_lo", f"{value}_hi", "n_seeds"]]
+
+
+__all__ += ["seed_band"]

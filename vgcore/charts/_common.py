@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from vgcore.activations import ACTIVATIONS
-from vgcore.results import registry_order
+from vgcore.results import registry_order, seed_band
 
 from .palette import LAYER_SCHEME, activation_color
 
@@ -79,7 +79,7 @@ _FIELDS: dict[str, tuple[str, str, str | None]] = {
     "label": ("N", "class", None),
     "run": ("N", "run", None),
     "init": ("N", "initialisation", None),
-    "n_seeds": ("Q", "seeds averaged", "d"),
+    "n_seeds": ("Q", "seeds", "d"),
     "diverged_at": ("Q", "diverged at epoch", "d"),
     "train": ("Q", "train loss", ".4~g"),
     "test": ("Q", "test loss", ".4~g"),
@@ -88,9 +88,11 @@ _FIELDS: dict[str, tuple[str, str, str | None]] = {
     "cell": ("N", "cell", None),
     "t": ("Q", "time step t", "d"),
     "grad_norm": ("Q", "‖∂L/∂h_t‖", ".3~e"),
+    "grad_rel": ("Q", "÷ ‖∂L/∂h_T‖", ".3~e"),
     "seq_len": ("Q", "sequence length T", "d"),
     "final_test_accuracy": ("Q", "final test accuracy", ".1%"),
     "solved": ("Q", "seeds that solved it", ".0%"),
+    "over_seeds": ("N", "across seeds", None),
 }
 _VALUE_TITLES = {
     "bias_grad_norm": "bias-gradient norm ‖∂C/∂b‖",
@@ -300,3 +302,103 @@ def _value_title(value: str) -> str:
 def _short_title(value: str) -> str:
     """Axis title that fits a 220 px facet."""
     return _FIELDS.get(value, ("Q", value.replace("_", " "), None))[1]
+
+
+# -- the spread across seeds: the median drawn as the line, the range as its band ---------
+SEED_LINES_MAX = 5      # a thin line per seed up to this many; more turn into a smear
+BAND_OPACITY = 0.18
+SEED_OPACITY = 0.35
+_IS_MEDIAN = alt.datum.curve == "median"    # `curve` tells a median row from a seed's
+
+
+def _number(value: float, fmt: str | None) -> str:
+    """A tooltip number in the style of the field's d3 format (percent, integer, or 3
+    significant digits)."""
+    if fmt and "%" in fmt:
+        return f"{value:.1%}"
+    return f"{value:.0f}" if fmt == "d" else f"{value:.3g}"
+
+
+def _band_frame(df: pd.DataFrame, keys: list[str], value: str, *, log: bool = False
+                ) -> tuple[pd.DataFrame, int]:
+    """(rows to draw, most seeds behind one point): the median rows (`curve` 'median',
+    with `{value}_lo`/`_hi`, `n_seeds` and the tooltip's `over_seeds` words), then each
+    seed's own rows (`curve` 'seed') where a thin line per seed stays readable.
+    `vgcore.results.seed_band` computes the numbers; this only lays them out."""
+    band = seed_band(df, keys, value, log=log)
+    n = int(band["n_seeds"].max()) if not band.empty else 0
+    fmt = _FIELDS.get(value, ("Q", value, None))[2]
+    band["over_seeds"] = [
+        f"median of {k} seeds; range {_number(lo, fmt)}–{_number(hi, fmt)}" if k > 1
+        else "1 seed" for k, lo, hi in
+        zip(band["n_seeds"], band[f"{value}_lo"], band[f"{value}_hi"])]
+    parts = [band.assign(curve="median")]
+    if 1 < n <= SEED_LINES_MAX and "seed" in df:
+        parts.append(df.assign(curve="seed"))
+    return pd.concat(parts, ignore_index=True), n
+
+
+def _seeds_note(n: int, middle: str = "line", spread: str = "band", *,
+                each: bool = True) -> str | None:
+    """The legend words of a chart drawn over `n` seeds (none for one seed: the line is
+    that seed); `each`: the chart draws each seed's thin line (up to SEED_LINES_MAX)."""
+    if n < 2:
+        return None
+    each = "; thin lines: seeds" if each and n <= SEED_LINES_MAX else ""
+    return f"{middle}: median; {spread}: range over {n} seeds{each}"
+
+
+def _subtitle(*parts: str | None) -> list[str]:
+    return [p for p in parts if p]
+
+
+def _as_field(channel: alt.Y, field: str) -> alt.Y:
+    """The same y (title, scale, axis) on another field: a band's edges share its axis."""
+    return alt.Y(**{**channel.to_dict(), "field": field})
+
+
+def _opaque_legends(encodings: dict[str, Any]) -> dict[str, Any]:
+    """Copies whose legend symbols are fully opaque: Vega-Lite draws a legend's symbols
+    in the first layer's opacity, the faint band's. Not a dash legend of its own (no
+    colour behind it): Vega then draws its stroke symbols not at all."""
+    out = {}
+    colour = getattr(encodings.get("color"), "to_dict", lambda: {})().get("field")
+    for name, channel in encodings.items():
+        own_dash = name == "strokeDash" and channel.to_dict().get("field") != colour
+        if not own_dash and isinstance(channel, alt.SchemaBase) and isinstance(
+                channel._get("legend"), alt.Legend):
+            channel = channel.copy(deep=True)
+            channel["legend"]["symbolOpacity"] = 1
+        out[name] = channel
+    return out
+
+
+def _median_band(shared: dict[str, Any], y: alt.Y, value: str, n: int,
+                 select: alt.Parameter, groups: Sequence[str], tips: Sequence[str], *,
+                 line: dict[str, Any] | None = None, on_line: dict[str, Any] | None = None,
+                 data: alt.InlineData | None = None) -> alt.LayerChart:
+    """A chart's curves over seeds, from `_band_frame` rows: the min–max band (2+ seeds),
+    each seed as a thin line of its series' colour (2–SEED_LINES_MAX seeds) and the
+    median on top. `shared`: the encodings every layer takes (x, colour, dash);
+    `groups`: the columns that tell one curve from another (an area is not split by its
+    dash); `line`: the median's mark options; `on_line`: encodings only the median line
+    takes (e.g. point shapes)."""
+    detail = [f"{g}:N" for g in groups]
+    shared, on_line = _opaque_legends(shared), _opaque_legends(on_line or {})
+    layers = []
+    if n > 1:
+        layers.append(alt.Chart().transform_filter(_IS_MEDIAN).mark_area().encode(
+            y=_as_field(y, f"{value}_lo"), y2=f"{value}_hi:Q", detail=detail,
+            opacity=_highlight(select, BAND_OPACITY, BAND_OPACITY / 6),
+            tooltip=_tooltip(*tips, "over_seeds")))
+    if 1 < n <= SEED_LINES_MAX:
+        layers.append(alt.Chart().transform_filter(~_IS_MEDIAN).mark_line(
+            strokeWidth=1).encode(detail=[*detail, "seed:N"],
+                                  opacity=_highlight(select, SEED_OPACITY, SEED_OPACITY / 6),
+                                  tooltip=_tooltip(*tips, "seed", value)))
+    layers.append(alt.Chart().transform_filter(_IS_MEDIAN).mark_line(**(line or {})).encode(
+        detail=detail, opacity=_highlight(select),
+        tooltip=_tooltip(*tips, value, "over_seeds"), **on_line
+    ).add_params(select))   # on the median: the legend's symbols take its opacity
+    chart = alt.layer(*layers, **({"data": data} if data is not None else {}))
+    return chart.encode(y=y, **shared)

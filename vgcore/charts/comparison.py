@@ -10,8 +10,9 @@ from vgcore.results import activation_label, registry_order
 
 from ._common import (_EPOCH_AXIS, _EPOCH_AXIS_SHORT, FACET_COLUMNS, FACET_HEIGHT,
                       FACET_WIDTH, HEIGHT, WIDTH, _activation_label_expr, _check_choice,
-                      _data, _facet_by_activation, _highlight, _legend, _legend_select,
-                      _percent_y, _require, _title, _tooltip, _y)
+                      _data, _facet_by_activation, _legend, _legend_select, _percent_y,
+                      _require, _title, _y, _band_frame, _median_band, _seeds_note,
+                      _subtitle)
 from .curves import _epoch_x, _metric_rows, _metric_y, _split_dash
 from .palette import ACTIVATION_COLORS, HEAD_COLORS, named_colors, series_styles
 
@@ -74,42 +75,40 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
         if panels else width
     legend = _series_legend(series.replace("_", " "), order, plot_width, **(
         {"labelExpr": _activation_label_expr()} if series == "activation" else {}))
-    extra = [c for c in ("activation", "seed", "split") if c in df and c != series]
+    groups = [series, *[c for c in ("activation", "split") if c in df and c != series]]
+    # a run file holding several seeds is drawn as its median and range over them
+    drawn, n = _band_frame(df, [*groups, "epoch"], metric, log=log_y and metric == "loss")
     select = _legend_select(series)
-    encodings: dict[str, object] = {}
+    shared: dict[str, object] = {"color": alt.Color(
+        f"{series}:N", sort=order, legend=legend,
+        scale=alt.Scale(domain=order, range=[c for c, _ in styles]))}
     if dashed:   # the same legend as the colour's: Vega-Lite draws one, in both styles
-        encodings["strokeDash"] = alt.StrokeDash(
+        shared["strokeDash"] = alt.StrokeDash(
             f"{series}:N", sort=order, legend=legend,
             scale=alt.Scale(domain=order, range=[list(dash) for _, dash in styles]))
     elif split is None and "split" in df:
-        encodings["strokeDash"] = _split_dash()
-        encodings["strokeDash"].legend = _legend("split", symbolType="stroke",
-                                                 orient="bottom")
-    if extra:  # one line per (run, activation, seed), never zig-zagging between them
-        encodings["detail"] = [f"{c}:N" for c in extra]
-    chart = (alt.Chart() if panels else alt.Chart(_data(df))).mark_line(
-        point=alt.OverlayMarkDef(size=16, filled=True)).encode(
-        x=_epoch_x(df["epoch"], _EPOCH_AXIS_SHORT if panels else _EPOCH_AXIS),
-        y=_panel_y(metric, log_y, df[metric]) if panels else
-        _metric_y(metric, log_y, df[metric]),
-        color=alt.Color(f"{series}:N", sort=order, legend=legend,
-                        scale=alt.Scale(domain=order, range=[c for c, _ in styles])),
-        opacity=_highlight(select),
-        tooltip=_tooltip(series, *extra, "epoch", metric),
-        **encodings,
-    ).add_params(select)
+        shared["strokeDash"] = _split_dash()
+        shared["strokeDash"].legend = _legend("split", symbolType="stroke",
+                                              orient="bottom")
+    values = pd.concat([drawn[metric], drawn[f"{metric}_lo"], drawn[f"{metric}_hi"]])
+    shared["x"] = _epoch_x(df["epoch"], _EPOCH_AXIS_SHORT if panels else _EPOCH_AXIS)
+    chart = _median_band(
+        shared, _panel_y(metric, log_y, values) if panels else
+        _metric_y(metric, log_y, values), metric, n, select, groups, [*groups, "epoch"],
+        line={"point": alt.OverlayMarkDef(size=16, filled=True)},
+        data=None if panels else _data(drawn))
     where = f"{split} set" if split else "training and test sets"
     per = " and ".join([w for w, on in (("activation", by_activation), ("split", by_split))
                         if on])
-    title = _title(f"{metric.capitalize()} of every run on the {where}",
-                   "click a legend entry to highlight one run" +
-                   (f"; one panel per {per}" if per else ""))
+    title = _title(f"{metric.capitalize()} of every run on the {where}", _subtitle(
+        _seeds_note(n), "click a legend entry to highlight one run" +
+        (f"; one panel per {per}" if per else "")))
     chart = chart.properties(width=FACET_WIDTH, height=FACET_HEIGHT) if panels else \
         chart.properties(width=width, height=height)
     if by_split:
-        return _facet_by_panel(chart, df, by_activation).properties(title=title)
+        return _facet_by_panel(chart, drawn, by_activation).properties(title=title)
     if by_activation:
-        return _facet_by_activation(chart, df).properties(title=title)
+        return _facet_by_activation(chart, drawn).properties(title=title)
     return chart.properties(title=title)
 
 

@@ -9,7 +9,8 @@ from vgcore.results import activation_label, net_outcome
 
 from vgcore.results import registry_order
 
-from ._common import (_EPOCH_AXIS, HEIGHT, WIDTH, _activation_encoding,
+from ._common import (_EPOCH_AXIS, HEIGHT, WIDTH, _activation_encoding, _band_frame,
+                      _median_band, _subtitle, _seeds_note,
                       _activation_label_expr, _check_choice, _data, _finite, _highlight,
                       _legend, _legend_select, _percent_y, _require, _title, _tooltip, _y)
 from .palette import ACTIVATION_COLORS, ACTIVATION_SHAPES, CATEGORY_COLORS, DIVERGED_COLOR
@@ -101,23 +102,22 @@ def loss_chart(history_df: pd.DataFrame, metric: str = "loss", *, log_y: bool = 
     _check_choice("metric", metric, ["loss", "accuracy"])
     _require(history_df, ["activation", "seed", "epoch", "split", metric], "history_df")
     df = _metric_rows(history_df, metric, log_y)
+    drawn, n = _band_frame(df, ["activation", "split", "epoch"], metric,
+                           log=log_y and metric == "loss")
     select = _legend_select("activation")
     # a diverged run's cross may sit one epoch past every finite value
     stops = ([] if summary_df is None or "diverged_at" not in summary_df else
              list(_finite(summary_df, ["diverged_at"])["diverged_at"]))
+    values = pd.concat([drawn[metric], drawn[f"{metric}_lo"], drawn[f"{metric}_hi"]])
     # Points carry each activation's shape: where ReLU's and leaky ReLU's curves coincide
     # the line on top hides the other, the two markers do not.
-    lines = alt.Chart(_data(df)).mark_line(
-        point=alt.OverlayMarkDef(size=30, filled=True)).encode(
-        x=_epoch_x([*df["epoch"], *stops]),
-        y=_metric_y(metric, log_y, df[metric]),
-        color=_activation_encoding(df),
-        shape=_activation_shape(df),
-        strokeDash=_split_dash(),
-        detail="seed:N",
-        opacity=_highlight(select),
-        tooltip=_tooltip("activation", "seed", "split", "epoch", metric),
-    ).add_params(select)
+    lines = _median_band(
+        {"x": _epoch_x([*df["epoch"], *stops]), "color": _activation_encoding(df),
+         "strokeDash": _split_dash()},
+        _metric_y(metric, log_y, values), metric, n, select, ["activation", "split"],
+        ["activation", "split", "epoch"],
+        line={"point": alt.OverlayMarkDef(size=30, filled=True)},
+        on_line={"shape": _activation_shape(df)}, data=_data(drawn))
     layers: list[alt.Chart | alt.LayerChart] = [lines]
     if summary_df is not None:
         marks = _divergence_marks(df, summary_df, metric)
@@ -126,7 +126,7 @@ def loss_chart(history_df: pd.DataFrame, metric: str = "loss", *, log_y: bool = 
     what = "Loss" if metric == "loss" else "Accuracy"
     return alt.layer(*layers).properties(width=width, height=height, title=_title(
         f"{what} on the training (solid) and test (dashed) sets",
-        "click a legend entry to highlight one activation"))
+        _subtitle(_seeds_note(n), "click a legend entry to highlight one activation")))
 
 
 def _best_epoch_rule(df: pd.DataFrame) -> list[alt.Chart]:

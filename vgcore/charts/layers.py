@@ -8,44 +8,51 @@ from typing import Mapping
 import altair as alt
 import pandas as pd
 
-from vgcore.results import mean_over_seeds, registry_order
+from vgcore.results import registry_order
 
 from ._common import (_EPOCH_AXIS_SHORT, _HIDDEN_AXIS, FACET_COLUMNS, FACET_HEIGHT,
                       FACET_WIDTH, HEIGHT, WIDTH, _activation_encoding, _data, _epoch_rows,
                       _facet_by_activation, _finite, _hidden_only, _highlight,
                       _layer_encoding, _legend, _legend_select, _log_floor, _log_format,
                       _log_ticks, _percent_y, _require, _short_title, _title, _tooltip,
-                      _value_title, _y)
+                      _value_title, _y, _as_field, _band_frame, FADED, _median_band, _seeds_note,
+                      _subtitle)
 from .palette import _fixed_colors, named_colors
 
 
 def grad_norm_bars(layers_df: pd.DataFrame, epoch: int = 0, value: str = "bias_grad_norm",
                    *, width: int = WIDTH, height: int = HEIGHT) -> alt.Chart:
     """Nielsen's "speed of learning" bars: one bar per hidden layer and activation at one
-    epoch (mean over seeds), log y. Raises ValueError if `epoch` is not in the frame."""
+    epoch (median over seeds, the range a whisker), log y. Raises ValueError if `epoch` is not in the frame."""
     _require(layers_df, ["activation", "seed", "epoch", "layer", "layer_name", value],
              "layers_df")
     rows = _hidden_only(_epoch_rows(layers_df, epoch))
     rows = _finite(rows, [value], positive=[value])
-    df = mean_over_seeds(rows, ["activation", "layer", "layer_name"], [value], sort=False,
-                         count_seeds=True)
+    df, n = _band_frame(rows, ["activation", "layer", "layer_name"], value, log=True)
+    df = df[df["curve"] == "median"]      # a bar per layer; the seeds are its whisker
     names = registry_order(df["activation"])
     select = _legend_select("activation")
     when = "the untrained net" if epoch == 0 else f"epoch {epoch}"
-    chart = alt.Chart(_data(df)).mark_bar().encode(
+    spread = pd.concat([df[f"{value}_lo"], df[f"{value}_hi"]])
+    y = alt.Y(f"{value}:Q", title=f"{_value_title(value)} (log scale)", stack=None,
+              # No stacking: a stack starts at 0, which a log scale cannot place.
+              scale=alt.Scale(type="log", domainMin=_log_floor(spread)),
+              axis=alt.Axis(values=_log_ticks(spread), format=_log_format(spread)))
+    tips = ("activation", "layer_name", value, "over_seeds")
+    bars = alt.Chart().mark_bar().encode(color=_activation_encoding(df),
+                                         opacity=_highlight(select), tooltip=_tooltip(*tips))
+    layers = [bars.add_params(select)]
+    if n > 1:   # the range over seeds as a whisker on each bar
+        layers.append(alt.Chart().mark_rule(color="#333333", strokeWidth=1.5).encode(
+            y=_as_field(y, f"{value}_lo"), y2=f"{value}_hi:Q",
+            opacity=_highlight(select, 1, FADED), tooltip=_tooltip(*tips)))
+    chart = alt.layer(*layers, data=_data(df)).encode(
         x=alt.X("layer:O", title=_HIDDEN_AXIS, axis=alt.Axis(labelAngle=0)),
-        xOffset=alt.XOffset("activation:N", sort=names),
-        # No stacking: a stack starts at 0, which a log scale cannot place.
-        y=alt.Y(f"{value}:Q", title=f"{_value_title(value)} (log scale)", stack=None,
-                scale=alt.Scale(type="log", domainMin=_log_floor(df[value])),
-                axis=alt.Axis(values=_log_ticks(df[value]), format=_log_format(df[value]))),
-        color=_activation_encoding(df),
-        opacity=_highlight(select),
-        tooltip=_tooltip("activation", "layer_name", value, "n_seeds"),
-    ).add_params(select)
+        xOffset=alt.XOffset("activation:N", sort=names), y=y)
     return chart.properties(width=width, height=height, title=_title(
-        f"Gradient size per hidden layer in {when}",
-        "Nielsen's speed of learning: a taller bar means that layer's weights change faster"))
+        f"Gradient size per hidden layer in {when}", _subtitle(
+            _seeds_note(n, "bar", "whisker", each=False), "Nielsen's speed of learning: a taller bar "
+            "means that layer's weights change faster")))
 
 
 def grad_norm_lines(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
@@ -57,29 +64,33 @@ def grad_norm_lines(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
              "layers_df")
     rows = layers_df if include_output else _hidden_only(layers_df)
     df = _finite(rows, ["epoch", value], positive=[value])
-    select = _legend_select("layer")
-    chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=18, filled=True)).encode(
-        x=alt.X("epoch:Q", title=_EPOCH_AXIS_SHORT, axis=alt.Axis(tickMinStep=1)),
-        y=_y(value, _short_title(value), log=True, values=df[value]),
-        color=_layer_encoding(),
-        detail="seed:N",
-        opacity=_highlight(select),
-        tooltip=_tooltip("activation", "seed", "epoch", "layer_name", value),
-    ).add_params(select).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
-    return _facet_by_activation(chart, df, columns).properties(title=_title(
+    # median in log space: the same middle the log axis shows
+    drawn, n = _band_frame(df, ["activation", "layer", "layer_name", "epoch"], value,
+                           log=True)
+    spread = pd.concat([drawn[value], drawn[f"{value}_lo"], drawn[f"{value}_hi"]])
+    chart = _median_band(
+        {"x": alt.X("epoch:Q", title=_EPOCH_AXIS_SHORT, axis=alt.Axis(tickMinStep=1)),
+         "color": _layer_encoding()},
+        _y(value, _short_title(value), log=True, values=spread), value, n,
+        _legend_select("layer"), ["layer"], ["activation", "epoch", "layer_name"],
+        line={"point": alt.OverlayMarkDef(size=18, filled=True)},
+    ).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
+    return _facet_by_activation(chart, drawn, columns).properties(title=_title(
         "Gradient norm per layer during training",
-        "lines far apart = layers learning at very different speeds"))
+        _subtitle(_seeds_note(n), "lines far apart = layers learning at very different "
+                                  "speeds")))
 
 
 def grad_heatmap(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
                  columns: int = FACET_COLUMNS) -> alt.FacetChart:
-    """Layer × epoch heatmap of the gradient norm (mean over seeds), log colour scale, one
+    """Layer × epoch heatmap of the gradient norm (median over seeds), log colour scale, one
     panel per activation; output layer at the top, layer 1 at the bottom."""
     _require(layers_df, ["activation", "seed", "epoch", "layer", "layer_name", value],
              "layers_df")
     rows = _finite(layers_df, ["epoch", "layer", value], positive=[value])
-    df = mean_over_seeds(rows, ["activation", "epoch", "layer", "layer_name"], [value],
-                         sort=False, count_seeds=True)
+    df, n = _band_frame(rows, ["activation", "epoch", "layer", "layer_name"], value,
+                        log=True)
+    df = df[df["curve"] == "median"]
     order = (df.drop_duplicates("layer_name").sort_values("layer", ascending=False)
              ["layer_name"].astype(str).tolist())
     chart = alt.Chart().mark_rect().encode(
@@ -87,11 +98,12 @@ def grad_heatmap(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
         y=alt.Y("layer_name:N", title="layer", sort=order),
         color=alt.Color(f"{value}:Q", scale=alt.Scale(type="log", scheme="viridis"),
                         legend=_legend([_short_title(value), "(log scale)"], format=".2~g")),
-        tooltip=_tooltip("activation", "epoch", "layer_name", value, "n_seeds"),
+        tooltip=_tooltip("activation", "epoch", "layer_name", value, "over_seeds"),
     ).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
     return _facet_by_activation(chart, df, columns).properties(title=_title(
-        "Gradient norm by layer and epoch",
-        "a dark bottom row: the first layers barely learn"))
+        "Gradient norm by layer and epoch", _subtitle(
+            f"colour: median over {n} seeds" if n > 1 else None,
+            "a dark bottom row: the first layers barely learn")))
 
 
 def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm",
@@ -112,34 +124,34 @@ def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm"
     _require(layers_df, ["activation", "epoch", "layer", "layer_name", value, series,
                          *([dash] if dash else [])], "layers_df")
     rows = _finite(_hidden_only(_epoch_rows(layers_df, epoch)), [value], positive=[value])
-    keys = ["activation", series, *([dash] if dash else []), "layer", "layer_name"]
-    df = mean_over_seeds(rows, keys, [value], sort=False, count_seeds=True)
-    df[series] = df[series].astype(str)
+    rows = rows.assign(**{c: rows[c].astype(str) for c in [series, *([dash] if dash else [])]})
+    groups = ["activation", series, *([dash] if dash else [])]
+    df, n = _band_frame(rows, [*groups, "layer", "layer_name"], value, log=True)
     order = list(dict.fromkeys(df[series]))
-    select = _legend_select(series)
-    chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=30, filled=True)).encode(
-        x=alt.X("layer:Q", title=_HIDDEN_AXIS, axis=alt.Axis(tickMinStep=1, format="d")),
-        y=_y(value, _short_title(value), log=True, values=df[value]),
-        color=alt.Color(f"{series}:N", scale=_fixed_colors(order, named_colors(names or {})),
-                        sort=order,
-                        legend=_legend(_short_title(series))),
-        opacity=_highlight(select),
-        tooltip=_tooltip("activation", series, *([dash] if dash else []), "layer_name",
-                         value, "n_seeds"),
-    ).add_params(select).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
+    shared = {"x": alt.X("layer:Q", title=_HIDDEN_AXIS,
+                         axis=alt.Axis(tickMinStep=1, format="d")),
+              "color": alt.Color(f"{series}:N", sort=order,
+                                 scale=_fixed_colors(order, named_colors(names or {})),
+                                 legend=_legend(_short_title(series)))}
     if dash:
-        df[dash] = df[dash].astype(str)
         styles = list(dict.fromkeys(df[dash]))
-        chart = chart.encode(strokeDash=alt.StrokeDash(
+        shared["strokeDash"] = alt.StrokeDash(
             f"{dash}:N", sort=styles, legend=_legend(_short_title(dash)),
-            scale=alt.Scale(domain=styles, range=[[1, 0], [6, 4], [2, 2]][:len(styles)])))
+            scale=alt.Scale(domain=styles, range=[[1, 0], [6, 4], [2, 2]][:len(styles)]))
+    spread = pd.concat([df[value], df[f"{value}_lo"], df[f"{value}_hi"]])
+    chart = _median_band(shared, _y(value, _short_title(value), log=True, values=spread),
+                         value, n, _legend_select(series), groups,
+                         [*groups, "layer_name"],
+                         line={"point": alt.OverlayMarkDef(size=30, filled=True)})
     when = "the untrained net" if epoch == 0 else f"epoch {epoch}"
-    title = _title(f"Gradient norm per layer in {when}, by {by}",
-                   "flat: every layer learns at the same speed; low at layer 1: vanishing; "
-                   "high at layer 1: exploding")
+    title = _title(f"Gradient norm per layer in {when}, by {by}", _subtitle(
+        _seeds_note(n), "flat: every layer learns at the same speed; low at layer 1: "
+                        "vanishing; high at layer 1: exploding"))
     if not facet:
         return chart.properties(data=_data(df), width=WIDTH, height=HEIGHT, title=title)
-    return _facet_by_activation(chart, df, columns).properties(title=title)
+    return _facet_by_activation(
+        chart.properties(width=FACET_WIDTH, height=FACET_HEIGHT), df, columns
+    ).properties(title=title)
 
 
 def saturation_chart(layers_df: pd.DataFrame, *, columns: int = FACET_COLUMNS
@@ -199,22 +211,21 @@ def pretrain_chart(pretrain_df: pd.DataFrame, *, columns: int = FACET_COLUMNS
                    ) -> alt.FacetChart:
     """Greedy layer-wise pretraining (res.pretrain): each hidden layer's reconstruction
     error against its own pretraining epoch (0 = before it), one line per layer, one
-    panel per activation (mean over seeds), log y. Every line should fall: each layer
+    panel per activation (median over seeds, their range a band), log y. Every line should fall: each layer
     learns to encode the layer below before the whole net is fine-tuned."""
     _require(pretrain_df, ["activation", "seed", "layer", "epoch", "recon_error"],
              "pretrain_df")
     rows = _finite(pretrain_df, ["recon_error"], positive=["recon_error"])
-    df = mean_over_seeds(rows, ["activation", "layer", "epoch"], ["recon_error"],
-                         sort=False, count_seeds=True)
-    chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=20, filled=True)).encode(
-        x=alt.X("epoch:Q", title="pretraining epoch of that layer (0 = before)",
-                axis=alt.Axis(tickMinStep=1, format="d")),
-        y=_y("recon_error", "reconstruction error (MSE)", log=True,
-             values=df["recon_error"]),
-        color=_layer_encoding(),
-        tooltip=_tooltip("activation", "layer", "epoch", "recon_error", "n_seeds"),
+    df, n = _band_frame(rows, ["activation", "layer", "epoch"], "recon_error", log=True)
+    spread = pd.concat([df["recon_error"], df["recon_error_lo"], df["recon_error_hi"]])
+    chart = _median_band(
+        {"x": alt.X("epoch:Q", title="pretraining epoch of that layer (0 = before)",
+                    axis=alt.Axis(tickMinStep=1, format="d")), "color": _layer_encoding()},
+        _y("recon_error", "reconstruction error (MSE)", log=True, values=spread),
+        "recon_error", n, _legend_select("layer"), ["layer"], ["activation", "layer", "epoch"],
+        line={"point": alt.OverlayMarkDef(size=20, filled=True)},
     ).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
     return _facet_by_activation(chart, df, columns).properties(title=_title(
         "Layer-wise pretraining: each layer learns to reconstruct the layer below",
-        "one autoencoder per hidden layer, trained in turn from the input up, before "
-        "the whole net is fine-tuned"))
+        _subtitle(_seeds_note(n), "one autoencoder per hidden layer, trained in turn from "
+                  "the input up, before the whole net is fine-tuned")))

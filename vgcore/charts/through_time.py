@@ -10,10 +10,10 @@ import pandas as pd
 from vgcore.recurrent import CELLS, SOLVED_ACCURACY, cell_order
 from vgcore.results import mean_over_seeds
 
-from ._common import (_EPOCH_AXIS, HEIGHT, WIDTH, _check_choice, _data, _finite, _highlight,
+from ._common import (_EPOCH_AXIS, HEIGHT, WIDTH, _check_choice, _data, _finite,
                       _label_expr, _legend, _legend_select, _percent_y, _require, _title,
-                      _tooltip, _y)
-from .palette import CELL_COLORS, SEED_DASHES, _fixed_colors
+                      _tooltip, _y, _band_frame, _median_band, _seeds_note, _subtitle)
+from .palette import CELL_COLORS, _fixed_colors
 
 _TIME_AXIS = "time step t (1 = the first input; the loss is read after the last, T)"
 
@@ -67,94 +67,79 @@ def time_grad_chart(time_grads_df: pd.DataFrame, epochs: Sequence[int] = (0,), *
     df = _finite(rows, ["t", value], positive=[value])
     whens = [("untrained (epoch 0)" if e == 0 else f"after epoch {e}") for e in epochs]
     df["when"] = df["epoch"].map(dict(zip(epochs, whens)))
-    select = _legend_select("cell")
-    encodings: dict[str, Any] = {}
+    # median in log space: the same middle the log axis shows
+    drawn, n = _band_frame(df, ["cell", "when", "epoch", "t"], value, log=True)
+    shared: dict[str, Any] = {}
     if len(epochs) > 1:
-        encodings["strokeDash"] = alt.StrokeDash(
+        shared["strokeDash"] = alt.StrokeDash(
             "when:N", sort=whens, legend=_legend("when", symbolType="stroke"),
             scale=alt.Scale(domain=whens, range=[[6, 3]] + [[1, 0]] * (len(whens) - 1)))
     last = int(df["t"].max()) if not df.empty else 1
     y_title, subtitle = TIME_GRAD_VALUES[value]
-    tips = _tooltip("cell", "seed", "epoch", "t", "grad_norm")
-    if value == "grad_rel":
-        tips.append(alt.Tooltip("grad_rel:Q", title="÷ ‖∂L/∂h_T‖", format=".3~e"))
-    chart = alt.Chart(_data(df)).mark_line().encode(
-        x=alt.X("t:Q", title=_TIME_AXIS, scale=alt.Scale(domain=[1, last], nice=False),
-                axis=alt.Axis(tickMinStep=1)),
-        y=_y(value, y_title, log=True, values=df[value]),
-        color=_cell_encoding(df),
-        detail=["seed:N", "when:N"],
-        opacity=_highlight(select),
-        tooltip=tips,
-        **encodings,
-    ).add_params(select)
+    spread = pd.concat([drawn[value], drawn[f"{value}_lo"], drawn[f"{value}_hi"]])
+    shared["x"] = alt.X("t:Q", title=_TIME_AXIS, axis=alt.Axis(tickMinStep=1),
+                        scale=alt.Scale(domain=[1, last], nice=False))
+    shared["color"] = _cell_encoding(df)
+    chart = _median_band(shared, _y(value, y_title, log=True, values=spread), value, n,
+                         _legend_select("cell"), ["cell", "when"], ["cell", "epoch", "t"],
+                         data=_data(drawn))
     return chart.properties(width=width, height=height, title=_title(
-        "The gradient reaching each time step", subtitle))
+        "The gradient reaching each time step", _subtitle(_seeds_note(n), subtitle)))
 
 
 def recurrent_accuracy_chart(history_df: pd.DataFrame, split: str = "test", *,
                              chance: float | None = None, width: int | str = WIDTH,
                              height: int = HEIGHT) -> alt.LayerChart:
-    """Accuracy per epoch on one split, one colour per cell and one line per seed (each
-    seed its own dash, so one cell's seeds can be told apart), with rules at `chance` (a
-    net that learned nothing) and at the 'solved' accuracy."""
+    """Accuracy per epoch on one split, one colour per cell: the median over seeds, their
+    range as a band and each seed a thin line of its cell's colour, with rules at
+    `chance` (a net that learned nothing) and at the 'solved' accuracy."""
     _check_choice("split", split, ["train", "test"])
     _require(history_df, ["cell", "seed", "epoch", "split", "accuracy"], "history_df")
     df = _finite(history_df[history_df["split"].astype(str) == split],
                  ["epoch", "accuracy"])
-    select = _legend_select("cell")
-    seeds = [str(s) for s in sorted(pd.unique(df["seed"]))]
-    df["seed"] = df["seed"].astype(str)
-    lines = alt.Chart(_data(df)).mark_line(point=alt.OverlayMarkDef(size=16, filled=True)
-                                           ).encode(
-        x=alt.X("epoch:Q", title=_EPOCH_AXIS, axis=alt.Axis(tickMinStep=1)),
-        y=_percent_y("accuracy", f"{split} accuracy (% of sequences answered right)"),
-        color=_cell_encoding(df),
-        # a 30-px legend symbol: at the default 10 px every dash pattern looks solid
-        strokeDash=alt.StrokeDash("seed:N", sort=seeds, legend=_legend(
-            "seed", symbolType="stroke", symbolSize=900), scale=alt.Scale(domain=seeds, range=[
-                SEED_DASHES[i % len(SEED_DASHES)] for i in range(len(seeds))])),
-        detail="seed:N",
-        opacity=_highlight(select),
-        tooltip=_tooltip("cell", "seed", "epoch", "accuracy"),
-    ).add_params(select)
+    drawn, n = _band_frame(df, ["cell", "epoch"], "accuracy")
+    lines = _median_band(
+        {"x": alt.X("epoch:Q", title=_EPOCH_AXIS, axis=alt.Axis(tickMinStep=1)),
+         "color": _cell_encoding(df)},
+        _percent_y("accuracy", f"{split} accuracy (% of sequences answered right)"),
+        "accuracy", n, _legend_select("cell"), ["cell"], ["cell", "epoch"],
+        line={"point": alt.OverlayMarkDef(size=16, filled=True)}, data=_data(drawn))
     levels = [(SOLVED_ACCURACY, f"solved ({SOLVED_ACCURACY:.0%})")]
     if chance is not None:
         levels.append((chance, f"chance ({chance:.0%})"))
     return alt.layer(lines, _reference_rules(levels, "accuracy", width)).properties(
         width=width, height=height, title=_title(
             f"Accuracy on the {split} set, per epoch",
-            "one line per seed, each its own dash; click a legend entry to highlight one "
-            "cell"))
+            _subtitle(_seeds_note(n), "click a legend entry to highlight one cell")))
 
 
 def length_sweep_chart(sweep_df: pd.DataFrame, *, chance: float | None = None,
                        width: int | str = WIDTH, height: int = HEIGHT) -> alt.LayerChart:
-    """Final test accuracy against the sequence length (log x, mean over seeds), one colour
-    per cell: where each cell falls to chance. Frame: `vgcore.recurrent.length_sweep`."""
+    """Final test accuracy against the sequence length (log x; the median over seeds,
+    their range a band), one colour per cell: where each cell falls to chance. Frame:
+    `vgcore.recurrent.length_sweep`."""
     _require(sweep_df, ["cell", "seq_len", "seed", "final_test_accuracy", "solved"],
              "sweep_df")
     rows = _finite(sweep_df, ["seq_len", "final_test_accuracy"])
-    df = mean_over_seeds(rows, ["cell", "seq_len"], ["final_test_accuracy", "solved"],
-                         sort=False, count_seeds=True)
-    lengths = sorted(int(v) for v in pd.unique(df["seq_len"]))
-    select = _legend_select("cell")
-    lines = alt.Chart(_data(df)).mark_line(point=alt.OverlayMarkDef(size=50, filled=True)
-                                           ).encode(
-        x=alt.X("seq_len:Q", title="sequence length T (log scale)",
-                scale=alt.Scale(type="log", nice=False, padding=14, domain=(
-                    [lengths[0], lengths[-1]] if lengths else alt.Undefined)),
-                axis=alt.Axis(values=lengths, format="d")),
-        y=_percent_y("final_test_accuracy", "final test accuracy"),
-        color=_cell_encoding(df),
-        opacity=_highlight(select),
-        tooltip=_tooltip("cell", "seq_len", "final_test_accuracy", "solved", "n_seeds"),
-    ).add_params(select)
+    drawn, n = _band_frame(rows, ["cell", "seq_len"], "final_test_accuracy")
+    # the share of seeds that solved it, beside the median accuracy in the tooltip
+    solved = mean_over_seeds(rows, ["cell", "seq_len"], ["solved"], sort=False)
+    drawn = drawn.drop(columns="solved").merge(solved, on=["cell", "seq_len"], how="left")
+    lengths = sorted(int(v) for v in pd.unique(rows["seq_len"]))
+    lines = _median_band(
+        {"x": alt.X("seq_len:Q", title="sequence length T (log scale)",
+                    scale=alt.Scale(type="log", nice=False, padding=14, domain=(
+                        [lengths[0], lengths[-1]] if lengths else alt.Undefined)),
+                    axis=alt.Axis(values=lengths, format="d")),
+         "color": _cell_encoding(rows)},
+        _percent_y("final_test_accuracy", "final test accuracy"), "final_test_accuracy",
+        n, _legend_select("cell"), ["cell"], ["cell", "seq_len", "solved"],
+        line={"point": alt.OverlayMarkDef(size=50, filled=True)}, data=_data(drawn))
     levels = [(SOLVED_ACCURACY, f"solved ({SOLVED_ACCURACY:.0%})")]
     if chance is not None:
         levels.append((chance, f"chance ({chance:.0%})"))
     rules = _reference_rules(levels, "final_test_accuracy", width)
     return alt.layer(lines, rules).properties(width=width, height=height, title=_title(
         "Test accuracy against the sequence length",
-        "after the same training at every length (mean over seeds): where does each cell "
-        "fall to chance?"))
+        _subtitle(_seeds_note(n), "after the same training at every length: where does "
+                  "each cell fall to chance?")))
