@@ -392,6 +392,7 @@ def test_log_charts_drop_non_positive_and_non_finite(layers_df):
     idx = bad[hidden].index[:3]
     bad.loc[idx, "bias_grad_norm"] = [0.0, np.nan, np.inf]
     rows = main_rows(charts.grad_norm_lines(bad))
+    rows = rows[rows["curve"] == "seed"]            # each seed's own rows, beside the median
     assert len(rows) == hidden.sum() - 3
     assert (rows["bias_grad_norm"] > 0).all() and np.isfinite(rows["bias_grad_norm"]).all()
     heat = main_rows(charts.grad_heatmap(bad))
@@ -462,6 +463,7 @@ def test_grad_lines_colour_by_layer_facet_by_activation(layers_df):
 def test_init_comparison_one_line_per_scheme(frames):
     chart = charts.init_comparison_chart(frames["inits"])
     rows = main_rows(chart)
+    rows = rows[rows["curve"] == "median"]
     assert set(rows["init"]) == {"He / Kaiming", "N(0, 1)"}
     assert len(rows) == 2 * 2 * 3  # schemes × activations × hidden layers at epoch 0
     spec = chart.to_dict()
@@ -689,7 +691,7 @@ def test_legends_and_facet_headers_show_display_names(layers_df):
     # Vega-Lite pastes an expression for each datum.label in headers: keep it bracketed
     assert "datum.label" not in expr.replace("(datum.label)", "")
     bars = charts.grad_norm_bars(layers_df).to_dict()
-    assert bars["encoding"]["color"]["legend"]["labelExpr"] == expr
+    assert next(units(bars))["encoding"]["color"]["legend"]["labelExpr"] == expr
     lines = charts.grad_norm_lines(layers_df).to_dict()
     assert lines["facet"]["header"]["labelExpr"] == expr
     assert charts.activation_label("leaky_relu") == "leaky ReLU"
@@ -906,3 +908,131 @@ def test_activation_chart_calls_the_input_z_everywhere():
     assert "z" in fields and "x" not in fields
     rows = main_rows(chart)
     assert set(rows["quantity"]) == {"f(z)", "f'(z)"}
+
+
+# -- every curve over seeds: the median as the line, the min–max range as its band -----
+FACTORS = (0.5, 1.0, 1.2)     # seed k's values = seed 0's × FACTORS[k]
+
+
+def three_seeds(frame: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Seed 0's rows of `frame` repeated as seeds 0, 1, 2, `value` scaled per seed."""
+    one = frame[frame["seed"] == frame["seed"].min()]
+    return pd.concat([one.assign(seed=k, **{value: one[value] * f})
+                      for k, f in enumerate(FACTORS)], ignore_index=True)
+
+
+def subtitle_of(spec: dict) -> str:
+    sub = spec["title"].get("subtitle", "")
+    return " ".join(sub) if isinstance(sub, list) else sub
+
+
+def mark_type(unit: dict) -> str:
+    return unit["mark"]["type"] if isinstance(unit["mark"], dict) else unit["mark"]
+
+
+def assert_band_over_three_seeds(chart: alt.TopLevelMixin, frame: pd.DataFrame,
+                                 keys: list[str], value: str, *, each: bool = True) -> None:
+    """The drawn median rows hold, per key, the median of the three seeds' values and
+    their min and max; the band (an area, or a bar's whisker) spans _lo to _hi, a line
+    (or bar) draws the median, each seed its own thin line, and the subtitle says so."""
+    spec = chart.to_dict()
+    rows = pd.DataFrame(max(datasets(spec), key=len))
+    grouped = frame.groupby(keys)[value]
+    expected = pd.DataFrame({"mid": grouped.median(), "lo": grouped.min(),
+                             "hi": grouped.max()}).reset_index()
+    drawn = expected.merge(rows[rows["curve"] == "median"], on=keys, how="outer")
+    assert len(drawn) == len(expected)
+    np.testing.assert_allclose(drawn[value], drawn["mid"], rtol=1e-9)
+    np.testing.assert_allclose(drawn[f"{value}_lo"], drawn["lo"], rtol=1e-9)
+    np.testing.assert_allclose(drawn[f"{value}_hi"], drawn["hi"], rtol=1e-9)
+    assert set(drawn["n_seeds"]) == {3}
+    assert (drawn["over_seeds"].str.startswith("median of 3 seeds; range ")).all()
+    marks = list(units(spec))
+    bands = [u for u in marks if "y2" in u["encoding"]]
+    assert bands and all(u["encoding"]["y"]["field"] == f"{value}_lo" and
+                         u["encoding"]["y2"]["field"] == f"{value}_hi" and
+                         mark_type(u) in ("area", "rule") for u in bands)
+    middles = [u for u in marks if "y2" not in u["encoding"]
+               and u["encoding"].get("y", {}).get("field") == value
+               and mark_type(u) in ("line", "bar")]
+    assert middles
+    seeds = rows[rows["curve"] == "seed"]
+    assert len(seeds) == (len(frame) if each else 0)
+    assert "range over 3 seeds" in subtitle_of(spec)
+
+
+def assert_one_seed_draws_no_band(chart: alt.TopLevelMixin) -> None:
+    spec = chart.to_dict()
+    assert not [u for u in units(spec) if "y2" in u["encoding"]]
+    assert "range over" not in subtitle_of(spec)
+    assert set(pd.DataFrame(max(datasets(spec), key=len))["curve"]) == {"median"}
+
+
+def _hidden_at(frame: pd.DataFrame, epoch: int = 0) -> pd.DataFrame:
+    return frame[(frame["layer_name"] != "output") & (frame["epoch"] == epoch)]
+
+
+BAND_CASES = {
+    # name: (frame fixture, value, chart, the rows it draws, keys of one point)
+    "loss_chart": ("history", "loss", charts.loss_chart, lambda f: f,
+                   ["activation", "split", "epoch"]),
+    "accuracy_chart": ("history", "accuracy", lambda f: charts.loss_chart(f, "accuracy"),
+                       lambda f: f, ["activation", "split", "epoch"]),
+    "grad_norm_lines": ("layers", "bias_grad_norm", charts.grad_norm_lines,
+                        lambda f: f[f["layer_name"] != "output"],
+                        ["activation", "layer", "epoch"]),
+    "init_comparison_chart": ("inits", "bias_grad_norm", charts.init_comparison_chart,
+                              _hidden_at, ["activation", "init", "layer"]),
+    "cures_chart": ("inits", "bias_grad_norm", lambda f: charts.init_comparison_chart(
+        f, facet=False), _hidden_at, ["activation", "init", "layer"]),
+    "overlay_chart": ("history", "loss", charts.overlay_chart,
+                      lambda f: f[f["split"] == "test"], ["run", "epoch"]),
+    "overlay_both_splits": ("history", "accuracy", lambda f: charts.overlay_chart(
+        f, "accuracy", None, log_y=False), lambda f: f, ["run", "split", "epoch"]),
+}
+
+
+@pytest.mark.parametrize("name", list(BAND_CASES))
+def test_curves_are_the_median_of_the_seeds_with_their_range(name, frames):
+    source, value, build_chart, drawn, keys = BAND_CASES[name]
+    frame = three_seeds(frames[source], value)
+    assert_band_over_three_seeds(build_chart(frame), drawn(frame), keys, value)
+    assert_one_seed_draws_no_band(build_chart(frame[frame["seed"] == 0]))
+
+
+def test_bars_stand_at_the_median_with_a_whisker_over_the_seeds(layers_df):
+    frame = three_seeds(layers_df, "bias_grad_norm")
+    chart = charts.grad_norm_bars(frame)
+    assert_band_over_three_seeds(chart, _hidden_at(frame), ["activation", "layer"],
+                                 "bias_grad_norm", each=False)
+    spec = chart.to_dict()
+    assert "bar: median; whisker: range over 3 seeds" in subtitle_of(spec)
+    assert {mark_type(u) for u in units(spec)} == {"bar", "rule"}
+    assert_one_seed_draws_no_band(charts.grad_norm_bars(frame[frame["seed"] == 0]))
+
+
+def test_log_charts_take_the_middle_of_two_seeds_in_log_space(layers_df):
+    """Two seeds 100× apart: on a log axis their middle is the geometric mean, 10×."""
+    frame = pd.concat([layers_df[layers_df["seed"] == 0].assign(
+        seed=k, bias_grad_norm=lambda d, f=f: d["bias_grad_norm"] * f)
+        for k, f in enumerate((1.0, 100.0))], ignore_index=True)
+    rows = main_rows(charts.grad_norm_lines(frame))
+    med = rows[rows["curve"] == "median"]
+    np.testing.assert_allclose(med["bias_grad_norm"], med["bias_grad_norm_lo"] * 10)
+    assert "range over 2 seeds" in subtitle_of(charts.grad_norm_lines(frame).to_dict())
+
+
+def test_a_run_file_with_several_seeds_is_drawn_with_its_band():
+    """Compare runs: two uploaded runs, one of three seeds, one of a single seed."""
+    rows = [{"run": run, "activation": "relu", "seed": s, "epoch": e, "split": "test",
+             "loss": (1 + s) / (e + 1), "accuracy": 0.5}
+            for run, seeds in (("alice", (0, 1, 2)), ("bob", (0,)))
+            for s in seeds for e in range(4)]
+    df = pd.DataFrame(rows)
+    drawn = main_rows(charts.overlay_chart(df, "loss", "test"))
+    alice = drawn[(drawn["run"] == "alice") & (drawn["curve"] == "median")]
+    bob = drawn[(drawn["run"] == "bob") & (drawn["curve"] == "median")]
+    np.testing.assert_allclose(alice["loss"], 2 / (alice["epoch"] + 1))
+    np.testing.assert_allclose(alice["loss_hi"] - alice["loss_lo"], 2 / (alice["epoch"] + 1))
+    assert set(bob["n_seeds"]) == {1} and (bob["loss_lo"] == bob["loss_hi"]).all()
+    assert len(drawn[(drawn["curve"] == "seed")]) == len(df)   # thin line per seed

@@ -155,11 +155,25 @@ def test_lesson_4s_relu_and_leaky_relu_differ_in_shape_as_well_as_colour():
     assert colours["relu"] != colours["leaky_relu"]
 
 
-def test_one_cells_seeds_each_get_their_own_dash():
+def test_one_cells_seeds_are_each_a_thin_line_of_the_cells_colour():
+    """Issue 23: seeds within one colour are thin lines of that colour (a dash per seed
+    read as different series); the median is the line, their range the band."""
     history = pd.DataFrame([{"cell": "lstm", "seed": seed, "epoch": e, "split": "test",
-                             "accuracy": 0.5} for seed in (0, 1, 2) for e in range(3)])
+                             "accuracy": 0.5 + 0.1 * seed} for seed in (0, 1, 2)
+                            for e in range(3)])
     spec = charts.recurrent_accuracy_chart(history, chance=0.5).to_dict()
-    dashes = _scale(spec, "strokeDash", "seed")
-    assert list(dashes) == ["0", "1", "2"]
-    assert len({tuple(d) for d in dashes.values()}) == 3
-    assert "each its own dash" in " ".join(spec["title"]["subtitle"])
+    assert _scale(spec, "color", "cell") == {"lstm": charts.CELL_COLORS["lstm"]}
+    seeds = [u for u in _units(spec) if "!(datum.curve" in str(u.get("transform"))]
+    assert len(seeds) == 1 and seeds[0]["mark"]["strokeWidth"] == 1
+    assert {"field": "seed", "type": "nominal"} in seeds[0]["encoding"]["detail"]
+    assert "strokeDash" not in str(spec)
+    assert "thin lines: seeds" in " ".join(spec["title"]["subtitle"])
+
+
+def _units(node: object) -> list[dict]:
+    if isinstance(node, dict):
+        return ([node] if "mark" in node else []) + [
+            u for k, v in node.items() if k not in ("data", "datasets") for u in _units(v)]
+    if isinstance(node, list):
+        return [u for v in node for u in _units(v)]
+    return []

@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.test_charts import _all_params, _conditions, datasets, units
+from tests.test_charts import (_all_params, _conditions, assert_band_over_three_seeds,
+                               assert_one_seed_draws_no_band, datasets, three_seeds,
+                               units)
 from vgcore import charts
 from vgcore.recurrent import SWEEP_COLUMNS
 
@@ -105,6 +107,7 @@ def test_time_chart_draws_the_chosen_epochs_and_drops_what_log_cannot_place(fram
     grads.loc[1, "grad_norm"] = np.nan
     spec = charts.time_grad_chart(grads, epochs=(0,)).to_dict()
     rows = pd.DataFrame(max(datasets(spec), key=len))
+    rows = rows[rows["curve"] == "seed"]            # each seed's own rows, beside the median
     assert set(rows["epoch"]) == {0} and (rows["grad_norm"] > 0).all()
     assert len(rows) == len(grads[grads["epoch"] == 0]) - 2
     assert "strokeDash" not in spec["encoding"]          # one epoch: nothing to tell apart
@@ -116,9 +119,10 @@ def test_time_chart_draws_the_chosen_epochs_and_drops_what_log_cannot_place(fram
         charts.time_grad_chart(frames["grads"], epochs=(0, 7))
 
 
-def test_sweep_chart_averages_seeds_and_marks_chance(frames):
+def test_sweep_chart_takes_the_median_of_the_seeds_and_marks_chance(frames):
     spec = charts.length_sweep_chart(frames["sweep"], chance=0.5).to_dict()
     rows = pd.DataFrame(max(datasets(spec), key=len))
+    rows = rows[rows["curve"] == "median"]
     assert len(rows) == 2 * 3 and set(rows["n_seeds"]) == {2}
     notes = {r["note"] for d in datasets(spec) for r in d if "note" in r}
     assert notes == {"chance (50%)", "solved (95%)"}
@@ -131,10 +135,48 @@ def test_time_chart_can_draw_the_share_of_the_last_steps_gradient(frames):
     from vgcore.recurrent.results import relative_time_grads
     spec = charts.time_grad_chart(relative_time_grads(frames["grads"]), epochs=(0, 1),
                                   value="grad_rel").to_dict()
-    y = next(u["encoding"]["y"] for u in units(spec))
+    y = next(u["encoding"]["y"] for u in units(spec) if "y2" not in u["encoding"])
     assert y["field"] == "grad_rel" and y["scale"]["type"] == "log"
     assert "÷ ‖∂L/∂h_T‖" in y["title"]
     subtitle = spec["title"]["subtitle"]
     assert "loss near 0" in (subtitle if isinstance(subtitle, str) else " ".join(subtitle))
     with pytest.raises(ValueError, match="value"):
         charts.time_grad_chart(frames["grads"], value="bogus")
+
+
+BAND_CASES = {
+    # name: (frame, value, chart, the rows it draws, keys of one point)
+    "time_grad_chart": ("grads", "grad_norm", charts.time_grad_chart,
+                        lambda f: f[f["epoch"] == 0], ["cell", "t"]),
+    "recurrent_accuracy_chart": ("history", "accuracy", charts.recurrent_accuracy_chart,
+                                 lambda f: f[f["split"] == "test"], ["cell", "epoch"]),
+    "length_sweep_chart": ("sweep", "final_test_accuracy", charts.length_sweep_chart,
+                           lambda f: f, ["cell", "seq_len"]),
+}
+
+
+@pytest.mark.parametrize("name", list(BAND_CASES))
+def test_curves_are_the_median_of_the_seeds_with_their_range(name, frames):
+    source, value, build_chart, drawn, keys = BAND_CASES[name]
+    frame = three_seeds(frames[source], value)
+    assert_band_over_three_seeds(build_chart(frame), drawn(frame), keys, value)
+    assert_one_seed_draws_no_band(build_chart(frame[frame["seed"] == 0]))
+
+
+def test_seeds_of_one_cell_share_its_colour_not_a_dash_each(frames):
+    """Seeds are thin lines of the cell's colour; no dash tells them apart any more."""
+    spec = charts.recurrent_accuracy_chart(three_seeds(frames["history"], "accuracy")
+                                           ).to_dict()
+    lines = [u for u in units(spec) if "datum.curve" in str(u.get("transform"))]
+    assert len(lines) == 3                     # band, seeds, median and all(u["encoding"]["color"]["field"] == "cell" for u in lines)
+    assert all("strokeDash" not in u["encoding"] for u in lines)
+
+
+def test_sweep_tooltip_keeps_the_share_of_seeds_that_solved_it(frames):
+    sweep = frames["sweep"].copy()
+    sweep.loc[(sweep["cell"] == "rnn") & (sweep["seq_len"] == 50) & (sweep["seed"] == 0),
+              ["final_test_accuracy", "solved"]] = [1.0, 1.0]
+    rows = pd.DataFrame(max(datasets(charts.length_sweep_chart(sweep).to_dict()), key=len))
+    mid = rows[(rows["curve"] == "median") & (rows["cell"] == "rnn")
+               & (rows["seq_len"] == 50)]
+    assert mid["solved"].tolist() == [0.5]      # 1 of 2 seeds
