@@ -166,7 +166,7 @@ def test_one_cells_seeds_are_each_a_thin_line_of_the_cells_colour():
     seeds = [u for u in _units(spec) if "!(datum.curve" in str(u.get("transform"))]
     assert len(seeds) == 1 and seeds[0]["mark"]["strokeWidth"] == 1
     assert {"field": "seed", "type": "nominal"} in seeds[0]["encoding"]["detail"]
-    assert "strokeDash" not in str(spec)
+    assert all("strokeDash" not in u.get("encoding", {}) for u in _units(spec))
     assert "thin lines: seeds" in " ".join(spec["title"]["subtitle"])
 
 
