@@ -6,7 +6,7 @@ import pandas as pd
 
 from vgcore.results import registry_order
 
-from ._common import (_activation_label_expr, _check_choice, _data, _epoch_rows, _finite,
+from ._common import (_subtitle, _activation_label_expr, _check_choice, _data, _epoch_rows, _finite,
                       _hidden_only, _highlight, _layer_encoding, _legend_select, _require,
                       _title, _tooltip)
 
@@ -31,6 +31,7 @@ def histogram_chart(hist_df: pd.DataFrame, epoch: int, quantity: str = "activati
     rows = _epoch_rows(hist_df[hist_df["quantity"] == quantity], epoch)
     if not include_output:
         rows = _hidden_only(rows)
+    n_seeds = rows["seed"].nunique()
     if seed is None:
         rows = rows[rows["seed"] == rows.groupby("activation")["seed"].transform("min")]
     else:
@@ -60,6 +61,11 @@ def histogram_chart(hist_df: pd.DataFrame, epoch: int, quantity: str = "activati
                                       labelExpr=_activation_label_expr())),
         data=_data(df)).resolve_scale(x="independent", y="independent")
     noun = "activations" if quantity == "activation" else f"{quantity}s"
+    shown = ", ".join(str(s) for s in sorted(pd.unique(df["seed"])))
+    # one net's histograms (seeds' bins differ): say which, when there were several
+    which = f"seed {shown} of {n_seeds} (bins differ from seed to seed)" \
+        if n_seeds > 1 else None
     return faceted.properties(title=_title(
-        f"Histograms of {noun} per layer at epoch {epoch}", HISTOGRAM_SUBTITLES.get(
-            quantity, "each row has its own x and y scales")))
+        f"Histograms of {noun} per layer at epoch {epoch}", _subtitle(
+            which, HISTOGRAM_SUBTITLES.get(quantity, "each row has its own x and y "
+                                                     "scales"))))

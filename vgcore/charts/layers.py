@@ -23,7 +23,8 @@ from .palette import _fixed_colors, named_colors
 def grad_norm_bars(layers_df: pd.DataFrame, epoch: int = 0, value: str = "bias_grad_norm",
                    *, width: int = WIDTH, height: int = HEIGHT) -> alt.Chart:
     """Nielsen's "speed of learning" bars: one bar per hidden layer and activation at one
-    epoch (median over seeds, the range a whisker), log y. Raises ValueError if `epoch` is not in the frame."""
+    epoch (median over seeds, the range a whisker), log y. Raises ValueError if `epoch`
+    is not in the frame."""
     _require(layers_df, ["activation", "seed", "epoch", "layer", "layer_name", value],
              "layers_df")
     rows = _hidden_only(_epoch_rows(layers_df, epoch))
@@ -51,7 +52,8 @@ def grad_norm_bars(layers_df: pd.DataFrame, epoch: int = 0, value: str = "bias_g
         xOffset=alt.XOffset("activation:N", sort=names), y=y)
     return chart.properties(width=width, height=height, title=_title(
         f"Gradient size per hidden layer in {when}", _subtitle(
-            _seeds_note(n, "bar", "whisker", each=False), "Nielsen's speed of learning: a taller bar "
+            _seeds_note(n, "bar", "whisker", each=False),
+            "Nielsen's speed of learning: a taller bar "
             "means that layer's weights change faster")))
 
 
@@ -211,7 +213,8 @@ def pretrain_chart(pretrain_df: pd.DataFrame, *, columns: int = FACET_COLUMNS
                    ) -> alt.FacetChart:
     """Greedy layer-wise pretraining (res.pretrain): each hidden layer's reconstruction
     error against its own pretraining epoch (0 = before it), one line per layer, one
-    panel per activation (median over seeds, their range a band), log y. Every line should fall: each layer
+    panel per activation (median over seeds, their range a band), log y. Every line
+    should fall: each layer
     learns to encode the layer below before the whole net is fine-tuned."""
     _require(pretrain_df, ["activation", "seed", "layer", "epoch", "recon_error"],
              "pretrain_df")

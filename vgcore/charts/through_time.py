@@ -124,7 +124,8 @@ def length_sweep_chart(sweep_df: pd.DataFrame, *, chance: float | None = None,
     drawn, n = _band_frame(rows, ["cell", "seq_len"], "final_test_accuracy")
     # the share of seeds that solved it, beside the median accuracy in the tooltip
     solved = mean_over_seeds(rows, ["cell", "seq_len"], ["solved"], sort=False)
-    drawn = drawn.drop(columns="solved", errors="ignore").merge(solved, on=["cell", "seq_len"], how="left")
+    drawn = drawn.drop(columns="solved", errors="ignore").merge(
+        solved, on=["cell", "seq_len"], how="left")
     lengths = sorted(int(v) for v in pd.unique(rows["seq_len"]))
     lines = _median_band(
         {"x": alt.X("seq_len:Q", title="sequence length T (log scale)",
