@@ -332,6 +332,9 @@ def _band_frame(df: pd.DataFrame, keys: list[str], value: str, *, log: bool = Fa
         f"median of {k} seeds; range {_number(lo, fmt)}–{_number(hi, fmt)}" if k > 1
         else "1 seed" for k, lo, hi in
         zip(band["n_seeds"], band[f"{value}_lo"], band[f"{value}_hi"])]
+    if n == 1 and "seed" in df:   # the middle of one seed is that seed's own row
+        band = df.assign(**{f"{value}_lo": df[value], f"{value}_hi": df[value],
+                            "n_seeds": 1, "over_seeds": [f"seed {s}" for s in df["seed"]]})
     parts = [band.assign(curve="median")]
     if 1 < n <= SEED_LINES_MAX and "seed" in df:
         parts.append(df.assign(curve="seed"))
