@@ -40,4 +40,5 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("Workshop", "pages/presets.py", "Presets", ":material/school:"),
     PageSpec("Workshop", "pages/exercises.py", "Exercises", ":material/checklist:"),
     PageSpec("Workshop", "pages/compare_runs.py", "Compare runs", ":material/stacked_line_chart:"),
+    PageSpec("Workshop", "pages/room.py", "The room's spread", ":material/groups:"),
 )

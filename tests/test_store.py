@@ -432,6 +432,7 @@ def test_redis_store_works_as_the_readmes_acl_user(acl_redis_url, result):
     other = _as(result, seed=31)
     store.put(other.config, other, pinned=True)
     assert store.pinned(other.config) and _same(store.get(other.config), other)
+    assert sorted(store.runs_of_room(cfg)) == sorted([(cfg.seed, cfg.n_seeds), (31, 1)])
     tester = redis.Redis.from_url(acl_redis_url.replace(
         "vglab:a-test-password-for-the-acl-user", "tester:tester-password"))
     assert tester.ttl("vglab:pinned:" + key_of(other.config)) == -1

@@ -20,6 +20,34 @@ MAX_RESULT_BYTES = 12 * 2**20
 RETRY_AFTER_S = 30.0
 
 
+# A room's seeds: how many (seed, repeats) runs of one experiment the store lists for a
+# room view (30 learners with 3 repeats each are 30 runs, 90 seeds), the latest kept.
+MAX_ROOM_RUNS = 200
+
+
+def room_of(config: Any) -> Any | None:
+    """The experiment `config` runs, whatever its seed and repeats: the config with seed 0
+    and one repeat (None for a kind without seeds). Every run of a room's link shares it."""
+    fields = getattr(config, "__dataclass_fields__", {})
+    if "seed" not in fields or "n_seeds" not in fields:
+        return None
+    return config.replace(seed=0, n_seeds=1)
+
+
+def seed_runs(values: Any) -> list[tuple[int, int]]:
+    """A stored list of (seed, repeats) pairs as data: pairs of ints ≥ 0 / ≥ 1, at most
+    MAX_ROOM_RUNS of them, the latest; anything else is left out."""
+    out: list[tuple[int, int]] = []
+    for item in values if isinstance(values, list) else []:
+        if (isinstance(item, (list, tuple)) and len(item) == 2
+                and all(type(v) is int for v in item) and item[0] >= 0 and item[1] >= 1):
+            pair = (item[0], item[1])
+            if pair in out:
+                out.remove(pair)
+            out.append(pair)
+    return out[-MAX_ROOM_RUNS:]
+
+
 class DamagedEntry(Exception):
     """A stored value that cannot be trusted (damaged, forged, another format, too big):
     treated as a miss and recomputed, never shown."""
@@ -59,6 +87,11 @@ class Store:
     def pinned(self, config: Any) -> bool:
         """Whether `config`'s result is in the pinned area."""
         raise NotImplementedError
+
+    def runs_of_room(self, config: Any) -> list[tuple[int, int]]:
+        """(seed, repeats) of every stored run of `config`'s experiment (`room_of`),
+        whatever its seed: what a room view pools. At most MAX_ROOM_RUNS, the latest."""
+        return []
 
     def lock(self, config: Any) -> TrainLock:
         raise NotImplementedError

@@ -50,6 +50,14 @@ def default_secret() -> bytes:
     return key_from_env() or key_file_secret(cache_dir() / "store.key")
 
 
+def _json_or_none(text: Any) -> Any:
+    """A meta entry's JSON text as data (None when it is not JSON text)."""
+    try:
+        return json.loads(text) if isinstance(text, str) and len(text) < 2**20 else None
+    except ValueError:
+        return None
+
+
 def is_corrupt(err: BaseException) -> bool:
     """A database that SQLite says is not a (sound) database; not a full, busy, locked,
     read-only or unopenable one."""
@@ -278,6 +286,7 @@ class DiskStore(Store):
             cache.set(key, blob)
             if pinned:
                 self._drop("lru", key)
+            self._note_room(config)
         except Exception as err:  # noqa: BLE001 -- never breaks a page
             for name in disk.written():     # the value file of a write that failed
                 disk.remove(name)
@@ -305,6 +314,27 @@ class DiskStore(Store):
             else:
                 self._meta_failures.failed("lock or note", err)
             return default
+
+    def _note_room(self, config: Any) -> None:
+        """List the stored run under its experiment (`base.room_of`) for a room view."""
+        room = base.room_of(config)
+        if room is None:
+            return
+        name = "room:" + key_of(room)
+
+        def add(meta: Any) -> None:
+            with meta.transact():
+                runs = base.seed_runs(_json_or_none(meta.get(name)))
+                meta.set(name, json.dumps(base.seed_runs(
+                    [*runs, (config.seed, config.n_seeds)])))
+        self._meta_op(add, None)
+
+    def runs_of_room(self, config: Any) -> list[tuple[int, int]]:
+        room = base.room_of(config)
+        if room is None:
+            return []
+        return base.seed_runs(_json_or_none(self._meta_op(
+            lambda m: m.get("room:" + key_of(room)), None)))
 
     def lock(self, config: Any) -> TrainLock:
         return _DiskLock(self, "lock:" + key_of(config))

@@ -58,6 +58,7 @@ class MemoryStore(Store):
         self._locks: dict[str, tuple[str, float]] = {}
         self._notes: dict[str, tuple[dict, float]] = {}
         self._counts: dict[str, int] = {}
+        self._rooms: dict[str, list[tuple[int, int]]] = {}
 
     def get(self, config: Any) -> Any | None:
         key = key_of(config)
@@ -71,7 +72,12 @@ class MemoryStore(Store):
 
     def put(self, config: Any, value: Any, *, pinned: bool = False) -> None:
         key = key_of(config)
+        room = base.room_of(config)
         with self._lock:
+            if room is not None:
+                runs = self._rooms.setdefault(key_of(room), [])
+                self._rooms[key_of(room)] = base.seed_runs(
+                    [*runs, (config.seed, config.n_seeds)])
             if pinned:
                 self._pinned[key] = value
                 self._data.pop(key, None)
@@ -84,6 +90,11 @@ class MemoryStore(Store):
     def pinned(self, config: Any) -> bool:
         with self._lock:
             return key_of(config) in self._pinned
+
+    def runs_of_room(self, config: Any) -> list[tuple[int, int]]:
+        room = base.room_of(config)
+        with self._lock:
+            return list(self._rooms.get(key_of(room), [])) if room is not None else []
 
     def lock(self, config: Any) -> TrainLock:
         return _LocalLock(self._locks, self._lock, key_of(config))
@@ -114,6 +125,7 @@ class MemoryStore(Store):
             self._pinned.clear()
             self._counts.clear()
             self._notes.clear()
+            self._rooms.clear()
 
     def __len__(self) -> int:
         return len(self._data) + len(self._pinned)

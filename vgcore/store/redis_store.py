@@ -2,6 +2,8 @@
 
     vglab:result:<key>   a visitor's result, with a TTL (RESULT_TTL_S)
     vglab:pinned:<key>   `vgcore warm`'s result, no TTL
+    vglab:room:<experiment key>:<seed>:<repeats>   a stored run, listed under its
+                         experiment (`base.room_of`) for a room view; lives as its result
     vglab:lock:… vglab:progress:… vglab:trained:…
 
 With `maxmemory-policy volatile-lru` Redis evicts only keys that have a TTL: visitors'
@@ -136,14 +138,41 @@ class RedisStore(Store):
         blob = storable_bytes(value, self.secret, key)
         if blob is None:
             return
+        room = base.room_of(config)
+        # one key per stored run under its experiment, living as long as the run:
+        # listed by SCAN (the README's ACL user may GET, SET and SCAN, not SADD)
+        listed = (f"{PREFIX}room:{key_of(room)}:{config.seed}:{config.n_seeds}"
+                  if room is not None else None)
         if pinned:
             def write() -> None:
                 self.client.set(f"{PREFIX}pinned:{key}", blob)
                 self.client.delete(f"{PREFIX}result:{key}")
+                if listed:
+                    self.client.set(listed, "1")
         else:
             def write() -> None:
                 self.client.set(f"{PREFIX}result:{key}", blob, ex=RESULT_TTL_S)
+                if listed:
+                    self.client.set(listed, "1", ex=RESULT_TTL_S)
         self._call("SET", write, None)
+
+    def runs_of_room(self, config: Any) -> list[tuple[int, int]]:
+        room = base.room_of(config)
+        if room is None:
+            return []
+        head = f"{PREFIX}room:{key_of(room)}:"
+
+        def scan() -> list[tuple[int, int]]:
+            runs = []
+            for name in self._keys(f"room:{key_of(room)}:*"):
+                name = name.decode() if isinstance(name, bytes) else str(name)
+                parts = name[len(head):].split(":")
+                if len(parts) == 2 and all(p.isdigit() and len(p) < 10 for p in parts):
+                    runs.append([int(parts[0]), int(parts[1])])
+                if len(runs) >= 4 * base.MAX_ROOM_RUNS:   # a bounded walk
+                    break
+            return base.seed_runs(sorted(runs))
+        return self._call("SCAN", scan, [])
 
     def pinned(self, config: Any) -> bool:
         return bool(self._call("EXISTS", lambda: self.client.exists(
@@ -178,7 +207,7 @@ class RedisStore(Store):
 
     def clear(self) -> None:
         def drop() -> None:
-            for kind in ("result:*", "pinned:*", "trained:*", "progress:*"):
+            for kind in ("result:*", "pinned:*", "trained:*", "progress:*", "room:*"):
                 names = self._keys(kind)
                 for i in range(0, len(names), 500):
                     self.client.delete(*names[i:i + 500])

@@ -1,0 +1,71 @@
+"""Workshop — The room's spread: every learner's seed of one experiment, pooled."""
+import streamlit as st
+
+from app.blocks import chart, page_intro
+from app.catalog import PAGES
+from app.runner import result_store
+from app.widgets import Widget, bound, page_controls
+from vgcore import charts
+from vgcore.kinds import kind_of
+from vgcore.store.base import MAX_ROOM_RUNS
+from vgcore.workshop.experiments import PAGE_EXPERIMENTS
+from vgcore.workshop.room import pool, room_runs
+
+PAGE = "room"
+REFRESH_S = 10.0                     # how often the view looks for new runs
+FRAMES = ("history", "summary")      # what the view pools of each run
+TITLES = {spec.url_path: spec.title for spec in PAGES}
+LESSON = Widget("lesson", "select", "Lesson", tuple(PAGE_EXPERIMENTS),
+                fmt={name: TITLES.get(name, name) for name in PAGE_EXPERIMENTS},
+                help="The lesson whose link the room was given")
+
+
+# A run's result never changes (same config, same numbers): read once per server, and
+# only the frames the view draws. A run not (or no longer) stored is not cached.
+@st.cache_data(max_entries=2 * MAX_ROOM_RUNS, max_size="128MB", show_spinner=False)
+def _stored_frames(run) -> dict:
+    result = result_store().get(run)
+    if result is None:
+        raise LookupError("not stored")
+    return {name: getattr(result, name) for name in FRAMES}
+
+
+def _frames_of(run) -> dict | None:
+    try:
+        return _stored_frames(run)
+    except LookupError:
+        return None
+
+
+page_intro("The room's spread",
+           "every stored run of the lesson's experiment, whatever its seed. Give each "
+           "learner the lesson's link with their own seed (`?seed=1`, `?seed=2`, …): "
+           "one run is one draw, and here the room sees its own spread. The view looks "
+           f"for new runs every {REFRESH_S:.0f} s.")
+lesson = bound(LESSON, next(iter(PAGE_EXPERIMENTS)))
+cfg = page_controls(lesson)
+st.sidebar.caption("Set these as the room's link sets them; *Seed* and *Repeats* do "
+                   "not matter here: every seed of the experiment is pooled.")
+
+
+@st.fragment(run_every=REFRESH_S)
+def room_view(config) -> None:
+    kind = kind_of(config)
+    room = pool(config, room_runs(result_store(), config), _frames_of, FRAMES)
+    if not room.seeds:
+        st.info("No stored run of this experiment yet. Runs appear here as learners open "
+                "the lesson with these settings (each with their own seed).",
+                icon=":material/hourglass_empty:")
+        return
+    history = room.frames["history"]
+    nets = list(dict.fromkeys(history[kind.net].astype(str)))
+    st.markdown(f"**{len(room.seeds)} seed{'s' if len(room.seeds) != 1 else ''} in this "
+                f"room**, from {room.runs} stored run{'s' if room.runs != 1 else ''} "
+                f"(seeds {', '.join(map(str, room.seeds[:12]))}"
+                f"{', …' if len(room.seeds) > 12 else ''}).")
+    chart(charts.overlay_chart(history, metric="accuracy", split="test", series=kind.net,
+                               log_y=False, names={n: (kind.net, n) for n in nets}))
+
+
+if cfg is not None:
+    room_view(cfg)

@@ -1,0 +1,33 @@
+"""The room's spread (pages/room.py), through Streamlit's AppTest: the stored runs of the
+lesson's experiment, whatever their seeds, pooled into one chart."""
+from __future__ import annotations
+
+from tests.test_app import assert_clean, chart_data, open_page
+from vgcore.runs import run_config
+from vgcore.store import open_store
+from vgcore.workshop.experiments import PAGE_EXPERIMENTS
+
+PATH = "pages/room.py"
+
+
+def test_an_empty_room_says_how_runs_arrive():
+    at = open_page(PATH, lesson="loss_curves", epochs="1", width="7")
+    assert_clean(at)
+    assert any("No stored run of this experiment yet" in i.value for i in at.info)
+
+
+def test_the_room_pools_every_learners_seeds():
+    """Three learners with seeds 0, 1, 2 and one with seed 5 and two repeats: five seeds
+    from four runs; a run of other settings is not the room's."""
+    link = PAGE_EXPERIMENTS["loss_curves"].config.replace(epochs=1)
+    store = open_store()
+    for config in [link.replace(seed=s) for s in (0, 1, 2)] + \
+            [link.replace(seed=5, n_seeds=2), link.replace(seed=9, lr=0.05)]:
+        store.put(config, run_config(config))
+    at = open_page(PATH, lesson="loss_curves", epochs="1")
+    assert_clean(at)
+    said = " ".join(m.value for m in at.markdown)
+    assert "**5 seeds in this room**, from 4 stored runs (seeds 0, 1, 2, 5, 6)" in said
+    accuracy = chart_data(at, "Accuracy of every run")
+    assert sorted(accuracy["seed"].unique()) == [0, 1, 2, 5, 6]
+    assert set(accuracy["activation"]) == set(link.activations)
