@@ -191,7 +191,8 @@ _SCREEN_JS = """() => {
                        return {top: r.top, left: r.left, right: r.right, bottom: r.bottom,
                                width: r.width}; };
     const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-        .map(c => ({box: box(c), drawn: box(c.querySelector('canvas, svg')),
+        .map(c => ({box: box(c), drawn: c.querySelector('canvas, svg') &&
+                                         box(c.querySelector('canvas, svg')),
                     overflow: getComputedStyle(c).overflowX,
                     title: (c.textContent || '').slice(0, 60)}));
     const tables = [...document.querySelectorAll('[data-testid="stDataFrame"]')].map(box);
@@ -204,10 +205,12 @@ _SCREEN_JS = """() => {
 }"""
 def _settled_screen(page, settle_s: float = 3.0) -> dict:
     """The screen once its layout has settled: while Vega draws and Streamlit sizes a
-    chart's box, a box can be as wide as its chart for a moment (seen: ~1 s)."""
+    chart's box, a box can be as wide as its chart for a moment (seen: ~1 s), and a
+    chart redrawn by a rerun has no drawing for a moment."""
     deadline = time.monotonic() + settle_s
     screen = page.evaluate(_SCREEN_JS)
-    while screen["pans"] and time.monotonic() < deadline:
+    while (screen["pans"] or not all(c["drawn"] for c in screen["charts"])) \
+            and time.monotonic() < deadline:
         page.wait_for_timeout(250)
         screen = page.evaluate(_SCREEN_JS)
     return screen
@@ -240,6 +243,7 @@ def test_page_fits_the_screen(browser, server, spec, size):
     assert not screen["pans"], f"{label}: the page pans sideways"
     column = screen["column"]
     for c in screen["charts"]:
+        assert c["drawn"], f"{label}: chart {c['title']!r} drew nothing"
         assert c["box"]["right"] <= column["right"] + 1, \
             f"{label}: chart {c['title']!r} ends at {c['box']['right']:.0f} px, past its " \
             f"column's {column['right']:.0f} px"
