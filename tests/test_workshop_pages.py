@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
 TIMEOUT = 120                      # seconds per script run on a busy 2-core box
 WORKSHOP = {"pages/presets.py": "presets", "pages/exercises.py": "exercises",
-            "pages/compare_runs.py": "compare_runs"}
+            "pages/compare_runs.py": "compare_runs", "pages/room.py": "room"}
 
 
 def open_page(path: str) -> AppTest:
