@@ -125,8 +125,8 @@ def test_speed_sentences():
     """A list of sentences (pages print them as bullets), registry order, display names."""
     layers = _two_nets_layers()
     assert speed_sentences(layers) == [
-        "sigmoid: hidden layer 1 learns 100× slower than hidden layer 3",
-        "ReLU: hidden layer 1 learns 4.0× faster than hidden layer 3"]
+        "sigmoid: on 2 of 2 seeds hidden layer 1 learns 100× slower than hidden layer 3",
+        "ReLU: on 2 of 2 seeds hidden layer 1 learns 4.0× faster than hidden layer 3"]
     assert speed_sentences(layers.assign(bias_grad_norm=math.nan)) == []
 
 
@@ -137,7 +137,7 @@ def test_speed_sentences_edge_cases():
     dead = layers.copy()
     dead.loc[dead["layer"] == 1, "bias_grad_norm"] = 0.0
     assert speed_sentences(dead)[0] == \
-        "sigmoid: hidden layer 1 gets no gradient at all, so it does not learn"
+        "sigmoid: on 2 of 2 seeds hidden layer 1 gets no gradient at all, so it does not learn"
     one = layers[layers["layer"].isin([1, 4])]
     assert "only one hidden layer" in speed_sentences(one)[1]
     with pytest.raises(ValueError, match="epoch: 99 is not in the data"):
@@ -262,8 +262,9 @@ def test_drift_sentences_say_how_far_the_top_layer_moved():
             rows.append({"activation": "sigmoid", "seed": seed, "epoch": epoch, "layer": 4,
                          "layer_name": "output", "act_mean": 0.1})
     assert drift_sentences(pd.DataFrame(rows)) == [
-        "sigmoid: the top hidden layer's mean activation went from 0.50 to 0.33 in 20 "
-        "epochs; the layers below from 0.50–0.52 to 0.50–0.52"]
+        "sigmoid: on 2 of 2 seeds the top hidden layer's mean activation fell from 0.50 "
+        "to 0.30–0.36 in 20 epochs (median 0.33); the layers below from 0.50–0.52 to "
+        "0.50–0.52"]
     assert drift_sentences(pd.DataFrame(rows).query("epoch == 0")) == []
 
 
@@ -341,8 +342,8 @@ def test_layer_factors_multiply_to_the_first_layers_share():
     assert f["factor"].iloc[0] == pytest.approx(0.285 / 9.9)
     assert f["product"].iloc[-1] == pytest.approx(0.003 / 9.9)
     assert factor_sentences(layers) == [
-        "sigmoid: ×0.029 · ×0.25 · ×0.24 · ×0.18 on the way down, so hidden layer 1 gets "
-        "1/3,300 of the output layer's gradient"]
+        "sigmoid: ×0.029 · ×0.25 · ×0.24 · ×0.18 on the way down, so on 1 seed (seed 0) "
+        "hidden layer 1 gets 1/3,300 of the output layer's gradient"]
     grown = layers.assign(bias_grad_norm=[0.9, 0.3, 0.1, 0.05, 0.01])
     assert factor_sentences(grown)[0].endswith("gets 90× the output layer's gradient")
     # Nielsen's one-path factor beside it: the layer's mean |w·f'(z)| and its product
@@ -408,8 +409,8 @@ def test_chance_sentences_and_best_epochs_skip_a_net_that_never_left_chance():
                          _accuracy_history([0.10, 0.12, 0.11], seed=1),
                          _accuracy_history([0.10, 0.60, 0.90], activation="relu")])
     sentences = chance_sentences(history, 10)
-    assert sentences == ["sigmoid never left chance: its test accuracy stayed at 10–19% "
-                         "(chance is 10%) on all 2 seeds, so it has no best test epoch: "
+    assert sentences == ["sigmoid never left chance on 2 of 2 seeds: its test accuracy "
+                         "stayed at 10–19% (chance is 10%), so it has no best test epoch: "
                          "its test loss only drifted."]
     summary = pd.DataFrame({"activation": ["sigmoid", "sigmoid", "relu"], "seed": [0, 1, 0],
                             "best_test_epoch": [2.0, 1.0, 2.0]})
