@@ -473,9 +473,10 @@ def speed_phrase(ratio: float, last_layer: int) -> str:
 
 
 def best_accuracy(summary: pd.DataFrame) -> tuple[str, float]:
-    """The activation with the highest final test accuracy (mean over seeds) and that
-    accuracy; ("", NaN) when no net finished."""
-    means = summary.groupby("activation", sort=False)["final_test_accuracy"].mean().dropna()
+    """The activation with the highest final test accuracy (median over its seeds) and
+    that accuracy; ("", NaN) when no net finished."""
+    means = summary.groupby("activation", sort=False)["final_test_accuracy"].agg(
+        median).dropna()
     if means.empty:
         return "", math.nan
     return str(means.idxmax()), float(means.max())
@@ -675,6 +676,15 @@ def net_history(history: pd.DataFrame, activation: str, seed: int | None = None
     return h[h["seed"] == seed]
 
 
+def seed_outcomes(history: pd.DataFrame, activation: str) -> pd.DataFrame:
+    """`net_outcome` of each of the activation's seeds: one row per seed (a `seed`
+    column first), for tiles that show the middle and the range over the seeds."""
+    own = history[history["activation"].astype(str) == str(activation)]
+    rows = [{"seed": int(seed), **net_outcome(own[own["seed"] == seed])}
+            for seed in sorted(pd.unique(own["seed"]))]
+    return pd.DataFrame(rows)
+
+
 def summarize(history: pd.DataFrame, layers: pd.DataFrame,
               diverged: dict[tuple[str, int], int], members) -> pd.DataFrame:
     """One row per activation and seed (see SUMMARY_COLUMNS)."""
@@ -829,7 +839,7 @@ def weight_decay_sentence(weight_decay: float, train_size: int) -> str:
 
 __all__ = ["Records", "Result", "build_result", "summarize", "speed_ratio", "level_ratio",
            "hidden_norms", "ratio_of", "overfitting_onset", "net_outcome", "net_history",
-           "layer_name", "mean_over_seeds", "format_ratio", "compare_speeds",
+           "layer_name", "mean_over_seeds", "seed_outcomes", "format_ratio", "compare_speeds",
            "speed_sentences", "speed_phrase", "activation_label", "registry_order",
            "drift_sentences", "best_accuracy", "layer_factors",
            "factor_sentences", "epoch_reaching", "diverged_rows", "json_records",
