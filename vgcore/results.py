@@ -32,6 +32,7 @@ exercises and uploads call these; none of them recomputes one.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass, field
@@ -375,6 +376,21 @@ def counted(groups: list[tuple[str, list[int]]], total: int) -> str:
 def count_sentence(name: str, groups: list[tuple[str, list[int]]], total: int) -> str:
     """'<name>: ' and `counted`: one net's claim, counted over its seeds."""
     return f"{name}: {counted(groups, total)}"
+
+
+def seeds_of(result: Any) -> list[int]:
+    """The seeds a result (of any kind) holds, ascending."""
+    return sorted(int(s) for s in pd.unique(result.summary["seed"]))
+
+
+def of_seed(result: Any, seed: int) -> Any:
+    """The result of one seed alone: every frame with a `seed` column cut to that seed's
+    rows (repeat k of seed s is the run with seed s + k, so this *is* that run's result,
+    its config aside). Any kind: a result is a dataclass of frames."""
+    cut = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
+    cut = {name: frame[frame["seed"] == seed] for name, frame in cut.items()
+           if isinstance(frame, pd.DataFrame) and "seed" in frame.columns}
+    return dataclasses.replace(result, **cut)
 
 
 SPEED_COLUMNS = ["activation", "seed", "first_layer", "last_layer", "ratio", "verdict"]
@@ -804,17 +820,17 @@ def chance_sentences(history: pd.DataFrame, n_classes: int, label: Any = None
             continue
         lo, hi = f"{acc.min():.0%}", f"{acc.max():.0%}"
         span = lo if lo == hi else f"{lo.removesuffix('%')}–{hi}"
-        if len(stuck) == len(seeds):
-            whose = "it has no best test epoch"
-            rest = ""
-        else:
-            which = ", ".join(map(str, stuck))
-            whose = f"seed{'s' if len(stuck) > 1 else ''} {which} {'have' if len(stuck) > 1 else 'has'} no best test epoch"
+        whose, rest = "it has no best test epoch: its test loss", ""
+        if len(stuck) < len(seeds):
+            several = len(stuck) > 1
+            whose = (f"seed{'s' if several else ''} {', '.join(map(str, stuck))} "
+                     f"{'have' if several else 'has'} no best test epoch: "
+                     f"{'their' if several else 'its'} test loss")
             rest = (f" The other {seeds_text(len(seeds) - len(stuck))} left it: "
                     f"{DISAGREE}.")
-        out.append(f"{label(name)} never left chance {on_seeds(len(stuck), len(seeds), stuck)}: "
-                   f"its test accuracy stayed at {span} (chance is {chance:.0%}), so "
-                   f"{whose}: its test loss only drifted.{rest}")
+        out.append(f"{label(name)} never left chance "
+                   f"{on_seeds(len(stuck), len(seeds), stuck)}: its test accuracy stayed "
+                   f"at {span} (chance is {chance:.0%}), so {whose} only drifted.{rest}")
     return out
 
 
@@ -847,4 +863,4 @@ __all__ = ["Records", "Result", "build_result", "summarize", "speed_ratio", "lev
            "best_test_epochs",
            "chance_sentences", "nielsen_lambda", "weight_decay_sentence",
            "NO_VALUE", "seeds_text", "on_seeds", "median", "spread_text", "spread_range",
-           "counted", "count_sentence", "speed_counts", "DISAGREE"]
+           "counted", "count_sentence", "speed_counts", "DISAGREE", "seeds_of", "of_seed"]
