@@ -459,7 +459,7 @@ def test_a_table_cell_is_the_middle_and_the_range_over_the_seeds():
     assert spread_text([0.841, 0.842], "{:.0%}") == "84%"             # agree to the digits
     assert spread_text([5, 8, 6], "epoch {:.0f}") == "epoch 6 (5–8)"
     assert spread_text([100, 150, 90], format_ratio) == "100× (90–150×)"
-    assert spread_text([-0.5, 0.3], "{:+.3f}") == "-0.100 (-0.500 to +0.300)"
+    assert spread_text([-0.5, 0.3], "{:+.3f}") == "-0.100 (−0.500–+0.300)"
     # a diverged seed has no number: counted beside the others, never averaged in
     assert spread_text([0.5, math.nan, 0.6], "{:.0%}") == "55% (50–60%; 2 of 3 seeds)"
     assert spread_text([math.nan, math.nan], "{:.0%}") == "—"
@@ -484,6 +484,16 @@ def test_speed_sentences_count_the_seeds_that_agree():
     assert speed_sentences(agree) == [
         "sigmoid: on 3 of 3 seeds hidden layer 1 learns 100–200× slower than hidden "
         "layer 3 (median 125×)"]
+
+
+def test_a_level_net_is_about_as_fast_on_every_seed_whatever_the_sign_of_its_noise():
+    """ReLU with He init lands at 1.1-1.5× either way from seed to seed: within 2× the
+    seeds agree that the layers learn about as fast, and the range says how close."""
+    level = _seeded_layers({0: 0.625, 1: 1.6, 2: 0.9})
+    assert speed_counts(level)["verdict"].tolist() == ["level"] * 3
+    assert speed_sentences(level) == [
+        "sigmoid: on 3 of 3 seeds hidden layer 1 learns about as fast as hidden layer 3 "
+        "(1.6× faster to 1.6× slower)"]
 
 
 def test_speed_sentences_say_plainly_where_the_seeds_disagree():

@@ -310,7 +310,7 @@ def median(values: Iterable[float]) -> float:
 
 def _span(lo_text: str, hi_text: str, lo: float) -> str:
     """'81–86%' from '81%' and '86%' (a shared suffix once), 'epoch 5–8' from 'epoch 5'
-    and 'epoch 8' (a shared prefix once); ' to ' where a minus sign would meet the dash."""
+    and 'epoch 8' (a shared prefix once); '−0.04–0.02' with a minus sign."""
     suffix = ""
     while lo_text and hi_text and not lo_text[-1].isdigit() and lo_text[-1] == hi_text[-1]:
         suffix, lo_text, hi_text = lo_text[-1] + suffix, lo_text[:-1], hi_text[:-1]
@@ -318,8 +318,9 @@ def _span(lo_text: str, hi_text: str, lo: float) -> str:
     while lo_text and hi_text and not lo_text[0].isdigit() and lo_text[0] == hi_text[0] \
             and lo_text[0] not in "-−+":
         prefix, lo_text, hi_text = prefix + lo_text[0], lo_text[1:], hi_text[1:]
-    dash = " to " if lo < 0 else "–"
-    return f"{prefix}{lo_text}{dash}{hi_text}{suffix}"
+    # a minus sign (−), not a hyphen, where a negative number meets the range's dash
+    lo_text, hi_text = lo_text.replace("-", "−"), hi_text.replace("-", "−")
+    return f"{prefix}{lo_text}–{hi_text}{suffix}"
 
 
 def _writer(fmt: Any) -> Callable[[float], str]:
@@ -393,6 +394,28 @@ def of_seed(result: Any, seed: int) -> Any:
     return dataclasses.replace(result, **cut)
 
 
+# Two layers whose gradients differ by less than this factor learn "about as fast": the
+# seeds of a level net (ReLU with He init, ~1.1-1.5×) then agree instead of splitting on
+# the sign of noise; vanishing means ~100× (Nielsen), exploding far more.
+LEVEL_WITHIN = 2.0
+
+
+def _direction(ratio: float, less: str = "slower", more: str = "faster") -> str:
+    """A ratio last ÷ first with its direction: '1.5× slower', '1.1× faster', '1.0×'."""
+    factor = max(ratio, 1 / ratio)
+    if format_ratio(factor) == "1.0×":
+        return "1.0×"
+    return f"{format_ratio(factor)} {less if ratio > 1 else more}"
+
+
+def _directions(ratios: Iterable[float], less: str = "slower", more: str = "faster"
+                ) -> str:
+    """The range of several ratios with their directions: '1.1× faster to 1.5× slower'."""
+    ratios = [r for r in ratios if math.isfinite(r) and r > 0]
+    lo, hi = _direction(min(ratios), less, more), _direction(max(ratios), less, more)
+    return lo if lo == hi else f"{lo} to {hi}"
+
+
 SPEED_COLUMNS = ["activation", "seed", "first_layer", "last_layer", "ratio", "verdict"]
 
 
@@ -419,7 +442,7 @@ def speed_counts(layers: pd.DataFrame, epoch: int = 0, value: str = "bias_grad_n
                 ratio = ratio_of(norms)
                 verdict = ("silent" if first == 0 and last == 0 else
                            "first silent" if first == 0 else "last silent" if last == 0
-                           else "level" if format_ratio(max(ratio, 1 / ratio)) == "1.0×"
+                           else "level" if max(ratio, 1 / ratio) < LEVEL_WITHIN
                            else "slower" if ratio > 1 else "faster")
             out.append({"activation": name, "seed": int(seed),
                         "first_layer": int(norms.index[0]) if len(norms) else 0,
@@ -467,7 +490,7 @@ def _speed_claim(verdict: str, ratios: pd.Series, first: str, last: str) -> str:
         return f"{first if verdict == 'first silent' else last} gets no gradient at all, " \
                f"so it does not learn"
     if verdict == "level":
-        return f"{first} learns about as fast as {last}"
+        return f"{first} learns about as fast as {last} ({_directions(ratios)})"
     factors = [max(r, 1 / r) for r in ratios]
     text = spread_range(factors, format_ratio)
     middle = f" (median {format_ratio(median(factors))})" if "–" in text else ""
@@ -496,6 +519,11 @@ def best_accuracy(summary: pd.DataFrame) -> tuple[str, float]:
     if means.empty:
         return "", math.nan
     return str(means.idxmax()), float(means.max())
+
+
+# A top layer whose mean activation moved less than this "stayed": a mean of 0.5 ± 0.05
+# is not the drift towards 0 of Glorot & Bengio's fig. 2 (0.5 → 0.33 and below).
+STAYED_WITHIN = 0.05
 
 
 def drift_sentences(layers: pd.DataFrame) -> list[str]:
@@ -532,17 +560,18 @@ def drift_sentences(layers: pd.DataFrame) -> list[str]:
         groups = []
         for verdict in ("fell", "rose", "stayed"):
             seeds = [s for s in starts if verdict == (
-                "stayed" if num(starts[s]) == num(ends[s]) else
+                "stayed" if abs(ends[s] - starts[s]) < STAYED_WITHIN else
                 "fell" if ends[s] < starts[s] else "rose")]
             if not seeds:
                 continue
             end = [ends[s] for s in seeds]
             middle = f" (median {num(median(end))})" if "–" in spread_range(end, num) else ""
-            moved = (f"stayed at {spread_range(end, num)}" if verdict == "stayed" else
+            moved = (f"stayed near {spread_range(end, num)}" if verdict == "stayed" else
                      f"{verdict} from {spread_range([starts[s] for s in seeds], num)} to "
                      f"{spread_range(end, num)}")
+            epochs = last - first
             groups.append((f"the top hidden layer's mean activation {moved} in "
-                           f"{last - first} epochs{middle}", seeds))
+                           f"{epochs} epoch{'s' if epochs != 1 else ''}{middle}", seeds))
         text = f"{activation_label(name)}: {counted(groups, len(starts))}"
         below = own[own["layer"] < top]
         if not below.empty:
@@ -629,6 +658,12 @@ def factor_sentences(layers: pd.DataFrame, epoch: int = 0) -> list[str]:
         where = f" (medians of {seeds_text(len(seeds))})" if len(seeds) > 1 else ""
         totals = own.groupby("seed")["product"].last()
         groups = []
+        level = totals[(totals > 1 / LEVEL_WITHIN) & (totals < LEVEL_WITHIN)]
+        if not level.empty:
+            groups.append((f"hidden layer 1 gets about as much as the output layer's "
+                           f"gradient ({_directions(1 / level, 'less', 'more')})",
+                           [int(s) for s in level.index]))
+        totals = totals.drop(level.index)
         for shrinks in (True, False):
             part = totals[(totals < 1) == shrinks]
             if part.empty:
