@@ -369,7 +369,7 @@ def _glorot_init() -> Preset:
         note="5 hidden layers of 64 units on the 8×8 digits (they used 1,000 units on "
              "Shapeset), median of 3 seeds. Ratios within [1/3, 3]× of the theory their "
              "paper derives; tanh is not linear, so the standard init's ratio lands low "
-             "in the band (~4 for 9).")
+             "in the band (~3 for 9).")
 
 
 # ---------------------------------------------------------------------------------------
