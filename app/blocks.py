@@ -6,11 +6,13 @@ import json
 from typing import Any, Sequence
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 # internal: the one place the old multipage mode can be switched off (require_app_frame)
 from streamlit.runtime.pages_manager import PagesManager
 
 from vgcore.kinds import kind_of
+from vgcore.results import NO_VALUE, diverged_phrase, spread_text
 from vgcore.workshop.uploads import run_file_stem
 
 from . import links
@@ -65,18 +67,16 @@ def divergence_notice(result: Any, controls: Sequence[str] = ()) -> None:
               "The [Exploding gradients](/exploding) page has the learning-rate and "
               "clipping controls.")
     kind = kind_of(result)
+    summary = result.summary
     for name, rows in result.diverged().groupby(kind.net, sort=False):
-        epochs = sorted({int(e) for e in rows["diverged_at"]})
-        seeds = ", ".join(str(int(s)) for s in rows["seed"])
-        when = (f"at epoch {epochs[0]}" if len(epochs) == 1 else
-                "at epochs " + ", ".join(map(str, epochs)))
+        seeds = int((summary[kind.net] == name).sum())
         cause = kind.divergence_cause(result, name) if kind.divergence_cause else None
         if cause and "init" not in controls:
             cause += (" The [Exploding gradients](/exploding) page has the initialisation "
                       "control.")
-        st.warning(f"{kind.net_label(name)} (seed{'s' if len(rows) > 1 else ''} {seeds}) "
-                   f"diverged {when}: its loss or gradients became NaN/Inf, so its curves "
-                   f"stop there. {cause or advice}", icon=":material/bolt:")
+        st.warning(f"{kind.net_label(name)} {diverged_phrase(rows, seeds)}: its loss or "
+                   f"gradients became NaN/Inf, so its curves stop there. {cause or advice}",
+                   icon=":material/bolt:")
 
 
 def downloads(result: Any, page: str, defaults: Any = None) -> None:
@@ -96,12 +96,19 @@ def downloads(result: Any, page: str, defaults: Any = None) -> None:
 
 # Table cells as text: st.dataframe prints a missing number (a net that diverged, a
 # direction-only published value) as "None", which reads as a bug.
-MISSING = "—"
+MISSING = NO_VALUE
 
 
 def cells(values, fmt: str) -> list[str]:
     """`values` formatted with `fmt` ("{:.1%}", "epoch {:.0f}", ...), MISSING for NaN."""
     return [MISSING if v is None or v != v else fmt.format(v) for v in values]
+
+
+def spread_cells(frame: pd.DataFrame, by: str | list[str], value: str, fmt: Any
+                 ) -> pd.Series:
+    """One cell per group of `by` (in order of appearance): its seeds' `value` as the
+    middle and the range, '84% (81–86%)' (`vgcore.results.spread_text`)."""
+    return frame.groupby(by, sort=False)[value].agg(lambda v: spread_text(v, fmt))
 
 
 # Streamlit's chart theme sets zero padding, which cuts the top half off a chart title;
@@ -167,5 +174,6 @@ def page_style() -> None:
     st.html(PAGE_STYLE)
 
 
-__all__ = ["cells", "MISSING", "page_intro", "require_app_frame", "look_for", "divergence_notice", "downloads",
+__all__ = ["cells", "spread_cells", "MISSING", "page_intro", "require_app_frame", "look_for",
+           "divergence_notice", "downloads",
            "chart", "is_single_view", "page_style", "PAGE_STYLE", "SINGLE_VIEW_MAX_PX"]

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from app.blocks import cells, chart, divergence_notice, downloads, page_intro
+from app.blocks import chart, spread_cells, divergence_notice, downloads, page_intro
 from app.runner import run_experiment
 from app.widgets import Widget, bound, page_controls
 from vgcore import charts
@@ -64,15 +64,17 @@ def network_picture(result, edge_by: str | None) -> None:
 
 
 def factor_table(layers: pd.DataFrame) -> pd.DataFrame:
-    """layer_factors at epoch 0 as text, for st.dataframe."""
-    f = layer_factors(layers, epoch=0)
-    return pd.DataFrame({
-        "activation": f["activation"].map(activation_label),
-        "layer": f["layer_name"],
-        "measured factor": cells(f["factor"], "×{:.2g}"),
-        "product down to here": cells(f["product"], "{:.3g}"),
-        "one path: mean |w·f'(z)|": cells(f["wfprime_mean"], "×{:.2g}"),
-        "one path: product": cells(f["wfprime_product"], "{:.3g}")})
+    """layer_factors at epoch 0 as text, for st.dataframe: each seed's factors, as the
+    middle and the range over the seeds ("×0.25 (0.21–0.3)")."""
+    f = layer_factors(layers, epoch=0, by_seed=True)
+    by = ["activation", "layer_name"]
+    table = pd.DataFrame({
+        "measured factor": spread_cells(f, by, "factor", "×{:.2g}"),
+        "product down to here": spread_cells(f, by, "product", "{:.3g}"),
+        "one path: mean |w·f'(z)|": spread_cells(f, by, "wfprime_mean", "×{:.2g}"),
+        "one path: product": spread_cells(f, by, "wfprime_product", "{:.3g}")}
+    ).reset_index().rename(columns={"layer_name": "layer"})
+    return table.assign(activation=table["activation"].map(activation_label))
 
 
 page_intro("Gradient flow",

@@ -2,15 +2,16 @@
 import pandas as pd
 import streamlit as st
 
-from app.blocks import cells, chart, divergence_notice, downloads, page_intro
+from app.blocks import cells, chart, divergence_notice, downloads, page_intro, spread_cells
 from app.runner import run_experiment
 from app.widgets import Widget, bound, page_controls
 from vgcore import charts
 from vgcore.data import DATASETS
 from vgcore.pretrain import PRETRAIN_BATCH, PRETRAIN_LR
 from vgcore.results import format_ratio
-from vgcore.workshop.cures import (COMBINED, CURES, PLAIN, cure_runs, cure_table,
-                                   labelled_frames, net_names, no_help)
+from vgcore.workshop.cures import (COMBINED, CURES, PLAIN, cure_runs, cure_seeds,
+                                   cure_table, labelled_frames, net_names,
+                                   no_help_sentence)
 from vgcore.workshop.exercises import EXERCISES
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 
@@ -59,20 +60,22 @@ if cfg is not None:
 
         st.subheader("The cures side by side")
         table = cure_table(results, target)
+        seeds = cure_seeds(results, target)
         st.dataframe(pd.DataFrame({
             "net": table["net"],
             "year": cells(table["year"], "{:.0f}"),
-            "speed ratio at init": [
-                format_ratio(r) if r == r and 0 < r < float("inf") else "—"
-                for r in table["speed_ratio"]],
-            f"test accuracy, epoch {cfg.epochs}": cells(table["final_test_accuracy"],
-                                                              "{:.1%}"),
-            f"first epoch ≥ {target:.0%}": cells(table["reached_at"], "epoch {:.0f}"),
+            "speed ratio at init": spread_cells(seeds, "net", "speed_ratio",
+                                                format_ratio).to_numpy(),
+            f"test accuracy, epoch {cfg.epochs}": spread_cells(
+                seeds, "net", "final_test_accuracy", "{:.1%}").to_numpy(),
+            f"first epoch ≥ {target:.0%}": spread_cells(seeds, "net", "reached_at",
+                                                        "epoch {:.0f}").to_numpy(),
             "diverged": cells(table["diverged_at"], "at epoch {:.0f}"),
         }), hide_index=True)
         st.caption(f"Speed ratio: the last hidden layer's gradient ÷ hidden layer 1's at "
                    f"initialisation (Nielsen's speed of learning); ≫ 1 is vanishing, ≪ 1 "
-                   f"exploding. Test accuracy: mean over the seeds; chance is "
+                   f"exploding. Each number: the median over the seeds, their range in "
+                   f"brackets (a count where only some seeds reached it); chance is "
                    f"{1 / DATASETS[cfg.dataset].n_classes:.0%}.")
         st.markdown("**The history, one line each.**")
         for cure in (CURES[k] for k in CURES if k in keys):
@@ -89,11 +92,9 @@ if cfg is not None:
         chart(charts.init_comparison_chart(labelled_frames(results, "layers"), series="net",
                                            by="cure", facet=False, names=names))
         st.subheader("Learning")
-        same = no_help(table)
+        same = no_help_sentence(seeds)
         if same:
-            st.caption(f"No help at all: {', '.join(same)} — "
-                       f"{'its line lies' if len(same) == 1 else 'their lines lie'} on the "
-                       f"plain net's (click a legend entry to pick one out).")
+            st.caption(f"{same} (click a legend entry to pick one out).")
         chart(charts.overlay_chart(labelled_frames(results, "history")
                                    .drop(columns="activation"), metric="accuracy",
                                    split="test", series="net", log_y=False,

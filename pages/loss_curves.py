@@ -2,12 +2,13 @@
 import pandas as pd
 import streamlit as st
 
-from app.blocks import cells, chart, divergence_notice, downloads, page_intro
+from app.blocks import MISSING, chart, divergence_notice, downloads, page_intro, spread_cells
 from app.runner import run_experiment
 from app.widgets import page_controls
 from vgcore import charts
 from vgcore.data import DATASETS
-from vgcore.results import best_accuracy, best_test_epochs, chance_sentences
+from vgcore.results import (best_accuracy, best_test_epochs, chance_sentences, on_seeds,
+                            seeds_text, spread_text)
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 
 PAGE = "loss_curves"
@@ -23,8 +24,13 @@ if result is not None:
     divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
     best, accuracy = best_accuracy(result.summary)
     if accuracy < LEARNED:
+        mine = result.summary[result.summary["activation"] == best]
+        reached = (f"{spread_text(mine['final_test_accuracy'], '{:.0%}')} test accuracy, "
+                   f"the median of {seeds_text(len(mine))}" if len(mine) > 1 else
+                   f"{accuracy:.0%} test accuracy "
+                   f"{on_seeds(1, 1, mine['seed'])}")
         st.info(f"No net has learned this data set yet: the best, "
-                f"{charts.activation_label(best)}, reaches {accuracy:.0%} test accuracy. "
+                f"{charts.activation_label(best)}, reaches {reached}. "
                 "Train longer (more epochs), try the momentum or Adam optimizer, or make the "
                 "layers wider.", icon=":material/school:")
     n_classes = DATASETS[result.config.dataset].n_classes
@@ -37,13 +43,23 @@ if result is not None:
         chart(charts.decision_boundary_chart(result.boundary, result.points,
                                              summary_df=result.summary))
     st.subheader("Summary")
-    s = result.summary
-    st.dataframe(pd.DataFrame({
-        "activation": s["activation"].map(charts.activation_label), "seed": s["seed"],
-        "train accuracy": cells(s["final_train_accuracy"], "{:.1%}"),
-        "test accuracy": cells(s["final_test_accuracy"], "{:.1%}"),
-        "best test epoch": cells(best_test_epochs(s, result.history, n_classes),
-                                 "{:.0f}"),
-        "layer L ÷ layer 1 at start": cells(s["speed_ratio"], "{:.3g}"),
-        "diverged": cells(s["diverged_at"], "at epoch {:.0f}")}), hide_index=True)
+    # One row per activation: each number the middle of its seeds and their range
+    s = result.summary.assign(best=best_test_epochs(result.summary, result.history,
+                                                    n_classes))
+    by = "activation"
+    seeds = s.groupby(by, sort=False)["seed"].count()
+    diverged = s.groupby(by, sort=False)["diverged_at"].agg(
+        lambda d: MISSING if d.isna().all() else
+        f"{on_seeds(int(d.notna().sum()), len(d))}, at epoch {spread_text(d, '{:.0f}')}")
+    table = pd.DataFrame({
+        "seeds": seeds,
+        "train accuracy": spread_cells(s, by, "final_train_accuracy", "{:.1%}"),
+        "test accuracy": spread_cells(s, by, "final_test_accuracy", "{:.1%}"),
+        "best test epoch": spread_cells(s, by, "best", "{:.0f}"),
+        "layer L ÷ layer 1 at start": spread_cells(s, by, "speed_ratio", "{:.3g}"),
+        "diverged": diverged}).reset_index()
+    table["activation"] = table["activation"].map(charts.activation_label)
+    st.dataframe(table, hide_index=True)
+    st.caption("Each number is the median over the seeds, their range in brackets; a "
+               "bracket that names a count had a number on only that many seeds.")
     downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)

@@ -5,7 +5,7 @@ from app.blocks import chart, divergence_notice, downloads, page_intro
 from app.runner import run_experiment
 from app.widgets import page_controls
 from vgcore import charts
-from vgcore.results import net_history, net_outcome, weight_decay_sentence
+from vgcore.results import median, seed_outcomes, seeds_text, spread_text, weight_decay_sentence
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS, unregularised
 
 PAGE = "overfitting"
@@ -25,28 +25,36 @@ if result is not None:
     baseline = run_experiment(unregularised(result.config)) if regularised else None
     names = list(result.config.activations)
 
-    def delta(now: dict, before: dict | None, key: str, scale: float = 1.0,
-              unit: str = "") -> str | None:
-        """This run's number against the unregularised run's, for st.metric."""
+    def delta(now, before, key: str, scale: float = 1.0, unit: str = "") -> str | None:
+        """This run's median over the seeds against the unregularised run's, for
+        st.metric."""
         if before is None:
             return None
-        return f"{(now[key] - before[key]) * scale:+.3g}{unit} vs no regularisation"
+        return (f"{(median(now[key]) - median(before[key])) * scale:+.3g}{unit} vs no "
+                f"regularisation")
 
-    # One row of numbers per activation (a net's own, never another's)
+    # One row of numbers per activation (its own seeds', never another's): the median
+    # over the seeds and, with several, their range
     for name in names:
-        now = net_outcome(net_history(result.history, name))
-        before = net_outcome(net_history(baseline.history, name)) if baseline else None
+        now = seed_outcomes(result.history, name)
+        before = seed_outcomes(baseline.history, name) if baseline else None
         if len(names) > 1:
             st.markdown(f"**{charts.activation_label(name)}**")
         c1, c2, c3, c4 = st.columns(4)
-        c1.metric("Best test epoch (early stopping)", f"{now['best_test_epoch']:.0f}",
+        c1.metric("Best test epoch (early stopping)",
+                  spread_text(now["best_test_epoch"], "{:.0f}"),
                   delta(now, before, "best_test_epoch"), delta_color="off")
-        c2.metric("Test loss rise after it", f"{now['rise']:+.3f}",
+        c2.metric("Test loss rise after it", spread_text(now["rise"], "{:+.3f}"),
                   delta(now, before, "rise"), delta_color="inverse")
-        c3.metric("Final gap (test − train loss)", f"{now['gap']:.3f}",
+        c3.metric("Final gap (test − train loss)", spread_text(now["gap"], "{:.3f}"),
                   delta(now, before, "gap"), delta_color="inverse")
-        c4.metric("Final test accuracy", f"{now['final_test_accuracy']:.1%}",
+        c4.metric("Final test accuracy", spread_text(now["final_test_accuracy"], "{:.1%}"),
                   delta(now, before, "final_test_accuracy", 100, " pts"))
+    seeds = int(result.summary["seed"].nunique())
+    st.caption(f"Each number: the median of {seeds_text(seeds)}, their range in brackets."
+               if seeds > 1 else
+               f"Each number: {seeds_text(1)} (seed {int(result.summary['seed'].min())}), "
+               f"one draw; raise *Repeats* to see how far seeds differ.")
     if baseline is None:
         st.caption("No regularisation in this run. Add L2 weight decay (try 0.001) or "
                    "dropout in the sidebar: these numbers then show the change against "

@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from app.blocks import cells, chart, downloads, page_intro
+from vgcore.results import seeds_text, spread_text
 from app.runner import run_experiment
 from app.widgets import Widget, bound
 from vgcore.workshop.presets import PRESETS
@@ -27,6 +28,7 @@ st.caption(f"Source: {preset.source}")
 results = preset.run_all(run_experiment)
 if results is not None:
     table = preset.compare(results)
+    per_seed = preset.per_seed(results)
     within = int(table["within_band"].sum())
     verdict = f"{within} of {len(table)} numbers within their band"
     if within == len(table):
@@ -41,7 +43,8 @@ if results is not None:
         "within band": [VERDICT[bool(v)] for v in table["within_band"]],
         "quantity": table["quantity"],
         "published": cells(table["published"], "{:.4g}"),
-        "ours": cells(table["ours"], "{:.4g}"),
+        "ours": [spread_text(per_seed.loc[per_seed["quantity"] == q, "value"], "{:.4g}")
+                 for q in table["quantity"]],
         "tolerance": table["tolerance"],
     })
     st.dataframe(shown, hide_index=True, height=TABLE_ROW_PX * (len(table) + 1) + 3,
@@ -51,11 +54,20 @@ if results is not None:
                      "published": st.column_config.TextColumn(
                          "published", width=80,
                          help="—: the source states a direction, not a number"),
-                     "ours": st.column_config.TextColumn("ours", width=80),
+                     "ours": st.column_config.TextColumn(
+                         "ours", width=150,
+                         help="The median over the seeds, their range in brackets: the "
+                              "median is what the band judges"),
                      "tolerance": st.column_config.TextColumn(
                          "tolerance", width=330,
                          help="The band our number must land in, and why"),
                  })
+    seeds = max(int(r.config.n_seeds) for r in results.values())
+    st.caption(f"**Ours** is the median of {seeds_text(seeds)} with their range in "
+               f"brackets; the band judges the median."
+               + (" A share of seeds is counted over all of them at once."
+                  if any(q.pooled for q in preset.quantities) else "") if seeds > 1 else
+               f"**Ours** is {seeds_text(1)}'s number: one draw.")
     st.caption(f"**Tolerance.** {preset.note}")
     chart(preset.chart(results))
     with st.expander("Download the runs (upload them on *Compare runs*)"):

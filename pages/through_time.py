@@ -5,12 +5,12 @@ import math
 import pandas as pd
 import streamlit as st
 
-from app.blocks import cells, chart, divergence_notice, downloads, page_intro
+from app.blocks import cells, chart, divergence_notice, downloads, page_intro, spread_cells
 from app.runner import run_experiment
 from app.widgets import bound, page_controls, widgets_for
 from vgcore import charts
 from vgcore.recurrent import (TASKS, cell_label, forget_gate_carry, length_sweep,
-                              ratio_sentences, solved_counts)
+                              ratio_sentences, solved_counts, solved_sentences)
 from vgcore.recurrent.results import relative_time_grads
 from vgcore.workshop.exercises import on_page
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS, SWEEP_LENGTHS, length_runs
@@ -75,13 +75,17 @@ if result is not None:
 
     st.subheader("Learning the task")
     chart(charts.recurrent_accuracy_chart(result.history, chance=task.chance))
+    for sentence in solved_sentences(result.summary, config.seq_len):
+        st.markdown(f"- {sentence}")
     counts = solved_counts(result.summary)
     st.dataframe(pd.DataFrame({
         "cell": counts["cell"].map(cell_label),
         "seeds that solved it (test accuracy ≥ 95%)": [
             f"{s} of {n}" for s, n in zip(counts["solved"], counts["seeds"])],
         "first solved at": cells(counts["first_solved_at"], "epoch {:.0f}"),
-        "final test accuracy (mean)": cells(counts["final_test_accuracy"], "{:.1%}")}),
+        "final test accuracy, median (range)": spread_cells(
+            result.summary, "cell", "final_test_accuracy", "{:.1%}").reindex(
+            counts["cell"]).to_numpy()}),
         hide_index=True)
     if config.n_seeds < 3:
         st.caption("One seed is one draw: with Adam and clipping a vanilla RNN sometimes "

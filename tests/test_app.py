@@ -633,7 +633,8 @@ def test_a_link_whose_nets_stall_or_diverge_renders_the_page():
                    train_size="10", n_seeds="5", dataset=DATASET_LABELS["xor"])
     assert_clean(at)
     assert not link_warnings(at)
-    assert len(at.dataframe[-1].value) == 4 * 5             # every activation and seed
+    table = at.dataframe[-1].value                          # one row per activation,
+    assert len(table) == 4 and (table["seeds"] == 5).all()  # every seed counted in it
     assert len(charts_of(at)) == 3                          # loss, accuracy, boundaries
 
 
@@ -792,3 +793,30 @@ def test_inside_layers_shows_the_accuracy_and_names_the_standard_init():
     intro = " ".join(i.value for i in at.info)
     assert "'standard' init U(±1/√n_in)" in intro and "*PyTorch default*" in intro
     assert at.selectbox(key="init").value == "pytorch"
+
+
+# Small nets, 3 seeds: every lesson that trains, cheaply (link parameters).
+THREE_SEEDS = {"n_seeds": "3", "epochs": "1"}
+SMALL_NETS = {"depth": "3", "width": "8", "train_size": "300"}
+
+
+@pytest.mark.parametrize("spec", [p for p in LESSONS if p in TRAINING or p in RECURRENT],
+                         ids=_ids([p for p in LESSONS if p in TRAINING or p in RECURRENT]))
+def test_every_result_sentence_says_on_how_many_of_the_seeds_it_held(spec):
+    """One run is one draw: at ?n_seeds=3 every bullet a page makes from its results
+    (speed, factors, drift, chance, steps, solved) and every divergence notice names
+    the count of the 3 seeds ("on 3 of 3 seeds", "on 2 of 3 seeds: ...; on 1 ...").
+    History lines ("- **2006 · ...**") and an exercise's hints state no result."""
+    from vgcore.workshop.exercises import EXERCISES
+    hints = {f"- {hint}" for ex in EXERCISES.values() for hint in ex.hints}
+    link = {**THREE_SEEDS, **({"seq_len": "8"} if spec in RECURRENT else SMALL_NETS)}
+    at = open_page(spec.path, **link)
+    assert_clean(at)
+    bullets = [m.value for m in at.markdown if m.value.startswith("- ")
+               and not m.value.startswith("- **") and m.value not in hints]
+    notices = [w.value for w in at.warning if "diverged" in w.value]
+    for sentence in bullets + notices:
+        assert "of 3 seeds" in sentence or "3 seeds" in sentence, sentence
+    stem = Path(spec.path).stem
+    if stem in ("gradient_flow", "inside_layers", "exploding", "through_time"):
+        assert bullets, "this page states its results in bullets"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 import pytest
 
 from vgcore import ExperimentConfig, charts, run
@@ -134,3 +136,32 @@ def test_a_net_keeps_its_colour_whichever_nets_are_shown():
         assert colour[PLAIN] == charts.ACTIVATION_COLORS["sigmoid"]
 
 
+
+
+def test_no_help_compares_each_cure_with_the_plain_net_seed_by_seed():
+    """A cure is 'no help at all' when on a majority of the seeds its accuracy is within
+    one point of the plain net's on the same seed; the sentence says on how many."""
+    from vgcore.workshop.cures import no_help, no_help_sentence
+    acc = {PLAIN: [0.10, 0.11, 0.60], "Gradient clipping": [0.105, 0.11, 0.30],
+           "Batch norm": [0.85, 0.88, 0.86], "ReLU": [0.10, 0.50, 0.70]}
+    seeds = pd.DataFrame([{"net": net, "seed": s, "final_test_accuracy": a}
+                          for net, values in acc.items() for s, a in enumerate(values)])
+    assert no_help(seeds) == [("Gradient clipping", 2, 3)]
+    assert no_help_sentence(seeds) == (
+        "No help at all: Gradient clipping (on 2 of 3 seeds within one point of the plain "
+        "net's test accuracy) — its line lies on the plain net's")
+    assert no_help_sentence(seeds[seeds["net"] != "Gradient clipping"]) is None
+
+
+def test_the_table_is_the_median_of_each_nets_seeds():
+    from vgcore.workshop.cures import cure_seeds
+    runs = cure_runs(TINY.replace(n_seeds=3), ("clipping",))
+    results = {label: run(c) for label, c in runs.items()}
+    seeds = cure_seeds(results, target=0.0)
+    assert list(seeds["seed"]) == [0, 1, 2] * 2
+    table = cure_table(results, target=0.0).set_index("net")
+    for label, result in results.items():
+        assert table.loc[label, "final_test_accuracy"] == pytest.approx(
+            result.summary["final_test_accuracy"].median())
+        assert table.loc[label, "speed_ratio"] == pytest.approx(
+            result.summary["speed_ratio"].median())

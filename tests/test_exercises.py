@@ -134,3 +134,21 @@ def test_overfit_epoch_chart_zooms_on_the_test_loss_and_marks_it_once_solved(run
     assert [solved["datasets"][r["data"]["name"]][0]["epoch"] for r in marked[1:]] == \
         [best, best]
     assert any("zoomed" in h and "hover" in h for h in ex.hints)
+
+
+def test_a_check_counts_the_seeds_that_pass_and_passes_on_a_majority(run_of):
+    """4 sigmoid layers on the digits land near 100× (70-105× by seed): each seed is
+    judged alone, exactly as the run of that seed alone, and the check passes when
+    more than half of them do, saying on how many."""
+    ex = EXERCISES["vanish"]
+    start = ex.start.replace(hidden=(30,) * 4)
+    three = ex.check(run_of(start.replace(n_seeds=3)))
+    alone = [ex.check(run_of(start.replace(seed=s))) for s in range(3)]
+    held = sum(c.passed for c in alone)
+    assert (three.held, three.seeds) == (held, 3)
+    assert three.passed == (held >= 2)
+    assert three.message.startswith(f"Passes on {held} of 3 seeds")
+    if 0 < held < 3:          # the seeds disagree: the message names the odd ones out
+        assert ("does not" in three.message) if three.passed else "majority" in three.message
+    # one seed: its own verdict, and it says that one seed is one draw
+    assert alone[0].seeds == 1 and "One seed (seed 0) is one draw" in alone[0].message

@@ -397,3 +397,42 @@ def test_relative_time_grads_divide_each_net_by_its_own_last_step():
         == pytest.approx(time_ratio(one))
     dead = rel[(rel["cell"] == "rnn") & (rel["seed"] == 1) & (rel["epoch"] == 1)]
     assert dead["grad_rel"].isna().all()
+
+
+def _step_grads(ratios: dict[tuple[str, int], float]) -> pd.DataFrame:
+    """Time gradients at epoch 0 over T = 50 steps: ‖∂L/∂h_1‖ = ratio, ‖∂L/∂h_50‖ = 1."""
+    return pd.DataFrame([{"cell": cell, "seed": seed, "epoch": 0, "t": t,
+                          "grad_norm": ratio if t == 1 else 1.0}
+                         for (cell, seed), ratio in ratios.items() for t in (1, 25, 50)])
+
+
+def test_ratio_sentences_count_the_seeds_and_say_where_they_disagree():
+    from vgcore.recurrent import ratio_counts
+    grads = _step_grads({("rnn", 0): 1e-11, ("rnn", 1): 1e-9, ("rnn", 2): 1e-10,
+                         ("lstm", 0): 0.5, ("lstm", 1): 0.25, ("lstm", 2): 2.0})
+    assert ratio_counts(grads)["ratio"].tolist() == pytest.approx(
+        [1e-11, 1e-9, 1e-10, 0.5, 0.25, 2.0])
+    assert ratio_sentences(grads) == [
+        "RNN: on 3 of 3 seeds step 1 gets 1.0·10⁹–1.0·10¹¹× less gradient than step 50 "
+        "(median 1.0·10¹⁰×)",
+        "LSTM: the seeds disagree (one run is one draw): on 2 of 3 seeds step 1 gets "
+        "2.0–4.0× less gradient than step 50 (median 3.0×); on 1 step 1 gets 2.0× more "
+        "gradient than step 50"]
+    assert ratio_sentences(_step_grads({("gru", 4): 0.1})) == [
+        "GRU: on 1 seed (seed 4) step 1 gets 10× less gradient than step 50"]
+
+
+def test_solved_sentences_count_the_seeds_that_solved_the_task():
+    from vgcore.recurrent import solved_sentences
+    summary = pd.DataFrame({"cell": ["lstm"] * 3 + ["rnn"] * 3, "seed": [0, 1, 2] * 2,
+                            "solved_at": [4.0, 6.0, math.nan] + [math.nan] * 3,
+                            "final_test_accuracy": [1.0, 0.99, 0.75, 0.5, 0.53, math.nan]})
+    assert solved_sentences(summary, 50) == [
+        "RNN: on 3 of 3 seeds it did not solve T = 50 (final test accuracy 50–53%, "
+        "median 52%)",
+        "LSTM: the seeds disagree (one run is one draw): on 2 of 3 seeds it solved T = 50 "
+        "(test accuracy ≥ 95%), the first at epoch 4; on 1 it did not (final test "
+        "accuracy 75%)"]
+    assert solved_sentences(summary[summary["seed"] == 0].query("cell == 'lstm'"), 50) == [
+        "LSTM: on 1 seed (seed 0) it solved T = 50 (test accuracy ≥ 95%), the first at "
+        "epoch 4"]

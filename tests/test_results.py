@@ -125,8 +125,8 @@ def test_speed_sentences():
     """A list of sentences (pages print them as bullets), registry order, display names."""
     layers = _two_nets_layers()
     assert speed_sentences(layers) == [
-        "sigmoid: hidden layer 1 learns 100× slower than hidden layer 3",
-        "ReLU: hidden layer 1 learns 4.0× faster than hidden layer 3"]
+        "sigmoid: on 2 of 2 seeds hidden layer 1 learns 100× slower than hidden layer 3",
+        "ReLU: on 2 of 2 seeds hidden layer 1 learns 4.0× faster than hidden layer 3"]
     assert speed_sentences(layers.assign(bias_grad_norm=math.nan)) == []
 
 
@@ -137,7 +137,7 @@ def test_speed_sentences_edge_cases():
     dead = layers.copy()
     dead.loc[dead["layer"] == 1, "bias_grad_norm"] = 0.0
     assert speed_sentences(dead)[0] == \
-        "sigmoid: hidden layer 1 gets no gradient at all, so it does not learn"
+        "sigmoid: on 2 of 2 seeds hidden layer 1 gets no gradient at all, so it does not learn"
     one = layers[layers["layer"].isin([1, 4])]
     assert "only one hidden layer" in speed_sentences(one)[1]
     with pytest.raises(ValueError, match="epoch: 99 is not in the data"):
@@ -262,8 +262,9 @@ def test_drift_sentences_say_how_far_the_top_layer_moved():
             rows.append({"activation": "sigmoid", "seed": seed, "epoch": epoch, "layer": 4,
                          "layer_name": "output", "act_mean": 0.1})
     assert drift_sentences(pd.DataFrame(rows)) == [
-        "sigmoid: the top hidden layer's mean activation went from 0.50 to 0.33 in 20 "
-        "epochs; the layers below from 0.50–0.52 to 0.50–0.52"]
+        "sigmoid: on 2 of 2 seeds the top hidden layer's mean activation fell from 0.50 "
+        "to 0.30–0.36 in 20 epochs (median 0.33); the layers below from 0.50–0.52 to "
+        "0.50–0.52"]
     assert drift_sentences(pd.DataFrame(rows).query("epoch == 0")) == []
 
 
@@ -341,8 +342,8 @@ def test_layer_factors_multiply_to_the_first_layers_share():
     assert f["factor"].iloc[0] == pytest.approx(0.285 / 9.9)
     assert f["product"].iloc[-1] == pytest.approx(0.003 / 9.9)
     assert factor_sentences(layers) == [
-        "sigmoid: ×0.029 · ×0.25 · ×0.24 · ×0.18 on the way down, so hidden layer 1 gets "
-        "1/3,300 of the output layer's gradient"]
+        "sigmoid: ×0.029 · ×0.25 · ×0.24 · ×0.18 on the way down, so on 1 seed (seed 0) "
+        "hidden layer 1 gets 1/3,300 of the output layer's gradient"]
     grown = layers.assign(bias_grad_norm=[0.9, 0.3, 0.1, 0.05, 0.01])
     assert factor_sentences(grown)[0].endswith("gets 90× the output layer's gradient")
     # Nielsen's one-path factor beside it: the layer's mean |w·f'(z)| and its product
@@ -408,8 +409,8 @@ def test_chance_sentences_and_best_epochs_skip_a_net_that_never_left_chance():
                          _accuracy_history([0.10, 0.12, 0.11], seed=1),
                          _accuracy_history([0.10, 0.60, 0.90], activation="relu")])
     sentences = chance_sentences(history, 10)
-    assert sentences == ["sigmoid never left chance: its test accuracy stayed at 10–19% "
-                         "(chance is 10%) on all 2 seeds, so it has no best test epoch: "
+    assert sentences == ["sigmoid never left chance on 2 of 2 seeds: its test accuracy "
+                         "stayed at 10–19% (chance is 10%), so it has no best test epoch: "
                          "its test loss only drifted."]
     summary = pd.DataFrame({"activation": ["sigmoid", "sigmoid", "relu"], "seed": [0, 1, 0],
                             "best_test_epoch": [2.0, 1.0, 2.0]})
@@ -435,3 +436,137 @@ def test_weight_decay_is_torchs_gradient_term():
     w.grad = torch.zeros(1)
     opt.step()
     assert w.item() == pytest.approx(2.0 * (1 - 0.5 * 0.01))
+
+
+# ---------------------------------------------------------------------------------------
+# Counts across seeds: every claim says on how many seeds it held
+# ---------------------------------------------------------------------------------------
+from vgcore.results import (DISAGREE, diverged_phrase, median, of_seed,  # noqa: E402
+                            on_seeds, seeds_of, seeds_text, speed_counts, spread_range,
+                            spread_text)
+
+
+def test_one_helper_writes_the_seed_count_with_its_plural():
+    assert seeds_text(1) == "1 seed" and seeds_text(3) == "3 seeds"
+    assert on_seeds(3, 3) == "on 3 of 3 seeds" and on_seeds(2, 3) == "on 2 of 3 seeds"
+    assert on_seeds(1, 1) == "on 1 of 1 seed"
+    assert on_seeds(1, 1, [4]) == "on 1 seed (seed 4)"          # one draw, named
+
+
+def test_a_table_cell_is_the_middle_and_the_range_over_the_seeds():
+    assert spread_text([0.81, 0.86, 0.84], "{:.0%}") == "84% (81–86%)"
+    assert spread_text([0.84], "{:.0%}") == "84%"                     # one seed: one number
+    assert spread_text([0.841, 0.842], "{:.0%}") == "84%"             # agree to the digits
+    assert spread_text([5, 8, 6], "epoch {:.0f}") == "epoch 6 (5–8)"
+    assert spread_text([100, 150, 90], format_ratio) == "100× (90–150×)"
+    assert spread_text([-0.5, 0.3], "{:+.3f}") == "-0.100 (−0.500–+0.300)"
+    # a diverged seed has no number: counted beside the others, never averaged in
+    assert spread_text([0.5, math.nan, 0.6], "{:.0%}") == "55% (50–60%; 2 of 3 seeds)"
+    assert spread_text([math.nan, math.nan], "{:.0%}") == "—"
+    assert spread_range([90, 150, 120], format_ratio) == "90–150×"
+    assert median([3.0, math.nan, 1.0, 2.0]) == 2.0 and math.isnan(median([]))
+
+
+def _seeded_layers(first_layer: dict[int, float]) -> pd.DataFrame:
+    """One activation (sigmoid), 3 hidden layers + output, one seed per key: the top
+    hidden layer's norm 1, hidden layer 1's `first_layer[seed]` (NaN: diverged)."""
+    rows = []
+    for seed, first in first_layer.items():
+        for layer, norm in ((1, first), (2, 0.5), (3, 1.0), (4, 2.0)):
+            rows.append({"activation": "sigmoid", "seed": seed, "epoch": 0, "layer": layer,
+                         "layer_name": layer_name(layer, 4), "bias_grad_norm": norm})
+    return pd.DataFrame(rows)
+
+
+def test_speed_sentences_count_the_seeds_that_agree():
+    agree = _seeded_layers({0: 0.01, 1: 0.008, 2: 0.005})
+    assert speed_counts(agree)["verdict"].tolist() == ["slower"] * 3
+    assert speed_sentences(agree) == [
+        "sigmoid: on 3 of 3 seeds hidden layer 1 learns 100–200× slower than hidden "
+        "layer 3 (median 125×)"]
+
+
+def test_a_level_net_is_about_as_fast_on_every_seed_whatever_the_sign_of_its_noise():
+    """ReLU with He init lands at 1.1-1.5× either way from seed to seed: within 2× the
+    seeds agree that the layers learn about as fast, and the range says how close."""
+    level = _seeded_layers({0: 0.625, 1: 1.6, 2: 0.9})
+    assert speed_counts(level)["verdict"].tolist() == ["level"] * 3
+    assert speed_sentences(level) == [
+        "sigmoid: on 3 of 3 seeds hidden layer 1 learns about as fast as hidden layer 3 "
+        "(1.6× faster to 1.6× slower)"]
+
+
+def test_speed_sentences_say_plainly_where_the_seeds_disagree():
+    split = _seeded_layers({0: 0.01, 1: 0.02, 2: 4.0})
+    assert speed_sentences(split) == [
+        f"sigmoid: {DISAGREE}: on 2 of 3 seeds hidden layer 1 learns 50–100× slower than "
+        f"hidden layer 3 (median 75×); on 1 hidden layer 1 learns 4.0× faster than "
+        f"hidden layer 3"]
+
+
+def test_speed_sentences_name_a_single_seed_and_leave_a_diverged_one_out():
+    assert speed_sentences(_seeded_layers({7: 0.01})) == [
+        "sigmoid: on 1 seed (seed 7) hidden layer 1 learns 100× slower than hidden layer 3"]
+    # a seed with no finite norm (it diverged) has no number and is not counted
+    gone = _seeded_layers({0: 0.01, 1: 0.01}).pipe(
+        lambda f: pd.concat([f, _seeded_layers({2: math.nan}).assign(bias_grad_norm=math.nan)]))
+    assert speed_counts(gone)["verdict"].tolist() == ["slower", "slower", "no number"]
+    assert speed_sentences(gone) == [
+        "sigmoid: on 2 of 2 seeds hidden layer 1 learns 100× slower than hidden layer 3"]
+
+
+def test_factor_sentences_count_the_seeds_whose_first_layer_gets_less():
+    from vgcore.results import factor_sentences
+    agree = _seeded_layers({0: 0.01, 1: 0.02, 2: 0.04})
+    (sentence,) = factor_sentences(agree)
+    assert sentence.startswith("sigmoid: ×0.5 · ×0.5 · ×0.04 on the way down (medians of "
+                               "3 seeds), so on 3 of 3 seeds hidden layer 1 gets between "
+                               "1/200 and 1/50 of the output layer's gradient (median 1/100)")
+    split = _seeded_layers({0: 0.01, 1: 0.02, 2: 4.0})
+    (sentence,) = factor_sentences(split)
+    assert f"{DISAGREE}: on 2 of 3 seeds hidden layer 1 gets between 1/200 and 1/100 " \
+           f"of" in sentence and sentence.endswith("on 1 hidden layer 1 gets 2.0× the "
+                                                   "output layer's gradient")
+
+
+def test_drift_and_chance_sentences_count_their_seeds():
+    from vgcore.results import drift_sentences
+    rows = []
+    for seed, top_end in ((0, 0.30), (1, 0.36), (2, 0.70)):
+        for epoch, top in ((0, 0.5), (20, top_end)):
+            for layer, value in ((1, 0.5), (2, top)):
+                rows.append({"activation": "sigmoid", "seed": seed, "epoch": epoch,
+                             "layer": layer, "layer_name": layer_name(layer, 3),
+                             "act_mean": value})
+    assert drift_sentences(pd.DataFrame(rows)) == [
+        f"sigmoid: {DISAGREE}: on 2 of 3 seeds the top hidden layer's mean activation "
+        f"fell from 0.50 to 0.30–0.36 in 20 epochs (median 0.33); on 1 the top hidden "
+        f"layer's mean activation rose from 0.50 to 0.70 in 20 epochs; the layers below "
+        f"from 0.50 to 0.50"]
+    history = pd.concat([_accuracy_history([0.10, 0.19, 0.10], seed=0),
+                         _accuracy_history([0.10, 0.60, 0.90], seed=1),
+                         _accuracy_history([0.10, 0.12, 0.11], seed=2)])
+    assert chance_sentences(history, 10) == [
+        f"sigmoid never left chance on 2 of 3 seeds: its test accuracy stayed at 10–19% "
+        f"(chance is 10%), so seeds 0, 2 have no best test epoch: their test loss only "
+        f"drifted. The other 1 seed left it: {DISAGREE}."]
+    assert chance_sentences(_accuracy_history([0.1, 0.1], seed=3), 10)[0].startswith(
+        "sigmoid never left chance on 1 seed (seed 3): its test accuracy stayed at 10%")
+
+
+def test_the_divergence_notice_counts_the_seeds_that_diverged():
+    one = pd.DataFrame({"seed": [0], "diverged_at": [3.0]})
+    assert diverged_phrase(one, 1) == "(seed 0) diverged at epoch 3"
+    assert diverged_phrase(one, 3) == (f"diverged on 1 of 3 seeds (seed 0) at epoch 3; the "
+                                       f"other 2 seeds trained: {DISAGREE}")
+    both = pd.DataFrame({"seed": [0, 2], "diverged_at": [3.0, 5.0]})
+    assert diverged_phrase(both, 2) == "diverged on 2 of 2 seeds (seeds 0, 2) at epochs 3, 5"
+
+
+def test_a_result_cut_to_one_seed_is_that_seeds_rows(tiny_config):
+    res = run(tiny_config.replace(n_seeds=2, seed=5))
+    assert seeds_of(res) == [5, 6]
+    six = of_seed(res, 6)
+    for frame in (six.history, six.layers, six.summary, six.histograms):
+        assert set(frame["seed"]) == {6}
+    assert len(six.summary) == len(res.summary) // 2 and six.config == res.config

@@ -32,10 +32,11 @@ exercises and uploads call these; none of them recomputes one.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -117,6 +118,24 @@ class Result:
 def diverged_rows(summary: pd.DataFrame) -> pd.DataFrame:
     """Rows of a run's summary whose net diverged (loss or gradients became NaN/Inf)."""
     return summary[summary["diverged_at"].notna()]
+
+
+def diverged_phrase(diverged: pd.DataFrame, seeds: int) -> str:
+    """How many of a net's `seeds` diverged and when, from its rows of `diverged_rows`:
+    'diverged on 2 of 3 seeds (seeds 0, 2) at epoch 4' ('(seed 0) diverged at epoch 4'
+    for a run of one seed); where other seeds trained, it says so."""
+    epochs = sorted({int(e) for e in diverged["diverged_at"]})
+    when = (f"at epoch {epochs[0]}" if len(epochs) == 1 else
+            "at epochs " + ", ".join(map(str, epochs)))
+    which = sorted(int(s) for s in diverged["seed"])
+    named = f"seed{'s' if len(which) > 1 else ''} {', '.join(map(str, which))}"
+    if seeds == 1:
+        return f"({named}) diverged {when}"
+    text = f"diverged {on_seeds(len(which), seeds)} ({named}) {when}"
+    if len(which) < seeds:
+        text += (f"; the other {seeds_text(seeds - len(which))} trained: "
+                 f"{DISAGREE}")
+    return text
 
 
 def json_records(frame: pd.DataFrame) -> list[dict]:
@@ -258,35 +277,225 @@ def compare_speeds(ratio: float, first: str, last: str, *, trim: bool = False) -
     return f"{first} learns {format_ratio(factor, trim=trim)} {direction} than {last}"
 
 
+# ---------------------------------------------------------------------------------------
+# Counts across seeds: a claim says on how many seeds it held, a number its middle and range
+# ---------------------------------------------------------------------------------------
+NO_VALUE = "—"      # a number a run does not have (every seed diverged), as text
+
+
+def seeds_text(n: int) -> str:
+    """'1 seed', '3 seeds': the one place the plural is made (gettext's ngettext later)."""
+    return f"{n} seed" if n == 1 else f"{n} seeds"
+
+
+def on_seeds(held: int, total: int, seeds: Iterable[int] = ()) -> str:
+    """How many seeds a claim held on: 'on 2 of 3 seeds'. One seed is one draw and says
+    so: 'on 1 seed (seed 0)' when that seed is given."""
+    seeds = [int(s) for s in seeds]
+    if total == 1 and len(seeds) == 1:
+        return f"on {seeds_text(1)} (seed {seeds[0]})"
+    return f"on {held} of {seeds_text(total)}"
+
+
+DISAGREE = "the seeds disagree (one run is one draw)"
+
+
+def median(values: Iterable[float]) -> float:
+    """The middle of the finite values (NaN when there are none): the seeds' middle."""
+    finite = sorted(float(v) for v in values if v is not None and math.isfinite(float(v)))
+    if not finite:
+        return math.nan
+    mid = len(finite) // 2
+    return finite[mid] if len(finite) % 2 else (finite[mid - 1] + finite[mid]) / 2
+
+
+def _span(lo_text: str, hi_text: str, lo: float) -> str:
+    """'81–86%' from '81%' and '86%' (a shared suffix once), 'epoch 5–8' from 'epoch 5'
+    and 'epoch 8' (a shared prefix once); '−0.04–0.02' with a minus sign."""
+    suffix = ""
+    while lo_text and hi_text and not lo_text[-1].isdigit() and lo_text[-1] == hi_text[-1]:
+        suffix, lo_text, hi_text = lo_text[-1] + suffix, lo_text[:-1], hi_text[:-1]
+    prefix = ""
+    while lo_text and hi_text and not lo_text[0].isdigit() and lo_text[0] == hi_text[0] \
+            and lo_text[0] not in "-−+":
+        prefix, lo_text, hi_text = prefix + lo_text[0], lo_text[1:], hi_text[1:]
+    # a minus sign (−), not a hyphen, where a negative number meets the range's dash
+    lo_text, hi_text = lo_text.replace("-", "−"), hi_text.replace("-", "−")
+    return f"{prefix}{lo_text}–{hi_text}{suffix}"
+
+
+def _writer(fmt: Any) -> Callable[[float], str]:
+    return fmt.format if isinstance(fmt, str) else fmt
+
+
+def spread_text(values: Iterable[float], fmt: Any = "{:.3g}") -> str:
+    """Several seeds' numbers as one table cell: the middle (median) and the range,
+    '84% (81–86%)'; one number when they agree to the shown digits or there is one seed;
+    NO_VALUE when no seed has a number. Seeds without a number (diverged) are counted
+    beside it: '84% (81–86%; 2 of 3 seeds)'."""
+    write = _writer(fmt)
+    values = [float(v) for v in values if v is not None]
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return NO_VALUE
+    middle, lo, hi = write(median(finite)), write(min(finite)), write(max(finite))
+    span = _span(lo, hi, min(finite))
+    prefix = ""         # 'epoch 6 (5–8)': a word the middle already says, said once
+    while len(prefix) < min(len(middle), len(span)) and middle[len(prefix)] == \
+            span[len(prefix)] and not middle[len(prefix)].isdigit() \
+            and middle[len(prefix)] not in "-−+":
+        prefix += middle[len(prefix)]
+    parts = [] if lo == hi else [span[len(prefix):]]
+    if len(finite) < len(values):
+        parts.append(f"{len(finite)} of {seeds_text(len(values))}")
+    return f"{middle} ({'; '.join(parts)})" if parts else middle
+
+
+def spread_range(values: Iterable[float], fmt: Any = "{:.3g}") -> str:
+    """The range alone, '81–86%' (or one number when the seeds agree to the shown
+    digits): for sentences that give the middle separately."""
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    if not finite:
+        return NO_VALUE
+    lo, hi = _writer(fmt)(min(finite)), _writer(fmt)(max(finite))
+    return lo if lo == hi else _span(lo, hi, min(finite))
+
+
+def counted(groups: list[tuple[str, list[int]]], total: int) -> str:
+    """'on 3 of 3 seeds <claim>', or, where the seeds fall into several groups (each a
+    claim and the seeds it held on; largest first), 'the seeds disagree (one run is one
+    draw): on 2 of 3 seeds <claim>; on 1 <claim>'."""
+    groups = sorted(groups, key=lambda g: -len(g[1]))
+    if len(groups) == 1:
+        claim, seeds = groups[0]
+        return f"{on_seeds(len(seeds), total, seeds)} {claim}"
+    first, *rest = groups
+    parts = [f"{on_seeds(len(first[1]), total)} {first[0]}"] + \
+        [f"on {len(seeds)} {claim}" for claim, seeds in rest]
+    return f"{DISAGREE}: " + "; ".join(parts)
+
+
+def count_sentence(name: str, groups: list[tuple[str, list[int]]], total: int) -> str:
+    """'<name>: ' and `counted`: one net's claim, counted over its seeds."""
+    return f"{name}: {counted(groups, total)}"
+
+
+def seeds_of(result: Any) -> list[int]:
+    """The seeds a result (of any kind) holds, ascending."""
+    return sorted(int(s) for s in pd.unique(result.summary["seed"]))
+
+
+def of_seed(result: Any, seed: int) -> Any:
+    """The result of one seed alone: every frame with a `seed` column cut to that seed's
+    rows (repeat k of seed s is the run with seed s + k, so this *is* that run's result,
+    its config aside). Any kind: a result is a dataclass of frames."""
+    cut = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
+    cut = {name: frame[frame["seed"] == seed] for name, frame in cut.items()
+           if isinstance(frame, pd.DataFrame) and "seed" in frame.columns}
+    return dataclasses.replace(result, **cut)
+
+
+# Two layers whose gradients differ by less than this factor learn "about as fast": the
+# seeds of a level net (ReLU with He init, ~1.1-1.5×) then agree instead of splitting on
+# the sign of noise; vanishing means ~100× (Nielsen), exploding far more.
+LEVEL_WITHIN = 2.0
+
+
+def _direction(ratio: float, less: str = "slower", more: str = "faster") -> str:
+    """A ratio last ÷ first with its direction: '1.5× slower', '1.1× faster', '1.0×'."""
+    factor = max(ratio, 1 / ratio)
+    if format_ratio(factor) == "1.0×":
+        return "1.0×"
+    return f"{format_ratio(factor)} {less if ratio > 1 else more}"
+
+
+def _directions(ratios: Iterable[float], less: str = "slower", more: str = "faster"
+                ) -> str:
+    """The range of several ratios with their directions: '1.1× faster to 1.5× slower'."""
+    ratios = [r for r in ratios if math.isfinite(r) and r > 0]
+    lo, hi = _direction(min(ratios), less, more), _direction(max(ratios), less, more)
+    return lo if lo == hi else f"{lo} to {hi}"
+
+
+SPEED_COLUMNS = ["activation", "seed", "first_layer", "last_layer", "ratio", "verdict"]
+
+
+def speed_counts(layers: pd.DataFrame, epoch: int = 0, value: str = "bias_grad_norm"
+                 ) -> pd.DataFrame:
+    """Each net's (activation and seed) speed ratio at `epoch`, last hidden layer ÷ the
+    first, and its verdict: 'slower' (hidden layer 1 learns slower), 'faster', 'level'
+    (within what 1.0× shows), 'first silent' / 'last silent' (that layer gets no
+    gradient), 'silent' (none does), 'one layer', or 'no number' (no finite norm: the
+    net diverged). `speed_sentences` counts the seeds of each verdict."""
+    rows = layers[(layers["epoch"] == epoch) & (layers["layer_name"].astype(str) != "output")]
+    out = []
+    for name in registry_order(rows["activation"]):
+        own = rows[rows["activation"].astype(str) == name]
+        for seed in sorted(pd.unique(own["seed"])):
+            mine = own[own["seed"] == seed]
+            mine = mine[pd.to_numeric(mine[value], errors="coerce").map(math.isfinite)]
+            norms = mine.groupby("layer")[value].mean().sort_index()
+            ratio, verdict = math.nan, "no number"
+            if len(norms) == 1:
+                verdict = "one layer"
+            elif len(norms) > 1:
+                first, last = float(norms.iloc[0]), float(norms.iloc[-1])
+                ratio = ratio_of(norms)
+                verdict = ("silent" if first == 0 and last == 0 else
+                           "first silent" if first == 0 else "last silent" if last == 0
+                           else "level" if max(ratio, 1 / ratio) < LEVEL_WITHIN
+                           else "slower" if ratio > 1 else "faster")
+            out.append({"activation": name, "seed": int(seed),
+                        "first_layer": int(norms.index[0]) if len(norms) else 0,
+                        "last_layer": int(norms.index[-1]) if len(norms) else 0,
+                        "ratio": ratio, "verdict": verdict})
+    return pd.DataFrame(out, columns=SPEED_COLUMNS)
+
+
 def speed_sentences(layers: pd.DataFrame, epoch: int = 0, value: str = "bias_grad_norm",
                     label: Any = None) -> list[str]:
     """One sentence per activation (registry order, then order of appearance) comparing
-    the first and last hidden layers (mean over seeds), e.g. "sigmoid: hidden layer 1
-    learns 120× slower than hidden layer 4". Rows with NaN/inf values are left out.
+    the first and last hidden layers, counted over its seeds (`speed_counts`), e.g.
+    "sigmoid: on 3 of 3 seeds hidden layer 1 learns 90–150× slower than hidden layer 4
+    (median 120×)"; where the seeds disagree the sentence says so and gives each side.
+    Nets without a finite norm are left out (an activation with none has no sentence).
     `label(name)` writes the activation's name (default: its registry label). An `epoch`
     the frame does not hold is a ValueError, not an empty list."""
     if not (layers["epoch"] == epoch).any():
         epochs = ", ".join(map(str, sorted(pd.unique(layers["epoch"]))))
         raise ValueError(f"epoch: {epoch!r} is not in the data; available: {epochs or 'none'}")
     label = label or activation_label
-    rows = layers[(layers["epoch"] == epoch) & (layers["layer_name"].astype(str) != "output")]
-    rows = rows[pd.to_numeric(rows[value], errors="coerce").map(math.isfinite)]
-    return [_speed_sentence(label(name), hidden_norms(rows, name, epoch, value))
-            for name in registry_order(rows["activation"])]
+    counts = speed_counts(layers, epoch, value)
+    sentences = []
+    for name in registry_order(counts["activation"]):
+        own = counts[(counts["activation"] == name) & (counts["verdict"] != "no number")]
+        if own.empty:
+            continue
+        if (own["verdict"] == "one layer").all():
+            sentences.append(f"{label(name)}: only one hidden layer, nothing to compare")
+            continue
+        first = f"hidden layer {int(own['first_layer'].min())}"
+        last = f"hidden layer {int(own['last_layer'].max())}"
+        groups = [(_speed_claim(verdict, rows["ratio"], first, last),
+                   [int(s) for s in rows["seed"]])
+                  for verdict, rows in own.groupby("verdict", sort=False)]
+        sentences.append(count_sentence(label(name), groups, len(own)))
+    return sentences
 
 
-def _speed_sentence(name: str, norms: pd.Series) -> str:
-    if len(norms) < 2:
-        return f"{name}: only one hidden layer, nothing to compare"
-    first, last = float(norms.iloc[0]), float(norms.iloc[-1])
-    first_name = f"hidden layer {int(norms.index[0])}"
-    last_name = f"hidden layer {int(norms.index[-1])}"
-    if first == 0 and last == 0:
-        return f"{name}: no hidden layer gets any gradient"
-    if first == 0 or last == 0:
-        silent = first_name if first == 0 else last_name
-        return f"{name}: {silent} gets no gradient at all, so it does not learn"
-    return f"{name}: {compare_speeds(last / first, first_name, last_name)}"
+def _speed_claim(verdict: str, ratios: pd.Series, first: str, last: str) -> str:
+    """What one group of seeds with the same verdict shows, with their range and median."""
+    if verdict == "silent":
+        return "no hidden layer gets any gradient"
+    if verdict in ("first silent", "last silent"):
+        return f"{first if verdict == 'first silent' else last} gets no gradient at all, " \
+               f"so it does not learn"
+    if verdict == "level":
+        return f"{first} learns about as fast as {last} ({_directions(ratios)})"
+    factors = [max(r, 1 / r) for r in ratios]
+    text = spread_range(factors, format_ratio)
+    middle = f" (median {format_ratio(median(factors))})" if "–" in text else ""
+    return f"{first} learns {text} {verdict} than {last}{middle}"
 
 
 def speed_phrase(ratio: float, last_layer: int) -> str:
@@ -304,20 +513,28 @@ def speed_phrase(ratio: float, last_layer: int) -> str:
 
 
 def best_accuracy(summary: pd.DataFrame) -> tuple[str, float]:
-    """The activation with the highest final test accuracy (mean over seeds) and that
-    accuracy; ("", NaN) when no net finished."""
-    means = summary.groupby("activation", sort=False)["final_test_accuracy"].mean().dropna()
+    """The activation with the highest final test accuracy (median over its seeds) and
+    that accuracy; ("", NaN) when no net finished."""
+    means = summary.groupby("activation", sort=False)["final_test_accuracy"].agg(
+        median).dropna()
     if means.empty:
         return "", math.nan
     return str(means.idxmax()), float(means.max())
 
 
+# A top layer whose mean activation moved less than this "stayed": a mean of 0.5 ± 0.05
+# is not the drift towards 0 of Glorot & Bengio's fig. 2 (0.5 → 0.33 and below).
+STAYED_WITHIN = 0.05
+
+
 def drift_sentences(layers: pd.DataFrame) -> list[str]:
-    """One sentence per activation on how the hidden layers' mean activation (mean over
-    seeds) moved from the first to the last epoch, top layer first (Glorot & Bengio 2010,
-    fig. 2: the sigmoid's top hidden layer is driven towards 0), e.g. "sigmoid: the top
-    hidden layer's mean activation went from 0.50 to 0.33 in 20 epochs; the layers below
-    from 0.50–0.51 to 0.50–0.53"."""
+    """One sentence per activation on how its top hidden layer's mean activation moved
+    from the first to the last epoch, counted over the seeds (fell, rose or stayed, to
+    the two decimals shown), with the range over the seeds and the median, then the
+    layers below (each layer's median over the seeds; Glorot & Bengio 2010, fig. 2: the
+    sigmoid's top hidden layer is driven towards 0), e.g. "sigmoid: on 3 of 3 seeds the
+    top hidden layer's mean activation fell from 0.50 to 0.30–0.36 in 20 epochs (median
+    0.33); the layers below from 0.50–0.51 to 0.50–0.53"."""
     def num(x: float) -> str:
         return f"{x:.2f}".replace("-0.00", "0.00")
 
@@ -333,20 +550,41 @@ def drift_sentences(layers: pd.DataFrame) -> list[str]:
         first, last = own["epoch"].min(), own["epoch"].max()
         if first == last:
             continue
-        start = hidden_norms(own, name, first, "act_mean")
-        end = hidden_norms(own, name, last, "act_mean")
-        top = start.index.max()
-        text = (f"{activation_label(name)}: the top hidden layer's mean activation went "
-                f"from {num(start[top])} to {num(end[top])} in {last - first} epochs")
-        if len(start) > 1:
-            text += (f"; the layers below from {span(start.drop(top))} to "
-                     f"{span(end.drop(top))}")
+        top = int(own["layer"].max())
+        starts, ends = {}, {}
+        for seed, mine in own[own["layer"] == top].groupby("seed"):
+            at = mine.set_index("epoch")["act_mean"]
+            if first in at.index and last in at.index:
+                starts[int(seed)], ends[int(seed)] = float(at[first]), float(at[last])
+        if not starts:
+            continue
+        groups = []
+        for verdict in ("fell", "rose", "stayed"):
+            seeds = [s for s in starts if verdict == (
+                "stayed" if abs(ends[s] - starts[s]) < STAYED_WITHIN else
+                "fell" if ends[s] < starts[s] else "rose")]
+            if not seeds:
+                continue
+            end = [ends[s] for s in seeds]
+            middle = f" (median {num(median(end))})" if "–" in spread_range(end, num) else ""
+            moved = (f"stayed near {spread_range(end, num)}" if verdict == "stayed" else
+                     f"{verdict} from {spread_range([starts[s] for s in seeds], num)} to "
+                     f"{spread_range(end, num)}")
+            epochs = last - first
+            groups.append((f"the top hidden layer's mean activation {moved} in "
+                           f"{epochs} epoch{'s' if epochs != 1 else ''}{middle}", seeds))
+        text = f"{activation_label(name)}: {counted(groups, len(starts))}"
+        below = own[own["layer"] < top]
+        if not below.empty:
+            start = below[below["epoch"] == first].groupby("layer")["act_mean"].median()
+            end = below[below["epoch"] == last].groupby("layer")["act_mean"].median()
+            text += f"; the layers below from {span(start)} to {span(end)}"
         sentences.append(text)
     return sentences
 
 
-def layer_factors(layers: pd.DataFrame, epoch: int = 0, value: str = "bias_grad_norm"
-                  ) -> pd.DataFrame:
+def layer_factors(layers: pd.DataFrame, epoch: int = 0, value: str = "bias_grad_norm",
+                  by_seed: bool = False) -> pd.DataFrame:
     """The factor each hidden layer multiplies the gradient by on its way down, measured:
     ‖∂C/∂b‖ of layer l ÷ that of layer l+1 (mean over seeds; the output layer is the
     start), and the running product from the output down to layer l. Beside it, Nielsen's
@@ -358,14 +596,24 @@ def layer_factors(layers: pd.DataFrame, epoch: int = 0, value: str = "bias_grad_
 
     The two differ: a unit's δ sums one w·f'(z)·δ term per unit above it, with mixed
     signs, and the factor compares the layers' norms, so it is about √(units in layer l)
-    × the rms of w·f'(z)."""
+    × the rms of w·f'(z).
+
+    `by_seed`: one net per activation *and seed* (a `seed` column after `activation`):
+    each seed's own factors, which `factor_sentences` and the page's table count and
+    spread over the seeds."""
     rows = layers[layers["epoch"] == epoch]
     rows = rows[pd.to_numeric(rows[value], errors="coerce").map(math.isfinite)]
     if "wfprime_mean" not in rows:
         rows = rows.assign(wfprime_mean=math.nan)
     out = []
-    for name in registry_order(rows["activation"]):
-        own = rows[rows["activation"].astype(str) == name].groupby("layer")
+    nets = [(name, seed) for name in registry_order(rows["activation"])
+            for seed in (sorted(pd.unique(rows.loc[rows["activation"].astype(str) == name,
+                                                   "seed"])) if by_seed else [None])]
+    for name, seed in nets:
+        mine = rows[rows["activation"].astype(str) == name]
+        if seed is not None:
+            mine = mine[mine["seed"] == seed]
+        own = mine.groupby("layer")
         norms = own[value].mean().sort_index()
         paths = own["wfprime_mean"].mean()
         product = path_product = 1.0
@@ -374,31 +622,63 @@ def layer_factors(layers: pd.DataFrame, epoch: int = 0, value: str = "bias_grad_
             factor = here / above if above > 0 else math.nan
             product *= factor
             path_product *= float(paths[layer])
-            out.append({"activation": name, "layer": int(layer),
+            out.append({"activation": name, "seed": seed, "layer": int(layer),
                         "layer_name": layer_name(int(layer), int(norms.index[-1])),
                         "factor": factor, "product": product,
                         "wfprime_mean": float(paths[layer]),
                         "wfprime_product": path_product})
-    return pd.DataFrame(out, columns=["activation", "layer", "layer_name", "factor",
-                                      "product", "wfprime_mean", "wfprime_product"])
+    columns = ["activation", "seed", "layer", "layer_name", "factor", "product",
+               "wfprime_mean", "wfprime_product"]
+    return pd.DataFrame(out, columns=columns if by_seed else
+                        [c for c in columns if c != "seed"])
+
+
+def _share(total: float) -> str:
+    """Layer 1's gradient as a share of the output layer's: '1/3,300 of' or '90×'."""
+    return (f"1/{format_ratio(1 / total).removesuffix('×')} of" if 0 < total < 1
+            else format_ratio(total))
 
 
 def factor_sentences(layers: pd.DataFrame, epoch: int = 0) -> list[str]:
-    """`layer_factors` in words, one sentence per activation, e.g. "sigmoid: ×0.34 ·
-    ×0.21 · ×0.19 · ×0.24 on the way down, so hidden layer 1 gets 1/312 of the output
-    layer's gradient" (or "gets 859× the output layer's gradient" when it explodes)."""
-    factors = layer_factors(layers, epoch)
+    """`layer_factors` in words, one sentence per activation: the chain of factors
+    (each layer's median over the seeds) and what reaches hidden layer 1, counted over
+    the seeds, e.g. "sigmoid: ×0.34 · ×0.21 · ×0.19 · ×0.24 on the way down, so on 3 of
+    3 seeds hidden layer 1 gets between 1/400 and 1/250 of the output layer's gradient
+    (median 1/312)" (or "gets 859× the output layer's gradient" when it explodes)."""
+    factors = layer_factors(layers, epoch, by_seed=True)
     sentences = []
     for name in registry_order(factors["activation"]):
         own = factors[factors["activation"] == name]
-        if own.empty or not own["factor"].map(math.isfinite).all():
+        finite = own.groupby("seed")["factor"].apply(lambda f: f.map(math.isfinite).all())
+        own = own[own["seed"].isin(finite[finite].index)]
+        if own.empty:
             continue
-        chain = " · ".join(f"×{f:.2g}" for f in own["factor"])
-        total = float(own["product"].iloc[-1])
-        share = (f"1/{format_ratio(1 / total).removesuffix('×')} of" if 0 < total < 1
-                 else f"{format_ratio(total)}")
-        sentences.append(f"{activation_label(name)}: {chain} on the way down, so hidden "
-                         f"layer 1 gets {share} the output layer's gradient")
+        seeds = sorted(pd.unique(own["seed"]))
+        middles = own.groupby("layer", sort=False)["factor"].apply(median)
+        chain = " · ".join(f"×{f:.2g}" for f in middles)
+        where = f" (medians of {seeds_text(len(seeds))})" if len(seeds) > 1 else ""
+        totals = own.groupby("seed")["product"].last()
+        groups = []
+        level = totals[(totals > 1 / LEVEL_WITHIN) & (totals < LEVEL_WITHIN)]
+        if not level.empty:
+            groups.append((f"hidden layer 1 gets about as much as the output layer's "
+                           f"gradient ({_directions(1 / level, 'less', 'more')})",
+                           [int(s) for s in level.index]))
+        totals = totals.drop(level.index)
+        for shrinks in (True, False):
+            part = totals[(totals < 1) == shrinks]
+            if part.empty:
+                continue
+            lo, hi = _share(float(part.min())), _share(float(part.max()))
+            middle = _share(median(part)).removesuffix(" of")
+            amount = (f"{lo} the output layer's gradient" if lo == hi else
+                      f"between {lo.removesuffix(' of')} and {hi} the output layer's "
+                      f"gradient (median {middle})" if shrinks else
+                      f"{spread_range(part, format_ratio)} the output layer's gradient "
+                      f"(median {middle})")
+            groups.append((f"hidden layer 1 gets {amount}", [int(s) for s in part.index]))
+        sentences.append(f"{activation_label(name)}: {chain} on the way down{where}, so "
+                         f"{counted(groups, len(seeds))}")
     return sentences
 
 
@@ -446,6 +726,15 @@ def net_history(history: pd.DataFrame, activation: str, seed: int | None = None
     if seed is None:
         seed = h["seed"].min() if not h.empty else None
     return h[h["seed"] == seed]
+
+
+def seed_outcomes(history: pd.DataFrame, activation: str) -> pd.DataFrame:
+    """`net_outcome` of each of the activation's seeds: one row per seed (a `seed`
+    column first), for tiles that show the middle and the range over the seeds."""
+    own = history[history["activation"].astype(str) == str(activation)]
+    rows = [{"seed": int(seed), **net_outcome(own[own["seed"] == seed])}
+            for seed in sorted(pd.unique(own["seed"]))]
+    return pd.DataFrame(rows)
 
 
 def summarize(history: pd.DataFrame, layers: pd.DataFrame,
@@ -505,8 +794,8 @@ def divergence_cause(result: Result, activation: str) -> str | None:
     depth = result.config.depth
     growth = 1 / float(exploded["speed_ratio"].max())      # the least exploded seed's
     seeds = sorted(int(s) for s in exploded["seed"])
-    which = ("" if len(exploded) == len(rows) else
-             f" (on seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))})")
+    which = ("" if len(rows) == 1 else
+             f" (on {len(seeds)} of the {seeds_text(len(rows))} that diverged)")
     top = result.layers[(result.layers["activation"].astype(str) == str(activation))
                         & (result.layers["epoch"] == 0) & (result.layers["layer"] == depth)
                         & result.layers["seed"].isin(seeds)]["act_std"]
@@ -550,26 +839,34 @@ def best_test_epochs(summary: pd.DataFrame, history: pd.DataFrame, n_classes: in
 
 def chance_sentences(history: pd.DataFrame, n_classes: int, label: Any = None
                      ) -> list[str]:
-    """One sentence per activation none of whose seeds left chance (`left_chance`), with
-    its measured accuracy range, e.g. "Sigmoid never left chance: its test accuracy stayed
-    at 8–19% (chance is 10%) on all 3 seeds, so it has no best test epoch"."""
+    """One sentence per activation some of whose seeds never left chance (`left_chance`),
+    counted over its seeds, with those seeds' measured accuracy range, e.g. "Sigmoid
+    never left chance on 3 of 3 seeds: its test accuracy stayed at 8–19% (chance is
+    10%), so it has no best test epoch: its test loss only drifted." Where the other
+    seeds did leave it, the sentence says so."""
     label = label or activation_label
     chance = chance_accuracy(n_classes)
     out = []
     for name in registry_order(history["activation"]):
         own = history[history["activation"].astype(str) == name]
-        seeds = sorted(pd.unique(own["seed"]))
-        if any(left_chance(own[own["seed"] == s], n_classes) for s in seeds):
-            continue
-        acc = own[own["split"] == "test"]["accuracy"]
-        if acc.empty:
+        seeds = sorted(int(s) for s in pd.unique(own["seed"]))
+        stuck = [s for s in seeds if not left_chance(own[own["seed"] == s], n_classes)]
+        acc = own[(own["split"] == "test") & own["seed"].isin(stuck)]["accuracy"]
+        if not stuck or acc.empty:
             continue
         lo, hi = f"{acc.min():.0%}", f"{acc.max():.0%}"
         span = lo if lo == hi else f"{lo.removesuffix('%')}–{hi}"
-        on = f" on all {len(seeds)} seeds" if len(seeds) > 1 else ""
-        out.append(f"{label(name)} never left chance: its test accuracy stayed at {span} "
-                   f"(chance is {chance:.0%}){on}, so it has no best test epoch: its test "
-                   f"loss only drifted.")
+        whose, rest = "it has no best test epoch: its test loss", ""
+        if len(stuck) < len(seeds):
+            several = len(stuck) > 1
+            whose = (f"seed{'s' if several else ''} {', '.join(map(str, stuck))} "
+                     f"{'have' if several else 'has'} no best test epoch: "
+                     f"{'their' if several else 'its'} test loss")
+            rest = (f" The other {seeds_text(len(seeds) - len(stuck))} left it: "
+                    f"{DISAGREE}.")
+        out.append(f"{label(name)} never left chance "
+                   f"{on_seeds(len(stuck), len(seeds), stuck)}: its test accuracy stayed "
+                   f"at {span} (chance is {chance:.0%}), so {whose} only drifted.{rest}")
     return out
 
 
@@ -594,13 +891,16 @@ def weight_decay_sentence(weight_decay: float, train_size: int) -> str:
 
 __all__ = ["Records", "Result", "build_result", "summarize", "speed_ratio", "level_ratio",
            "hidden_norms", "ratio_of", "overfitting_onset", "net_outcome", "net_history",
-           "layer_name", "mean_over_seeds", "format_ratio", "compare_speeds",
+           "layer_name", "mean_over_seeds", "seed_outcomes", "format_ratio", "compare_speeds",
            "speed_sentences", "speed_phrase", "activation_label", "registry_order",
            "drift_sentences", "best_accuracy", "layer_factors",
            "factor_sentences", "epoch_reaching", "diverged_rows", "json_records",
-           "divergence_cause", "EXPLODED_AT_INIT", "chance_accuracy", "left_chance",
+           "divergence_cause", "diverged_phrase", "EXPLODED_AT_INIT", "chance_accuracy",
+           "left_chance",
            "best_test_epochs",
-           "chance_sentences", "nielsen_lambda", "weight_decay_sentence"]
+           "chance_sentences", "nielsen_lambda", "weight_decay_sentence",
+           "NO_VALUE", "seeds_text", "on_seeds", "median", "spread_text", "spread_range",
+           "counted", "count_sentence", "speed_counts", "DISAGREE", "seeds_of", "of_seed"]
 
 
 # ---------------------------------------------------------------------------------------

@@ -33,14 +33,16 @@ from .train import RecurrentProgress, make_data, nets_of, run_recurrent
 from .results import (HISTORY_COLUMNS, Net, RecurrentResult, SOLVED_COLUMNS,
                       SUMMARY_COLUMNS, SWEEP_COLUMNS, TIME_GRAD_COLUMNS, cell_label,
                       cell_order, forget_gate_carry, length_sweep, ratio_phrase,
-                      ratio_sentences, solved_at, solved_counts, time_ratio)
+                      ratio_sentences, solved_at, solved_counts, solved_sentences,
+                      ratio_counts, time_ratio)
 from .kind import RECURRENT, summary_text
 __all__ = ["RECURRENT", "summary_text", "RecurrentConfig", "RecurrentResult", "RecurrentProgress",
            "RecurrentNet", "CELLS", "TASKS", "Cell", "Task", "Net", "run_recurrent",
            "make_data", "nets_of", "count_parameters", "cell_steps", "eval_chunk",
            "time_grad_norms",
            "sample_losses", "correct", "time_ratio", "solved_at", "solved_counts",
-           "ratio_phrase", "ratio_sentences", "cell_label", "cell_order", "length_sweep",
+           "ratio_phrase", "ratio_sentences", "ratio_counts", "solved_sentences",
+           "cell_label", "cell_order", "length_sweep",
            "forget_gate_carry", "SOLVED_COLUMNS",
            "HISTORY_COLUMNS", "TIME_GRAD_COLUMNS", "SUMMARY_COLUMNS", "SWEEP_COLUMNS",
            "MAX_SEQ_LEN", "MAX_CELL_STEPS", "EVAL_CHUNK_STEPS", "SOLVED_ACCURACY",

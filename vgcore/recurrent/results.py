@@ -9,7 +9,8 @@ import pandas as pd
 import torch
 
 from ..registry import label_in, order_in
-from ..results import (diverged_rows, epoch_reaching, format_ratio, json_records, net_outcome)
+from ..results import (count_sentence, diverged_rows, epoch_reaching, format_ratio,
+                       json_records, median, net_outcome, spread_range)
 
 from .config import RecurrentConfig
 from .tasks import CELLS, SOLVED_ACCURACY
@@ -151,13 +152,14 @@ SOLVED_COLUMNS = ["cell", "solved", "seeds", "first_solved_at", "final_test_accu
 
 def solved_counts(summary: pd.DataFrame) -> pd.DataFrame:
     """Per cell (registry order): how many of its seeds solved the task, out of how many,
-    the earliest epoch one did (NaN if none) and the mean final test accuracy."""
+    the earliest epoch one did (NaN if none) and the median final test accuracy over
+    the seeds (`solved_sentences` says it in words)."""
     rows = []
     for name in cell_order(summary["cell"]):
         own = summary[summary["cell"].astype(str) == name]
         rows.append({"cell": name, "solved": int(own["solved_at"].notna().sum()),
                      "seeds": len(own), "first_solved_at": float(own["solved_at"].min()),
-                     "final_test_accuracy": float(own["final_test_accuracy"].mean())})
+                     "final_test_accuracy": median(own["final_test_accuracy"])})
     return pd.DataFrame(rows, columns=SOLVED_COLUMNS)
 
 
@@ -182,16 +184,87 @@ def ratio_phrase(ratio: float, seq_len: int) -> str:
             f"gradient than step {seq_len}")
 
 
+def solved_sentences(summary: pd.DataFrame, seq_len: int) -> list[str]:
+    """One sentence per cell (registry order) on how many of its seeds solved the task
+    (test accuracy ≥ 95%), e.g. "LSTM: on 2 of 3 seeds it solved T = 50 (test accuracy
+    ≥ 95%), the first at epoch 4; on 1 it did not (final test accuracy 75%)": where the
+    seeds disagree the sentence says so (one run is one draw)."""
+    out = []
+    for name in cell_order(summary["cell"]):
+        own = summary[summary["cell"].astype(str) == name]
+        solved = own[own["solved_at"].notna()]
+        failed = own[own["solved_at"].isna()]
+        groups = []
+        if not solved.empty:
+            groups.append((f"it solved T = {seq_len} (test accuracy ≥ "
+                           f"{SOLVED_ACCURACY:.0%}), the first at epoch "
+                           f"{int(solved['solved_at'].min())}",
+                           [int(s) for s in solved["seed"]]))
+        if not failed.empty:
+            accuracy = _accuracy_text(failed["final_test_accuracy"])
+            did_not = "it did not" if groups else f"it did not solve T = {seq_len}"
+            groups.append((f"{did_not} (final test accuracy {accuracy})",
+                           [int(s) for s in failed["seed"]]))
+        out.append(count_sentence(cell_label(name), groups, len(own)))
+    return out
+
+
+def _accuracy_text(values: pd.Series) -> str:
+    """'50–53%, median 51%', or one number; 'none: it diverged' without a number."""
+    text = spread_range(values, "{:.0%}")
+    if text == "—":
+        return "none: it diverged"
+    return f"{text}, median {median(values):.0%}" if "–" in text else text
+
+
+RATIO_COLUMNS = ["cell", "seed", "ratio"]
+
+
+def ratio_counts(time_grads: pd.DataFrame, epoch: int = 0) -> pd.DataFrame:
+    """Each net's (cell and seed) `time_ratio` at `epoch`, ‖∂L/∂h_1‖ ÷ ‖∂L/∂h_T‖, in
+    registry order: what `ratio_sentences` counts over the seeds."""
+    rows = time_grads[time_grads["epoch"] == epoch]
+    out = [{"cell": name, "seed": int(seed), "ratio": time_ratio(mine, epoch)}
+           for name in cell_order(rows["cell"])
+           for seed, mine in rows[rows["cell"].astype(str) == name].groupby("seed")]
+    return pd.DataFrame(out, columns=RATIO_COLUMNS)
+
+
 def ratio_sentences(time_grads: pd.DataFrame, epoch: int = 0) -> list[str]:
-    """One sentence per cell (mean over seeds): 'LSTM: step 1 gets 2.7× less gradient
-    than step 50'. Cells without rows at `epoch` (diverged) are left out."""
+    """One sentence per cell, counted over its seeds (`ratio_counts`): 'LSTM: on 3 of 3
+    seeds step 1 gets 2.1–3.4× less gradient than step 50 (median 2.7×)'; where the
+    seeds disagree the sentence gives each side. Cells without rows at `epoch`
+    (diverged) are left out."""
     rows = time_grads[time_grads["epoch"] == epoch]
     if rows.empty:
         return []
     seq_len = int(rows["t"].max())
-    return [f"{cell_label(name)}: " + ratio_phrase(
-                time_ratio(rows[rows["cell"].astype(str) == name], epoch), seq_len)
-            for name in cell_order(rows["cell"])]
+    counts = ratio_counts(rows, epoch)
+    out = []
+    for name in cell_order(counts["cell"]):
+        own = counts[counts["cell"] == name]
+        groups: dict[str, list[tuple[int, float]]] = {}
+        for seed, ratio in zip(own["seed"], own["ratio"]):
+            verdict = ("n/a" if math.isnan(ratio) else "inf" if math.isinf(ratio) else
+                       "zero" if ratio == 0 else
+                       "same" if format_ratio(max(ratio, 1 / ratio)) == "1.0×" else
+                       "less" if ratio < 1 else "more")
+            groups.setdefault(verdict, []).append((int(seed), float(ratio)))
+        claims = []
+        for verdict, members in groups.items():
+            ratios = [r for _, r in members]
+            if verdict in ("less", "more"):
+                factors = [max(r, 1 / r) for r in ratios]
+                span = spread_range(factors, format_ratio)
+                middle = f" (median {format_ratio(median(factors))})" if "–" in span else ""
+                claim = f"step 1 gets {span} {verdict} gradient than step {seq_len}{middle}"
+            elif verdict == "n/a":
+                claim = "the gradient had no finite size"
+            else:
+                claim = ratio_phrase(ratios[0], seq_len)
+            claims.append((claim, [s for s, _ in members]))
+        out.append(count_sentence(cell_label(name), claims, len(own)))
+    return out
 
 
 SWEEP_COLUMNS = ["cell", "seq_len", "seed", "final_test_accuracy", "solved"]

@@ -4,8 +4,9 @@ historical cure switched on in turn, trained side by side.
 A `Cure` is one registry entry: what it is, when and by whom, one line of history, and
 the config fields it sets (`changes`). `cure_runs(config, keys)` gives the learner's net
 once plain and once per cure (and, asked for, once with all of them together);
-`cure_table(results, target)` is the lesson's table: the speed ratio at initialisation,
-the test accuracy after the last epoch, and the first epoch that reached `target`.
+`cure_seeds(results, target)` is the lesson's numbers for every net and seed: the speed
+ratio at initialisation, the test accuracy after the last epoch, and the first epoch that
+reached `target`; `cure_table` their medians over the seeds, one row per net.
 
 Pure: no streamlit.
 """
@@ -19,7 +20,7 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from vgcore.config import ExperimentConfig
-from vgcore.results import Result, epoch_reaching
+from vgcore.results import Result, epoch_reaching, median, on_seeds
 
 PLAIN = "Plain net"
 COMBINED = "All ticked cures together"
@@ -113,6 +114,28 @@ def cure_runs(config: ExperimentConfig, keys: Sequence[str], combined: bool = Fa
     return runs
 
 
+SEED_COLUMNS = ["net", "seed", "speed_ratio", "final_test_accuracy", "reached_at",
+                "diverged_at"]
+
+
+def cure_seeds(results: Mapping[str, Result], target: float) -> pd.DataFrame:
+    """One row per run and seed (label -> its Result, in order): the speed ratio at
+    initialisation, the final test accuracy, the first epoch whose test accuracy reached
+    `target` (NaN if never) and the epoch it diverged at (NaN if never). Every run has
+    the same seeds, so a cure's seed s and the plain net's seed s share their data."""
+    rows = []
+    for label, result in results.items():
+        for row in result.summary.itertuples():
+            history = result.history[(result.history["seed"] == row.seed)
+                                     & (result.history["activation"] == row.activation)]
+            rows.append({"net": label, "seed": int(row.seed),
+                         "speed_ratio": float(row.speed_ratio),
+                         "final_test_accuracy": float(row.final_test_accuracy),
+                         "reached_at": epoch_reaching(history, target),
+                         "diverged_at": float(row.diverged_at)})
+    return pd.DataFrame(rows, columns=SEED_COLUMNS)
+
+
 TABLE_COLUMNS = ["net", "year", "speed_ratio", "final_test_accuracy", "reached_at",
                  "diverged_at", "n_seeds"]
 
@@ -120,38 +143,56 @@ TABLE_COLUMNS = ["net", "year", "speed_ratio", "final_test_accuracy", "reached_a
 def cure_table(results: Mapping[str, Result], target: float) -> pd.DataFrame:
     """One row per run (label -> its Result, in order): the year of its cure (NaN for the
     plain and combined nets), the speed ratio at initialisation and the final test
-    accuracy (means over seeds), the first epoch whose test accuracy reached `target`
-    (mean over the seeds that reached it; NaN if none did) and the first divergence."""
+    accuracy (medians over the seeds, `cure_seeds`), the first epoch whose test accuracy
+    reached `target` (median over the seeds that reached it; NaN if none did) and the
+    first divergence."""
     by_label = {c.label: c for c in CURES.values()}
+    seeds = cure_seeds(results, target)
     rows = []
-    for label, result in results.items():
-        summary = result.summary
-        reached = [epoch_reaching(result.history[result.history["seed"] == s], target)
-                   for s in summary["seed"]]
-        reached = [e for e in reached if not math.isnan(e)]
+    for label in results:
+        own = seeds[seeds["net"] == label]
         cure = by_label.get(label)
         rows.append({
             "net": label, "year": float(cure.year) if cure else math.nan,
-            "speed_ratio": float(summary["speed_ratio"].mean()),
-            "final_test_accuracy": float(summary["final_test_accuracy"].mean()),
-            "reached_at": sum(reached) / len(reached) if reached else math.nan,
-            "diverged_at": float(summary["diverged_at"].min()),
-            "n_seeds": len(summary)})
+            "speed_ratio": median(own["speed_ratio"]),
+            "final_test_accuracy": median(own["final_test_accuracy"]),
+            "reached_at": median(own["reached_at"]),
+            "diverged_at": float(own["diverged_at"].min()),
+            "n_seeds": len(own)})
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
 SAME_ACCURACY = 0.01     # within one point of the plain net: no help at all
 
 
-def no_help(table: pd.DataFrame) -> list[str]:
-    """The nets of `cure_table` whose final test accuracy is within SAME_ACCURACY of the
-    plain net's (the first row): on the accuracy chart their lines lie on its line."""
-    if table.empty:
+def no_help(seeds: pd.DataFrame) -> list[tuple[str, int, int]]:
+    """The nets of `cure_seeds` whose final test accuracy is within SAME_ACCURACY of the
+    plain net's (the first net) on the same seed, on a majority of the seeds: (net, on
+    how many seeds, of how many). On the accuracy chart their lines lie on its line."""
+    if seeds.empty:
         return []
-    plain = float(table["final_test_accuracy"].iloc[0])
-    rest = table.iloc[1:]
-    return [str(n) for n, a in zip(rest["net"], rest["final_test_accuracy"])
-            if abs(float(a) - plain) < SAME_ACCURACY]
+    nets = list(dict.fromkeys(seeds["net"]))
+    plain = seeds[seeds["net"] == nets[0]].set_index("seed")["final_test_accuracy"]
+    out = []
+    for net in nets[1:]:
+        own = seeds[seeds["net"] == net].set_index("seed")["final_test_accuracy"]
+        same = int(((own - plain.reindex(own.index)).abs() < SAME_ACCURACY).sum())
+        if same > len(own) / 2:
+            out.append((str(net), same, len(own)))
+    return out
+
+
+def no_help_sentence(seeds: pd.DataFrame) -> str | None:
+    """`no_help` in words, counted over the seeds: "No help at all: Gradient clipping (on
+    3 of 3 seeds within one point of the plain net's test accuracy) — its line lies on
+    the plain net's"; None when every cure changed something."""
+    same = no_help(seeds)
+    if not same:
+        return None
+    names = ", ".join(f"{net} ({on_seeds(held, total)} within one point of the plain "
+                      f"net's test accuracy)" for net, held, total in same)
+    lies = "its line lies" if len(same) == 1 else "their lines lie"
+    return f"No help at all: {names} — {lies} on the plain net's"
 
 
 def labelled_frames(results: Mapping[str, Result], frame: str) -> pd.DataFrame:
@@ -162,4 +203,5 @@ def labelled_frames(results: Mapping[str, Result], frame: str) -> pd.DataFrame:
 
 
 __all__ = ["Cure", "CURES", "PLAIN", "COMBINED", "COMBINED_KEY", "net_names", "cure_runs",
-           "cure_table", "labelled_frames", "no_help", "TABLE_COLUMNS"]
+           "cure_table", "cure_seeds", "labelled_frames", "no_help", "no_help_sentence",
+           "TABLE_COLUMNS", "SEED_COLUMNS"]

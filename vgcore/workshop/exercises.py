@@ -33,7 +33,7 @@ from vgcore.config import ExperimentConfig
 from vgcore.kinds import is_result, kind_of
 from vgcore.recurrent import (TASKS, RecurrentResult, ratio_phrase,
                               time_ratio)
-from vgcore.results import Result, format_ratio
+from vgcore.results import Result, format_ratio, of_seed, on_seeds, seeds_of
 
 from .experiments import (HOW_FIXED_CONFIG, NIELSEN_CH3_CONFIG, THROUGH_TIME_CONFIG,
                           closed_gate, unregularised)
@@ -45,6 +45,8 @@ ALWAYS_ALLOWED = frozenset({"seed", "n_seeds", "hist_bins"})   # never change th
 class Check:
     passed: bool
     message: str
+    held: int = 0          # on how many seeds the goal was met (0, 0: not counted)
+    seeds: int = 0         # of how many
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,9 @@ class Exercise:
     draw: Callable[..., alt.TopLevelMixin] | None = field(
         default=None, repr=False, compare=False)
     page: str = "exercises"                       # the page that checks it
+    # The checker counts the seeds itself (its goal is about all of them); otherwise
+    # `check` runs it on each seed alone and passes on a majority.
+    counts_seeds: bool = False
 
     def chart(self, result: Result, reference: Result | None = None, *,
               solved: bool = False) -> alt.TopLevelMixin | None:
@@ -92,7 +97,44 @@ class Exercise:
                                     f"Set {resets}.")
         if self.reference is not None and reference is None:
             reference = _run_cached(self.reference_config(results.config))
-        return self.checker(results, answer=answer, reference=reference)
+        if self.counts_seeds:
+            return self.checker(results, answer=answer, reference=reference)
+        return majority(self.checker, results, answer, reference)
+
+
+def majority(checker: Callable[..., Check], result: Any, answer: Any = None,
+             reference: Any = None) -> Check:
+    """`checker` on each seed of `result` alone (against the same seed of `reference`):
+    the goal is met when it is met on a majority of the seeds, and the message says on
+    how many ("Passes on 2 of 3 seeds, a majority; seed 1 does not: one run is one
+    draw. Seed 0: ..."), with one seed's own message: the first that passed if the
+    check passes, else the first that failed."""
+    seeds = seeds_of(result)
+    def same_seed(seed: int) -> Any:
+        # the reference config keeps the run's seeds; one that does not is used whole
+        return reference if reference is None or seed not in seeds_of(reference) \
+            else of_seed(reference, seed)
+    verdicts = {s: checker(of_seed(result, s), answer=answer, reference=same_seed(s))
+                for s in seeds}
+    held = [s for s in seeds if verdicts[s].passed]
+    passed = len(held) > len(seeds) / 2
+    if len(seeds) == 1:
+        note = (f" One seed (seed {seeds[0]}) is one draw: set Repeats to 3 to check it "
+                f"on more.")
+        return Check(passed, verdicts[seeds[0]].message + note, len(held), 1)
+    shown = next(s for s in seeds if verdicts[s].passed == passed)
+    missed = [s for s in seeds if verdicts[s].passed != passed]
+    count = f"Passes {on_seeds(len(held), len(seeds))}"
+    if passed:
+        head = count + ", a majority"
+        if missed:
+            head += (f"; seed{'s' if len(missed) > 1 else ''} "
+                     f"{', '.join(map(str, missed))} {'do' if len(missed) > 1 else 'does'} "
+                     f"not: one run is one draw")
+    else:
+        head = f"{count}; it must pass on a majority, {len(seeds) // 2 + 1}"
+    return Check(passed, f"{head}. Seed {shown}: {verdicts[shown].message}", len(held),
+                 len(seeds))
 
 
 @lru_cache(maxsize=8)
@@ -510,7 +552,7 @@ EXERCISES["lstm-remember"] = Exercise(
            "50 steps? Try larger."),
     start=LSTM_REMEMBER_START, controls=("forget_bias",),
     may_change=frozenset({"forget_bias"}), checker=_check_lstm_remembers,
-    draw=_lstm_accuracy, page="through_time")
+    draw=_lstm_accuracy, page="through_time", counts_seeds=True)
 
 
 def on_page(page: str) -> dict[str, Exercise]:
@@ -518,5 +560,5 @@ def on_page(page: str) -> dict[str, Exercise]:
     return {key: ex for key, ex in EXERCISES.items() if ex.page == page}
 
 
-__all__ = ["Exercise", "Check", "EXERCISES", "on_page", "overfits",
+__all__ = ["Exercise", "Check", "EXERCISES", "on_page", "overfits", "majority",
            "LSTM_REMEMBER_START", "REMEMBER_SEEDS"]

@@ -108,7 +108,7 @@ PAGE_EXPERIMENTS: dict[str, PageExperiment] = {
                          hidden=(30, 30, 30, 30), init="auto", epochs=15, lr=0.1,
                          batch_size=32),
         ("dataset", "activations", "depth", "width", "init", "bias_init", "lr", "epochs",
-         "batch_size", "train_size", "seed")),
+         "batch_size", "train_size", "seed", "n_seeds")),
     # Glorot & Bengio's setting, shrunk: 4 hidden layers, their "standard" init
     # U(±1/√fan_in), which is PyTorch's default. At η = 0.1, batch 16 the sigmoid's top
     # layer only drifted to 0.33 in 20 epochs (0% saturated); η = 0.3, batch 8 saturates
@@ -119,7 +119,7 @@ PAGE_EXPERIMENTS: dict[str, PageExperiment] = {
                          activations=("sigmoid", "tanh", "relu"), hidden=(64, 64, 64, 64),
                          init="pytorch", epochs=30, lr=0.3, batch_size=8),
         ("dataset", "activations", "depth", "width", "init", "lr", "epochs", "batch_size",
-         "train_size", "seed")),
+         "train_size", "seed", "n_seeds")),
     # Nielsen's mini-batch of 10: 100 full batches an epoch, so the 3-layer sigmoid net
     # leaves its plateau (epoch ~12) within 30 epochs. At 32 the epoch's last batch held 8
     # samples, and its noisy step, measured right after, spiked ReLU's loss 0.19 → 1.31.
@@ -133,7 +133,7 @@ PAGE_EXPERIMENTS: dict[str, PageExperiment] = {
     "overfitting": PageExperiment(
         NIELSEN_CH3_CONFIG.replace(epochs=60),
         ("dataset", "activations", "depth", "width", "train_size", "epochs", "lr",
-         "batch_size", "weight_decay", "dropout", "seed"),
+         "batch_size", "weight_decay", "dropout", "seed", "n_seeds"),
         # overfitting needs more epochs than the lessons' usual 60 to show the test-loss
         # rise on larger training sets
         limits=MappingProxyType({"epochs": (0, 100)}),
@@ -143,14 +143,14 @@ PAGE_EXPERIMENTS: dict[str, PageExperiment] = {
                          activations=("sigmoid",), hidden=(30,), epochs=15, lr=0.5,
                          batch_size=10),
         ("dataset", "activations", "depth", "width", "lr", "epochs", "batch_size",
-         "train_size", "seed"),
+         "train_size", "seed", "n_seeds"),
         extra_runs=head_runs),
     "exploding": PageExperiment(
         ExperimentConfig(dataset="digits", train_size=1000, test_size=300,
                          activations=("relu", "tanh"), hidden=(64,) * 10, init="normal",
                          epochs=10, lr=0.01, batch_size=32),
         ("activations", "depth", "width", "init", "bias_init", "lr", "grad_clip", "epochs",
-         "optimizer", "seed"),
+         "optimizer", "seed", "n_seeds"),
         extra_runs=init_probes),
     "how_fixed": PageExperiment(
         HOW_FIXED_CONFIG,
