@@ -2,6 +2,8 @@
 lesson's experiment, whatever their seeds, pooled into one chart."""
 from __future__ import annotations
 
+import json
+
 from tests.test_app import assert_clean, chart_data, open_page
 from vgcore.runs import run_config
 from vgcore.store import open_store
@@ -29,5 +31,17 @@ def test_the_room_pools_every_learners_seeds():
     said = " ".join(m.value for m in at.markdown)
     assert "**5 seeds in this room**, from 4 stored runs (seeds 0, 1, 2, 5, 6)" in said
     accuracy = chart_data(at, "Accuracy of every run")
-    assert sorted(accuracy["seed"].unique()) == [0, 1, 2, 5, 6]
+    seeds = accuracy["seed"].dropna()            # the rest: the median's rows
+    assert sorted(seeds.astype(int).unique()) == [0, 1, 2, 5, 6]
     assert set(accuracy["activation"]) == set(link.activations)
+    spec = [s for t, s in _specs(at) if "Accuracy of every run" in t][0]
+    assert "range over 5 seeds" in json.dumps(spec["title"])
+
+
+def _specs(at):
+    """(title text, spec) of every chart on the page."""
+    out = []
+    for el in at.get("arrow_vega_lite_chart") + at.get("vega_lite_chart"):
+        spec = json.loads(el.proto.spec)
+        out.append((json.dumps(spec.get("title", "")), spec))
+    return out
