@@ -170,8 +170,8 @@ def _wfprime_mean(model: BatchedMLP, z: Tensor, w_next: Tensor) -> Tensor:
 
 def _saturation(model: BatchedMLP, z: Tensor) -> Tensor:
     """Fraction of saturated units per member: (M,)."""
-    return model.each_member(
-        lambda name, part: acts.saturated(name, part).flatten(1).float().mean(1), z)
+    flat = model.each_member(acts.saturated, z)
+    return flat.flatten(1).float().mean(1)
 
 
 def _spread(a: Tensor) -> Tensor:
