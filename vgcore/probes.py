@@ -224,9 +224,11 @@ def _histograms(per_layer: list[Tensor], quantity: str, bins: int, symmetric: bo
     if finite is not None:
         position = torch.where(finite, position, lo[:, None])
     position.sub_(lo[:, None]).div_(width[:, None])
-    # nan_to_num: only float64 values near its limits can still overflow here; clamping
+    # finite values give at most ±inf here (overflow), which the clamp bins; clamping
     # before the cast to int is floor's bin for every position (negatives land in 0)
-    idx = position.nan_to_num_(0.0).clamp_(0, bins - 1).int()
+    if finite is not None:
+        position.nan_to_num_(0.0)
+    idx = position.clamp_(0, bins - 1).int()
     # one bincount over every member and layer: bin b of layer l of member m at
     # (m·L + l)·bins + b; a non-finite value counts nowhere
     L = len(sizes)
