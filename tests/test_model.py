@@ -168,7 +168,7 @@ def test_forward_returns_logits_and_optionally_every_hidden_layer():
 
 
 @pytest.mark.parametrize("name", sorted(acts.ACTIVATIONS))
-@pytest.mark.parametrize("batch,width", [(7, 13), (10, 30), (32, 8)])
+@pytest.mark.parametrize("batch,width", [(7, 13), (10, 30), (32, 8), (3, 5), (1000, 30)])
 def test_a_block_of_members_gets_the_bits_each_member_gets_alone(name, batch, width):
     """Several nets sharing an activation are activated in one call per block, yet each
     member's activation, its derivative and saturation, and the gradient flowing back

@@ -184,10 +184,10 @@ class BatchedMLP(nn.Module):
         A member's numbers must be those it gets alone, yet torch's CPU kernels round a
         transcendental (sigmoid's exp, ...) differently in a tensor's vectorised body and
         in its scalar tail, and where a member's values fall in one tensor's tail depends
-        on the nets beside it. So a block of several members is handed to f as rows of
-        one member each in a strided view (`_by_rows`): the kernel loops over each row on
-        its own, exactly as over that member alone. Activations in `whole` take the block
-        as it is (their kernels round alike in both paths: see `_WHOLE_BLOCK`)."""
+        on the nets beside it. So a block of several members is handed to f so that the
+        kernel's loop meets each member's values as it does alone (`_by_rows`).
+        Activations in `whole` take the block as it is (their kernels round alike in both
+        paths: see `_WHOLE_BLOCK`)."""
         if len(self.members) == 1:
             return f(self.members[0].activation, z)
         parts = [f(name, z[rows]) if rows.stop - rows.start == 1 or name in whole
@@ -278,6 +278,7 @@ class BatchedMLP(nn.Module):
 # GELU's kernel takes another path on a strided view, so `_by_rows` would change its
 # bits). tests/test_model.py checks every activation, forward and backward.
 _WHOLE_BLOCK = frozenset({"relu", "leaky_relu", "linear", "tanh", "gelu"})
+ROW_ALIGN = 64      # values: a multiple of a vectorised loop's stride for any dtype and ISA
 
 
 def _apply_activation(name: str, z: Tensor) -> Tensor:
@@ -285,12 +286,24 @@ def _apply_activation(name: str, z: Tensor) -> Tensor:
 
 
 def _by_rows(f: Callable[[Tensor], Tensor], z: Tensor) -> Tensor:
-    """Elementwise f on z (k, ...) as k rows of one member each: the rows of a view whose
-    row stride is one more than a row's length, which torch's TensorIterator cannot fold
-    into one loop, so each row gets the vectorised body and scalar tail it gets alone."""
+    """Elementwise f on z (k, ...), k members of n values each, every member's values
+    rounded as when alone. A kernel's vectorised loop steps through a tensor in strides
+    of S (2 registers: 16 to 64 values), the values past the last full stride taking the
+    scalar path. When n is a multiple of ROW_ALIGN (a multiple of every S), each member
+    starts on a stride of the block: f takes the block as it is. Otherwise it takes each
+    member's first n - n % ROW_ALIGN values and its rest as two views with rows n apart,
+    which torch's TensorIterator loops over row by row (rows of n values could be folded
+    into one loop; these cannot), each row as when alone; short members (n <
+    ROW_ALIGN) go one at a time."""
     k, n = z.shape[0], z[0].numel()
-    padded = F.pad(z.reshape(k, n), (0, 1))        # (k, n + 1), autograd-aware
-    return f(padded[:, :n]).reshape(z.shape)
+    rest = n % ROW_ALIGN
+    if rest == 0:
+        return f(z)
+    if rest == n:
+        # split(): views whose backward is one cat, not a full-size zero gradient per part
+        return torch.cat([f(part) for part in z.split(1, 0)], 0)
+    body, tail = z.reshape(k, n).split([n - rest, rest], 1)
+    return torch.cat([f(body), f(tail)], 1).view(z.shape)
 
 
 def _contiguous_blocks(members: tuple[Member, ...]) -> list[tuple[str, slice]]:
