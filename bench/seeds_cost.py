@@ -3,6 +3,7 @@ current tree against the tree at git revision `--base` (where a repeat shared it
 data and batches).
 
     python bench/seeds_cost.py [--repeats 2] [--base HEAD] [--pages gradient_flow,...]
+                               [--clock wall|cpu]
 
 Why: repeat k of a run with seed s is the run with seed s + k alone (vgcore.repeats), yet
 the MLP kind still trains every seed as members of one batched model, so 3 seeds should
@@ -10,7 +11,9 @@ cost far less than 3 runs. Lesson 8 (how_fixed) is its page's runs together (the
 net and every cure, vgcore.workshop.cures.cure_runs); through_time is the recurrent kind.
 Each tree runs in its own worker process (one torch thread, as the app runs), one
 warm-up per config, then `--repeats` interleaved rounds; it prints the best run of each
-and the ratios 3 seeds ÷ 1 seed. It never asserts a time.
+and the ratios 3 seeds ÷ 1 seed. It never asserts a time. `--clock cpu` times the
+worker's CPU time instead of the wall clock: on a machine shared with other work it
+counts less of the others' load (the runs are single-threaded).
 """
 from __future__ import annotations
 
@@ -31,13 +34,15 @@ WORKER = r"""
 import json, sys, time
 from vgcore.kinds import KINDS
 from vgcore.runs import run_config
+clock = getattr(time, sys.argv[1])
 for line in sys.stdin:
     jobs = [KINDS[kind].config.from_dict(cfg) for kind, cfg in json.loads(line)]
-    started = time.perf_counter()
+    started = clock()
     for config in jobs:
         run_config(config)
-    print(time.perf_counter() - started, flush=True)
+    print(clock() - started, flush=True)
 """
+CLOCKS = {"wall": "perf_counter", "cpu": "process_time"}
 
 
 def page_jobs(pages: list[str] | None, n_seeds: int) -> dict[str, list]:
@@ -60,14 +65,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--base", default="HEAD", help="git revision to compare against")
     parser.add_argument("--pages", default="", help="comma list (default: every page)")
+    parser.add_argument("--clock", choices=CLOCKS, default="wall",
+                        help="wall clock or the worker's CPU time")
     args = parser.parse_args(argv)
     pages = [p for p in args.pages.split(",") if p] or None
     jobs = {n: page_jobs(pages, n) for n in (1, 3)}
     variants = [(tree, n) for tree in ("old", "new") for n in (1, 3)]
     best = {(page, v): float("inf") for page in jobs[1] for v in variants}
     with tempfile.TemporaryDirectory() as tmp:
-        workers = {"old": Worker(base_tree(args.base, Path(tmp)), WORKER),
-                   "new": Worker(ROOT, WORKER)}
+        worker = WORKER.replace("sys.argv[1]", repr(CLOCKS[args.clock]))
+        workers = {"old": Worker(base_tree(args.base, Path(tmp)), worker),
+                   "new": Worker(ROOT, worker)}
         try:
             started = time.perf_counter()
             for round_ in range(args.repeats + 1):          # round 0: the warm-up
@@ -79,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             for w in workers.values():
                 w.close()
-    print(f"best of {args.repeats} interleaved runs (one torch thread); "
+    print(f"best of {args.repeats} interleaved runs (one torch thread, {args.clock} time); "
           f"{time.perf_counter() - started:.0f} s in all; old = {args.base}; load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"{'page':<15}{'old 1 s':>9}{'old 3 s':>9}{'3÷1':>7}{'new 1 s':>9}{'new 3 s':>9}"

@@ -165,3 +165,35 @@ def test_forward_returns_logits_and_optionally_every_hidden_layer():
     plain = model.forward(x)
     assert isinstance(plain, Forward) and plain.zs == [] and plain.hs == []
     assert torch.equal(plain.logits, out.logits)
+
+
+@pytest.mark.parametrize("name", sorted(acts.ACTIVATIONS))
+@pytest.mark.parametrize("batch,width", [(7, 13), (10, 30), (32, 8), (3, 5), (1000, 30)])
+def test_a_block_of_members_gets_the_bits_each_member_gets_alone(name, batch, width):
+    """Several nets sharing an activation are activated in one call per block, yet each
+    member's activation, its derivative and saturation, and the gradient flowing back
+    through it equal, bit for bit, what the member gets alone: sizes whose element count
+    leaves a kernel's scalar tail (7·13, 10·30) and one that does not (32·8)."""
+    members = (Member(name, 0), Member(name, 1), Member(name, 2), Member("relu", 0))
+    z = torch.randn(len(members), batch, width, generator=torch.Generator().manual_seed(1)) * 3
+    grad = torch.randn(z.shape, generator=torch.Generator().manual_seed(2))
+
+    def activated(model, z):
+        z = z.clone().requires_grad_()
+        h = model.activate(z)
+        h.backward(grad)
+        return h.detach(), z.grad
+
+    together = BatchedMLP((2, width, 2), members)
+    h, g = activated(together, z)
+    derivative = together.each_member(lambda n, part: acts.get(n).derivative(part), z)
+    saturated = together.each_member(acts.saturated, z)
+    for m, member in enumerate(members):
+        alone = BatchedMLP((2, width, 2), (member,))
+        zm = z[m:m + 1].clone().requires_grad_()
+        hm = alone.activate(zm)
+        hm.backward(grad[m:m + 1])
+        assert torch.equal(h[m:m + 1], hm.detach()), member
+        assert torch.equal(g[m:m + 1], zm.grad), member
+        assert torch.equal(derivative[m], acts.get(member.activation).derivative(z[m])), member
+        assert torch.equal(saturated[m], acts.saturated(member.activation, z[m])), member

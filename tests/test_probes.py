@@ -247,3 +247,23 @@ def test_the_crashing_links_run_finishes():
     res = run(cfg)
     assert len(res.summary) == 20 and not res.histograms.empty
     assert res.histograms[["bin_start", "bin_end", "count", "fraction"]].notna().all().all()
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_tail_quantiles_are_torch_nanquantile_bit_for_bit(dtype):
+    """The histogram edges' quantiles (probes._nanquantiles, from topk) equal
+    torch.nanquantile's, bit for bit: NaN skipped, a row of NaN only gives NaN, ties,
+    zeros (ReLU) and one value."""
+    from vgcore.probes import _nanquantiles
+    gen = torch.Generator().manual_seed(0)
+    values = torch.randn(6, 301, generator=gen, dtype=dtype)
+    values[1, ::3] = float("nan")
+    values[2] = float("nan")
+    values[3] = torch.relu(values[3])
+    values[4, :-1] = float("nan")
+    values[5] = values[5].round()
+    for qs in [(0.005, 0.995), (0.995,), (0.25, 0.5)]:
+        for q, got in zip(qs, _nanquantiles(values, qs)):
+            want = torch.nanquantile(values.double(), q, dim=1)
+            assert torch.equal(got.isnan(), want.isnan())
+            assert torch.equal(got.nan_to_num(), want.nan_to_num()), q

@@ -176,23 +176,28 @@ class BatchedMLP(nn.Module):
         """Hidden layers + output layer."""
         return len(self.weights)
 
-    def each_member(self, f: Callable[[str, Tensor], Tensor], z: Tensor) -> Tensor:
-        """f(activation, z[m:m+1]) for every member m, concatenated along the first axis.
+    def each_member(self, f: Callable[[str, Tensor], Tensor], z: Tensor,
+                    whole: frozenset[str] = frozenset()) -> Tensor:
+        """f(activation, part) for every block of members sharing an activation, f
+        elementwise (its output shaped as its input), concatenated along the first axis.
 
-        One call per member, never one per block of several: a vectorised kernel rounds a
-        transcendental (sigmoid's exp, tanh) differently in its scalar tail, and where a
-        member's values fall in that tail depends on the nets beside it. Called per
-        member, a net's numbers are those it gets alone (and a repeat's those of its seed
-        alone)."""
+        A member's numbers must be those it gets alone, yet torch's CPU kernels round a
+        transcendental (sigmoid's exp, ...) differently in a tensor's vectorised body and
+        in its scalar tail, and where a member's values fall in one tensor's tail depends
+        on the nets beside it. So a block of several members is handed to f so that the
+        kernel's loop meets each member's values as it does alone (`_by_rows`).
+        Activations in `whole` take the block as it is (their kernels round alike in both
+        paths: see `_WHOLE_BLOCK`)."""
         if len(self.members) == 1:
             return f(self.members[0].activation, z)
-        # split(): views whose backward is one cat, not a full-size zero gradient per part
-        return torch.cat([f(m.activation, part) for m, part in
-                          zip(self.members, z.split(1, 0))], 0)
+        parts = [f(name, z[rows]) if rows.stop - rows.start == 1 or name in whole
+                 else _by_rows(lambda part, name=name: f(name, part), z[rows])
+                 for name, rows in self.blocks]
+        return parts[0] if len(parts) == 1 else torch.cat(parts, 0)
 
     def activate(self, z: Tensor) -> Tensor:
         """Apply each member's activation to its part of z: (M, B, width)."""
-        return self.each_member(_apply_activation, z)
+        return self.each_member(_apply_activation, z, _WHOLE_BLOCK)
 
     def pre_activation(self, h: Tensor, layer: int, batch_stats: bool | None = None
                        ) -> Tensor:
@@ -268,8 +273,37 @@ class BatchedMLP(nn.Module):
                 for n, b in zip(self._norms, self.biases)]
 
 
+# Activations applied to a block of members at once: exact (ReLU, leaky ReLU, linear),
+# or whose torch CPU kernel rounds its vectorised body and scalar tail alike (tanh, GELU;
+# GELU's kernel takes another path on a strided view, so `_by_rows` would change its
+# bits). tests/test_model.py checks every activation, forward and backward.
+_WHOLE_BLOCK = frozenset({"relu", "leaky_relu", "linear", "tanh", "gelu"})
+ROW_ALIGN = 64      # values: a multiple of a vectorised loop's stride for any dtype and ISA
+
+
 def _apply_activation(name: str, z: Tensor) -> Tensor:
     return acts.get(name).fn(z)
+
+
+def _by_rows(f: Callable[[Tensor], Tensor], z: Tensor) -> Tensor:
+    """Elementwise f on z (k, ...), k members of n values each, every member's values
+    rounded as when alone. A kernel's vectorised loop steps through a tensor in strides
+    of S (2 registers: 16 to 64 values), the values past the last full stride taking the
+    scalar path. When n is a multiple of ROW_ALIGN (a multiple of every S), each member
+    starts on a stride of the block: f takes the block as it is. Otherwise it takes each
+    member's first n - n % ROW_ALIGN values and its rest as two views with rows n apart,
+    which torch's TensorIterator loops over row by row (rows of n values could be folded
+    into one loop; these cannot), each row as when alone; short members (n <
+    ROW_ALIGN) go one at a time."""
+    k, n = z.shape[0], z[0].numel()
+    rest = n % ROW_ALIGN
+    if rest == 0:
+        return f(z)
+    if rest == n:
+        # split(): views whose backward is one cat, not a full-size zero gradient per part
+        return torch.cat([f(part) for part in z.split(1, 0)], 0)
+    body, tail = z.reshape(k, n).split([n - rest, rest], 1)
+    return torch.cat([f(body), f(tail)], 1).view(z.shape)
 
 
 def _contiguous_blocks(members: tuple[Member, ...]) -> list[tuple[str, slice]]:

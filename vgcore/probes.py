@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from . import activations as acts
 from .heads import member_losses, outputs
@@ -170,8 +171,8 @@ def _wfprime_mean(model: BatchedMLP, z: Tensor, w_next: Tensor) -> Tensor:
 
 def _saturation(model: BatchedMLP, z: Tensor) -> Tensor:
     """Fraction of saturated units per member: (M,)."""
-    return model.each_member(
-        lambda name, part: acts.saturated(name, part).flatten(1).float().mean(1), z)
+    flat = model.each_member(acts.saturated, z)
+    return flat.flatten(1).float().mean(1)
 
 
 def _spread(a: Tensor) -> Tensor:
@@ -194,41 +195,94 @@ def _histograms(per_layer: list[Tensor], quantity: str, bins: int, symmetric: bo
     hi - lo, and a constant layer gets a span relative to its value, never a zero width.
     """
     M = per_layer[0].shape[0]
-    pooled = torch.cat([t.detach().reshape(M, -1) for t in per_layer], 1)
+    values = torch.cat([t.detach().reshape(M, -1) for t in per_layer], 1)   # (M, Σ sizes)
+    pooled = values
     if pooled.shape[1] > HIST_SAMPLE:
         step = pooled.shape[1] // HIST_SAMPLE + 1
         pooled = pooled[:, ::step]
-    pooled = pooled.double()
-    # non-finite -> NaN, which nanquantile skips; the extra NaN column keeps a layer
-    # without values from being an error (quantile refuses an empty input)
+    # non-finite -> NaN, which the quantiles skip; the extra NaN column keeps a layer
+    # without values from being an error (as torch.nanquantile refuses an empty input)
     pooled = torch.where(torch.isfinite(pooled), pooled, torch.nan)
     pooled = torch.cat([pooled, pooled.new_full((M, 1), torch.nan)], 1)
     if symmetric:
-        hi = torch.nanquantile(pooled.abs(), 0.995, dim=1)
+        hi = _nanquantiles(pooled.abs(), (0.995,))[0]
         lo = -hi
     else:
-        lo = torch.nanquantile(pooled, 0.005, dim=1)
-        hi = torch.nanquantile(pooled, 0.995, dim=1)
+        lo, hi = _nanquantiles(pooled, (0.005, 0.995))
     none = torch.isnan(lo) | torch.isnan(hi)      # a member without one finite value
     lo = torch.where(none, -1.0 if symmetric else 0.0, lo)
     hi = torch.where(none, 1.0, hi)
     hi = torch.maximum(hi, lo + 1e-12 + lo.abs() * 1e-9)   # a constant layer gets a bin
     width = (hi - lo) / bins                      # (M,), > 0 and finite
+    starts = (lo[:, None] + width[:, None] * torch.arange(bins, dtype=lo.dtype,
+                                                          device=lo.device)).tolist()
+    # every layer's values binned at once, each layer into bins of its own
+    sizes = [t[0].numel() for t in per_layer]
+    position = values.double()
+    # a finite sum means every value is finite (an overflowing one only takes the long way)
+    finite = None if bool(torch.isfinite(values.sum())) else torch.isfinite(values)
+    if finite is not None:
+        position = torch.where(finite, position, lo[:, None])
+    position.sub_(lo[:, None]).div_(width[:, None])
+    # finite values give at most ±inf here (overflow), which the clamp bins; clamping
+    # before the cast to int is floor's bin for every position (negatives land in 0)
+    if finite is not None:
+        position.nan_to_num_(0.0)
+    idx = position.clamp_(0, bins - 1).int()
+    # one bincount over every member and layer: bin b of layer l of member m at
+    # (m·L + l)·bins + b; a non-finite value counts nowhere
+    L = len(sizes)
+    idx += (torch.repeat_interleave(torch.arange(L, dtype=torch.int32, device=idx.device),
+                                    torch.tensor(sizes, device=idx.device)) * bins
+            + torch.arange(M, dtype=torch.int32, device=idx.device)[:, None] * (L * bins))
+    if finite is None:
+        counts = torch.bincount(idx.flatten(), minlength=M * L * bins).double()
+    else:
+        counts = torch.bincount(idx[finite], minlength=M * L * bins).double()
+    counts = counts.view(M, L, bins)
+    n_finite = (torch.tensor(sizes, device=idx.device).expand(M, -1) if finite is None else
+                torch.stack([f.sum(1) for f in finite.split(sizes, 1)], 1))   # (M, L)
+    fraction = (counts / n_finite[:, :, None].clamp(min=1)).tolist()
+    counts, widths = counts.tolist(), width.tolist()
+    ends = [[start + w for start in s_row] for s_row, w in zip(starts, widths)]
     rows: list[dict] = []
-    for layer, values in enumerate(per_layer):
-        v = values.detach().reshape(M, -1).double()
-        finite = torch.isfinite(v)
-        position = ((torch.where(finite, v, lo[:, None]) - lo[:, None]) / width[:, None])
-        # nan_to_num: only float64 values near its limits can still overflow here
-        idx = position.nan_to_num(0.0).floor().clamp(0, bins - 1).long()
-        counts = v.new_zeros((M, bins)).scatter_add_(1, idx, finite.double())
-        fraction = counts / finite.sum(1, keepdim=True).clamp(min=1)
-        starts = lo[:, None] + width[:, None] * torch.arange(bins, dtype=v.dtype,
-                                                             device=v.device)
-        for m, (c_row, f_row, s_row, w) in enumerate(zip(counts.tolist(), fraction.tolist(),
-                                                         starts.tolist(), width.tolist())):
-            for count, frac, start in zip(c_row, f_row, s_row):
-                rows.append({"member": m, "layer": layer + 1, "quantity": quantity,
-                             "bin_start": start, "bin_end": start + w, "count": count,
-                             "fraction": frac})
+    for layer in range(len(sizes)):
+        for m in range(M):
+            rows += [{"member": m, "layer": layer + 1, "quantity": quantity,
+                      "bin_start": start, "bin_end": end, "count": count,
+                      "fraction": frac}
+                     for start, end, count, frac in zip(starts[m], ends[m],
+                                                        counts[m][layer], fraction[m][layer])]
     return rows
+
+
+def _nanquantiles(values: Tensor, qs: tuple[float, ...]) -> list[Tensor]:
+    """torch.nanquantile(values, q, dim=1) (linear interpolation) for each q, bit for
+    bit: (M, n) float32 or float64 -> one (M,) float64 tensor per q.
+
+    A tail quantile needs only the few values beyond it, so instead of sorting every
+    value it takes them with `topk` (the smallest for q < ½, else the largest; NaN counts
+    as the largest, as the sort puts it last) and reads the two values either side of
+    torch's rank q·(count - 1) from them. The final interpolation runs on strided views,
+    so every member's takes torch's scalar path, as it does alone, however many members
+    there are (a contiguous tensor of ≥ 16 would take the vectorised one)."""
+    M, n = values.shape
+    count = (~torch.isnan(values)).sum(1, keepdim=True)              # (M, 1)
+    out = []
+    for q in qs:
+        ranks = torch.tensor(q, dtype=torch.float64, device=values.device) * (count - 1)
+        ranks.masked_fill_(ranks < 0, 0)
+        below = ranks.long()
+        weights = ranks - below
+        above = ranks.ceil().long()
+        if q < 0.5:     # ascending: position r holds sorted[r]
+            k = int(above.max()) + 1
+            ordered = values.topk(k, dim=1, largest=False).values.double()
+        else:           # descending: position n - 1 - r holds sorted[r]
+            k = n - int(below.min())
+            ordered = values.topk(k, dim=1).values.double()
+            below, above = n - 1 - below, n - 1 - above
+        strided = [F.pad(t, (0, 1))[:, 0] for t in
+                   (ordered.gather(1, below), ordered.gather(1, above), weights)]
+        out.append(torch.lerp(*strided))
+    return out

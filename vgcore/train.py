@@ -305,12 +305,17 @@ def _record(records: Records, members: tuple[Member, ...], epoch: int, alive: li
         records.history.append({**tag, "split": "test", "loss": te_l, "accuracy": te_a})
         for layer, row in enumerate(stats[m]):
             records.layers.append({**tag, "layer": layer + 1, **dict(zip(STATS, row))})
+    # the probe's rows become the records' rows in place (tens of thousands an epoch: a
+    # new dict per row was a noticeable share of a many-seed run); the frames pick their
+    # columns by name, so the keys' order does not matter
+    tags = [{"activation": member.activation, "seed": member.seed, "epoch": epoch}
+            for member in members]
     for rows, kept in per_member_rows:
         for row in rows:
             m = row.pop("member")
             if alive[m]:
-                kept.append({"activation": members[m].activation,
-                             "seed": members[m].seed, "epoch": epoch, **row})
+                row.update(tags[m])
+                kept.append(row)
 
 
 @torch.no_grad()
