@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.test_charts import (_all_params, _conditions, assert_band_over_three_seeds,
+from tests.test_charts import (_all_params, _conditions, assert_band_case,
+                               assert_band_over_three_seeds,
                                assert_one_seed_draws_no_band, datasets, three_seeds,
                                units)
 from vgcore import charts
@@ -157,10 +158,7 @@ BAND_CASES = {
 
 @pytest.mark.parametrize("name", list(BAND_CASES))
 def test_curves_are_the_median_of_the_seeds_with_their_range(name, frames):
-    source, value, build_chart, drawn, keys = BAND_CASES[name]
-    frame = three_seeds(frames[source], value)
-    assert_band_over_three_seeds(build_chart(frame), drawn(frame), keys, value)
-    assert_one_seed_draws_no_band(build_chart(frame[frame["seed"] == 0]))
+    assert_band_case(BAND_CASES[name], frames)
 
 
 def test_seeds_of_one_cell_share_its_colour_not_a_dash_each(frames):
