@@ -1,4 +1,5 @@
 """Workshop — The room's spread: every learner's seed of one experiment, pooled."""
+import pandas as pd
 import streamlit as st
 
 from app.blocks import chart, page_intro
@@ -7,6 +8,7 @@ from app.runner import result_store
 from app.widgets import Widget, bound, page_controls
 from vgcore import charts
 from vgcore.kinds import kind_of
+from vgcore.results import beat_sentences, spread_text
 from vgcore.store.base import MAX_ROOM_RUNS
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 from vgcore.workshop.room import pool, room_runs
@@ -63,8 +65,17 @@ def room_view(config) -> None:
                 f"room**, from {room.runs} stored run{'s' if room.runs != 1 else ''} "
                 f"(seeds {', '.join(map(str, room.seeds[:12]))}"
                 f"{', …' if len(room.seeds) > 12 else ''}).")
+    for sentence in beat_sentences(room.frames["summary"], kind.net, kind.net_label):
+        st.markdown(f"- {sentence}")
     chart(charts.overlay_chart(history, metric="accuracy", split="test", series=kind.net,
                                log_y=False, names={n: (kind.net, n) for n in nets}))
+    summary = room.frames["summary"]
+    st.dataframe(pd.DataFrame({
+        kind.net: [kind.net_label(n) for n in nets],
+        "seeds": [int(summary.loc[summary[kind.net] == n, "seed"].nunique()) for n in nets],
+        "final test accuracy: median (range)": [
+            spread_text(summary.loc[summary[kind.net] == n, "final_test_accuracy"],
+                        "{:.1%}") for n in nets]}), hide_index=True)
 
 
 if cfg is not None:

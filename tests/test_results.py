@@ -570,3 +570,16 @@ def test_a_result_cut_to_one_seed_is_that_seeds_rows(tiny_config):
     for frame in (six.history, six.layers, six.summary, six.histograms):
         assert set(frame["seed"]) == {6}
     assert len(six.summary) == len(res.summary) // 2 and six.config == res.config
+
+
+def test_beat_sentences_count_the_seeds_each_pair_went_the_best_nets_way():
+    """The net with the highest median against each other one, seed by seed; a seed
+    where either has no number (diverged) is not counted."""
+    from vgcore.results import activation_label, beat_sentences
+    summary = pd.DataFrame({
+        "activation": ["sigmoid", "relu", "tanh"] * 3, "seed": [0] * 3 + [1] * 3 + [2] * 3,
+        "final_test_accuracy": [0.1, 0.9, 0.8, 0.1, 0.85, 0.88, 0.5, 0.4, float("nan")]})
+    assert beat_sentences(summary, "activation", activation_label) == [
+        "ReLU beat tanh on 1 of 2 seeds (final test accuracy)",
+        "ReLU beat sigmoid on 2 of 3 seeds (final test accuracy)"]
+    assert beat_sentences(summary.iloc[:0], "activation", activation_label) == []

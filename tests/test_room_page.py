@@ -30,6 +30,10 @@ def test_the_room_pools_every_learners_seeds():
     assert_clean(at)
     said = " ".join(m.value for m in at.markdown)
     assert "**5 seeds in this room**, from 4 stored runs (seeds 0, 1, 2, 5, 6)" in said
+    beats = [m.value for m in at.markdown if " beat " in m.value]
+    assert beats and all("of 5 seeds (final test accuracy)" in b for b in beats)
+    table = at.dataframe[0].value
+    assert list(table["seeds"]) == [5] * len(link.activations)
     accuracy = chart_data(at, "Accuracy of every run")
     seeds = accuracy["seed"].dropna()            # the rest: the median's rows
     assert sorted(seeds.astype(int).unique()) == [0, 1, 2, 5, 6]

@@ -395,6 +395,27 @@ def of_seed(result: Any, seed: int) -> Any:
     return dataclasses.replace(result, **cut)
 
 
+def beat_sentences(summary: pd.DataFrame, net: str, label: Callable[[str], str],
+                   value: str = "final_test_accuracy") -> list[str]:
+    """Any kind's nets side by side over their seeds: the net with the highest median
+    `value` against each other net, counting the seeds on which it scored higher (both
+    finite): 'ReLU beat sigmoid on 30 of 30 seeds (final test accuracy)'. A room's
+    pooled seeds, or one run's repeats."""
+    rows = summary[[net, "seed", value]].dropna()
+    if rows.empty:
+        return []
+    table = rows.pivot_table(index="seed", columns=net, values=value, aggfunc="first")
+    order = sorted(table.columns, key=lambda n: -median(table[n]))
+    best, what = order[0], value.replace("_", " ")
+    out = []
+    for other in order[1:]:
+        both = table[[best, other]].dropna()
+        wins = int((both[best] > both[other]).sum())
+        out.append(f"{label(best)} beat {label(other)} {on_seeds(wins, len(both))} "
+                   f"({what})")
+    return out
+
+
 # Two layers whose gradients differ by less than this factor learn "about as fast": the
 # seeds of a level net (ReLU with He init, ~1.1-1.5×) then agree instead of splitting on
 # the sign of noise; vanishing means ~100× (Nielsen), exploding far more.
@@ -900,7 +921,8 @@ __all__ = ["Records", "Result", "build_result", "summarize", "speed_ratio", "lev
            "best_test_epochs",
            "chance_sentences", "nielsen_lambda", "weight_decay_sentence",
            "NO_VALUE", "seeds_text", "on_seeds", "median", "spread_text", "spread_range",
-           "counted", "count_sentence", "speed_counts", "DISAGREE", "seeds_of", "of_seed"]
+           "counted", "count_sentence", "speed_counts", "beat_sentences", "DISAGREE",
+           "seeds_of", "of_seed"]
 
 
 # ---------------------------------------------------------------------------------------
