@@ -19,6 +19,9 @@ from .palette import ACTIVATION_COLORS, HEAD_COLORS, named_colors, series_styles
 _SPLIT_PANELS = {"train": "training set", "test": "test set"}
 # A legend entry's width: ~7 px a character (Vega's 10-11 px labels) plus its line symbol.
 _LEGEND_CHAR_PX, _LEGEND_SYMBOL_PX = 7, 40
+# A single view is fitted to its column, down to a phone's ~340 px: its legend's columns
+# must fit that, whatever width the chart was planned at.
+_NARROWEST_PX = 340
 
 
 def _series_legend(title: str, names: list[str], plot_width: int | str,
@@ -72,7 +75,7 @@ def overlay_chart(history_df: pd.DataFrame, metric: str = "loss", split: str | N
     by_split = split is None and "split" in df and dashed
     panels = by_activation or by_split
     plot_width = FACET_WIDTH * (len(_SPLIT_PANELS) if by_split else FACET_COLUMNS) \
-        if panels else width
+        if panels else _NARROWEST_PX
     legend = _series_legend(series.replace("_", " "), order, plot_width, **(
         {"labelExpr": _activation_label_expr()} if series == "activation" else {}))
     groups = [series, *[c for c in ("activation", "split") if c in df and c != series]]
