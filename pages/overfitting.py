@@ -24,6 +24,10 @@ if result is not None:
     regularised = unregularised(result.config) != result.config
     baseline = run_experiment(unregularised(result.config)) if regularised else None
     names = list(result.config.activations)
+    # The figure first, its numbers under it: on a projector's first screen.
+    which = st.radio("Activation", names, horizontal=True, key="overfit_activation",
+                     format_func=charts.activation_label) if len(names) > 1 else names[0]
+    chart(charts.overfitting_chart(result.history, activation=which))
 
     def delta(now, before, key: str, scale: float = 1.0, unit: str = "") -> str | None:
         """This run's median over the seeds against the unregularised run's, for
@@ -60,8 +64,5 @@ if result is not None:
                    "dropout in the sidebar: these numbers then show the change against "
                    "this run.")
     st.caption(weight_decay_sentence(result.config.weight_decay, result.config.train_size))
-    which = st.radio("Activation", names, horizontal=True, key="overfit_activation",
-                     format_func=charts.activation_label) if len(names) > 1 else names[0]
-    chart(charts.overfitting_chart(result.history, activation=which))
     chart(charts.loss_chart(result.history, metric="accuracy"))
     downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)
