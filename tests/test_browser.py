@@ -203,16 +203,24 @@ _SCREEN_JS = """() => {
     return {column: box({getBoundingClientRect: () => column}), charts, tables, controls,
             pans: main.scrollWidth > main.clientWidth + 1, height: window.innerHeight};
 }"""
-def _settled_screen(page, settle_s: float = 3.0) -> dict:
-    """The screen once its layout has settled: while Vega draws and Streamlit sizes a
-    chart's box, a box can be as wide as its chart for a moment (seen: ~1 s), and a
-    chart redrawn by a rerun has no drawing for a moment."""
+def _settled_screen(page, settle_s: float = 6.0) -> dict:
+    """The screen once its layout has settled: the same charts at the same places for 1 s
+    (three looks 0.5 s apart), each with its drawing, and nothing panning. While Vega draws and
+    Streamlit sizes a box, a box can be as wide as its chart for a moment (seen: ~1 s),
+    a chart redrawn by a rerun has no drawing for a moment, and a chart fitted to its
+    column can appear a moment after the ones below it (seen on a loaded machine)."""
+    def layout(screen: dict) -> list:
+        return [(round(c["box"]["top"]), round(c["box"]["width"]), bool(c["drawn"]))
+                for c in screen["charts"]]
     deadline = time.monotonic() + settle_s
-    screen = page.evaluate(_SCREEN_JS)
-    while (screen["pans"] or not all(c["drawn"] for c in screen["charts"])) \
-            and time.monotonic() < deadline:
-        page.wait_for_timeout(250)
-        screen = page.evaluate(_SCREEN_JS)
+    screen, still = page.evaluate(_SCREEN_JS), 0
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        again = page.evaluate(_SCREEN_JS)
+        still = still + 1 if layout(again) == layout(screen) else 0
+        screen = again
+        if still >= 2 and not screen["pans"] and all(c["drawn"] for c in screen["charts"]):
+            break                   # unchanged for 1 s
     return screen
 
 
