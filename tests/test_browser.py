@@ -203,10 +203,12 @@ _SCREEN_JS = """() => {
     return {column: box({getBoundingClientRect: () => column}), charts, tables, controls,
             pans: main.scrollWidth > main.clientWidth + 1, height: window.innerHeight};
 }"""
+
+
 def _settled_screen(page, settle_s: float = 6.0) -> dict:
-    """The screen once its layout has settled: the same charts at the same places for 1 s
-    (three looks 0.5 s apart), each with its drawing, and nothing panning. While Vega draws and
-    Streamlit sizes a box, a box can be as wide as its chart for a moment (seen: ~1 s),
+    """The screen once its layout has settled: the same charts at the same places for
+    1 s (three looks 0.5 s apart), each with its drawing, and nothing panning. While Vega
+    draws and Streamlit sizes a box, a box can be as wide as its chart for a moment (~1 s),
     a chart redrawn by a rerun has no drawing for a moment, and a chart fitted to its
     column can appear a moment after the ones below it (seen on a loaded machine)."""
     def layout(screen: dict) -> list:
