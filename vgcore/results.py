@@ -35,6 +35,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import statistics
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
@@ -302,11 +303,8 @@ DISAGREE = "the seeds disagree (one run is one draw)"
 
 def median(values: Iterable[float]) -> float:
     """The middle of the finite values (NaN when there are none): the seeds' middle."""
-    finite = sorted(float(v) for v in values if v is not None and math.isfinite(float(v)))
-    if not finite:
-        return math.nan
-    mid = len(finite) // 2
-    return finite[mid] if len(finite) % 2 else (finite[mid - 1] + finite[mid]) / 2
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    return statistics.median(finite) if finite else math.nan
 
 
 def _span(lo_text: str, hi_text: str, lo: float) -> str:
