@@ -396,9 +396,16 @@ def run_scale_test(n_sessions: int = 40, replicas: int = 2, timeout_s: float = 4
                         break
                     await asyncio.sleep(0.5)
                 await asyncio.sleep(2)
+                # A loaded box may not have logged (or committed) a browser on the victim
+                # yet: wait until one is there, so the kill cuts a session short.
                 port = f":{victim.port}"
-                name_replicas(all_sessions, work / "nginx-access.log")
-                on_victim = [s for s in all_sessions if s.replica.endswith(port)]
+                while True:
+                    name_replicas(all_sessions, work / "nginx-access.log")
+                    on_victim = [s for s in all_sessions if s.replica.endswith(port)]
+                    if on_victim or time.monotonic() > deadline \
+                            or all(s.finished_s is not None for s in all_sessions):
+                        break
+                    await asyncio.sleep(0.5)
                 info = {"at_s": time.monotonic() - t0,
                         "sessions_on_it": len(on_victim),
                         "unfinished_on_it": sum(s.finished_s is None for s in on_victim)}
