@@ -8,7 +8,7 @@ from app.runner import result_store
 from app.widgets import Widget, bound, page_controls
 from vgcore import charts
 from vgcore.kinds import kind_of
-from vgcore.results import beat_sentences, spread_text
+from vgcore.results import beat_sentences, spread_name, spread_text
 from vgcore.store.base import MAX_ROOM_RUNS
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 from vgcore.workshop.room import pool, room_runs
@@ -73,7 +73,7 @@ def room_view(config) -> None:
     st.dataframe(pd.DataFrame({
         kind.net: [kind.net_label(n) for n in nets],
         "seeds": [int(summary.loc[summary[kind.net] == n, "seed"].nunique()) for n in nets],
-        "final test accuracy: median (range)": [
+        f"final test accuracy: median ({spread_name(len(room.seeds))})": [
             spread_text(summary.loc[summary[kind.net] == n, "final_test_accuracy"],
                         "{:.1%}") for n in nets]}), hide_index=True)
 

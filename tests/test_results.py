@@ -583,3 +583,39 @@ def test_beat_sentences_count_the_seeds_each_pair_went_the_best_nets_way():
         "ReLU beat tanh on 1 of 2 seeds (final test accuracy)",
         "ReLU beat sigmoid on 2 of 3 seeds (final test accuracy)"]
     assert beat_sentences(summary.iloc[:0], "activation", activation_label) == []
+
+
+# The spread: min–max over a few seeds, the middle half from IQR_FROM_SEEDS on.
+from vgcore.results import IQR_FROM_SEEDS, seed_band, spread_bounds, spread_name  # noqa: E402
+
+
+def _seed_rows(values: list[float]) -> pd.DataFrame:
+    return pd.DataFrame({"epoch": 1, "seed": range(len(values)), "loss": values})
+
+
+def test_a_band_over_a_few_seeds_is_their_median_and_whole_range():
+    band = seed_band(_seed_rows([3.0, 1.0, 2.0, 10.0]), ["epoch"], "loss")
+    assert band.iloc[0][["loss", "loss_lo", "loss_hi", "n_seeds"]].tolist() == \
+        [2.5, 1.0, 10.0, 4]
+    assert spread_name(IQR_FROM_SEEDS - 1) == "range"
+
+
+def test_a_band_over_a_rooms_seeds_is_the_interquartile_range():
+    """Twelve seeds 1..12: median 6.5, quartiles 3.75 and 9.25 (linear interpolation, as
+    numpy and statistics' 'inclusive'); one wild seed no longer sets the band's edge."""
+    values = [float(v) for v in range(1, 12)] + [1000.0]
+    band = seed_band(_seed_rows(values), ["epoch"], "loss")
+    assert band.iloc[0][["loss", "loss_lo", "loss_hi", "n_seeds"]].tolist() == \
+        [6.5, 3.75, 9.25, 12]
+    assert spread_bounds(values) == (3.75, 9.25)
+    assert spread_name(12) == "interquartile range"
+    # on a log axis the quartiles are taken in log space: 10 and 1000 around 100
+    logged = seed_band(_seed_rows([10.0] * 5 + [1000.0] * 5), ["epoch"], "loss", log=True)
+    assert logged.iloc[0][["loss_lo", "loss_hi"]].tolist() == pytest.approx([10.0, 1000.0])
+    assert logged.iloc[0]["loss"] == pytest.approx(100.0)
+
+
+def test_a_table_cell_over_a_rooms_seeds_says_it_is_the_interquartile_range():
+    values = [0.80 + 0.02 * i for i in range(IQR_FROM_SEEDS)] + [0.10]
+    assert spread_text(values, "{:.0%}") == "88% (IQR 83–93%)"
+    assert spread_text(values[:IQR_FROM_SEEDS - 1], "{:.0%}") == "88% (80–96%)"

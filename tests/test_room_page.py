@@ -42,6 +42,25 @@ def test_the_room_pools_every_learners_seeds():
     assert "range over 5 seeds" in json.dumps(spec["title"])
 
 
+def test_a_room_of_twelve_seeds_draws_the_middle_half():
+    """From ten seeds on the band and the table are the median and interquartile range:
+    a room's one wild seed does not set the band's edge."""
+    link = PAGE_EXPERIMENTS["loss_curves"].config.replace(epochs=1, hidden=(8, 8, 8))
+    store = open_store()
+    for config in (link.replace(seed=0, n_seeds=10), link.replace(seed=10),
+                   link.replace(seed=11)):
+        store.put(config, run_config(config))
+    at = open_page(PATH, lesson="loss_curves", epochs="1", width="8")
+    assert_clean(at)
+    assert "**12 seeds in this room**, from 3 stored runs" in \
+        " ".join(m.value for m in at.markdown)
+    table = at.dataframe[0].value
+    column = "final test accuracy: median (interquartile range)"
+    assert column in table and all("IQR" in cell for cell in table[column])
+    spec = [s for t, s in _specs(at) if "Accuracy of every run" in t][0]
+    assert "interquartile range over 12 seeds" in json.dumps(spec["title"])
+
+
 def _specs(at):
     """(title text, spec) of every chart on the page."""
     out = []

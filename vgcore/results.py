@@ -307,6 +307,30 @@ def median(values: Iterable[float]) -> float:
     return statistics.median(finite) if finite else math.nan
 
 
+# From this many seeds on a spread is the middle half (interquartile range), below it the
+# whole range: a room of thirty has outliers a min–max band would let decide its width,
+# while 3–5 seeds have no quartiles worth the name.
+IQR_FROM_SEEDS = 10
+
+
+def spread_name(n: int) -> str:
+    """What a spread over `n` seeds is: 'interquartile range' from IQR_FROM_SEEDS on,
+    'range' below."""
+    return "interquartile range" if n >= IQR_FROM_SEEDS else "range"
+
+
+def spread_bounds(values: Iterable[float]) -> tuple[float, float]:
+    """(low, high) of the finite values' spread (`spread_name`): min and max, or the
+    first and third quartiles from IQR_FROM_SEEDS values on; NaNs when none is finite."""
+    finite = sorted(float(v) for v in values if v is not None and math.isfinite(float(v)))
+    if not finite:
+        return math.nan, math.nan
+    if len(finite) < IQR_FROM_SEEDS:
+        return finite[0], finite[-1]
+    q1, _, q3 = statistics.quantiles(finite, n=4, method="inclusive")
+    return q1, q3
+
+
 def _span(lo_text: str, hi_text: str, lo: float) -> str:
     """'81–86%' from '81%' and '86%' (a shared suffix once), 'epoch 5–8' from 'epoch 5'
     and 'epoch 8' (a shared prefix once); '−0.04–0.02' with a minus sign."""
@@ -328,7 +352,8 @@ def _writer(fmt: Any) -> Callable[[float], str]:
 
 def spread_text(values: Iterable[float], fmt: Any = "{:.3g}") -> str:
     """Several seeds' numbers as one table cell: the middle (median) and the range,
-    '84% (81–86%)'; one number when they agree to the shown digits or there is one seed;
+    '84% (81–86%)'; from IQR_FROM_SEEDS seeds on the interquartile range, '84% (IQR
+    82–85%)'; one number when they agree to the shown digits or there is one seed;
     NO_VALUE when no seed has a number. Seeds without a number (diverged) are counted
     beside it: '84% (81–86%; 2 of 3 seeds)'."""
     write = _writer(fmt)
@@ -336,8 +361,11 @@ def spread_text(values: Iterable[float], fmt: Any = "{:.3g}") -> str:
     finite = [v for v in values if math.isfinite(v)]
     if not finite:
         return NO_VALUE
-    middle, lo, hi = write(median(finite)), write(min(finite)), write(max(finite))
-    span = _span(lo, hi, min(finite))
+    low, high = spread_bounds(finite)
+    middle, lo, hi = write(median(finite)), write(low), write(high)
+    span = _span(lo, hi, low)
+    if len(finite) >= IQR_FROM_SEEDS:
+        span = f"IQR {span}"
     prefix = ""         # 'epoch 6 (5–8)': a word the middle already says, said once
     while len(prefix) < min(len(middle), len(span)) and middle[len(prefix)] == \
             span[len(prefix)] and not middle[len(prefix)].isdigit() \
@@ -350,8 +378,9 @@ def spread_text(values: Iterable[float], fmt: Any = "{:.3g}") -> str:
 
 
 def spread_range(values: Iterable[float], fmt: Any = "{:.3g}") -> str:
-    """The range alone, '81–86%' (or one number when the seeds agree to the shown
-    digits): for sentences that give the middle separately."""
+    """The whole range alone, '81–86%' (or one number when the seeds agree to the shown
+    digits): for sentences that give the middle separately and say what held on every
+    seed, so never the interquartile range."""
     finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
     if not finite:
         return NO_VALUE
@@ -920,6 +949,7 @@ __all__ = ["Records", "Result", "build_result", "summarize", "speed_ratio", "lev
            "chance_sentences", "nielsen_lambda", "weight_decay_sentence",
            "NO_VALUE", "seeds_text", "on_seeds", "median", "spread_text", "spread_range",
            "counted", "count_sentence", "speed_counts", "beat_sentences", "DISAGREE",
+           "IQR_FROM_SEEDS", "spread_name", "spread_bounds",
            "seeds_of", "of_seed"]
 
 
@@ -934,8 +964,11 @@ def seed_band(frame: pd.DataFrame, keys: list[str], value: str, *, log: bool = F
     counts rows). The median, not the mean: one diverged or lucky seed of three moves a
     mean but not the middle. Min–max, not a confidence interval: with 3–5 seeds a range
     claims no more than the data show (a bootstrap at n = 3 has 10 distinct resamples).
+    Where some point has IQR_FROM_SEEDS seeds or more (a room's pool), every point's
+    `_lo` / `_hi` are its first and third quartiles instead (`spread_name`).
     `log`: with an even count the middle two are averaged in log space (their geometric
-    mean), so a log axis draws the same middle; min and max are the same in either."""
+    mean), so a log axis draws the same middle; min and max are the same in either, and
+    the quartiles are taken in log space too."""
     rows = frame.dropna(subset=[value])
     values = rows[value].astype(float)
     seeds = rows["seed"].fillna(-1) if "seed" in rows else pd.Series(range(len(rows)),
@@ -944,6 +977,11 @@ def seed_band(frame: pd.DataFrame, keys: list[str], value: str, *, log: bool = F
     out = work.groupby(keys, sort=False, dropna=False, as_index=False).agg(
         _mid=("_mid", "median"), _lo=("_v", "min"), _hi=("_v", "max"),
         n_seeds=("_seed", "nunique"))
+    if len(out) and out["n_seeds"].max() >= IQR_FROM_SEEDS:
+        grouped = work.groupby(keys, sort=False, dropna=False)["_mid"]
+        for edge, q in (("_lo", 0.25), ("_hi", 0.75)):
+            quartile = grouped.quantile(q).to_numpy()
+            out[edge] = np.exp(quartile) if log else quartile
     out[value] = np.exp(out["_mid"]) if log else out["_mid"]
     out[f"{value}_lo"], out[f"{value}_hi"] = out["_lo"], out["_hi"]
     return out[[*keys, value, f"{value}_lo", f"{value}_hi", "n_seeds"]]

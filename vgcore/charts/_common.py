@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from vgcore.activations import ACTIVATIONS
-from vgcore.results import registry_order, seed_band
+from vgcore.results import registry_order, seed_band, spread_name
 
 from .palette import LAYER_SCHEME, activation_color
 
@@ -329,7 +329,8 @@ def _band_frame(df: pd.DataFrame, keys: list[str], value: str, *, log: bool = Fa
     n = int(band["n_seeds"].max()) if not band.empty else 0
     fmt = _FIELDS.get(value, ("Q", value, None))[2]
     band["over_seeds"] = [
-        f"median of {k} seeds; range {_number(lo, fmt)}–{_number(hi, fmt)}" if k > 1
+        f"median of {k} seeds; {spread_name(n)} {_number(lo, fmt)}–{_number(hi, fmt)}"
+        if k > 1
         else "1 seed" for k, lo, hi in
         zip(band["n_seeds"], band[f"{value}_lo"], band[f"{value}_hi"])]
     if n == 1 and "seed" in df:   # the middle of one seed is that seed's own row
@@ -348,7 +349,7 @@ def _seeds_note(n: int, middle: str = "line", spread: str = "band", *,
     if n < 2:
         return None
     each = "; thin lines: seeds" if each and n <= SEED_LINES_MAX else ""
-    return f"{middle}: median; {spread}: range over {n} seeds{each}"
+    return f"{middle}: median; {spread}: {spread_name(n)} over {n} seeds{each}"
 
 
 def _subtitle(*parts: str | None) -> list[str]:
