@@ -10,7 +10,7 @@ from vgcore import charts
 from vgcore.kinds import kind_of
 from vgcore.results import beat_sentences, spread_name, spread_text
 from vgcore.store.base import MAX_ROOM_RUNS
-from vgcore.workshop.experiments import PAGE_EXPERIMENTS
+from vgcore.workshop.experiments import PAGE_EXPERIMENTS, PAGE_SEEDS
 from vgcore.workshop.room import pool, room_runs
 
 PAGE = "room"
@@ -41,9 +41,11 @@ def _frames_of(run) -> dict | None:
 
 page_intro("The room's spread",
            "every stored run of the lesson's experiment, whatever its seed. Give each "
-           "learner the lesson's link with their own seed (`?seed=1`, `?seed=2`, …): "
-           "one run is one draw, and here the room sees its own spread. The view looks "
-           f"for new runs every {REFRESH_S:.0f} s.")
+           "learner the lesson's link with their own seeds: a lesson trains "
+           f"{PAGE_SEEDS} seeds from its *Seed* on, so step it by {PAGE_SEEDS} "
+           f"(`?seed={PAGE_SEEDS}`, `?seed={2 * PAGE_SEEDS}`, …). One run is one draw; "
+           "here the room sees its own spread. The view looks for new runs every "
+           f"{REFRESH_S:.0f} s.")
 lesson = bound(LESSON, next(iter(PAGE_EXPERIMENTS)))
 cfg = page_controls(lesson)
 st.sidebar.caption("Set these as the room's link sets them; *Seed* and *Repeats* do "

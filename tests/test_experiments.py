@@ -7,8 +7,8 @@ import pytest
 
 from vgcore import run
 from vgcore.results import net_outcome
-from vgcore.workshop.experiments import (NIELSEN_CH3_CONFIG, PAGE_EXPERIMENTS, head_runs,
-                                         init_probes, unregularised)
+from vgcore.workshop.experiments import (NIELSEN_CH3_CONFIG, PAGE_EXPERIMENTS, PAGE_SEEDS,
+                                         head_runs, init_probes, unregularised)
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,8 @@ def overfitting():
 
 def test_overfitting_defaults_are_nielsens_net_and_data():
     cfg = PAGE_EXPERIMENTS["overfitting"].config
-    assert cfg.replace(epochs=NIELSEN_CH3_CONFIG.epochs) == NIELSEN_CH3_CONFIG
+    assert cfg.n_seeds == PAGE_SEEDS
+    assert cfg.replace(epochs=NIELSEN_CH3_CONFIG.epochs, n_seeds=1) == NIELSEN_CH3_CONFIG
 
 
 def test_the_default_net_overfits_unmistakably(overfitting):
@@ -64,7 +65,7 @@ def test_inside_layers_default_saturates_the_sigmoids_top_layer_only(seed):
     sits at chance. (The old defaults showed 0% saturated everywhere.)"""
     config = PAGE_EXPERIMENTS["inside_layers"].config
     assert config.init == "pytorch"
-    result = run(config.replace(activations=("sigmoid",), seed=seed))
+    result = run(config.replace(activations=("sigmoid",), seed=seed, n_seeds=1))
     hidden = result.layers[result.layers["layer_name"] != "output"]
     top = hidden["layer"].max()
     last = hidden[hidden["epoch"] == hidden["epoch"].max()].set_index("layer")

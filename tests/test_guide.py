@@ -29,9 +29,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from vgcore.recurrent.results import time_ratio  # noqa: E402
-from vgcore.results import net_history, net_outcome  # noqa: E402
+from vgcore.results import median, net_history, net_outcome, seed_outcomes  # noqa: E402
 from vgcore.runs import run_config  # noqa: E402
-from vgcore.workshop.cures import CURES, PLAIN, cure_runs, cure_table  # noqa: E402
+from vgcore.workshop.cures import CURES, PLAIN, cure_runs, cure_seeds  # noqa: E402
 from vgcore.workshop.exercises import EPOCH_TOLERANCE, EXERCISES  # noqa: E402
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS, closed_gate  # noqa: E402
 from vgcore.workshop.presets import PRESETS  # noqa: E402
@@ -109,10 +109,11 @@ def _run(config: Any) -> Any:
 
 @cache
 def how_fixed() -> Any:
-    """Lesson 8's table as the page computes it (target 50%), indexed by net."""
+    """Lesson 8's numbers of each seed as the page computes them (target 50%): one row
+    per net and seed (`cure_seeds`)."""
     config = PAGE_EXPERIMENTS["how_fixed"].config
     results = {label: _run(c) for label, c in cure_runs(config, tuple(CURES)).items()}
-    return cure_table(results, 0.5).set_index("net")
+    return cure_seeds(results, 0.5)
 
 
 @cache
@@ -123,10 +124,10 @@ def preset(key: str) -> tuple[dict[str, float], dict[str, float], dict[str, Any]
     return p.ours(results), dict(p.published), results
 
 
-def overfitting(**changes: Any) -> dict[str, float]:
-    """Lesson 5's net (its default, with `changes`): the page's outcome numbers."""
+def overfitting(column: str, **changes: Any) -> list[float]:
+    """Lesson 5's net (its default, with `changes`): an outcome number of each seed."""
     result = _run(PAGE_EXPERIMENTS["overfitting"].config.replace(**changes))
-    return net_outcome(net_history(result.history, "sigmoid"))
+    return seed_outcomes(result.history, "sigmoid")[column].tolist()
 
 
 def exercise(key: str, **changes: Any) -> Any:
@@ -147,11 +148,13 @@ def saturation(epoch: int, column: str, layer: int) -> float:
     return float(rows[column].mean())
 
 
-def through_time(cell: str, closed: bool = False) -> float:
-    """Lesson 9's default run (or its closed-gate LSTM): a cell's step-1 ratio at init."""
+def through_time(cell: str, closed: bool = False) -> list[float]:
+    """Lesson 9's default run (or its closed-gate LSTM): a cell's step-1 ratio at init,
+    of each seed."""
     config = PAGE_EXPERIMENTS["through_time"].config
     grads = _run(closed_gate(config) if closed else config).time_grads
-    return time_ratio(grads[grads["cell"] == cell])
+    own = grads[grads["cell"] == cell]
+    return [time_ratio(own[own["seed"] == seed]) for seed in sorted(set(own["seed"]))]
 
 
 # ---------------------------------------------------------------------------------------
@@ -186,8 +189,47 @@ def claim(words: str, *numbers: Callable[[], float]) -> Claim:
     return Claim(words, numbers)
 
 
-def _cure(net: str, column: str) -> Callable[[], float]:
-    return lambda: float(how_fixed().loc[net, column])
+# A page's number over its seeds is written "median (lowest–highest)", SPREAD, or, where
+# every seed gives the same written number, once (checked on each seed, `Each`).
+SPREAD = "{} ({}–{})"
+
+
+class Each(tuple):
+    """Every seed's value of a number the guide writes once: it must hold for each."""
+
+
+def _spread(values: Callable[[], list[float]]) -> tuple[Callable[[], float], ...]:
+    """The SPREAD numbers of `values()` (one per seed): median, lowest, highest of the
+    finite ones (NaN, 'never', where no seed has one)."""
+    def finite() -> list[float]:
+        return [v for v in values() if math.isfinite(v)]
+    return (lambda: median(values()), lambda: min(finite(), default=math.nan),
+            lambda: max(finite(), default=math.nan))
+
+
+def _each(values: Callable[[], list[float]]) -> Callable[[], Each]:
+    return lambda: Each(values())
+
+
+def _over_seeds(form: str, values: Callable[[], list[float]]
+                ) -> tuple[Callable[[], Any], ...]:
+    """The numbers of a cell written as `form`: SPREAD or "{}" (the same on each seed)."""
+    return _spread(values) if form == SPREAD else (_each(values),)
+
+
+def _holds_on_seeds(value: Any, written: str) -> bool:
+    if isinstance(value, Each):
+        return all(holds(float(v), written) for v in value)
+    return holds(float(value), written)
+
+
+def _middle(value: Any) -> float:
+    """What the code would write: a seeds' number (Each) by its median."""
+    return median(value) if isinstance(value, Each) else float(value)
+
+
+def _cure(net: str, column: str) -> Callable[[], list[float]]:
+    return lambda: how_fixed().loc[how_fixed()["net"] == net, column].tolist()
 
 
 def _ours(key: str, label: str) -> Callable[[], float]:
@@ -223,8 +265,19 @@ def _summary(key: str, column: str, **changes: Any) -> Callable[[], float]:
     return lambda: float(exercise(key, **changes)[column])
 
 
-def _lesson5(column: str, **changes: Any) -> Callable[[], float]:
-    return lambda: overfitting(**changes)[column]
+def _lesson5(column: str, **changes: Any) -> Callable[[], list[float]]:
+    return lambda: overfitting(column, **changes)
+
+
+LESSON5_COLUMNS = ("final_test_accuracy", "final_train_accuracy", "rise", "best_test_epoch",
+                   "gap")
+
+
+def _lesson5_row(run: str, forms: tuple[str, ...], **changes: Any) -> Claim:
+    """A row of lesson 5's table: each column's number over the page's seeds."""
+    return claim(f"| {run} | " + " | ".join(forms) + " |",
+                 *(n for form, column in zip(forms, LESSON5_COLUMNS)
+                   for n in _over_seeds(form, _lesson5(column, **changes))))
 
 
 CURE = {c.key: c.label for c in CURES.values()}
@@ -233,18 +286,19 @@ SIGMOID_SPEED = "sigmoid-speed"
 RELU_REFERENCE = dict(activations=("relu",), init="he", bias_init="zeros")
 CLAIMS: dict[str, tuple[Claim, ...]] = {
     "lesson 8 (How it was fixed)": tuple(
-        claim(f"| {row} | {{}}{after} | {{}}{note} | {{}} |",
-              _cure(net, "speed_ratio"), _cure(net, "final_test_accuracy"),
-              _cure(net, "reached_at"))
-        for row, after, note, net in (
-            ("plain", "", " (chance)", PLAIN),
-            ("layer-wise pretraining, 3 epochs a layer (2006)", " (after pretraining)", "",
-             CURE["pretraining"]),
-            ("normalised (Xavier) init (2010)", "", "", CURE["normalised_init"]),
-            ("ReLU, same LeCun init (2011)", "", "", CURE["relu"]),
-            ("gradient clipping at 1 (2013)", "", "", CURE["clipping"]),
-            ("batch norm (2015)", "", "", CURE["batch_norm"]),
-            ("residual connections (2016)", "", "", CURE["residual"]))),
+        claim(f"| {row} | {SPREAD}{after} | {accuracy}{note} | {{}} |",
+              *_spread(_cure(net, "speed_ratio")),
+              *_over_seeds(accuracy, _cure(net, "final_test_accuracy")),
+              _each(_cure(net, "reached_at")))
+        for row, after, accuracy, note, net in (
+            ("plain", "", "{}", " (chance)", PLAIN),
+            ("layer-wise pretraining, 3 epochs a layer (2006)", " (after pretraining)",
+             SPREAD, "", CURE["pretraining"]),
+            ("normalised (Xavier) init (2010)", "", "{}", "", CURE["normalised_init"]),
+            ("ReLU, same LeCun init (2011)", "", SPREAD, "", CURE["relu"]),
+            ("gradient clipping at 1 (2013)", "", "{}", "", CURE["clipping"]),
+            ("batch norm (2015)", "", SPREAD, "", CURE["batch_norm"]),
+            ("residual connections (2016)", "", SPREAD, "", CURE["residual"]))),
     "preset Nielsen ch. 5": (
         claim("| 2 hidden | {}, {} | {}, {} | {} / {} |",
               _ch5(2, 1, _published), _ch5(2, 2, _published), _ch5(2, 1), _ch5(2, 2),
@@ -308,21 +362,14 @@ CLAIMS: dict[str, tuple[Claim, ...]] = {
               lambda: 3 * _ours(HS, "LSTM, forget bias 0: share of seeds that solve "
                                     "T = 50")())),
     "lesson 5 (Overfitting)": (
-        claim("| no regularisation | {} (train {}) | {} (best at epoch {}) | {} |",
-              _lesson5("final_test_accuracy"), _lesson5("final_train_accuracy"),
-              _lesson5("rise"), _lesson5("best_test_epoch"), _lesson5("gap")),
-        claim("| L2 weight decay 0.0001 (Nielsen's λ = 0.1) | {} | {} | {} |",
-              *(_lesson5(c, weight_decay=0.0001)
-                for c in ("final_test_accuracy", "rise", "gap"))),
-        claim("| L2 weight decay 0.001 | **{}** | **{}** | **{}** |",
-              *(_lesson5(c, weight_decay=0.001)
-                for c in ("final_test_accuracy", "rise", "gap"))),
-        claim("| L2 weight decay 0.005 | {} (train {}) | {} | {} |",
-              *(_lesson5(c, weight_decay=0.005)
-                for c in ("final_test_accuracy", "final_train_accuracy", "rise", "gap"))),
-        claim("| dropout 0.5 | {} | {} | {} |",
-              *(_lesson5(c, dropout=0.5) for c in ("final_test_accuracy", "rise", "gap"))),
-        claim("Our baseline is higher than his ({})", _lesson5("final_test_accuracy"))),
+        _lesson5_row("no regularisation", (SPREAD, "{}", SPREAD, SPREAD, SPREAD)),
+        _lesson5_row("L2 weight decay 0.0001 (Nielsen's λ = 0.1)",
+                     (SPREAD, "{}", SPREAD, SPREAD, SPREAD), weight_decay=0.0001),
+        _lesson5_row("L2 weight decay 0.001", (SPREAD,) * 5, weight_decay=0.001),
+        _lesson5_row("L2 weight decay 0.005", (SPREAD,) * 5, weight_decay=0.005),
+        _lesson5_row("dropout 0.5", (SPREAD,) * 5, dropout=0.5),
+        claim("Our baseline is higher than his ({})",
+              lambda: median(overfitting("final_test_accuracy")))),
     "exercise 1 (vanish)": (
         claim("Xavier init:\n   **{}×**", _summary("vanish", "speed_ratio")),
         claim("With 4 layers you get **{}×** at seed\n   0 but {}× and {}× at seeds 1 and 2",
@@ -390,13 +437,13 @@ CLAIMS: dict[str, tuple[Claim, ...]] = {
         claim("Dropout alone does not get there: 0.5 gives {},\n   0.7 gives {}.",
               _summary("close-gap", "gap", dropout=0.5),
               _summary("close-gap", "gap", dropout=0.7))),
-    "lesson 9 (Through time), seed 0": (
-        claim("| RNN | {} | {?} | 1 of 5", lambda: through_time("rnn")),
-        claim("| GRU | {} | {?} | 0 of 5", lambda: through_time("gru")),
-        claim("| LSTM, forget bias 0 (≈ PyTorch's default) | {} |",
-              lambda: through_time("lstm", closed=True)),
-        claim("| **LSTM, forget bias 3** (the page's default) | **{}** |",
-              lambda: through_time("lstm"))),
+    "lesson 9 (Through time), the page's seeds": (
+        claim(f"| RNN | {SPREAD} | {{?}} | 1 of 5", *_spread(lambda: through_time("rnn"))),
+        claim(f"| GRU | {SPREAD} | {{?}} | 0 of 5", *_spread(lambda: through_time("gru"))),
+        claim(f"| LSTM, forget bias 0 (≈ PyTorch's default) | {SPREAD} |",
+              *_spread(lambda: through_time("lstm", closed=True))),
+        claim(f"| **LSTM, forget bias 3** (the page's default) | **{SPREAD}** |",
+              *_spread(lambda: through_time("lstm")))),
 }
 
 
@@ -415,7 +462,7 @@ def written_numbers(c: Claim, text: str) -> list[str]:
 
 def as_the_code_writes(c: Claim, text: str) -> str:
     """`c`'s words with the code's numbers, written as the guide writes them."""
-    values = [write_like(float(n()), w) for n, w in zip(c.numbers, written_numbers(c, text))]
+    values = [write_like(_middle(n()), w) for n, w in zip(c.numbers, written_numbers(c, text))]
     return c.fill(values)
 
 
@@ -425,11 +472,13 @@ def test_the_guides_numbers_are_the_codes(section):
     wrong = []
     for c in CLAIMS[section]:
         for n, written in zip(c.numbers, written_numbers(c, text)):
-            value = float(n())
-            if not holds(value, written):
+            value = n()
+            if not _holds_on_seeds(value, written):
+                seeds = (f" (seeds: {', '.join(write_like(v, written) for v in value)})"
+                         if isinstance(value, Each) else "")
                 wrong.append(f"guide says {written}, the code gives "
-                             f"{write_like(value, written)} ({value:.6g}) in "
-                             f"{c.text!r}")
+                             f"{write_like(_middle(value), written)} ({_middle(value):.6g})"
+                             f"{seeds} in {c.text!r}")
     assert not wrong, (f"{section}: the guide's numbers drifted from the code "
                        f"(python -m tests.test_guide --print writes them all):\n"
                        + "\n".join(wrong))
@@ -453,9 +502,16 @@ def test_the_guides_numbers_are_read_at_their_written_precision():
 def test_a_drifted_number_fails_with_the_codes_value():
     """The check can fail: the lesson-8 ReLU row with another accuracy is caught."""
     relu = CLAIMS["lesson 8 (How it was fixed)"][3]
-    words = relu.fill(["5.2", "12.3%", "2"])
-    assert relu.pattern().findall(words) == [("5.2", "12.3%", "2")]
-    assert not holds(float(relu.numbers[1]()), "12.3%")
+    words = relu.fill(["5.2", "4.1", "6.3", "12.3%", "11.0%", "13.5%", "2"])
+    assert relu.pattern().findall(words) == [("5.2", "4.1", "6.3", "12.3%", "11.0%",
+                                              "13.5%", "2")]
+    assert not holds(float(relu.numbers[3]()), "12.3%")
+
+
+def test_a_number_written_once_must_hold_on_every_seed():
+    assert _holds_on_seeds(Each([0.1, 0.1004]), "10.0%")
+    assert not _holds_on_seeds(Each([0.1, 0.2]), "10.0%")
+    assert _holds_on_seeds(Each([math.nan] * 3), "never")
 
 
 def _links_section() -> str:

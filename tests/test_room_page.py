@@ -21,7 +21,7 @@ def test_an_empty_room_says_how_runs_arrive():
 def test_the_room_pools_every_learners_seeds():
     """Three learners with seeds 0, 1, 2 and one with seed 5 and two repeats: five seeds
     from four runs; a run of other settings is not the room's."""
-    link = PAGE_EXPERIMENTS["loss_curves"].config.replace(epochs=1)
+    link = PAGE_EXPERIMENTS["loss_curves"].config.replace(epochs=1, n_seeds=1)
     store = open_store()
     for config in [link.replace(seed=s) for s in (0, 1, 2)] + \
             [link.replace(seed=5, n_seeds=2), link.replace(seed=9, lr=0.05)]:
@@ -45,7 +45,8 @@ def test_the_room_pools_every_learners_seeds():
 def test_a_room_of_twelve_seeds_draws_the_middle_half():
     """From ten seeds on the band and the table are the median and interquartile range:
     a room's one wild seed does not set the band's edge."""
-    link = PAGE_EXPERIMENTS["loss_curves"].config.replace(epochs=1, hidden=(8, 8, 8))
+    link = PAGE_EXPERIMENTS["loss_curves"].config.replace(epochs=1, hidden=(8, 8, 8),
+                                                          n_seeds=1)
     store = open_store()
     for config in (link.replace(seed=0, n_seeds=10), link.replace(seed=10),
                    link.replace(seed=11)):

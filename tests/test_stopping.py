@@ -19,7 +19,8 @@ from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 # The largest run a link may ask for at batch 1 (MAX_STEPS: 4 nets × 50,000 steps),
 # minutes of work: only the cap can end it in seconds.
 WORST_LINK = PAGE_EXPERIMENTS["gradient_flow"].config.replace(
-    dataset="circle", hidden=(150,) * 20, batch_size=1, train_size=50_000, epochs=1)
+    dataset="circle", hidden=(150,) * 20, batch_size=1, train_size=50_000, epochs=1,
+    n_seeds=1)
 SECONDS = 4.0       # "within the cap, not minutes" on a busy 2-core box
 
 
@@ -65,7 +66,7 @@ def test_the_largest_batch_1_run_stops_at_its_time_cap():
 
 # ~20,000 steps an epoch (~15 s); its epoch 0 takes ~0.1 s
 LONG_EPOCH = PAGE_EXPERIMENTS["gradient_flow"].config.replace(
-    dataset="moons", train_size=20_000, batch_size=1, epochs=2)
+    dataset="moons", train_size=20_000, batch_size=1, epochs=2, n_seeds=1)
 
 
 def test_a_time_cap_stops_training_inside_an_epoch():

@@ -34,7 +34,7 @@ def test_page_opens_with_its_charts_table_downloads_and_exercise():
     assert list(table["cell"]) == ["RNN", "LSTM", "GRU"]
     assert "None" not in table.astype(str).values
     sentences = [m.value for m in at.markdown if m.value.startswith("- ")]
-    assert any(s.startswith("- RNN: on 1 seed (seed 0) step 1 gets") for s in sentences), \
+    assert any(s.startswith("- RNN: on 3 of 3 seeds step 1 gets") for s in sentences), \
         sentences
     assert any("only with the forget gate open" in m.value for m in at.markdown)
     labels = {el.proto.label for el in at.get("download_button")}

@@ -7,7 +7,7 @@ experiment the app runs by default without starting Streamlit
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
@@ -203,8 +203,14 @@ PAGE_EXPERIMENTS["through_time"] = PageExperiment(
      "seed", "n_seeds"),
     extra_runs=_sweep_runs)
 
+# Every lesson trains three seeds by default, as members of one batched model: one run is
+# one draw, and a page's bands and counts show how far its draws agree (Repeats: 1–10).
+PAGE_SEEDS = 3
+PAGE_EXPERIMENTS.update({name: replace(exp, config=exp.config.replace(n_seeds=PAGE_SEEDS))
+                         for name, exp in PAGE_EXPERIMENTS.items()})
 
-__all__ = ["CHAIN_PRESETS", "CHAIN_DEPTH", "chain_example",
+
+__all__ = ["CHAIN_PRESETS", "PAGE_SEEDS", "CHAIN_DEPTH", "chain_example",
            "PageExperiment", "PAGE_EXPERIMENTS", "NIELSEN_CH3_CONFIG", "head_runs",
            "HOW_FIXED_CONFIG", "THROUGH_TIME_CONFIG", "SWEEP_LENGTHS", "length_runs",
            "closed_gate",
