@@ -28,8 +28,10 @@ Without them (`norm="none"`, `residual=False`) the forward pass is the plain one
 """
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
@@ -190,10 +192,13 @@ class BatchedMLP(nn.Module):
         paths: see `_WHOLE_BLOCK`)."""
         if len(self.members) == 1:
             return f(self.members[0].activation, z)
+        if len(self.blocks) == 1:       # one activation: z itself, not a slice of it (a
+            name = self.blocks[0][0]    # slice's backward is a zero-filled copy)
+            return f(name, z) if name in whole else _by_rows(partial(f, name), z)
         parts = [f(name, z[rows]) if rows.stop - rows.start == 1 or name in whole
-                 else _by_rows(lambda part, name=name: f(name, part), z[rows])
+                 else _by_rows(partial(f, name), z[rows])
                  for name, rows in self.blocks]
-        return parts[0] if len(parts) == 1 else torch.cat(parts, 0)
+        return torch.cat(parts, 0)
 
     def activate(self, z: Tensor) -> Tensor:
         """Apply each member's activation to its part of z: (M, B, width)."""
@@ -295,7 +300,7 @@ def _by_rows(f: Callable[[Tensor], Tensor], z: Tensor) -> Tensor:
     which torch's TensorIterator loops over row by row (rows of n values could be folded
     into one loop; these cannot), each row as when alone; short members (n <
     ROW_ALIGN) go one at a time."""
-    k, n = z.shape[0], z[0].numel()
+    k, n = z.shape[0], math.prod(z.shape[1:])
     rest = n % ROW_ALIGN
     if rest == 0:
         return f(z)
