@@ -142,6 +142,7 @@ class BatchedMLP(nn.Module):
         self.sizes = tuple(sizes)
         self.members = tuple(members)
         self.blocks = _contiguous_blocks(self.members)
+        self._block_sizes = [rows.stop - rows.start for _, rows in self.blocks]
         n_layers = len(sizes) - 1
         weights: list[list[Tensor]] = [[] for _ in range(n_layers)]
         biases: list[list[Tensor]] = [[] for _ in range(n_layers)]
@@ -192,12 +193,14 @@ class BatchedMLP(nn.Module):
         paths: see `_WHOLE_BLOCK`)."""
         if len(self.members) == 1:
             return f(self.members[0].activation, z)
-        if len(self.blocks) == 1:       # one activation: z itself, not a slice of it (a
-            name = self.blocks[0][0]    # slice's backward is a zero-filled copy)
+        if len(self.blocks) == 1:
+            name = self.blocks[0][0]
             return f(name, z) if name in whole else _by_rows(partial(f, name), z)
-        parts = [f(name, z[rows]) if rows.stop - rows.start == 1 or name in whole
-                 else _by_rows(partial(f, name), z[rows])
-                 for name, rows in self.blocks]
+        # split(), not a slice per block: a slice's backward is a zero-filled copy of all
+        # of z, one per block, summed; split's is one cat
+        parts = [f(name, part) if part.shape[0] == 1 or name in whole
+                 else _by_rows(partial(f, name), part)
+                 for (name, _), part in zip(self.blocks, z.split(self._block_sizes, 0))]
         return torch.cat(parts, 0)
 
     def activate(self, z: Tensor) -> Tensor:
