@@ -117,6 +117,20 @@ def test_seed_groups_hand_each_member_its_seeds_rows():
     assert one.rows(t[:1], idx[:1]).tolist() == [0, 3]       # shared, (B,)
 
 
+def test_one_net_per_seed_gets_its_seeds_rows_in_the_members_order():
+    """Members in the seeds' order (one activation): the same rows as any grouping, of a
+    slice of the seeds' data too (a probe batch), with trailing axes (inputs)."""
+    x = torch.arange(3 * 5 * 2).view(3, 5, 2)           # seed k, sample n, input i
+    groups = SeedGroups([7, 8, 9], [7, 8, 9])
+    idx = torch.tensor([[4, 0], [1, 1], [2, 3]])
+    assert torch.equal(groups.rows(x, idx), torch.stack([x[k][idx[k]] for k in range(3)]))
+    assert torch.equal(groups.rows(x[:, :2]), x[:, :2])
+    assert groups.rows(x[:, :2]).is_contiguous()
+    swapped = SeedGroups([8, 7, 9], [7, 8, 9])
+    assert torch.equal(swapped.rows(x, idx), torch.stack([x[1][idx[1]], x[0][idx[0]],
+                                                          x[2][idx[2]]]))
+
+
 @pytest.mark.parametrize("n_seeds", [1, 4])
 def test_seeds_of(n_seeds):
     assert seeds_of(7, n_seeds) == tuple(range(7, 7 + n_seeds))

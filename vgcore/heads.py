@@ -14,6 +14,8 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from .model import by_rows
+
 Tensor = torch.Tensor
 HEAD_LABELS = {"softmax_ce": "softmax + cross-entropy", "sigmoid_mse": "sigmoid + MSE",
                "sigmoid_ce": "sigmoid + cross-entropy"}
@@ -30,30 +32,31 @@ def member_losses(logits: Tensor, y: Tensor, head: str) -> Tensor:
         return per_sample.mean(1)
     if head not in HEAD_LABELS:
         raise ValueError(f"head: unknown value {head!r}; allowed: {', '.join(HEAD_LABELS)}")
-    # sigmoid heads: one call per member, so a net's last bit never depends on the nets
-    # beside it (see BatchedMLP.each_member)
+    # sigmoid heads: the sigmoid's rounding of a member's values must not depend on the
+    # nets beside it, so the per-unit costs are computed member by member as the kernels
+    # see them (model.by_rows); the sums and means reduce each member's own rows
     targets = F.one_hot(y.expand(M, B), C).to(logits.dtype)
-    return torch.cat([_sigmoid_loss(part, target, head) for part, target in
-                      zip(logits.split(1), targets.split(1))])
+    per_sample = _sigmoid_costs(logits, targets, head).sum(-1).mean(1)
+    # Nielsen's quadratic cost C = 1/(2n) Σ ||y - a||², one-hot y
+    return 0.5 * per_sample if head == "sigmoid_mse" else per_sample
 
 
-def _sigmoid_loss(logits: Tensor, target: Tensor, head: str) -> Tensor:
-    """A sigmoid head's mean loss over the batch: logits, one-hot target (M, B, C) -> (M,)."""
-    if head == "sigmoid_mse":
-        # Nielsen's quadratic cost C = 1/(2n) Σ ||y - a||², one-hot y
-        return 0.5 * (torch.sigmoid(logits) - target).pow(2).sum(-1).mean(1)
+def _sigmoid_costs(logits: Tensor, target: Tensor, head: str) -> Tensor:
+    """A sigmoid head's cost per output unit: logits, one-hot target (M, B, C) -> (M, B, C)."""
+    if head == "sigmoid_mse":     # ||y - a||² per unit (member_losses halves the mean)
+        return by_rows(lambda z, t: (torch.sigmoid(z) - t).pow(2), logits, target)
     # sigmoid_ce: Nielsen's network2 default (ch. 3 and 5): independent sigmoid outputs,
     # each with the binary cross-entropy -[y ln a + (1-y) ln(1-a)], summed over outputs
-    per_unit = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
-    return per_unit.sum(-1).mean(1)
+    return by_rows(lambda z, t: F.binary_cross_entropy_with_logits(z, t, reduction="none"),
+                   logits, target)
 
 
 def outputs(logits: Tensor, head: str) -> Tensor:
     """What the net outputs: softmax probabilities or independent sigmoid activations
-    (one call per member, as in member_losses)."""
+    (each member's as when alone, as in member_losses)."""
     if head == "softmax_ce":
         return torch.softmax(logits, -1)
-    return torch.cat([torch.sigmoid(part) for part in logits.split(1)])
+    return by_rows(torch.sigmoid, logits)
 
 
 def softmax_table(logits: Sequence[float], temperature: float = 1.0) -> pd.DataFrame:

@@ -28,8 +28,10 @@ Without them (`norm="none"`, `residual=False`) the forward pass is the plain one
 """
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
@@ -140,6 +142,7 @@ class BatchedMLP(nn.Module):
         self.sizes = tuple(sizes)
         self.members = tuple(members)
         self.blocks = _contiguous_blocks(self.members)
+        self._block_sizes = [rows.stop - rows.start for _, rows in self.blocks]
         n_layers = len(sizes) - 1
         weights: list[list[Tensor]] = [[] for _ in range(n_layers)]
         biases: list[list[Tensor]] = [[] for _ in range(n_layers)]
@@ -185,15 +188,20 @@ class BatchedMLP(nn.Module):
         transcendental (sigmoid's exp, ...) differently in a tensor's vectorised body and
         in its scalar tail, and where a member's values fall in one tensor's tail depends
         on the nets beside it. So a block of several members is handed to f so that the
-        kernel's loop meets each member's values as it does alone (`_by_rows`).
+        kernel's loop meets each member's values as it does alone (`by_rows`).
         Activations in `whole` take the block as it is (their kernels round alike in both
         paths: see `_WHOLE_BLOCK`)."""
         if len(self.members) == 1:
             return f(self.members[0].activation, z)
-        parts = [f(name, z[rows]) if rows.stop - rows.start == 1 or name in whole
-                 else _by_rows(lambda part, name=name: f(name, part), z[rows])
-                 for name, rows in self.blocks]
-        return parts[0] if len(parts) == 1 else torch.cat(parts, 0)
+        if len(self.blocks) == 1:
+            name = self.blocks[0][0]
+            return f(name, z) if name in whole else by_rows(partial(f, name), z)
+        # split(), not a slice per block: a slice's backward is a zero-filled copy of all
+        # of z, one per block, summed; split's is one cat
+        parts = [f(name, part) if part.shape[0] == 1 or name in whole
+                 else by_rows(partial(f, name), part)
+                 for (name, _), part in zip(self.blocks, z.split(self._block_sizes, 0))]
+        return torch.cat(parts, 0)
 
     def activate(self, z: Tensor) -> Tensor:
         """Apply each member's activation to its part of z: (M, B, width)."""
@@ -275,7 +283,7 @@ class BatchedMLP(nn.Module):
 
 # Activations applied to a block of members at once: exact (ReLU, leaky ReLU, linear),
 # or whose torch CPU kernel rounds its vectorised body and scalar tail alike (tanh, GELU;
-# GELU's kernel takes another path on a strided view, so `_by_rows` would change its
+# GELU's kernel takes another path on a strided view, so `by_rows` would change its
 # bits). tests/test_model.py checks every activation, forward and backward.
 _WHOLE_BLOCK = frozenset({"relu", "leaky_relu", "linear", "tanh", "gelu"})
 ROW_ALIGN = 64      # values: a multiple of a vectorised loop's stride for any dtype and ISA
@@ -285,25 +293,28 @@ def _apply_activation(name: str, z: Tensor) -> Tensor:
     return acts.get(name).fn(z)
 
 
-def _by_rows(f: Callable[[Tensor], Tensor], z: Tensor) -> Tensor:
-    """Elementwise f on z (k, ...), k members of n values each, every member's values
-    rounded as when alone. A kernel's vectorised loop steps through a tensor in strides
-    of S (2 registers: 16 to 64 values), the values past the last full stride taking the
-    scalar path. When n is a multiple of ROW_ALIGN (a multiple of every S), each member
-    starts on a stride of the block: f takes the block as it is. Otherwise it takes each
-    member's first n - n % ROW_ALIGN values and its rest as two views with rows n apart,
-    which torch's TensorIterator loops over row by row (rows of n values could be folded
-    into one loop; these cannot), each row as when alone; short members (n <
-    ROW_ALIGN) go one at a time."""
-    k, n = z.shape[0], z[0].numel()
+def by_rows(f: Callable[..., Tensor], z: Tensor, *others: Tensor) -> Tensor:
+    """Elementwise f on z (k, ...), k members of n values each (and on `others`, shaped
+    as z, split alike: f(z, *others)), every member's values rounded as when alone. A
+    kernel's vectorised loop steps through a tensor in strides of S (2 registers: 16 to
+    64 values), the values past the last full stride taking the scalar path. When n is a
+    multiple of ROW_ALIGN (a multiple of every S), each member starts on a stride of the
+    block: f takes the block as it is. Otherwise it takes each member's first
+    n - n % ROW_ALIGN values and its rest as two views with rows n apart, which torch's
+    TensorIterator loops over row by row (rows of n values could be folded into one
+    loop; these cannot), each row as when alone; short members (n < ROW_ALIGN) go one
+    at a time. Only f's kernels applied to these views are row by row: a transcendental
+    belongs on them, not on an intermediate result."""
+    k, n = z.shape[0], math.prod(z.shape[1:])
     rest = n % ROW_ALIGN
-    if rest == 0:
-        return f(z)
+    if rest == 0 or k == 1:
+        return f(z, *others)
     if rest == n:
         # split(): views whose backward is one cat, not a full-size zero gradient per part
-        return torch.cat([f(part) for part in z.split(1, 0)], 0)
-    body, tail = z.reshape(k, n).split([n - rest, rest], 1)
-    return torch.cat([f(body), f(tail)], 1).view(z.shape)
+        return torch.cat([f(*parts) for parts in
+                          zip(*(t.split(1, 0) for t in (z, *others)))], 0)
+    body, tail = zip(*(t.reshape(k, n).split([n - rest, rest], 1) for t in (z, *others)))
+    return torch.cat([f(*body), f(*tail)], 1).view(z.shape)
 
 
 def _contiguous_blocks(members: tuple[Member, ...]) -> list[tuple[str, slice]]:

@@ -140,9 +140,10 @@ def _pretrain_layer(model: BatchedMLP, layer: int, x_train: Tensor, x_probe: Ten
             alive = alive & torch.isfinite(losses)
             optimizer.zero_grad(set_to_none=False)
             torch.where(alive, losses, torch.zeros_like(losses)).sum().backward()
-            keep = alive.view(-1, 1, 1)     # a diverged net's gradients: zeros, not NaN
-            for p in params:
-                p.grad = torch.where(keep, p.grad, torch.zeros_like(p.grad))
+            if not bool(alive.all()):       # a diverged net's gradients: zeros, not NaN
+                dead = ~alive.view(-1, 1, 1)
+                for p in params:
+                    p.grad.masked_fill_(dead, 0.0)
             optimizer.step()
         record(epoch)
     return alive

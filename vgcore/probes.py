@@ -195,11 +195,17 @@ def _histograms(per_layer: list[Tensor], quantity: str, bins: int, symmetric: bo
     hi - lo, and a constant layer gets a span relative to its value, never a zero width.
     """
     M = per_layer[0].shape[0]
-    values = torch.cat([t.detach().reshape(M, -1) for t in per_layer], 1)   # (M, Σ sizes)
-    pooled = values
-    if pooled.shape[1] > HIST_SAMPLE:
-        step = pooled.shape[1] // HIST_SAMPLE + 1
-        pooled = pooled[:, ::step]
+    layers = [t.detach().reshape(M, -1) for t in per_layer]             # (M, size) each
+    sizes = [t.shape[1] for t in layers]
+    # the pooled values: every `step`-th of the layers' values laid end to end, taken
+    # from each layer (a copy of every value only to sample it cost more than the rest)
+    total = sum(sizes)
+    step = total // HIST_SAMPLE + 1 if total > HIST_SAMPLE else 1
+    parts, offset = [], 0
+    for t, size in zip(layers, sizes):
+        parts.append(t[:, (-offset) % step::step])
+        offset += size
+    pooled = torch.cat(parts, 1)
     # non-finite -> NaN, which the quantiles skip; the extra NaN column keeps a layer
     # without values from being an error (as torch.nanquantile refuses an empty input)
     pooled = torch.where(torch.isfinite(pooled), pooled, torch.nan)
@@ -216,32 +222,38 @@ def _histograms(per_layer: list[Tensor], quantity: str, bins: int, symmetric: bo
     width = (hi - lo) / bins                      # (M,), > 0 and finite
     starts = (lo[:, None] + width[:, None] * torch.arange(bins, dtype=lo.dtype,
                                                           device=lo.device)).tolist()
-    # every layer's values binned at once, each layer into bins of its own
-    sizes = [t[0].numel() for t in per_layer]
-    position = values.double()
-    # a finite sum means every value is finite (an overflowing one only takes the long way)
-    finite = None if bool(torch.isfinite(values.sum())) else torch.isfinite(values)
-    if finite is not None:
-        position = torch.where(finite, position, lo[:, None])
-    position.sub_(lo[:, None]).div_(width[:, None])
-    # finite values give at most ±inf here (overflow), which the clamp bins; clamping
-    # before the cast to int is floor's bin for every position (negatives land in 0)
-    if finite is not None:
-        position.nan_to_num_(0.0)
-    idx = position.clamp_(0, bins - 1).int()
-    # one bincount over every member and layer: bin b of layer l of member m at
-    # (m·L + l)·bins + b; a non-finite value counts nowhere
-    L = len(sizes)
-    idx += (torch.repeat_interleave(torch.arange(L, dtype=torch.int32, device=idx.device),
-                                    torch.tensor(sizes, device=idx.device)) * bins
-            + torch.arange(M, dtype=torch.int32, device=idx.device)[:, None] * (L * bins))
-    if finite is None:
-        counts = torch.bincount(idx.flatten(), minlength=M * L * bins).double()
-    else:
-        counts = torch.bincount(idx[finite], minlength=M * L * bins).double()
-    counts = counts.view(M, L, bins)
-    n_finite = (torch.tensor(sizes, device=idx.device).expand(M, -1) if finite is None else
-                torch.stack([f.sum(1) for f in finite.split(sizes, 1)], 1))   # (M, L)
+    # Each layer binned in turn into buffers reused from layer to layer: a few hundred KB
+    # per net stay in cache, where every layer at once (MBs per net, fresh pages for each
+    # temporary) made the binning cost more than linearly in the nets.
+    biggest = max(sizes, default=0)
+    position_buf = lo.new_empty(M * biggest)                          # float64
+    index_buf = torch.empty(M * biggest, dtype=torch.int32, device=lo.device)
+    member_bins = torch.arange(M, dtype=torch.int32, device=lo.device)[:, None] * bins
+    lo_, width_ = lo[:, None], width[:, None]
+    counts_by_layer, finite_by_layer = [], []
+    for t, size in zip(layers, sizes):
+        position = position_buf[:M * size].view(M, size)
+        position.copy_(t)                          # float32 -> float64, exactly
+        # a finite sum means every value is finite (an overflowing one only takes the
+        # long way)
+        finite = None if bool(torch.isfinite(t.sum())) else torch.isfinite(t)
+        if finite is not None:
+            position.copy_(torch.where(finite, position, lo_))
+        position.sub_(lo_).div_(width_)
+        # finite values give at most ±inf here (overflow), which the clamp bins; clamping
+        # before the cast to int is floor's bin for every position (negatives land in 0)
+        if finite is not None:
+            position.nan_to_num_(0.0)
+        idx = index_buf[:M * size].view(M, size)
+        idx.copy_(position.clamp_(0, bins - 1))   # truncation, as .int()
+        idx += member_bins                        # bin b of member m at m·bins + b
+        # a non-finite value counts nowhere
+        flat = idx.flatten() if finite is None else idx[finite]
+        counts_by_layer.append(torch.bincount(flat, minlength=M * bins).view(M, bins))
+        finite_by_layer.append(torch.full((M,), size, device=lo.device) if finite is None
+                               else finite.sum(1))
+    counts = torch.stack(counts_by_layer, 1).double()                # (M, L, bins)
+    n_finite = torch.stack(finite_by_layer, 1)                       # (M, L)
     fraction = (counts / n_finite[:, :, None].clamp(min=1)).tolist()
     counts, widths = counts.tolist(), width.tolist()
     ends = [[start + w for start in s_row] for s_row, w in zip(starts, widths)]

@@ -46,8 +46,11 @@ class SeedGroups:
     def __init__(self, member_seeds: Sequence[int], seeds: Sequence[int],
                  device: torch.device | str = "cpu") -> None:
         self.seeds = tuple(seeds)
-        self.index = torch.tensor([self.seeds.index(s) for s in member_seeds],
-                                  dtype=torch.long, device=device)
+        positions = [self.seeds.index(s) for s in member_seeds]
+        self.index = torch.tensor(positions, dtype=torch.long, device=device)
+        # member m trains with seed m (one net per seed): a per-seed tensor already holds
+        # the members' rows, in their order
+        self._one_per_seed = positions == list(range(len(self.seeds)))
 
     def rows(self, t: Tensor, idx: Tensor | None = None) -> Tensor:
         """Each member's rows of a per-seed tensor t (S, N, ...): idx (S, B) picks rows
@@ -55,10 +58,18 @@ class SeedGroups:
         of its seed; one seed: (B, ...), shared by every member without a copy (the
         batched model computes the same bits either way)."""
         if len(self.seeds) == 1:
-            return t[0] if idx is None else t[0][idx[0]]
+            return t[0] if idx is None else t[0].index_select(0, idx[0])
         if idx is None:
-            return t.index_select(0, self.index)
-        return t[self.index[:, None], idx.index_select(0, self.index)]
+            # the same rows as index_select's copy, without a copy of every seed's data
+            # per member when there is one member per seed
+            return t.contiguous() if self._one_per_seed else t.index_select(0, self.index)
+        if not self._one_per_seed:
+            idx = idx.index_select(0, self.index)
+        # row idx[m, b] of member m's seed: one gather from the seeds' rows laid end to end
+        S, N = t.shape[:2]
+        flat = (idx + self.index[:, None] * N).flatten()
+        return t.reshape(S * N, *t.shape[2:]).index_select(0, flat).view(
+            *idx.shape, *t.shape[2:])
 
 
 __all__ = ["seeds_of", "order_generators", "seed_minibatches", "SeedGroups"]
