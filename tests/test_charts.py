@@ -1041,3 +1041,15 @@ def test_a_run_file_with_several_seeds_is_drawn_with_its_band():
     np.testing.assert_allclose(alice["loss_hi"] - alice["loss_lo"], 2 / (alice["epoch"] + 1))
     assert set(bob["n_seeds"]) == {1} and (bob["loss_lo"] == bob["loss_hi"]).all()
     assert len(drawn[(drawn["curve"] == "seed")]) == len(df)   # thin line per seed
+
+
+def test_a_long_axis_title_comes_in_lines_a_phones_plot_holds():
+    """A title wider than a phone's plot would reach past the chart's edge (and Vega's fit
+    shrinks the plot to make room): it is broken into lines of at most AXIS_CHARS."""
+    from vgcore.charts._common import AXIS_CHARS, _axis_title, _y
+    text = "share of step T's gradient reaching step t, ‖∂L/∂h_t‖ ÷ ‖∂L/∂h_T‖"
+    lines = _axis_title(text)
+    assert isinstance(lines, list) and " ".join(lines) == text
+    assert all(len(line) <= AXIS_CHARS for line in lines)
+    assert _axis_title("epoch") == "epoch"
+    assert " ".join(_y("loss", text, log=True).to_dict()["title"]).endswith("(log scale)")

@@ -224,10 +224,11 @@ def _y(col: str, title: str, log: bool = False, values: pd.Series | None = None,
     """Quantitative y; on a log axis the title says so (readers misjudge log gaps) and the
     ticks sit on decades of `values`."""
     if log:
-        return alt.Y(f"{col}:Q", title=f"{title} (log scale)", scale=alt.Scale(type="log"),
+        return alt.Y(f"{col}:Q", title=_axis_title(f"{title} (log scale)"),
+                     scale=alt.Scale(type="log"),
                      axis=alt.Axis(values=_log_ticks(values), format=_log_format(values)),
                      **kwargs)
-    return alt.Y(f"{col}:Q", title=title, **kwargs)
+    return alt.Y(f"{col}:Q", title=_axis_title(title), **kwargs)
 
 
 def _log_floor(values: pd.Series) -> float | Any:
@@ -248,6 +249,8 @@ def _percent_y(col: str, title: str) -> alt.Y:
 # would cut one long line with "…".
 TITLE_CHARS = 44
 SUBTITLE_CHARS = 58
+# An axis title's bold 11 px: about 36 characters span a phone's ~230 px plot.
+AXIS_CHARS = 36
 
 
 def _lines(text: str, width: int) -> list[str]:
@@ -257,6 +260,13 @@ def _lines(text: str, width: int) -> list[str]:
 def _text(lines: list[str]) -> str | list[str]:
     """One line as a string (as Vega-Lite writes a title), more as a list."""
     return lines[0] if len(lines) == 1 else lines
+
+
+def _axis_title(text: str) -> str | list[str]:
+    """An axis title in lines of at most AXIS_CHARS: a long one centred under (or beside)
+    a phone's ~200 px plot would otherwise reach past the chart's edge, and Vega's fit
+    would shrink the plot to a sliver trying to make room for it."""
+    return _text(_lines(text, AXIS_CHARS))
 
 
 def _title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:

@@ -9,7 +9,7 @@ from vgcore.results import activation_label, net_outcome
 
 from vgcore.results import registry_order
 
-from ._common import (_EPOCH_AXIS, HEIGHT, WIDTH, _activation_encoding, _band_frame,
+from ._common import (_EPOCH_AXIS, _axis_title, HEIGHT, WIDTH, _activation_encoding, _band_frame,
                       _median_band, _subtitle, _seeds_note,
                       _activation_label_expr, _check_choice, _data, _finite, _highlight,
                       _legend, _legend_select, _percent_y, _require, _title, _tooltip, _y)
@@ -22,7 +22,8 @@ def _epoch_x(epochs: pd.Series | list, title: str = _EPOCH_AXIS) -> alt.X:
     values = pd.to_numeric(pd.Series(list(epochs)), errors="coerce").dropna()
     scale = (alt.Scale(domain=[float(values.min()), float(values.max())], nice=False)
              if not values.empty and values.max() > values.min() else alt.Undefined)
-    return alt.X("epoch:Q", title=title, axis=alt.Axis(tickMinStep=1), scale=scale)
+    return alt.X("epoch:Q", title=_axis_title(title), axis=alt.Axis(tickMinStep=1),
+                 scale=scale)
 
 
 def _metric_y(metric: str, log_y: bool, values: pd.Series | None = None) -> alt.Y:

@@ -10,7 +10,7 @@ import pandas as pd
 from vgcore.recurrent import CELLS, SOLVED_ACCURACY, cell_order
 from vgcore.results import mean_over_seeds
 
-from ._common import (_EPOCH_AXIS, HEIGHT, WIDTH, _check_choice, _data, _finite,
+from ._common import (_EPOCH_AXIS, _axis_title, HEIGHT, WIDTH, _check_choice, _data, _finite,
                       _label_expr, _legend, _legend_select, _percent_y, _require, _title,
                       _tooltip, _y, _band_frame, _median_band, _seeds_note, _subtitle)
 from .palette import CELL_COLORS, _fixed_colors
@@ -77,7 +77,7 @@ def time_grad_chart(time_grads_df: pd.DataFrame, epochs: Sequence[int] = (0,), *
     last = int(df["t"].max()) if not df.empty else 1
     y_title, subtitle = TIME_GRAD_VALUES[value]
     spread = pd.concat([drawn[value], drawn[f"{value}_lo"], drawn[f"{value}_hi"]])
-    shared["x"] = alt.X("t:Q", title=_TIME_AXIS, axis=alt.Axis(tickMinStep=1),
+    shared["x"] = alt.X("t:Q", title=_axis_title(_TIME_AXIS), axis=alt.Axis(tickMinStep=1),
                         scale=alt.Scale(domain=[1, last], nice=False))
     shared["color"] = _cell_encoding(df)
     chart = _median_band(shared, _y(value, y_title, log=True, values=spread), value, n,
@@ -99,7 +99,7 @@ def recurrent_accuracy_chart(history_df: pd.DataFrame, split: str = "test", *,
                  ["epoch", "accuracy"])
     drawn, n = _band_frame(df, ["cell", "epoch"], "accuracy")
     lines = _median_band(
-        {"x": alt.X("epoch:Q", title=_EPOCH_AXIS, axis=alt.Axis(tickMinStep=1)),
+        {"x": alt.X("epoch:Q", title=_axis_title(_EPOCH_AXIS), axis=alt.Axis(tickMinStep=1)),
          "color": _cell_encoding(df)},
         _percent_y("accuracy", f"{split} accuracy (% of sequences answered right)"),
         "accuracy", n, _legend_select("cell"), ["cell"], ["cell", "epoch"],
