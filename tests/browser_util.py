@@ -25,7 +25,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--no-first-run", "--disable-sync"]
 
 HEALTH_TIMEOUT_S = 60      # server start: import torch, pandas, altair
-RUN_TIMEOUT_S = 90         # one page's script run, training included (2 shared cores)
+RUN_TIMEOUT_S = 180        # one page's script run, training 3 seeds included (2 shared cores)
 QUIET_S = 0.5              # "finished" = no running indicator for this long
 
 

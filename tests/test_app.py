@@ -31,7 +31,7 @@ INIT_LABELS = {name: s.label for name, s in INIT_SCHEMES.items()}
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
-TIMEOUT = 90                      # seconds per script run: generous for a busy 2-core box
+TIMEOUT = 180                     # seconds per script run (3 seeds): generous for a busy 2-core box
 LESSONS = [p for p in PAGES if p.section == "Lessons"]
 
 
