@@ -5,9 +5,7 @@ Frames are small synthetic ones built here (the training loop is not needed)."""
 from __future__ import annotations
 
 import itertools
-import json
 import math
-import re
 import subprocess
 import sys
 from typing import Any, Callable, Iterator
@@ -17,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from picture import picture_rows as read_picture
 from vgcore import charts
 from vgcore.activations import chain_product, curves
 
@@ -737,42 +736,8 @@ def test_chain_rule_chart_reads_at_factor_one_and_at_thirty_layers():
 
 
 def picture_rows(chart: alt.TopLevelMixin) -> pd.DataFrame:
-    """The network picture's marks as rows, read as Vega draws them: per panel, each
-    layer's own data (units, edges, input nodes, notes; structure edges generated in
-    Vega), edges unpacked from their text (one per number whose `edge_by` is finite), and
-    the constants each panel's calculations add (activation; the epoch shown).
-    `kind`: "unit", "weighted", "edge", "input" or "note"."""
-    spec = chart.to_dict()
-    frames = []
-    for panel in spec["concat"]:
-        for layer in panel["layer"]:
-            calcs = {t["as"]: t["calculate"] for t in layer.get("transform", [])
-                     if "calculate" in t}
-            const = {k: json.loads(v) for k, v in calcs.items()
-                     if k in ("activation", "epoch")}
-            data, mark = layer["data"], layer["mark"]["type"]
-            if "sequence" in data:
-                frames.append(pd.DataFrame({"kind": "edge", "i": range(
-                    data["sequence"]["start"], data["sequence"]["stop"])}))
-                continue
-            rows = pd.DataFrame(spec["datasets"][data["name"]])
-            if mark == "rule":
-                by = re.search(r"length\(datum\.(\w+)\)", calcs["k"]).group(1)
-                values = [c for c in ("weight", "weight_grad") if c in rows]
-                rows = rows.assign(**{c: rows[c].str.split(" ") for c in values}) \
-                    .explode(values).reset_index(drop=True)
-                rows = rows.assign(**{c: pd.to_numeric(rows[c]) for c in values})
-                rows = rows[np.isfinite(rows[by])].assign(kind="weighted")
-            else:
-                rows = rows.assign(kind={"text": "note"}.get(mark, "input" if "what" in rows
-                                                               else "unit"))
-            frames.append(rows.assign(**const, _panel=len(frames)))
-        # a panel's activation, also on the layers that do not name it (input nodes)
-        named = [f["activation"].iloc[0] for f in frames if "activation" in f and len(f)]
-        frames = [f if "activation" in f else f.assign(activation=named[0]) for f in frames]
-        panel["_frames"] = frames
-        frames = []
-    return pd.concat([f for p in spec["concat"] for f in p["_frames"]], ignore_index=True)
+    """The network picture's marks as rows, as Vega draws them (tests/picture.py)."""
+    return read_picture(chart.to_dict())
 
 
 def test_network_picture_draws_every_unit_of_narrow_layers_and_a_sample_of_wide_ones(
