@@ -23,7 +23,7 @@ EDGES = Widget("net_edges", "select", "Edges show", tuple(EDGE_LABELS), fmt=EDGE
 PLAYING = "net_playing"       # session state: the picture steps through the epochs
 JUST_STARTED = "net_play_started"
 EPOCH = "net_epoch_shown"     # the epoch slider's key
-PLAY_EVERY_S = 1.0            # one kept epoch per second: a redraw is ~0.5 s of work
+PLAY_EVERY_S = 1.0            # one kept epoch per second: a redraw is ~0.2–0.6 s of work
 TABLE_ROW_PX = 35             # st.dataframe's row height: the factors table shows every row
 
 

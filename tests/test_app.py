@@ -20,6 +20,7 @@ from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from app.catalog import PAGES, PageSpec
+from picture import picture_rows
 from vgcore import ExperimentConfig
 from vgcore.kinds import kind_of
 from vgcore.data import DATASETS
@@ -100,6 +101,19 @@ def chart_data(at: AppTest, title_part: str) -> pd.DataFrame:
     hits = [(t, f) for t, f in charts_of(at) if title_part.lower() in t.lower()]
     assert len(hits) == 1, (title_part, [t for t, _ in charts_of(at)])
     return pd.concat(hits[0][1], ignore_index=True)
+
+
+def picture(at: AppTest) -> pd.DataFrame:
+    """The network picture as rows, as Vega draws them (tests/picture.py), from the
+    spec and the Arrow datasets Streamlit sends."""
+    hits = [el for el in at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart")
+            if "The network, each unit shaded" in el.proto.spec]
+    assert len(hits) == 1, len(hits)
+    spec = json.loads(hits[0].proto.spec)
+    spec["datasets"] = {
+        d.name: dataframe_util.convert_arrow_bytes_to_pandas_df(d.data.data)
+        .to_dict(orient="records") for d in hits[0].proto.datasets}
+    return picture_rows(spec)
 
 
 def link_warnings(at: AppTest) -> list[str]:
@@ -655,7 +669,7 @@ def test_gradient_flow_draws_the_network_and_its_measured_factors():
     multiplies the gradient by, in words."""
     at = open_page("pages/gradient_flow.py", epochs="1", depth="3")
     assert_clean(at)
-    units = chart_data(at, "The network, each unit shaded")
+    units = picture(at)
     assert {"hidden 1", "hidden 3", "output"} <= set(units["layer_name"].dropna())
     factors = [m.value for m in at.markdown if "on the way down" in m.value]
     assert len(factors) == 4 and factors[0].startswith("- sigmoid: ×")
@@ -670,19 +684,20 @@ def test_gradient_flow_edges_play_and_the_one_path_factor():
     at = open_page("pages/gradient_flow.py", epochs="2", depth="3",
                    activations=["sigmoid", "ReLU"])
     assert_clean(at)
-    picture = chart_data(at, "The network, each unit shaded")
+    drawn = picture(at)
     title = [t for t, _ in charts_of(at) if "The network" in t][0]
     assert title.endswith("each edge by |w|")                  # the default
-    lines = picture[picture["kind"] == "weighted"]
+    lines = drawn[drawn["kind"] == "weighted"]
+    # the tooltip's words (from, to) are made in Vega, from the layout
     assert set(lines["epoch"]) == {0} and {"from", "to", "weight", "weight_grad"} <= \
-        set(lines.columns)
+        drawn.attrs["fields"]["weighted"]
     widget(at, "net_edges").select("weight_grad").run()
     assert_clean(at)
     assert [t for t, _ in charts_of(at) if "The network" in t][0].endswith("by |∂C/∂w|")
     widget(at, "net_edges").select("structure").run()
     assert_clean(at)
-    picture = chart_data(at, "The network, each unit shaded")
-    assert not (picture["kind"] == "weighted").any() and (picture["kind"] == "edge").any()
+    drawn = picture(at)
+    assert not (drawn["kind"] == "weighted").any() and (drawn["kind"] == "edge").any()
     # a shared link restores the choice
     linked = open_page("pages/gradient_flow.py", epochs="2", depth="3",
                        activations=["sigmoid", "ReLU"], net_edges="|∂C/∂w|: its gradient")
@@ -692,8 +707,7 @@ def test_gradient_flow_edges_play_and_the_one_path_factor():
 
     # Play: starts at the slider's epoch, one kept epoch further per (timer) run, stops
     # at the last
-    shown = lambda: set(chart_data(at, "The network, each unit shaded")  # noqa: E731
-                        .query("kind == 'unit'")["epoch"])
+    shown = lambda: set(picture(at).query("kind == 'unit'")["epoch"])  # noqa: E731
     assert at.select_slider(key="net_epoch_shown").value == 0 and shown() == {0}
     at.button(key="net_play").click().run()
     assert_clean(at)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from picture import picture_rows as read_picture
 from vgcore import charts
 from vgcore.activations import chain_product, curves
 
@@ -734,21 +735,33 @@ def test_chain_rule_chart_reads_at_factor_one_and_at_thirty_layers():
     assert rows["labelled"].sum() <= charts.CHAIN_LABELS and rows["labelled"].iloc[-1]
 
 
+def picture_rows(chart: alt.TopLevelMixin) -> pd.DataFrame:
+    """The network picture's marks as rows, as Vega draws them (tests/picture.py)."""
+    return read_picture(chart.to_dict())
+
+
 def test_network_picture_draws_every_unit_of_narrow_layers_and_a_sample_of_wide_ones(
         units_df):
     """The net as columns of units: one shared log colour scale for every panel, an epoch
     slider, wide layers sampled (and said so), dead units drawn apart."""
     spec = charts.network_chart(units_df, input_size=64).to_dict()
-    rows = main_rows(charts.network_chart(units_df, input_size=64))
+    rows = picture_rows(charts.network_chart(units_df, input_size=64))
     units = rows[rows["kind"] == "unit"]
     drawn = units[(units["activation"] == "sigmoid") & (units["epoch"] == 0)]
     assert drawn.groupby("layer")["unit"].nunique().to_dict() == \
         {1: charts.NET_UNITS_DRAWN, 2: 5, 3: 2}
-    assert set(units["seed"]) == {0}                    # one net per panel: lowest seed
+    # one net per panel: the lowest seed's (seed 1's numbers here differ, 7×)
+    other = units_df.assign(bias_grad=units_df["bias_grad"].where(
+        units_df["seed"] == 0, units_df["bias_grad"] * 7))
+    shown = picture_rows(charts.network_chart(other, input_size=64))
+    shown = shown[shown["kind"] == "unit"]
+    assert not shown.duplicated(["activation", "epoch", "layer", "unit"]).any()
+    seed0 = other[other["seed"] == 0].merge(shown, on=["activation", "epoch", "layer", "unit"])
+    assert len(seed0) == len(shown)
+    assert np.allclose(seed0["bias_grad_x"], seed0["bias_grad_y"], rtol=5e-3)
     subtitle = " ".join(spec["title"]["subtitle"])
     assert "16 evenly spaced units" in subtitle and "stand for the 64 inputs" in subtitle
-    params = [p for p in spec.get("params", []) + spec["spec"].get("params", [])
-              if p.get("name") == "net_epoch"]
+    params = [p for p in _all_params(spec) if p.get("name") == "net_epoch"]
     assert params and params[0]["bind"]["input"] == "range"
     with pytest.raises(ValueError, match="epoch"):
         charts.network_chart(units_df, epoch=7)
@@ -761,7 +774,7 @@ def test_network_picture_draws_the_units_the_engine_recorded_edges_for(units_df)
     assert charts.NET_UNITS_DRAWN is probes.NET_UNITS_DRAWN
     assert charts.NET_INPUTS_DRAWN is probes.NET_INPUTS_DRAWN
     assert not hasattr(charts, "_drawn_units")
-    rows = main_rows(charts.network_chart(units_df, input_size=64))
+    rows = picture_rows(charts.network_chart(units_df, input_size=64))
     hidden1 = rows[(rows["kind"] == "unit") & (rows["layer"] == 1)]
     assert set(hidden1["unit"]) == set(probes.drawn_units(40))
     inputs = rows[(rows["kind"] == "input") & (rows["activation"] == "sigmoid")]
@@ -778,10 +791,11 @@ def test_network_picture_edges_follow_w_or_its_gradient(units_df, edges_df, edge
     chart = charts.network_chart(units_df, edges_df, edge_by=edge_by, input_size=64,
                                  epoch=1, slider=slider)
     spec = chart.to_dict()
-    rows = main_rows(chart)
-    lines = rows[rows["kind"] == "weighted"] if "kind" in rows else rows.iloc[0:0]
+    rows = picture_rows(chart)
+    lines = rows[rows["kind"] == "weighted"]
     marks = list(units(spec))
-    weighted = [u for u in marks if "strokeWidth" in u.get("encoding", {})]
+    # the marks whose width follows a value (a dead unit's ring is a fixed width)
+    weighted = [u for u in marks if u.get("encoding", {}).get("strokeWidth", {}).get("field")]
     if edge_by is None:
         assert lines.empty and not weighted
         assert (rows["kind"] == "edge").any()
@@ -793,11 +807,13 @@ def test_network_picture_edges_follow_w_or_its_gradient(units_df, edges_df, edge
     edge = weighted[0]["encoding"]
     assert edge["opacity"]["scale"]["domain"] == [0, 1]        # t on the shared log scale
     calc = next(t["calculate"] for u in weighted for t in u.get("transform", [])
-                if "calculate" in t)
+                if t.get("as") == "edge_t")
     assert f"datum.{edge_by}" in calc and "log(" in calc
     assert {t["field"] for t in edge["tooltip"]} >= {"from", "to", "weight", "weight_grad"}
     assert "edges by" in " ".join(spec["title"]["subtitle"])
-    assert lines["from"].str.contains("mean").any()          # input groups say so
+    names = next(t["calculate"] for u in weighted for t in u["transform"]
+                 if t.get("as") == "from")                  # made in Vega, from the layout
+    assert "inputs 1–8 (mean |·| of the group)" in names    # input groups say so
     params = [p["name"] for p in _all_params(spec)]
     assert ("net_epoch" in params) == slider
 
@@ -810,7 +826,7 @@ def test_network_picture_keeps_a_diverged_nets_panel_with_a_note(units_df, edges
         chart = charts.network_chart(gone(units_df), gone(edges_df), edge_by="weight_grad",
                                      input_size=64, epoch=1, slider=slider)
         chart.to_dict()
-        rows = main_rows(chart)
+        rows = picture_rows(chart)
         relu = rows[rows["activation"] == "relu"]
         assert relu.loc[relu["kind"] == "note", "note"].tolist() == \
             ["no numbers after epoch 0: it diverged"]
@@ -880,7 +896,7 @@ def test_network_picture_colours_each_net_on_its_own_log_scale_over_its_decades(
     assert colour["field"] == "grad_rel"
     assert colour["scale"]["type"] == "log"
     lo, hi = colour["scale"]["domain"]
-    rows = main_rows(chart)
+    rows = picture_rows(chart)
     rel = rows.loc[rows["kind"] == "unit", "grad_rel"]
     assert hi == 1.0
     # the decades present: the domain reaches below the NET_UNIT_LOW quantile, by less

@@ -65,10 +65,12 @@ def grad_norm_lines(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
     _require(layers_df, ["activation", "seed", "epoch", "layer", "layer_name", value],
              "layers_df")
     rows = layers_df if include_output else _hidden_only(layers_df)
-    df = _finite(rows, ["epoch", value], positive=[value])
+    keys = ["activation", "layer", "layer_name", "epoch"]
+    # only what the lines draw: each seed's row carried every column of res.layers
+    # (2/3 of the spec on the Gradient flow page)
+    df = _finite(rows, ["epoch", value], positive=[value])[[*keys, "seed", value]]
     # median in log space: the same middle the log axis shows
-    drawn, n = _band_frame(df, ["activation", "layer", "layer_name", "epoch"], value,
-                           log=True)
+    drawn, n = _band_frame(df, keys, value, log=True)
     spread = pd.concat([drawn[value], drawn[f"{value}_lo"], drawn[f"{value}_hi"]])
     chart = _median_band(
         {"x": alt.X("epoch:Q", title=_EPOCH_AXIS_SHORT, axis=alt.Axis(tickMinStep=1)),
