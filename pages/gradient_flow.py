@@ -58,9 +58,9 @@ def network_picture(result, edge_by: str | None) -> None:
                 st.rerun()
         right.select_slider("Epoch", epochs, key=EPOCH,
                             help="Epochs at which every unit's numbers were kept")
-    chart(charts.network_chart(result.units, result.edges, edge_by=edge_by,
-                               input_size=layer_sizes(result.config)[0],
-                               epoch=st.session_state[EPOCH], slider=False))
+    chart(charts.network_chart, result.units, result.edges, edge_by=edge_by,
+          input_size=layer_sizes(result.config)[0], epoch=st.session_state[EPOCH],
+          slider=False, of=result)
 
 
 def factor_table(layers: pd.DataFrame) -> pd.DataFrame:
@@ -88,7 +88,7 @@ if result is not None:
     divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
     st.subheader("Speed of learning at initialisation")
     # The figure first, its words under it: on a projector's first screen.
-    chart(charts.grad_norm_bars(result.layers, epoch=0))
+    chart(charts.grad_norm_bars, result.layers, epoch=0, of=result)
     for sentence in speed_sentences(result.layers, epoch=0):
         st.markdown(f"- {sentence}")
     st.subheader("The network itself")
@@ -117,6 +117,6 @@ if result is not None:
     table = factor_table(result.layers)
     st.dataframe(table, hide_index=True, height=TABLE_ROW_PX * (len(table) + 1) + 3)
     st.subheader("During training")
-    chart(charts.grad_norm_lines(result.layers))
-    chart(charts.grad_heatmap(result.layers))
+    chart(charts.grad_norm_lines, result.layers, of=result)
+    chart(charts.grad_heatmap, result.layers, of=result)
     downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)

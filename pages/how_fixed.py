@@ -29,6 +29,19 @@ TARGET_ACCURACY = Widget("target", "slider", "Target test accuracy", lo=0.2, hi=
                          step=0.05, help="The table says at which epoch each net first "
                                          "reached it.", field_lo=0.2, field_hi=0.95)
 
+
+# Builders of this page's charts from its results (label -> result), kept by
+# app.blocks.chart for every visitor.
+def gradients_chart(results: dict, names: dict):
+    return charts.init_comparison_chart(labelled_frames(results, "layers"), series="net",
+                                        by="cure", facet=False, names=names)
+
+
+def learning_chart(results: dict, names: dict):
+    return charts.overlay_chart(labelled_frames(results, "history").drop(columns="activation"),
+                                metric="accuracy", split="test", series="net", log_y=False,
+                                names=names)
+
 page_intro("How it was fixed",
            "the table. The plain 10-layer sigmoid net's first layer gets ~10⁵× less "
            "gradient than its last and its test accuracy stays at chance; each cure "
@@ -89,16 +102,12 @@ if cfg is not None:
 
         st.subheader("The gradient each layer gets at initialisation")
         names = net_names(runs)
-        chart(charts.init_comparison_chart(labelled_frames(results, "layers"), series="net",
-                                           by="cure", facet=False, names=names))
+        chart(gradients_chart, results, names)
         st.subheader("Learning")
         same = no_help_sentence(seeds)
         if same:
             st.caption(f"{same} (click a legend entry to pick one out).")
-        chart(charts.overlay_chart(labelled_frames(results, "history")
-                                   .drop(columns="activation"), metric="accuracy",
-                                   split="test", series="net", log_y=False,
-                                   names=names))
+        chart(learning_chart, results, names)
 
         pretrained = results.get(CURES["pretraining"].label)
         if pretrained is not None and not pretrained.pretrain.empty:
@@ -111,7 +120,7 @@ if cfg is not None:
                 f"{PRETRAIN_BATCH}; their decoders end in the activation of the layer "
                 f"they rebuild (Bengio et al. 2007). With one epoch per layer the "
                 f"default net stayed at chance; with three it learns.")
-            chart(charts.pretrain_chart(pretrained.pretrain))
+            chart(charts.pretrain_chart, pretrained.pretrain, of=pretrained)
         downloads(plain, PAGE, PAGE_EXPERIMENTS[PAGE].config)
 
 st.subheader(f"Exercise: {EXERCISE.title}")

@@ -29,12 +29,12 @@ result = run_experiment(cfg, live=lambda r: charts.saturation_chart(r.layers))
 if result is not None:
     divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
     st.subheader("Activations per layer over training")
-    chart(charts.activation_mean_chart(result.layers))
+    chart(charts.activation_mean_chart, result.layers, of=result)
     for sentence in drift_sentences(result.layers):
         st.markdown(f"- {sentence}")
-    chart(charts.saturation_chart(result.layers))
-    chart(charts.loss_chart(result.history, metric="accuracy", log_y=False,
-                            summary_df=result.summary))
+    chart(charts.saturation_chart, result.layers, of=result)
+    chart(charts.loss_chart, result.history, metric="accuracy", log_y=False,
+          summary_df=result.summary, of=result)
     st.subheader("Histograms")
     epochs = sorted(int(e) for e in result.histograms["epoch"].unique())
     if epochs:
@@ -44,5 +44,6 @@ if result is not None:
             "Quantity", ["activation", "gradient"], default="activation", key="hist_quantity",
             format_func={"activation": "activation values",
                          "gradient": "back-propagated gradients δ"}.get) or "activation"
-        chart(charts.histogram_chart(result.histograms, epoch=epoch, quantity=quantity))
+        chart(charts.histogram_chart, result.histograms, epoch=epoch, quantity=quantity,
+              of=result)
     downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)

@@ -36,12 +36,14 @@ if result is not None:
     n_classes = DATASETS[result.config.dataset].n_classes
     for sentence in chance_sentences(result.history, n_classes):
         st.markdown(f"- {sentence}")
-    chart(charts.loss_chart(result.history, metric="loss", summary_df=result.summary))
-    chart(charts.loss_chart(result.history, metric="accuracy", summary_df=result.summary))
+    chart(charts.loss_chart, result.history, metric="loss", summary_df=result.summary,
+          of=result)
+    chart(charts.loss_chart, result.history, metric="accuracy", summary_df=result.summary,
+          of=result)
     if not result.boundary.empty:
         st.subheader("Decision boundaries")
-        chart(charts.decision_boundary_chart(result.boundary, result.points,
-                                             summary_df=result.summary))
+        chart(charts.decision_boundary_chart, result.boundary, result.points,
+              summary_df=result.summary, of=result)
     st.subheader("Summary")
     # One row per activation: each number the middle of its seeds and their range
     s = result.summary.assign(best=best_test_epochs(result.summary, result.history,

@@ -69,7 +69,7 @@ if results is not None:
                   if any(q.pooled for q in preset.quantities) else "") if seeds > 1 else
                f"**Ours** is {seeds_text(1)}'s number: one draw.")
     st.caption(f"**Tolerance.** {preset.note}")
-    chart(preset.chart(results))
+    chart(preset.chart, results)
     with st.expander("Download the runs (upload them on *Compare runs*)"):
         for n, (label, result) in enumerate(results.items(), 1):
             st.markdown(f"**{label}**")

@@ -23,6 +23,18 @@ EXERCISE_BIAS = dataclasses.replace(widgets_for(EXERCISE.start)["forget_bias"],
                                     field="exercise_forget_bias",
                                     label="Forget-gate bias of the exercise's LSTM")
 
+
+# Builders of this page's charts from its results, kept by app.blocks.chart.
+def time_grads_chart(result, epochs: tuple[int, ...]):
+    """The gradient reaching each step, each net's divided by its own at step T."""
+    return charts.time_grad_chart(relative_time_grads(result.time_grads), epochs=epochs,
+                                  value="grad_rel")
+
+
+def sweep_chart(sweep: dict, chance: float):
+    """Final accuracy against the sequence length (T -> result)."""
+    return charts.length_sweep_chart(length_sweep(sweep), chance=chance)
+
 page_intro("Through time: RNN vs LSTM vs GRU",
            "the gradient reaching step 1 of the sequence, before any training. In a "
            "recurrent net the deep direction is time: a vanilla RNN passes ~10⁻¹¹ of the "
@@ -53,9 +65,7 @@ if result is not None:
         st.markdown(f"After epoch {later}:")
         for sentence in ratio_sentences(result.time_grads, epoch=later):
             st.markdown(f"- {sentence}")
-    chart(charts.time_grad_chart(relative_time_grads(result.time_grads),
-                                 epochs=(0, later) if later else (0,), value="grad_rel"),
-          figure)
+    chart(time_grads_chart, result, (0, later) if later else (0,), where=figure)
     figure.caption("Each line is divided by its own net's gradient at the last step T. A "
                    "net that has learned the task has a loss near 0, so after training its "
                    "raw gradient is tiny at every step, step T included: that is not "
@@ -74,7 +84,7 @@ if result is not None:
             f"(the exercise below starts there).")
 
     st.subheader("Learning the task")
-    chart(charts.recurrent_accuracy_chart(result.history, chance=task.chance))
+    chart(charts.recurrent_accuracy_chart, result.history, chance=task.chance, of=result)
     for sentence in solved_sentences(result.summary, config.seq_len):
         st.markdown(f"- {sentence}")
     counts = solved_counts(result.summary)
@@ -101,7 +111,7 @@ if result is not None:
                f"100 to add it.")
     sweep = {t: run_experiment(c) for t, c in length_runs(config).items()}
     if all(r is not None for r in sweep.values()):
-        chart(charts.length_sweep_chart(length_sweep(sweep), chance=task.chance))
+        chart(sweep_chart, sweep, task.chance)
     downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)
 
 st.subheader(f"Exercise: {EXERCISE.title}")
@@ -117,4 +127,4 @@ if attempt is not None:
         st.success(check.message, icon=":material/check_circle:")
     else:
         st.warning(f"Not yet. {check.message}", icon=":material/pending:")
-    chart(EXERCISE.chart(attempt))
+    chart(EXERCISE.chart, attempt)
