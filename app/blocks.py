@@ -16,7 +16,10 @@ import pandas as pd
 import streamlit as st
 # internal: the data transformer and lock st.altair_chart converts a chart with, so that
 # a spec made here once is the spec st.altair_chart would make on every request
-from streamlit.elements.vega_charts import _altair_globals_lock, _to_arrow_dataset
+from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+from streamlit.elements.vega_charts import (_altair_globals_lock,
+                                            _is_geojson_or_topojson_payload,
+                                            _to_arrow_dataset)
 # internal: the one place the old multipage mode can be switched off (require_app_frame)
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -222,8 +225,12 @@ def _vega_lite(c: alt.TopLevelMixin) -> Drawn:
         theme = alt.theme.enable("none") if alt.theme.active == "default" else nullcontext()
         with theme, alt.data_transformers.enable("to_arrow_dataset", datasets=datasets):
             spec = c.to_dict(validate=VALIDATE_CHARTS)
-    spec["datasets"] = {**spec.get("datasets", {}), **datasets}
-    return spec, width, sum(len(d) for d in datasets.values() if isinstance(d, bytes))
+    # Inline records (vgcore.charts' InlineData) as the Arrow bytes st.vega_lite_chart
+    # would make of them on every request; geometry stays as it is (Streamlit's rule).
+    spec["datasets"] = {name: d if isinstance(d, bytes) or _is_geojson_or_topojson_payload(d)
+                        else convert_anything_to_arrow_bytes(d)
+                        for name, d in {**spec.get("datasets", {}), **datasets}.items()}
+    return spec, width, sum(len(d) for d in spec["datasets"].values() if isinstance(d, bytes))
 
 
 def _result_key(value: Any) -> str | None:

@@ -194,3 +194,23 @@ def test_the_kept_charts_are_bounded_in_entries_and_bytes():
 def test_a_drawn_chart_takes_no_builder_arguments():
     with pytest.raises(TypeError):
         blocks.chart(LINE, DATA, where=_Recorder())
+
+
+def test_inline_records_are_kept_as_the_arrow_bytes_streamlit_would_send():
+    """vgcore's charts carry their data as inline records: kept as Arrow, the datasets a
+    visitor is sent are byte for byte those st.altair_chart makes on every request."""
+    from streamlit.elements.vega_charts import (_convert_altair_to_vega_lite_spec,
+                                                _marshall_chart_data)
+    from streamlit.proto.VegaLiteChart_pb2 import VegaLiteChart
+    inline = alt.Chart(alt.InlineData(values=DATA.to_dict(orient="records"))).mark_line(
+    ).encode(x="x:Q", y="y:Q", color="g:N")
+    spec, _, size = blocks._vega_lite(inline)
+    assert all(isinstance(d, bytes) for d in spec["datasets"].values()) and size > 0
+    sent = []
+    for s in (dict(spec), _convert_altair_to_vega_lite_spec(inline.properties(
+            padding=blocks.CHART_PADDING,
+            autosize=alt.AutoSizeParams(type="fit-x", contains="padding")))):
+        proto = VegaLiteChart()
+        _marshall_chart_data(proto, s)
+        sent.append([(d.name, d.data.data) for d in proto.datasets])
+    assert sent[0] == sent[1] and sent[0]
