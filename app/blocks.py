@@ -152,11 +152,12 @@ def _has_facet_channel(c: Any) -> bool:
                for ch in ("row", "column", "facet")) if encoding is not alt.Undefined else False
 
 
-# Drawn specs kept for every visitor: a page drawing a stored result sends what was drawn
-# for it before. Bounded in entries and bytes (the chart data, Arrow, is most of a spec):
-# a 690 MB box cannot keep every epoch of every visitor's network picture.
-CHART_CACHE_ENTRIES = 256
-CHART_CACHE_BYTES = 64 * 2**20
+# What pages draw and say about stored results, kept for every visitor: a page showing a
+# stored result sends what was made for it before. Bounded in entries and bytes (a
+# chart's data, Arrow, is most of its spec): a 690 MB box cannot keep every epoch of
+# every visitor's network picture.
+KEPT_ENTRIES = 512
+KEPT_BYTES = 64 * 2**20
 # Altair's JSON-schema validation costs more than building most charts: it runs in the
 # tests (VGLAB_VALIDATE_CHARTS=1, tests/conftest.py), never on a visitor's request.
 VALIDATE_CHARTS = os.environ.get("VGLAB_VALIDATE_CHARTS") == "1"
@@ -165,41 +166,69 @@ Drawn = tuple[dict, "int | str", int]     # (Vega-Lite spec, st width, bytes of 
 NOTHING: Drawn = (None, None, 0)          # a builder that had nothing to draw
 
 
-class SpecCache:
-    """A thread-safe LRU of drawn charts by key, bounded in entries and in bytes."""
+class KeptCache:
+    """A thread-safe LRU of values by key, each with its size in bytes, bounded in
+    entries and in bytes."""
 
-    def __init__(self, entries: int = CHART_CACHE_ENTRIES,
-                 max_bytes: int = CHART_CACHE_BYTES) -> None:
+    def __init__(self, entries: int = KEPT_ENTRIES, max_bytes: int = KEPT_BYTES) -> None:
         self.entries, self.max_bytes, self.bytes = entries, max_bytes, 0
-        self._data: OrderedDict[str, Drawn] = OrderedDict()
+        self._data: OrderedDict[str, tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> Drawn | None:
+    def get(self, key: str, default: Any = None) -> Any:
         with self._lock:
             found = self._data.get(key)
-            if found is not None:
-                self._data.move_to_end(key)
-            return found
+            if found is None:
+                return default
+            self._data.move_to_end(key)
+            return found[0]
 
-    def put(self, key: str, drawn: Drawn) -> None:
-        if drawn[2] > self.max_bytes // 8:       # one huge chart must not empty the cache
+    def put(self, key: str, value: Any, size: int) -> None:
+        if size > self.max_bytes // 8:           # one huge chart must not empty the cache
             return
         with self._lock:
             old = self._data.pop(key, None)
-            self.bytes -= old[2] if old else 0
-            self._data[key] = drawn
-            self.bytes += drawn[2]
+            self.bytes -= old[1] if old else 0
+            self._data[key] = (value, size)
+            self.bytes += size
             while len(self._data) > self.entries or self.bytes > self.max_bytes:
-                self.bytes -= self._data.popitem(last=False)[1][2]
+                self.bytes -= self._data.popitem(last=False)[1][1]
 
     def __len__(self) -> int:
         return len(self._data)
 
 
 @st.cache_resource
-def drawn_charts() -> SpecCache:
-    """The drawn charts this server keeps, shared by every session."""
-    return SpecCache()
+def kept_cache() -> KeptCache:
+    """What this server keeps of the pages' charts, sentences and tables, shared by
+    every session."""
+    return KeptCache()
+
+
+_ABSENT = object()
+
+
+def _size(value: Any) -> int:
+    """Roughly the bytes `value` holds: a frame's memory, strings' lengths."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(deep=True).sum())
+    if isinstance(value, (list, tuple)):
+        return 64 + sum(_size(v) for v in value)
+    return len(value) if isinstance(value, (str, bytes)) else 64
+
+
+def kept(fn: Callable[..., Any], *args: Any, of: Any = (), **kwargs: Any) -> Any:
+    """`fn(*args, **kwargs)`, kept for every visitor when it is made from stored
+    results (the same key as `chart`'s): a page's sentences and tables about a result.
+    The value is shared: read it, never change it."""
+    key = drawn_key(fn, args, kwargs, of)
+    cache = kept_cache()
+    value = cache.get(f"value:{key}", _ABSENT) if key is not None else _ABSENT
+    if value is _ABSENT:
+        value = fn(*args, **kwargs)
+        if key is not None:
+            cache.put(f"value:{key}", value, _size(value))
+    return value
 
 
 def _vega_lite(c: alt.TopLevelMixin) -> Drawn:
@@ -312,7 +341,7 @@ def chart(c: alt.TopLevelMixin | Callable[..., alt.TopLevelMixin], *args: Any,
 
     `c` is a chart, or a builder called as `c(*args, **kwargs)`: then what it draws for
     stored results (in `args`, or the results in `of` whose frames `args` are) is kept
-    by the server (`drawn_charts`) and every later visitor is sent it without drawing:
+    by the server (`kept_cache`) and every later visitor is sent it without drawing:
     ``chart(charts.grad_norm_bars, result.layers, epoch=0, of=result)``. A builder of
     anything else than a result's own frames (a derived frame) is a function of the
     results, so that the key names what it draws. A builder may return None: nothing
@@ -323,13 +352,13 @@ def chart(c: alt.TopLevelMixin | Callable[..., alt.TopLevelMixin], *args: Any,
         drawn = _vega_lite(c)
     else:
         key = drawn_key(c, args, kwargs, of)
-        cache = drawn_charts()
-        drawn = cache.get(key) if key is not None else None
+        cache = kept_cache()
+        drawn = cache.get(f"chart:{key}") if key is not None else None
         if drawn is None:
             built = c(*args, **kwargs)
             drawn = NOTHING if built is None else _vega_lite(built)
             if key is not None:
-                cache.put(key, drawn)
+                cache.put(f"chart:{key}", drawn, drawn[2])
     spec, width, _ = drawn
     if spec is not None:
         (where or st).vega_lite_chart(spec, width=width)
@@ -352,4 +381,4 @@ def page_style() -> None:
 
 __all__ = ["cells", "spread_cells", "MISSING", "page_intro", "require_app_frame", "look_for",
            "divergence_notice", "downloads",
-           "chart", "drawn_charts", "drawn_key", "SpecCache", "is_single_view", "page_style", "PAGE_STYLE", "SINGLE_VIEW_MAX_PX"]
+           "chart", "kept", "kept_cache", "drawn_key", "KeptCache", "is_single_view", "page_style", "PAGE_STYLE", "SINGLE_VIEW_MAX_PX"]

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from app.blocks import chart, divergence_notice, downloads, page_intro
+from app.blocks import chart, divergence_notice, downloads, kept, page_intro
 from app.runner import run_experiment
 from app.widgets import page_controls
 from vgcore import charts
@@ -31,7 +31,7 @@ if result is not None:
     # The figure first, its words under it: on a projector's first screen.
     chart(charts.grad_norm_bars, result.layers, epoch=0, of=result)
     divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
-    for sentence in speed_sentences(result.layers, epoch=0):
+    for sentence in kept(speed_sentences, result.layers, epoch=0, of=result):
         st.markdown(f"- {sentence}")
     chart(charts.loss_chart, result.history, metric="loss", summary_df=result.summary,
           of=result)

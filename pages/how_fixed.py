@@ -2,7 +2,8 @@
 import pandas as pd
 import streamlit as st
 
-from app.blocks import cells, chart, divergence_notice, downloads, page_intro, spread_cells
+from app.blocks import (cells, chart, divergence_notice, downloads, kept, page_intro,
+                        spread_cells)
 from app.runner import run_experiment
 from app.widgets import Widget, bound, page_controls
 from vgcore import charts
@@ -35,6 +36,27 @@ TARGET_ACCURACY = Widget("target", "slider", "Target test accuracy", lo=0.2, hi=
 def gradients_chart(results: dict, names: dict):
     return charts.init_comparison_chart(labelled_frames(results, "layers"), series="net",
                                         by="cure", facet=False, names=names)
+
+
+def cures_table(results: dict, target: float, epochs: int) -> pd.DataFrame:
+    """The cures side by side: each number the median over the seeds and their range."""
+    table = cure_table(results, target)
+    seeds = cure_seeds(results, target)
+    return pd.DataFrame({
+        "net": table["net"],
+        "year": cells(table["year"], "{:.0f}"),
+        "speed ratio at init": spread_cells(seeds, "net", "speed_ratio",
+                                            format_ratio).to_numpy(),
+        f"test accuracy, epoch {epochs}": spread_cells(
+            seeds, "net", "final_test_accuracy", "{:.1%}").to_numpy(),
+        f"first epoch ≥ {target:.0%}": spread_cells(seeds, "net", "reached_at",
+                                                    "epoch {:.0f}").to_numpy(),
+        "diverged": cells(table["diverged_at"], "at epoch {:.0f}"),
+    })
+
+
+def same_sentence(results: dict, target: float) -> str:
+    return no_help_sentence(cure_seeds(results, target))
 
 
 def learning_chart(results: dict, names: dict):
@@ -72,19 +94,7 @@ if cfg is not None:
                 divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
 
         st.subheader("The cures side by side")
-        table = cure_table(results, target)
-        seeds = cure_seeds(results, target)
-        st.dataframe(pd.DataFrame({
-            "net": table["net"],
-            "year": cells(table["year"], "{:.0f}"),
-            "speed ratio at init": spread_cells(seeds, "net", "speed_ratio",
-                                                format_ratio).to_numpy(),
-            f"test accuracy, epoch {cfg.epochs}": spread_cells(
-                seeds, "net", "final_test_accuracy", "{:.1%}").to_numpy(),
-            f"first epoch ≥ {target:.0%}": spread_cells(seeds, "net", "reached_at",
-                                                        "epoch {:.0f}").to_numpy(),
-            "diverged": cells(table["diverged_at"], "at epoch {:.0f}"),
-        }), hide_index=True)
+        st.dataframe(kept(cures_table, results, target, cfg.epochs), hide_index=True)
         st.caption(f"Speed ratio: the last hidden layer's gradient ÷ hidden layer 1's at "
                    f"initialisation (Nielsen's speed of learning); ≫ 1 is vanishing, ≪ 1 "
                    f"exploding. Each number: the median over the seeds, their range in "
@@ -104,7 +114,7 @@ if cfg is not None:
         names = net_names(runs)
         chart(gradients_chart, results, names)
         st.subheader("Learning")
-        same = no_help_sentence(seeds)
+        same = kept(same_sentence, results, target)
         if same:
             st.caption(f"{same} (click a legend entry to pick one out).")
         chart(learning_chart, results, names)

@@ -1,7 +1,7 @@
 """Lesson 3 — Inside the layers: saturation and histograms (Glorot & Bengio 2010)."""
 import streamlit as st
 
-from app.blocks import chart, divergence_notice, downloads, page_intro
+from app.blocks import chart, divergence_notice, downloads, kept, page_intro
 from app.runner import run_experiment
 from app.widgets import page_controls
 from vgcore import charts
@@ -30,7 +30,7 @@ if result is not None:
     divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
     st.subheader("Activations per layer over training")
     chart(charts.activation_mean_chart, result.layers, of=result)
-    for sentence in drift_sentences(result.layers):
+    for sentence in kept(drift_sentences, result.layers, of=result):
         st.markdown(f"- {sentence}")
     chart(charts.saturation_chart, result.layers, of=result)
     chart(charts.loss_chart, result.history, metric="accuracy", log_y=False,

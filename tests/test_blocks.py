@@ -75,8 +75,8 @@ def stored():
 
 @pytest.fixture
 def fresh_cache(monkeypatch):
-    cache = blocks.SpecCache()
-    monkeypatch.setattr(blocks, "drawn_charts", lambda: cache)
+    cache = blocks.KeptCache()
+    monkeypatch.setattr(blocks, "kept_cache", lambda: cache)
     return cache
 
 
@@ -179,16 +179,16 @@ def test_the_tests_validate_every_chart_against_the_vega_lite_schema(monkeypatch
 
 def test_the_kept_charts_are_bounded_in_entries_and_bytes():
     spec = {"mark": "point"}
-    cache = blocks.SpecCache(entries=3, max_bytes=800)
+    cache = blocks.KeptCache(entries=3, max_bytes=800)
     for i in range(5):
-        cache.put(str(i), (spec, "content", 10))
-    assert len(cache) == 3 and cache.get("0") is None and cache.get("4") is not None
-    cache.put("big", (spec, "content", 90))
-    cache.put("bigger", (spec, "content", 101))       # over an eighth of the budget
-    assert cache.get("big") is not None and cache.get("bigger") is None
+        cache.put(str(i), spec, 10)
+    assert len(cache) == 3 and cache.get("0") is None and cache.get("4") is spec
+    cache.put("big", spec, 90)
+    cache.put("bigger", spec, 101)                     # over an eighth of the budget
+    assert cache.get("big") is spec and cache.get("bigger") is None
     for i in range(10):
-        cache.put(f"b{i}", (spec, "content", 100))
-    assert cache.bytes <= 800
+        cache.put(f"b{i}", spec, 100)
+    assert cache.bytes <= 800 and len(cache) <= 3
 
 
 def test_a_drawn_chart_takes_no_builder_arguments():
@@ -214,3 +214,21 @@ def test_inline_records_are_kept_as_the_arrow_bytes_streamlit_would_send():
         _marshall_chart_data(proto, s)
         sent.append([(d.name, d.data.data) for d in proto.datasets])
     assert sent[0] == sent[1] and sent[0]
+
+
+def test_a_sentence_about_a_stored_result_is_made_once(stored, fresh_cache):
+    from vgcore.results import speed_sentences
+    calls = []
+
+    def said(layers, epoch=0):
+        calls.append(epoch)
+        return speed_sentences(layers, epoch=epoch)
+
+    first = blocks.kept(said, stored.layers, epoch=0, of=stored)
+    assert first == speed_sentences(stored.layers, epoch=0) and first
+    assert blocks.kept(said, stored.layers, epoch=0, of=stored) is first
+    assert calls == [0]
+    partial = dataclasses.replace(stored, finished=False)
+    blocks.kept(said, partial.layers, epoch=0, of=partial)
+    blocks.kept(said, partial.layers, epoch=0, of=partial)
+    assert calls == [0, 0, 0], "a partial result's words are made every time"
