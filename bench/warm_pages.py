@@ -8,7 +8,9 @@ at its defaults (it trains, or reads, its result and draws it), then opened agai
 by a fresh AppTest (a new visitor) and its script run timed; the median is printed. A
 "control change" row moves one control whose result is stored (the network picture's
 epoch, the histograms' epoch, ...) and times the rerun, 3 fresh visitors again: the first
-visitor to ask for those settings draws them, the others are served what it drew. Prints
+visitor to ask for those settings draws them, the others are served what it drew. Each
+run is given as wall-clock seconds and as the CPU seconds this process spent in it (on a
+loaded machine the wall clock waits for other processes; the CPU time does not). Prints
 the load average beside the figures; asserts nothing.
 """
 from __future__ import annotations
@@ -50,18 +52,19 @@ CHANGES: dict[str, tuple[str, Callable[[AppTest], None]]] = {
 }
 
 
-def visit(path: str, change: Callable[[AppTest], None] | None = None) -> float:
-    """A new visitor opens the page (and moves `change`'s control): seconds of the last
-    script run."""
+def visit(path: str, change: Callable[[AppTest], None] | None = None
+          ) -> tuple[float, float]:
+    """A new visitor opens the page (and moves `change`'s control): wall-clock and CPU
+    seconds of the last script run."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
     at.switch_page(path)
     if change is not None:
         at.run()
         change(at)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     at.run()
-    took = time.perf_counter() - start
+    took = time.perf_counter() - start, time.process_time() - cpu
     if at.exception:
         raise RuntimeError(f"{path}: {[e.value for e in at.exception]}")
     return took
@@ -70,18 +73,22 @@ def visit(path: str, change: Callable[[AppTest], None] | None = None) -> float:
 def main(argv: list[str]) -> int:
     pages = [p for p in PAGES if not argv or Path(p.path).stem in argv]
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{'page':<16} {'first (s)':>10} {'warm, median of 3 (s)':>22}  runs")
+    print(f"{'page':<30} {'first (s)':>9} {'warm wall (s)':>13} {'warm CPU (s)':>12}"
+          f"  runs (wall/CPU)")
+
+    def row(name: str, first: str, runs: list[tuple[float, float]]) -> None:
+        wall = statistics.median(t for t, _ in runs)
+        cpu = statistics.median(c for _, c in runs)
+        print(f"{name:<30} {first:>9} {wall:>13.3f} {cpu:>12.3f}  "
+              + " ".join(f"{t:.3f}/{c:.3f}" for t, c in runs), flush=True)
+
     for spec in pages:
         name = Path(spec.path).stem
-        cold = visit(spec.path)
-        warm = [visit(spec.path) for _ in range(REPEATS)]
-        print(f"{name:<16} {cold:>10.2f} {statistics.median(warm):>22.3f}  "
-              + " ".join(f"{t:.3f}" for t in warm), flush=True)
+        cold, _ = visit(spec.path)
+        row(name, f"{cold:.2f}", [visit(spec.path) for _ in range(REPEATS)])
         if name in CHANGES:
             label, change = CHANGES[name]
-            runs = [visit(spec.path, change) for _ in range(REPEATS)]
-            print(f"  + {label:<28} {statistics.median(runs):>10.3f}  "
-                  + " ".join(f"{t:.3f}" for t in runs), flush=True)
+            row(f"  + {label}", "", [visit(spec.path, change) for _ in range(REPEATS)])
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
