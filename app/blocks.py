@@ -157,7 +157,7 @@ def _has_facet_channel(c: Any) -> bool:
 # chart's data, Arrow, is most of its spec): a 690 MB box cannot keep every epoch of
 # every visitor's network picture.
 KEPT_ENTRIES = 512
-KEPT_BYTES = 64 * 2**20
+KEPT_BYTES = 32 * 2**20
 # Altair's JSON-schema validation costs more than building most charts: it runs in the
 # tests (VGLAB_VALIDATE_CHARTS=1, tests/conftest.py), never on a visitor's request.
 VALIDATE_CHARTS = os.environ.get("VGLAB_VALIDATE_CHARTS") == "1"
