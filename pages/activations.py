@@ -17,6 +17,15 @@ CHAIN_PRESET = Widget("chain_preset", "select", "Factor per layer", tuple(CHAIN_
 CHAIN_FACTOR = Widget("chain_factor", "number", "Custom factor w·f'(z)", lo=0.001, hi=10.0,
                       step=0.05)
 
+
+# Builders of this page's charts, kept by app.blocks.chart for every visitor.
+def curves_chart(chosen: list[str], lo: float, hi: float):
+    return charts.activation_chart(acts.curves(chosen, lo, hi))
+
+
+def chain_chart(factor: float, depth: int):
+    return charts.chain_rule_chart(acts.chain_product([factor] * depth))
+
 page_intro("Activations and their derivatives",
            "σ'(z) never exceeds ¼, and every activation but ReLU-like ones goes flat (shaded "
            "as saturated) for large |z|. Backprop multiplies one factor w·f'(z) per layer, so "
@@ -30,7 +39,7 @@ elif z_range[0] >= z_range[1]:
     # The range slider lets both handles meet; a single point has no curve to draw.
     st.warning("The z range is a single point: drag the two handles apart.", icon="↔️")
 else:
-    chart(charts.activation_chart(acts.curves(chosen, z_range[0], z_range[1])))
+    chart(curves_chart, list(chosen), z_range[0], z_range[1])
     for name in chosen:
         st.caption(f"**{acts.get(name).label}** — {acts.get(name).note}")
 
@@ -58,4 +67,4 @@ st.metric(f"Gradient factor after {depth} layers", f"{final:.3g}",
           help="Product of the per-layer factors")
 st.markdown(f"With factor **{factor:g}** per layer the gradient **{verdict}**: "
             f"after {depth} layers it is multiplied by **{final:.3g}**.")
-chart(charts.chain_rule_chart(table))
+chart(chain_chart, factor, depth)

@@ -54,9 +54,7 @@ if result is not None:
             st.success(check.message, icon=":material/check_circle:")
         else:
             st.warning(f"Not yet. {check.message}", icon=":material/pending:")
-        drawn = ex.chart(result, reference, solved=check.passed)
-        if drawn is not None:
-            chart(drawn)
+        chart(ex.chart, result, reference, solved=check.passed)
     downloads(result, f"exercise-{ex.key}", ex.start)
 # Text, not st.progress: a progress bar on the page reads as "still training".
 marks = " ".join("●" if k in solved else "○" for k in KEYS)

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from app.blocks import chart, divergence_notice, downloads, page_intro
+from app.blocks import chart, divergence_notice, downloads, kept, page_intro
 from app.runner import run_experiment
 from app.widgets import page_controls
 from vgcore import charts
@@ -11,6 +11,14 @@ from vgcore.results import speed_sentences
 from vgcore.workshop.experiments import COMPARED_INITS, PAGE_EXPERIMENTS, init_probes
 
 PAGE = "exploding"
+
+
+def init_chart(probes: dict, names: dict):
+    """The probes' gradients at epoch 0, one series per scheme (label -> result)."""
+    return charts.init_comparison_chart(pd.concat(
+        [probe.layers.assign(init=label) for label, probe in probes.items()],
+        ignore_index=True), names=names)
+
 
 page_intro("Exploding gradients & the fixes",
            "with N(0, 1) weights a deep ReLU net's gradients grow layer after layer going "
@@ -21,23 +29,23 @@ cfg = page_controls(PAGE)
 result = run_experiment(cfg, live=lambda r: charts.loss_chart(r.history))
 if result is not None:
     # The figure first, its words under it: on a projector's first screen.
-    chart(charts.grad_norm_bars(result.layers, epoch=0))
+    chart(charts.grad_norm_bars, result.layers, epoch=0, of=result)
     divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
-    for sentence in speed_sentences(result.layers, epoch=0):
+    for sentence in kept(speed_sentences, result.layers, epoch=0, of=result):
         st.markdown(f"- {sentence}")
-    chart(charts.loss_chart(result.history, metric="loss", summary_df=result.summary))
+    chart(charts.loss_chart, result.history, metric="loss", summary_df=result.summary,
+          of=result)
 
     st.header("Compare initialisations at epoch 0")
     schemes = st.multiselect("Schemes", [s for s in INIT_SCHEMES if s != "auto"],
                              default=list(COMPARED_INITS), key="schemes",
                              format_func=lambda s: INIT_SCHEMES[s].label)
-    frames, names = [], {}
+    probes, names = {}, {}
     for label, probe_cfg in init_probes(cfg, tuple(schemes)).items():
         probe = run_experiment(probe_cfg)
         if probe is not None:
-            frames.append(probe.layers.assign(init=label))
+            probes[label] = probe
             names[label] = ("init", probe_cfg.init)     # its colour: the scheme's own
-    if frames:
-        chart(charts.init_comparison_chart(pd.concat(frames, ignore_index=True),
-                                           names=names))
+    if probes:
+        chart(init_chart, probes, names)
     downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from app.blocks import chart, spread_cells, divergence_notice, downloads, page_intro
+from app.blocks import chart, divergence_notice, downloads, kept, page_intro, spread_cells
 from app.runner import run_experiment
 from app.widgets import Widget, bound, page_controls
 from vgcore import charts
@@ -58,9 +58,9 @@ def network_picture(result, edge_by: str | None) -> None:
                 st.rerun()
         right.select_slider("Epoch", epochs, key=EPOCH,
                             help="Epochs at which every unit's numbers were kept")
-    chart(charts.network_chart(result.units, result.edges, edge_by=edge_by,
-                               input_size=layer_sizes(result.config)[0],
-                               epoch=st.session_state[EPOCH], slider=False))
+    chart(charts.network_chart, result.units, result.edges, edge_by=edge_by,
+          input_size=layer_sizes(result.config)[0], epoch=st.session_state[EPOCH],
+          slider=False, of=result)
 
 
 def factor_table(layers: pd.DataFrame) -> pd.DataFrame:
@@ -88,8 +88,8 @@ if result is not None:
     divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
     st.subheader("Speed of learning at initialisation")
     # The figure first, its words under it: on a projector's first screen.
-    chart(charts.grad_norm_bars(result.layers, epoch=0))
-    for sentence in speed_sentences(result.layers, epoch=0):
+    chart(charts.grad_norm_bars, result.layers, epoch=0, of=result)
+    for sentence in kept(speed_sentences, result.layers, epoch=0, of=result):
         st.markdown(f"- {sentence}")
     st.subheader("The network itself")
     if not result.units.empty:
@@ -103,7 +103,7 @@ if result is not None:
                 "gradient vanishes); set *Weight initialisation* to N(0, 1) and ReLU's "
                 "grow above 1 (it explodes). Sigmoid's stay below 1 even then: large "
                 "weights push z into σ's flat tails, where σ'(z) is tiny.")
-    for sentence in factor_sentences(result.layers, epoch=0):
+    for sentence in kept(factor_sentences, result.layers, epoch=0, of=result):
         st.markdown(f"- {sentence}")
     st.markdown("Nielsen (ch. 5) writes each layer's factor as w·σ'(z): one weight times "
                 "one slope, the factor of **one path** through the layer. The table puts "
@@ -114,9 +114,9 @@ if result is not None:
                 "above it, with mixed signs. So one path's factor can be well below 1 "
                 "while the sum over the paths keeps ReLU's gradient level, or, with "
                 "N(0, 1) weights, makes it explode.")
-    table = factor_table(result.layers)
+    table = kept(factor_table, result.layers, of=result)
     st.dataframe(table, hide_index=True, height=TABLE_ROW_PX * (len(table) + 1) + 3)
     st.subheader("During training")
-    chart(charts.grad_norm_lines(result.layers))
-    chart(charts.grad_heatmap(result.layers))
+    chart(charts.grad_norm_lines, result.layers, of=result)
+    chart(charts.grad_heatmap, result.layers, of=result)
     downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)

@@ -2,7 +2,8 @@
 import pandas as pd
 import streamlit as st
 
-from app.blocks import cells, chart, divergence_notice, downloads, page_intro, spread_cells
+from app.blocks import (cells, chart, divergence_notice, downloads, kept, page_intro,
+                        spread_cells)
 from app.runner import run_experiment
 from app.widgets import Widget, bound, page_controls
 from vgcore import charts
@@ -28,6 +29,40 @@ COMBINE = Widget("combine", "toggle", "Also train one net with every ticked cure
 TARGET_ACCURACY = Widget("target", "slider", "Target test accuracy", lo=0.2, hi=0.95,
                          step=0.05, help="The table says at which epoch each net first "
                                          "reached it.", field_lo=0.2, field_hi=0.95)
+
+
+# Builders of this page's charts from its results (label -> result), kept by
+# app.blocks.chart for every visitor.
+def gradients_chart(results: dict, names: dict):
+    return charts.init_comparison_chart(labelled_frames(results, "layers"), series="net",
+                                        by="cure", facet=False, names=names)
+
+
+def cures_table(results: dict, target: float, epochs: int) -> pd.DataFrame:
+    """The cures side by side: each number the median over the seeds and their range."""
+    table = cure_table(results, target)
+    seeds = cure_seeds(results, target)
+    return pd.DataFrame({
+        "net": table["net"],
+        "year": cells(table["year"], "{:.0f}"),
+        "speed ratio at init": spread_cells(seeds, "net", "speed_ratio",
+                                            format_ratio).to_numpy(),
+        f"test accuracy, epoch {epochs}": spread_cells(
+            seeds, "net", "final_test_accuracy", "{:.1%}").to_numpy(),
+        f"first epoch ≥ {target:.0%}": spread_cells(seeds, "net", "reached_at",
+                                                    "epoch {:.0f}").to_numpy(),
+        "diverged": cells(table["diverged_at"], "at epoch {:.0f}"),
+    })
+
+
+def same_sentence(results: dict, target: float) -> str:
+    return no_help_sentence(cure_seeds(results, target))
+
+
+def learning_chart(results: dict, names: dict):
+    return charts.overlay_chart(labelled_frames(results, "history").drop(columns="activation"),
+                                metric="accuracy", split="test", series="net", log_y=False,
+                                names=names)
 
 page_intro("How it was fixed",
            "the table. The plain 10-layer sigmoid net's first layer gets ~10⁵× less "
@@ -59,19 +94,7 @@ if cfg is not None:
                 divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
 
         st.subheader("The cures side by side")
-        table = cure_table(results, target)
-        seeds = cure_seeds(results, target)
-        st.dataframe(pd.DataFrame({
-            "net": table["net"],
-            "year": cells(table["year"], "{:.0f}"),
-            "speed ratio at init": spread_cells(seeds, "net", "speed_ratio",
-                                                format_ratio).to_numpy(),
-            f"test accuracy, epoch {cfg.epochs}": spread_cells(
-                seeds, "net", "final_test_accuracy", "{:.1%}").to_numpy(),
-            f"first epoch ≥ {target:.0%}": spread_cells(seeds, "net", "reached_at",
-                                                        "epoch {:.0f}").to_numpy(),
-            "diverged": cells(table["diverged_at"], "at epoch {:.0f}"),
-        }), hide_index=True)
+        st.dataframe(kept(cures_table, results, target, cfg.epochs), hide_index=True)
         st.caption(f"Speed ratio: the last hidden layer's gradient ÷ hidden layer 1's at "
                    f"initialisation (Nielsen's speed of learning); ≫ 1 is vanishing, ≪ 1 "
                    f"exploding. Each number: the median over the seeds, their range in "
@@ -89,16 +112,12 @@ if cfg is not None:
 
         st.subheader("The gradient each layer gets at initialisation")
         names = net_names(runs)
-        chart(charts.init_comparison_chart(labelled_frames(results, "layers"), series="net",
-                                           by="cure", facet=False, names=names))
+        chart(gradients_chart, results, names)
         st.subheader("Learning")
-        same = no_help_sentence(seeds)
+        same = kept(same_sentence, results, target)
         if same:
             st.caption(f"{same} (click a legend entry to pick one out).")
-        chart(charts.overlay_chart(labelled_frames(results, "history")
-                                   .drop(columns="activation"), metric="accuracy",
-                                   split="test", series="net", log_y=False,
-                                   names=names))
+        chart(learning_chart, results, names)
 
         pretrained = results.get(CURES["pretraining"].label)
         if pretrained is not None and not pretrained.pretrain.empty:
@@ -111,7 +130,7 @@ if cfg is not None:
                 f"{PRETRAIN_BATCH}; their decoders end in the activation of the layer "
                 f"they rebuild (Bengio et al. 2007). With one epoch per layer the "
                 f"default net stayed at chance; with three it learns.")
-            chart(charts.pretrain_chart(pretrained.pretrain))
+            chart(charts.pretrain_chart, pretrained.pretrain, of=pretrained)
         downloads(plain, PAGE, PAGE_EXPERIMENTS[PAGE].config)
 
 st.subheader(f"Exercise: {EXERCISE.title}")

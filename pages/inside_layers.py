@@ -1,7 +1,7 @@
 """Lesson 3 — Inside the layers: saturation and histograms (Glorot & Bengio 2010)."""
 import streamlit as st
 
-from app.blocks import chart, divergence_notice, downloads, page_intro
+from app.blocks import chart, divergence_notice, downloads, kept, page_intro
 from app.runner import run_experiment
 from app.widgets import page_controls
 from vgcore import charts
@@ -29,12 +29,12 @@ result = run_experiment(cfg, live=lambda r: charts.saturation_chart(r.layers))
 if result is not None:
     divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
     st.subheader("Activations per layer over training")
-    chart(charts.activation_mean_chart(result.layers))
-    for sentence in drift_sentences(result.layers):
+    chart(charts.activation_mean_chart, result.layers, of=result)
+    for sentence in kept(drift_sentences, result.layers, of=result):
         st.markdown(f"- {sentence}")
-    chart(charts.saturation_chart(result.layers))
-    chart(charts.loss_chart(result.history, metric="accuracy", log_y=False,
-                            summary_df=result.summary))
+    chart(charts.saturation_chart, result.layers, of=result)
+    chart(charts.loss_chart, result.history, metric="accuracy", log_y=False,
+          summary_df=result.summary, of=result)
     st.subheader("Histograms")
     epochs = sorted(int(e) for e in result.histograms["epoch"].unique())
     if epochs:
@@ -44,5 +44,6 @@ if result is not None:
             "Quantity", ["activation", "gradient"], default="activation", key="hist_quantity",
             format_func={"activation": "activation values",
                          "gradient": "back-propagated gradients δ"}.get) or "activation"
-        chart(charts.histogram_chart(result.histograms, epoch=epoch, quantity=quantity))
+        chart(charts.histogram_chart, result.histograms, epoch=epoch, quantity=quantity,
+              of=result)
     downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)

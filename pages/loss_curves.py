@@ -2,7 +2,8 @@
 import pandas as pd
 import streamlit as st
 
-from app.blocks import MISSING, chart, divergence_notice, downloads, page_intro, spread_cells
+from app.blocks import (MISSING, chart, divergence_notice, downloads, kept, page_intro,
+                        spread_cells)
 from app.runner import run_experiment
 from app.widgets import page_controls
 from vgcore import charts
@@ -13,6 +14,26 @@ from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 
 PAGE = "loss_curves"
 LEARNED = 0.8       # below this best test accuracy the page suggests what to change
+
+
+def summary_table(result, n_classes: int) -> pd.DataFrame:
+    """One row per activation: each number the middle of its seeds and their range."""
+    s = result.summary.assign(best=best_test_epochs(result.summary, result.history,
+                                                    n_classes))
+    by = "activation"
+    seeds = s.groupby(by, sort=False)["seed"].count()
+    diverged = s.groupby(by, sort=False)["diverged_at"].agg(
+        lambda d: MISSING if d.isna().all() else
+        f"{on_seeds(int(d.notna().sum()), len(d))}, at epoch {spread_text(d, '{:.0f}')}")
+    table = pd.DataFrame({
+        "seeds": seeds,
+        "train accuracy": spread_cells(s, by, "final_train_accuracy", "{:.1%}"),
+        "test accuracy": spread_cells(s, by, "final_test_accuracy", "{:.1%}"),
+        "best test epoch": spread_cells(s, by, "best", "{:.0f}"),
+        "layer L ÷ layer 1 at start": spread_cells(s, by, "speed_ratio", "{:.3g}"),
+        "diverged": diverged}).reset_index()
+    return table.assign(activation=table["activation"].map(charts.activation_label))
+
 
 page_intro("Loss curves",
            "ReLU and tanh fall at once; the sigmoid net's loss sits on a plateau at a "
@@ -34,32 +55,18 @@ if result is not None:
                 "Train longer (more epochs), try the momentum or Adam optimizer, or make the "
                 "layers wider.", icon=":material/school:")
     n_classes = DATASETS[result.config.dataset].n_classes
-    for sentence in chance_sentences(result.history, n_classes):
+    for sentence in kept(chance_sentences, result.history, n_classes, of=result):
         st.markdown(f"- {sentence}")
-    chart(charts.loss_chart(result.history, metric="loss", summary_df=result.summary))
-    chart(charts.loss_chart(result.history, metric="accuracy", summary_df=result.summary))
+    chart(charts.loss_chart, result.history, metric="loss", summary_df=result.summary,
+          of=result)
+    chart(charts.loss_chart, result.history, metric="accuracy", summary_df=result.summary,
+          of=result)
     if not result.boundary.empty:
         st.subheader("Decision boundaries")
-        chart(charts.decision_boundary_chart(result.boundary, result.points,
-                                             summary_df=result.summary))
+        chart(charts.decision_boundary_chart, result.boundary, result.points,
+              summary_df=result.summary, of=result)
     st.subheader("Summary")
-    # One row per activation: each number the middle of its seeds and their range
-    s = result.summary.assign(best=best_test_epochs(result.summary, result.history,
-                                                    n_classes))
-    by = "activation"
-    seeds = s.groupby(by, sort=False)["seed"].count()
-    diverged = s.groupby(by, sort=False)["diverged_at"].agg(
-        lambda d: MISSING if d.isna().all() else
-        f"{on_seeds(int(d.notna().sum()), len(d))}, at epoch {spread_text(d, '{:.0f}')}")
-    table = pd.DataFrame({
-        "seeds": seeds,
-        "train accuracy": spread_cells(s, by, "final_train_accuracy", "{:.1%}"),
-        "test accuracy": spread_cells(s, by, "final_test_accuracy", "{:.1%}"),
-        "best test epoch": spread_cells(s, by, "best", "{:.0f}"),
-        "layer L ÷ layer 1 at start": spread_cells(s, by, "speed_ratio", "{:.3g}"),
-        "diverged": diverged}).reset_index()
-    table["activation"] = table["activation"].map(charts.activation_label)
-    st.dataframe(table, hide_index=True)
+    st.dataframe(kept(summary_table, result, n_classes), hide_index=True)
     st.caption("Each number is the median over the seeds, their range in brackets; a "
                "bracket that names a count had a number on only that many seeds.")
     downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)

@@ -27,7 +27,7 @@ if result is not None:
     # The figure first, its numbers under it: on a projector's first screen.
     which = st.radio("Activation", names, horizontal=True, key="overfit_activation",
                      format_func=charts.activation_label) if len(names) > 1 else names[0]
-    chart(charts.overfitting_chart(result.history, activation=which))
+    chart(charts.overfitting_chart, result.history, activation=which, of=result)
 
     def delta(now, before, key: str, scale: float = 1.0, unit: str = "") -> str | None:
         """This run's median over the seeds against the unregularised run's, for
@@ -64,5 +64,5 @@ if result is not None:
                    "dropout in the sidebar: these numbers then show the change against "
                    "this run.")
     st.caption(weight_decay_sentence(result.config.weight_decay, result.config.train_size))
-    chart(charts.loss_chart(result.history, metric="accuracy"))
+    chart(charts.loss_chart, result.history, metric="accuracy", of=result)
     downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)

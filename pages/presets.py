@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from app.blocks import cells, chart, downloads, page_intro
+from app.blocks import cells, chart, downloads, kept, page_intro
 from vgcore.results import seeds_text, spread_text
 from app.runner import run_experiment
 from app.widgets import Widget, bound
@@ -13,6 +13,23 @@ TABLE_ROW_PX = 35          # st.dataframe's row height: the table is sized to sh
 VERDICT = {True: "✓ within", False: "✗ outside"}     # the within-band column's cells
 PRESET = Widget("preset", "select", "Preset", tuple(PRESETS),
                 fmt={k: p.title for k, p in PRESETS.items()})
+
+
+def numbers(key: str, results: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Preset `key`'s comparison, and the table shown of it: the verdict first (on a
+    phone the table scrolls sideways: the verdict stays in view), numbers as text so a
+    direction-only published value reads "—", not "None"."""
+    preset = PRESETS[key]
+    table = preset.compare(results)
+    per_seed = preset.per_seed(results)
+    return table, pd.DataFrame({
+        "within band": [VERDICT[bool(v)] for v in table["within_band"]],
+        "quantity": table["quantity"],
+        "published": cells(table["published"], "{:.4g}"),
+        "ours": [spread_text(per_seed.loc[per_seed["quantity"] == q, "value"], "{:.4g}")
+                 for q in table["quantity"]],
+        "tolerance": table["tolerance"],
+    })
 
 page_intro("Presets: the published figures",
            "the *within band* column. Each preset re-runs a figure from Nielsen's book, "
@@ -27,26 +44,15 @@ st.caption(f"Source: {preset.source}")
 
 results = preset.run_all(run_experiment)
 if results is not None:
-    table = preset.compare(results)
-    per_seed = preset.per_seed(results)
+    table, shown = kept(numbers, key, results)
     within = int(table["within_band"].sum())
     verdict = f"{within} of {len(table)} numbers within their band"
     if within == len(table):
         st.success(f"Reproduced: {verdict}.", icon=":material/check_circle:")
     else:
         st.warning(f"Not reproduced: {verdict}.", icon=":material/warning:")
-    # Every row in view (the headline rows come first), the verdict first (on a phone the
-    # table scrolls sideways: the verdict stays in view), the columns fitting a laptop's
-    # width; numbers as text so a direction-only
-    # published value reads "—", not "None".
-    shown = pd.DataFrame({
-        "within band": [VERDICT[bool(v)] for v in table["within_band"]],
-        "quantity": table["quantity"],
-        "published": cells(table["published"], "{:.4g}"),
-        "ours": [spread_text(per_seed.loc[per_seed["quantity"] == q, "value"], "{:.4g}")
-                 for q in table["quantity"]],
-        "tolerance": table["tolerance"],
-    })
+    # Every row in view (the headline rows come first), the columns fitting a laptop's
+    # width.
     st.dataframe(shown, hide_index=True, height=TABLE_ROW_PX * (len(table) + 1) + 3,
                  column_config={
                      "within band": st.column_config.TextColumn("within band", width=105),
@@ -69,7 +75,7 @@ if results is not None:
                   if any(q.pooled for q in preset.quantities) else "") if seeds > 1 else
                f"**Ours** is {seeds_text(1)}'s number: one draw.")
     st.caption(f"**Tolerance.** {preset.note}")
-    chart(preset.chart(results))
+    chart(preset.chart, results)
     with st.expander("Download the runs (upload them on *Compare runs*)"):
         for n, (label, result) in enumerate(results.items(), 1):
             st.markdown(f"**{label}**")

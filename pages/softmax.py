@@ -14,6 +14,23 @@ LOGITS = [(Widget(f"logit{i}", "number", f"logit {i}", lo=-20.0, hi=20.0, step=0
           for i, v in enumerate([2.0, 1.0, 0.1, -1.0, 0.5])]
 TEMPERATURE = Widget("temperature", "slider", "Temperature", lo=0.1, hi=5.0, step=0.1)
 
+
+# Builders of this page's charts, kept by app.blocks.chart for every visitor.
+def softmax_chart(logits: list[float], temperature: float):
+    return charts.softmax_chart(heads.softmax_table(logits, temperature))
+
+
+def loss_vs_prob_chart():
+    return charts.loss_vs_prob_chart(heads.loss_vs_probability())
+
+
+def accuracy_chart(runs: dict):
+    """Test accuracy of each cost's run (label -> result), on one pair of axes."""
+    both = pd.concat([r.history.assign(run=label) for label, r in runs.items()],
+                     ignore_index=True)
+    return charts.overlay_chart(both, metric="accuracy", split="test", series="run")
+
+
 page_intro("Softmax & cross-entropy",
            "softmax turns any logits into probabilities that sum to 1; with the quadratic cost "
            "on sigmoid outputs the gradient vanishes exactly when the net is confidently wrong "
@@ -23,10 +40,10 @@ st.header("Logits → probabilities")
 cols = st.columns(len(LOGITS))
 logits = [bound(w, v, cols[i]) for i, (w, v) in enumerate(LOGITS)]
 temperature = bound(TEMPERATURE, 1.0)
-chart(charts.softmax_chart(heads.softmax_table(logits, temperature)))
+chart(softmax_chart, logits, temperature)
 
 st.header("Loss and gradient vs the predicted probability of the true class")
-chart(charts.loss_vs_prob_chart(heads.loss_vs_probability()))
+chart(loss_vs_prob_chart)
 
 st.header("Training with each cost")
 cfg = page_controls(PAGE)
@@ -35,9 +52,7 @@ if cfg is not None:
     if all(r is not None for r in runs.values()):
         for r in runs.values():
             divergence_notice(r, PAGE_EXPERIMENTS[PAGE].controls)
-        both = pd.concat([r.history.assign(run=label) for label, r in runs.items()],
-                         ignore_index=True)
-        chart(charts.overlay_chart(both, metric="accuracy", split="test", series="run"))
+        chart(accuracy_chart, runs)
         st.caption("Accuracy is compared, not loss: the two costs measure different things "
                    "and their values are not on one scale.")
         for head, (label, r) in zip(SOFTMAX_HEADS, runs.items()):

@@ -5,7 +5,8 @@ import math
 import pandas as pd
 import streamlit as st
 
-from app.blocks import cells, chart, divergence_notice, downloads, page_intro, spread_cells
+from app.blocks import (cells, chart, divergence_notice, downloads, kept, page_intro,
+                        spread_cells)
 from app.runner import run_experiment
 from app.widgets import bound, page_controls, widgets_for
 from vgcore import charts
@@ -22,6 +23,31 @@ PAGE = "through_time"
 EXERCISE_BIAS = dataclasses.replace(widgets_for(EXERCISE.start)["forget_bias"],
                                     field="exercise_forget_bias",
                                     label="Forget-gate bias of the exercise's LSTM")
+
+
+# Builders of this page's charts from its results, kept by app.blocks.chart.
+def time_grads_chart(result, epochs: tuple[int, ...]):
+    """The gradient reaching each step, each net's divided by its own at step T."""
+    return charts.time_grad_chart(relative_time_grads(result.time_grads), epochs=epochs,
+                                  value="grad_rel")
+
+
+def solved_table(result) -> pd.DataFrame:
+    """Per cell: on how many seeds it solved the task, when first, its final accuracy."""
+    counts = solved_counts(result.summary)
+    return pd.DataFrame({
+        "cell": counts["cell"].map(cell_label),
+        "seeds that solved it (test accuracy ≥ 95%)": [
+            f"{s} of {n}" for s, n in zip(counts["solved"], counts["seeds"])],
+        "first solved at": cells(counts["first_solved_at"], "epoch {:.0f}"),
+        "final test accuracy, median (range)": spread_cells(
+            result.summary, "cell", "final_test_accuracy", "{:.1%}").reindex(
+            counts["cell"]).to_numpy()})
+
+
+def sweep_chart(sweep: dict, chance: float):
+    """Final accuracy against the sequence length (T -> result)."""
+    return charts.length_sweep_chart(length_sweep(sweep), chance=chance)
 
 page_intro("Through time: RNN vs LSTM vs GRU",
            "the gradient reaching step 1 of the sequence, before any training. In a "
@@ -44,18 +70,16 @@ if result is not None:
                f"cell reads one step at a time and answers after step {config.seq_len}; "
                f"chance is {task.chance:.0%}.")
     st.markdown("Before training:")
-    for sentence in ratio_sentences(result.time_grads, epoch=0):
+    for sentence in kept(ratio_sentences, result.time_grads, epoch=0, of=result):
         st.markdown(f"- {sentence}")
     epochs = sorted(int(e) for e in result.time_grads["epoch"].unique())
     later = st.select_slider("Compare with the nets after epoch", epochs, value=epochs[-1],
                              key="time_epoch") if len(epochs) > 1 else 0
     if later:
         st.markdown(f"After epoch {later}:")
-        for sentence in ratio_sentences(result.time_grads, epoch=later):
+        for sentence in kept(ratio_sentences, result.time_grads, epoch=later, of=result):
             st.markdown(f"- {sentence}")
-    chart(charts.time_grad_chart(relative_time_grads(result.time_grads),
-                                 epochs=(0, later) if later else (0,), value="grad_rel"),
-          figure)
+    chart(time_grads_chart, result, (0, later) if later else (0,), where=figure)
     figure.caption("Each line is divided by its own net's gradient at the last step T. A "
                    "net that has learned the task has a loss near 0, so after training its "
                    "raw gradient is tiny at every step, step T included: that is not "
@@ -74,19 +98,10 @@ if result is not None:
             f"(the exercise below starts there).")
 
     st.subheader("Learning the task")
-    chart(charts.recurrent_accuracy_chart(result.history, chance=task.chance))
-    for sentence in solved_sentences(result.summary, config.seq_len):
+    chart(charts.recurrent_accuracy_chart, result.history, chance=task.chance, of=result)
+    for sentence in kept(solved_sentences, result.summary, config.seq_len, of=result):
         st.markdown(f"- {sentence}")
-    counts = solved_counts(result.summary)
-    st.dataframe(pd.DataFrame({
-        "cell": counts["cell"].map(cell_label),
-        "seeds that solved it (test accuracy ≥ 95%)": [
-            f"{s} of {n}" for s, n in zip(counts["solved"], counts["seeds"])],
-        "first solved at": cells(counts["first_solved_at"], "epoch {:.0f}"),
-        "final test accuracy, median (range)": spread_cells(
-            result.summary, "cell", "final_test_accuracy", "{:.1%}").reindex(
-            counts["cell"]).to_numpy()}),
-        hide_index=True)
+    st.dataframe(kept(solved_table, result), hide_index=True)
     if config.n_seeds < 3:
         st.caption("One seed is one draw: with Adam and clipping a vanilla RNN sometimes "
                    "gets lucky (on 5 seeds of this page's default it solved T = 50 once). "
@@ -101,7 +116,7 @@ if result is not None:
                f"100 to add it.")
     sweep = {t: run_experiment(c) for t, c in length_runs(config).items()}
     if all(r is not None for r in sweep.values()):
-        chart(charts.length_sweep_chart(length_sweep(sweep), chance=task.chance))
+        chart(sweep_chart, sweep, task.chance)
     downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)
 
 st.subheader(f"Exercise: {EXERCISE.title}")
@@ -117,4 +132,4 @@ if attempt is not None:
         st.success(check.message, icon=":material/check_circle:")
     else:
         st.warning(f"Not yet. {check.message}", icon=":material/pending:")
-    chart(EXERCISE.chart(attempt))
+    chart(EXERCISE.chart, attempt)

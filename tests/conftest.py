@@ -10,6 +10,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+# Every chart the tests draw is validated against the Vega-Lite schema (app.blocks
+# skips that on a visitor's request): a page whose chart is invalid fails its AppTest.
+os.environ.setdefault("VGLAB_VALIDATE_CHARTS", "1")
 
 
 def pytest_configure(config):

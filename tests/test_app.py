@@ -19,6 +19,7 @@ import pytest
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
+from app import blocks
 from app.catalog import PAGES, PageSpec
 from picture import picture_rows
 from vgcore import ExperimentConfig
@@ -174,6 +175,10 @@ def test_home_links_every_lesson():
 def test_page_opens_with_its_defaults(spec: PageSpec):
     at = open_page(spec.path)
     assert_clean(at)
+    # Every chart the page drew was validated against the Vega-Lite schema on the way
+    # (conftest sets VGLAB_VALIDATE_CHARTS; app.blocks skips it on a visitor's request):
+    # an invalid one would have been an exception above.
+    assert blocks.VALIDATE_CHARTS
     # switch_page really landed there: the page's own title is shown
     assert at.title and at.title[0].value in _source(spec)
     if spec.section == "Lessons":
