@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from vgcore.malloc import release_freed_memory
+from vgcore.malloc import limit_arenas, release_freed_memory
 
 GLIBC = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
 
@@ -42,3 +42,22 @@ def test_freed_heap_pages_go_back_to_the_os():
 def test_release_is_safe_to_call_any_time():
     assert release_freed_memory() in (True, False)
     assert release_freed_memory() in (True, False)
+
+
+@pytest.mark.skipif(not GLIBC, reason="mallopt(M_ARENA_MAX) is glibc's")
+def test_arenas_can_be_limited():
+    assert limit_arenas(2) is True
+
+
+def test_the_app_limits_arenas_when_it_loads():
+    """The app's package sets the limit before any page's thread allocates (a subprocess:
+    whether this test session already imported app does not matter)."""
+    import subprocess
+    import sys
+    code = ("import vgcore.malloc as m\ncalls = []\n"
+            "m.limit_arenas = lambda n=2: calls.append(n) or True\n"
+            "import app\nassert calls == [2], calls\n")
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
