@@ -9,3 +9,9 @@
 
 Pages import these; vgcore never does.
 """
+
+from vgcore.malloc import limit_arenas
+
+# A server process: Streamlit's session threads and the training threads would each get
+# a malloc arena of their own that keeps its freed pages (vgcore/malloc.py).
+limit_arenas()

@@ -314,3 +314,31 @@ def test_importing_vgcore_loads_no_streamlit():
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+# Code that runs in the app or the CLI: scikit-learn may appear in tests and bench only.
+RUN_TIME_FILES = sorted([*VGCORE.rglob("*.py"), *(ROOT / "app").glob("*.py"),
+                         *(ROOT / "pages").glob("*.py"), ROOT / "streamlit_app.py"])
+
+
+@pytest.mark.parametrize("path", RUN_TIME_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_nothing_at_run_time_imports_sklearn(path):
+    """scikit-learn costs a server ~70 MiB of memory: its digits are shipped as data
+    (vgcore/datasets/digits.npz) and its moons generator is reproduced in vgcore.data."""
+    assert not {n for n in imports_of(path) if _within(n, ("sklearn",))}
+
+
+def test_a_digits_and_a_moons_run_load_no_sklearn():
+    """In a fresh interpreter, the library, the app's modules and a run on each data set
+    scikit-learn used to provide leave scikit-learn unimported."""
+    code = ("import sys, vgcore, vgcore.cli, vgcore.charts, vgcore.workshop.experiments\n"
+            "import app.blocks, app.catalog, app.links, app.runner, app.widgets\n"
+            "from vgcore import ExperimentConfig, run\n"
+            "for name in ('digits', 'moons'):\n"
+            "    run(ExperimentConfig(dataset=name, train_size=60, test_size=20, epochs=1,"
+            " hidden=(8,)))\n"
+            "assert not [m for m in sys.modules if m.split('.')[0] == 'sklearn'], "
+            "sorted(m for m in sys.modules if m.startswith('sklearn'))[:5]")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]

