@@ -37,7 +37,6 @@ import torch
 
 from . import inits
 from .model import BatchedMLP, member_generator
-from .optimizers import Adam
 from .repeats import SeedGroups
 
 Tensor = torch.Tensor
@@ -113,7 +112,7 @@ def _pretrain_layer(model: BatchedMLP, layer: int, x_train: Tensor, x_probe: Ten
     params = [model.weights[layer], model.biases[layer], *decoder]
     if model.norms is not None:
         params.append(model.norms[layer].scale)
-    optimizer = Adam(params, lr=PRETRAIN_LR)   # torch.optim's, without torch._dynamo
+    optimizer = torch.optim.Adam(params, lr=PRETRAIN_LR)
 
     def record(epoch: int) -> None:
         nonlocal alive
