@@ -3,7 +3,7 @@ server from spreading its heap over many malloc arenas.
 
 glibc's malloc keeps freed heap pages in its arenas (one per training thread) for reuse,
 so a server's resident set stays at its last run's peak; `malloc_trim(0)` returns the
-free pages of every arena. Measured on lesson 3's run in one process: 544 -> 493 MiB.
+free pages of every arena (bench/README.md, memory_pages.py, has the figures).
 """
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ def _libc_trim():
 def limit_arenas(n: int = 2) -> bool:
     """Let glibc create at most `n` malloc arenas from now on (its default: 8 per core,
     one per thread that allocates at once). A server's session and training threads
-    then share freed pages instead of each arena keeping its own: bench/memory_pages.py
-    measured lesson 3's peak 624 -> 586 MiB. False where the C library has no mallopt."""
+    then share freed pages instead of each arena keeping its own (bench/memory_pages.py).
+    False where the C library has no mallopt."""
     mallopt = getattr(_libc(), "mallopt", None) if _libc_trim() is not None else None
     return bool(mallopt is not None and mallopt(M_ARENA_MAX, n) == 1)
 
