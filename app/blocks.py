@@ -305,8 +305,8 @@ def _builder_name(build: Callable) -> str | None:
     else:
         prefix = ""
     code = getattr(build, "__code__", None)
-    if code is None or build.__name__ == "<lambda>":
-        return None               # a lambda's closure is not part of its name
+    if code is None or build.__name__ == "<lambda>" or code.co_freevars:
+        return None               # a closure's variables are not part of its name
     return f"{code.co_filename}:{prefix}{build.__qualname__}"
 
 

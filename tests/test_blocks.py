@@ -128,8 +128,12 @@ def test_a_partial_or_time_capped_result_or_a_derived_frame_is_never_kept(stored
     # a frame that is not one of the result's own cannot be named by its key
     assert blocks.drawn_key(charts.grad_norm_bars, (stored.layers.copy(),), {}, stored) \
         is None
-    # a lambda's closure is not part of its name
+    # a lambda's or a nested function's closure is not part of its name
     assert blocks.drawn_key(lambda: charts.grad_norm_bars(stored.layers), (), {}) is None
+
+    def bars_at(epoch):
+        return charts.grad_norm_bars(stored.layers, epoch=epoch)
+    assert blocks.drawn_key(bars_at, (0,), {}, stored) is None
 
 
 def test_a_partial_results_chart_is_drawn_every_time(stored, fresh_cache):
@@ -216,14 +220,20 @@ def test_inline_records_are_kept_as_the_arrow_bytes_streamlit_would_send():
     assert sent[0] == sent[1] and sent[0]
 
 
+_SAID_CALLS: list[int] = []
+
+
+def _said(layers, epoch=0):
+    """speed_sentences, counting its calls (a module function: a closure is never kept)."""
+    from vgcore.results import speed_sentences
+    _SAID_CALLS.append(epoch)
+    return speed_sentences(layers, epoch=epoch)
+
+
 def test_a_sentence_about_a_stored_result_is_made_once(stored, fresh_cache):
     from vgcore.results import speed_sentences
-    calls = []
-
-    def said(layers, epoch=0):
-        calls.append(epoch)
-        return speed_sentences(layers, epoch=epoch)
-
+    said, calls = _said, _SAID_CALLS
+    calls.clear()
     first = blocks.kept(said, stored.layers, epoch=0, of=stored)
     assert first == speed_sentences(stored.layers, epoch=0) and first
     assert blocks.kept(said, stored.layers, epoch=0, of=stored) is first
