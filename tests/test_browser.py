@@ -281,8 +281,15 @@ def _depth_shown(page) -> str:
         .input_value()
 
 
-def _activations_shown(page) -> list[str]:
+def _activations_shown(page, settle_s: float = 5.0) -> list[str]:
+    """The activations' chips, once there are any (at most `settle_s`): a page drawn from
+    kept charts can end its run before the browser shows the value a link seeded."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     box = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Activations to compare")
+    try:
+        box.locator("[data-tag]").first.wait_for(timeout=settle_s * 1000)
+    except PlaywrightTimeout:
+        pass
     return box.locator("[data-tag]").evaluate_all(
         "tags => tags.map(t => t.getAttribute('aria-label'))")
 
