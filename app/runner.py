@@ -7,7 +7,10 @@ it: every session that asks for the same config while it trains watches that one
 (its progress bar and live chart) and gets its result. A run nobody watches any more
 (every asker left or changed a control) stops within a second (the engine asks
 `should_stop` inside its mini-batch loop); a session asking for a new run gives up its
-previous one at once, so a visitor trains one run at a time. Trainers are handed out in
+previous one at once, so a visitor trains one run at a time. A page that shows several
+runs side by side asks for them at once (`run_experiments`): configs of one shape train
+as one run (vgcore.runs.plan_batches), and the others each their own, on as many
+trainers as are free. Trainers are handed out in
 turn across sessions (`FairSlots`): whoever was served longest ago goes first, so a
 visitor who asks for run after run cannot starve the others. Across server processes
 sharing a store, `vgcore.store`'s lock lets one of them train a config while the others
@@ -29,9 +32,9 @@ import altair as alt
 import streamlit as st
 
 from vgcore import ExperimentConfig
-from vgcore.runs import run_config
+from vgcore.runs import plan_batches, run_batch, run_config
 from vgcore.results import Result
-from vgcore.store import Store, compute_once, open_store
+from vgcore.store import Store, compute_many_once, open_store
 from vgcore.text import escaped
 
 from .blocks import chart
@@ -140,17 +143,19 @@ class Abandoned(Exception):
 
 @dataclass(eq=False)
 class Job:
-    """One config being trained (or waited for) in this process, and what its watchers
-    show: the progress bar's fraction and text, and the latest partial result."""
+    """One config being trained (or waited for) in this process, with the configs
+    trained together with it (vgcore.runs.run_batch), and what its watchers show: the
+    progress bar's fraction and text, and the latest partial result (of `config`)."""
     config: Any
     owner: str = ""                       # the session that asked first (fair turns)
+    together: tuple = ()                  # configs trained in the same run, after config
     asked_at: float = field(default_factory=time.monotonic)
     fraction: float = 0.0
     text: str = "Starting…"
     queued: bool = True                   # still waiting for a free trainer
     partial: Result | None = None         # for live charts; refreshed while it trains
     live: bool = False                    # some watcher draws a live chart
-    result: Any = None
+    results: dict = field(default_factory=dict)     # config -> its result
     trained: bool = False                 # this process trained it (not the store)
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
@@ -159,38 +164,65 @@ class Job:
     askers: set[str] = field(default_factory=set)   # sessions whose current run it is
     stopped: bool = False                 # abandoned: its training ends now
 
+    @property
+    def configs(self) -> tuple:
+        return (self.config, *self.together)
+
+    @property
+    def result(self) -> Any:
+        return self.results.get(self.config)
+
 
 class Trainings:
-    """The runs in progress in this server process, by config."""
+    """The runs in progress in this server process, by config (a run of several configs
+    is found under each of them)."""
 
     def __init__(self) -> None:
         self._jobs: dict[Any, Job] = {}
-        self._current: dict[str, Job] = {}      # session -> the run it asked for last
+        self._current: dict[str, set[Job]] = {}    # session -> the runs it asked for last
         self._lock = threading.Lock()
 
     def watch(self, cfg: Any, store: Store, slots: FairSlots, live: bool,
               session: str = "") -> Job:
         """The run of `cfg` in progress here, or a new one; counts the caller as a
-        watcher until `leave`. The session's previous run, if it was another config,
-        is given up: it stops at once unless someone else still wants it."""
+        watcher until `leave`. The session's previous runs, if they were of other
+        configs, are given up: each stops at once unless someone else still wants it."""
+        return self.watch_all([[cfg]], store, slots, live, session)[0]
+
+    def watch_all(self, batches: list[list[Any]], store: Store, slots: FairSlots,
+                  live: bool, session: str = "") -> list[Job]:
+        """`watch` for several runs at once, a batch of configs trained together each
+        (vgcore.runs.plan_batches): the runs in progress of their configs, and one new
+        run per batch for the configs nobody trains yet. The caller watches every one
+        until it `leave`s each; the session's previous runs not among them are given up."""
         with self._lock:
-            job = self._jobs.get(cfg)
-            if job is None:
-                job = self._jobs[cfg] = Job(cfg, owner=session)
-                threading.Thread(target=self._work, args=(job, store, slots), daemon=True,
-                                 name="vglab-training").start()
-            job.watchers += 1
-            job.unwatched_since = None
-            job.live = job.live or live
+            jobs: list[Job] = []
+            for batch in batches:
+                for cfg in batch:
+                    found = self._jobs.get(cfg)
+                    if found is not None and found not in jobs:
+                        jobs.append(found)
+                new = [cfg for cfg in dict.fromkeys(batch) if cfg not in self._jobs]
+                if new:
+                    job = Job(new[0], owner=session, together=tuple(new[1:]))
+                    for cfg in new:
+                        self._jobs[cfg] = job
+                    jobs.append(job)
+                    threading.Thread(target=self._work, args=(job, store, slots),
+                                     daemon=True, name="vglab-training").start()
+            for job in jobs:
+                job.watchers += 1
+                job.unwatched_since = None
+                job.live = job.live or live
             if session:
-                before = self._current.get(session)
-                if before is not None and before is not job:
+                for before in self._current.get(session, set()) - set(jobs):
                     before.askers.discard(session)
                     if not before.askers and before.watchers <= 0:
                         self._stop(before)
-                self._current[session] = job
-                job.askers.add(session)
-            return job
+                self._current[session] = set(jobs)
+                for job in jobs:
+                    job.askers.add(session)
+            return jobs
 
     def leave(self, job: Job) -> None:
         with self._lock:
@@ -205,11 +237,19 @@ class Trainings:
         """Mark `job` abandoned and forget it, so the next asker starts a new run (holds
         self._lock)."""
         job.stopped = True
-        if self._jobs.get(job.config) is job:
-            del self._jobs[job.config]
+        self._forget(job)
+
+    def _forget(self, job: Job) -> None:
+        """Drop `job` from the runs in progress and from its askers' (holds self._lock)."""
+        for cfg in job.configs:
+            if self._jobs.get(cfg) is job:
+                del self._jobs[cfg]
         for session in job.askers:
-            if self._current.get(session) is job:
-                del self._current[session]
+            current = self._current.get(session)
+            if current is not None:
+                current.discard(job)
+                if not current:
+                    del self._current[session]
 
     def abandoned(self, job: Job) -> bool:
         """Whether nobody has watched `job` for ABANDON_AFTER_S or its asker moved on
@@ -226,9 +266,11 @@ class Trainings:
 
     def _work(self, job: Job, store: Store, slots: FairSlots) -> None:
         try:
-            job.result, job.trained = compute_once(
-                store, job.config, lambda: self._train(job, store, slots),
+            done = compute_many_once(
+                store, job.configs, lambda configs: self._train(job, configs, slots, store),
                 on_wait=lambda note: self._wait_remote(job, note), count=False)
+            job.results = {cfg: result for cfg, (result, _) in zip(job.configs, done)}
+            job.trained = any(trained for _, trained in done)
         except Abandoned:
             pass
         except BaseException as err:  # noqa: BLE001 -- handed to every watcher
@@ -237,11 +279,7 @@ class Trainings:
             job.error = err
         finally:
             with self._lock:
-                if self._jobs.get(job.config) is job:
-                    del self._jobs[job.config]
-                for session in job.askers:
-                    if self._current.get(session) is job:
-                        del self._current[session]
+                self._forget(job)
             job.done.set()
 
     def _wait_remote(self, job: Job, note: dict | None) -> None:
@@ -255,7 +293,9 @@ class Trainings:
         else:
             job.text = "Another server is training this run…"
 
-    def _train(self, job: Job, store: Store, slots: FairSlots) -> Any:
+    def _train(self, job: Job, configs: list[Any], slots: FairSlots, store: Store
+               ) -> list[Any]:
+        """Train `configs` (the job's, less any another process trains) as one run."""
         while not slots.acquire(job.owner, job.asked_at, timeout=0.5):
             self._check(job)
             job.text = (f"Waiting for a free trainer: this server trains "
@@ -264,14 +304,16 @@ class Trainings:
             self._check(job)
             job.queued = False
             job.text = "Starting…"
-            store.count_training(job.config)      # it really starts now (holding a slot)
+            for cfg in configs:
+                store.count_training(cfg)      # it really starts now (holding a slot)
             shared, drawn = [0.0], [0.0]
+            nets = f" {len(configs)} runs as one" if len(configs) > 1 else ""
 
             def on_epoch(p) -> None:
                 self._check(job)
                 eta = "" if math.isnan(p.eta_s) else f" · about {p.eta_s:.0f} s left"
                 job.fraction = min(p.epoch / max(p.epochs, 1), 1.0)
-                job.text = (f"Training: epoch {p.epoch}/{p.epochs} · "
+                job.text = (f"Training{nets}: epoch {p.epoch}/{p.epochs} · "
                             f"{p.elapsed_s:.1f} s{eta}")
                 now = time.perf_counter()
                 if job.live and now - drawn[0] > LIVE_CHART_EVERY_S:
@@ -279,15 +321,17 @@ class Trainings:
                     job.partial = p.partial()
                 if now - shared[0] > SHARE_PROGRESS_EVERY_S:
                     shared[0] = now
-                    store.set_progress(job.config, {"epoch": p.epoch, "epochs": p.epochs,
-                                                    "elapsed_s": p.elapsed_s})
-            result = run_config(job.config, on_epoch=on_epoch, max_seconds=RUN_TIME_CAP_S,
-                                should_stop=lambda: self.abandoned(job))
+                    for cfg in configs:
+                        store.set_progress(cfg, {"epoch": p.epoch, "epochs": p.epochs,
+                                                 "elapsed_s": p.elapsed_s})
+            guards = {"max_seconds": RUN_TIME_CAP_S, "should_stop": lambda: self.abandoned(job)}
+            results = ([run_config(configs[0], on_epoch=on_epoch, **guards)]
+                       if len(configs) == 1 else run_batch(configs, on_epoch, **guards))
         finally:
             slots.release()
-        if job.stopped and getattr(result, "stopped_at", None) is not None:
+        if job.stopped and any(getattr(r, "stopped_at", None) is not None for r in results):
             raise Abandoned         # stopped inside an epoch: nobody wants the part run
-        return result
+        return results
 
 
 @st.cache_resource
@@ -309,76 +353,104 @@ def run_experiment(cfg: ExperimentConfig | None,
     """Return the stored result of `cfg`, or train it (or watch the run of it already in
     progress) with a progress bar (epoch, ETA) and, if `live` is given, a chart that
     fills in while it trains. A failed run is one st.error, never a traceback."""
-    if cfg is None:
-        return None
+    return run_experiments([cfg], live)[0]
+
+
+def run_experiments(cfgs: list[Any], live: Callable[[Result], alt.TopLevelMixin] | None = None
+                    ) -> list[Result | None]:
+    """`run_experiment` for the runs a page shows side by side, asked for at once: the
+    stored ones are read, the rest trained with one progress bar, configs of one shape
+    as one run (vgcore.runs.plan_batches) and the others beside it, as many at a time as
+    trainers are free. A live chart follows the first config. Results in `cfgs`' order;
+    None for a config that is None (not valid), a run that failed (said once in an
+    st.error) or one that measured nothing."""
+    if all(cfg is None for cfg in cfgs):
+        return [None] * len(cfgs)
     store = result_store()
-    found = store.get(cfg)
-    if found is not None:
-        return found
-    while True:
-        job = _watch(cfg, store, live)
-        if job is None:
-            return None
-        if job.error is not None:
-            if isinstance(job.error, ValueError):
-                st.error(f"Can't run this experiment: {job.error}")
+    results = {cfg: store.get(cfg) for cfg in dict.fromkeys(cfgs) if cfg is not None}
+    missing = [cfg for cfg, result in results.items() if result is None]
+    while missing:
+        jobs = _watch([[missing[i] for i in batch] for batch in plan_batches(missing)],
+                      store, live)
+        if jobs is None:
+            return [None] * len(cfgs)
+        failed = next((job.error for job in jobs if job.error is not None), None)
+        if failed is not None:
+            if isinstance(failed, ValueError):
+                st.error(f"Can't run this experiment: {failed}")
             else:
-                st.error(f"This run failed on the server ({type(job.error).__name__}); "
+                st.error(f"This run failed on the server ({type(failed).__name__}); "
                          f"it has been logged. Try other settings, or ask the workshop "
                          f"leader.", icon=":material/error:")
-            return None
-        if job.result is not None:
-            break
-        # stopped because nobody watched it, just before we came back: start it again
-    result = job.result
-    if result.stopped_at is not None:
+            return [None] * len(cfgs)
+        for job in jobs:
+            results.update({cfg: job.results[cfg] for cfg in missing if cfg in job.results})
+        # a run stopped because nobody watched it, just before we came back: start it again
+        missing = [cfg for cfg in missing if results[cfg] is None]
+    cut = [r.stopped_at for r in results.values() if r.stopped_at is not None]
+    if cut:
         # depends on the server's speed, so it is shown but never stored
-        where = (f"after epoch {result.stopped_at}" if result.stopped_at >= 0
+        where = (f"after epoch {min(cut)}" if min(cut) >= 0
                  else "before the untrained net was even measured")
         st.info(f"Stopped {where}: this server caps one run at {RUN_TIME_CAP_S:.0f} s. "
                 f"Use fewer epochs or a smaller net for the rest.", icon=":material/timer:")
-        if result.stopped_at < 0:
-            return None         # nothing measured: nothing to draw
-    return result
+    # a run that measured nothing has nothing to draw
+    return [None if cfg is None or results[cfg].stopped_at is not None
+            and results[cfg].stopped_at < 0 else results[cfg] for cfg in cfgs]
 
 
-def _watch(cfg: Any, store: Store, live: Callable[[Result], alt.TopLevelMixin] | None
-           ) -> Job | None:
-    """Show the run of `cfg` until it ends; None if the trainers stayed busy too long.
-    Some element is redrawn at least once a second, so a rerun the learner asks for
-    (Streamlit interrupts a script at its next element) is never held up."""
+def _watch(batches: list[list[Any]], store: Store,
+           live: Callable[[Result], alt.TopLevelMixin] | None) -> list[Job] | None:
+    """Show the runs of `batches` (configs trained together) until every one ends; None
+    if the trainers stayed busy too long. Some element is redrawn at least once a
+    second, so a rerun the learner asks for (Streamlit interrupts a script at its next
+    element) is never held up."""
     bar = st.progress(0.0, text="Starting…")
     placeholder = st.empty() if live else None
     shown, shown_at, drawn = None, 0.0, None
     started = time.monotonic()
     runs = trainings()
-    job = runs.watch(cfg, store, training_slots(), live is not None, _session())
+    jobs = runs.watch_all(batches, store, training_slots(), live is not None, _session())
+    first = jobs[0]
     try:
-        while not job.done.wait(WATCH_EVERY_S):
+        while not all(job.done.wait(WATCH_EVERY_S / len(jobs)) for job in jobs):
             now = time.monotonic()
-            view = (round(job.fraction, 3), job.text)
+            view = (round(sum(job.fraction for job in jobs) / len(jobs), 3),
+                    _progress_text(jobs))
             if view != shown or now - shown_at > 1.0:
                 bar.progress(view[0], text=view[1])
                 shown, shown_at = view, now
-            partial = job.partial
+            partial = first.partial
             if placeholder is not None and partial is not None and partial is not drawn:
                 drawn = partial
                 try:
                     chart(live(partial), where=placeholder)
                 except ValueError:
                     pass    # too little data to chart yet (e.g. every net diverged at once)
-            if job.queued and now - started > QUEUE_WAIT_S:
+            if all(job.queued for job in jobs if not job.done.is_set()) \
+                    and now - started > QUEUE_WAIT_S:
                 bar.empty()
                 st.error("The server is busy training other people's runs; try again in "
                          "a minute.")
                 return None
     finally:
-        runs.leave(job)
+        for job in jobs:
+            runs.leave(job)
     bar.empty()
     if placeholder is not None:
         placeholder.empty()
-    return job
+    return jobs
 
 
-__all__ = ["run_experiment", "result_store", "forget_results", "trainings",
+def _progress_text(jobs: list[Job]) -> str:
+    """One run's progress text; for several, how many are done and the first under way."""
+    if len(jobs) == 1:
+        return jobs[0].text
+    done = sum(job.done.is_set() for job in jobs)
+    going = next((job.text for job in jobs if not job.done.is_set() and not job.queued),
+                 next((job.text for job in jobs if not job.done.is_set()), ""))
+    return f"{done} of {len(jobs)} runs done · {going}"
+
+
+__all__ = ["run_experiment", "run_experiments", "result_store", "forget_results", "trainings",
            "training_slots", "FairSlots", "Trainings", "Job"]

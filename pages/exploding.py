@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from app.blocks import chart, divergence_notice, downloads, kept, page_intro
-from app.runner import run_experiment
+from app.runner import run_experiment, run_experiments
 from app.widgets import page_controls
 from vgcore import charts
 from vgcore.inits import INIT_SCHEMES
@@ -41,8 +41,8 @@ if result is not None:
                              default=list(COMPARED_INITS), key="schemes",
                              format_func=lambda s: INIT_SCHEMES[s].label)
     probes, names = {}, {}
-    for label, probe_cfg in init_probes(cfg, tuple(schemes)).items():
-        probe = run_experiment(probe_cfg)
+    asked = init_probes(cfg, tuple(schemes))      # untrained nets of one shape: one run
+    for (label, probe_cfg), probe in zip(asked.items(), run_experiments(list(asked.values()))):
         if probe is not None:
             probes[label] = probe
             names[label] = ("init", probe_cfg.init)     # its colour: the scheme's own

@@ -4,7 +4,7 @@ import streamlit as st
 
 from app.blocks import (cells, chart, divergence_notice, downloads, kept, page_intro,
                         spread_cells)
-from app.runner import run_experiment
+from app.runner import run_experiments
 from app.widgets import Widget, bound, page_controls
 from vgcore import charts
 from vgcore.data import DATASETS
@@ -78,14 +78,9 @@ if cfg is not None:
     combined = bound(COMBINE, False, st.sidebar)
     target = bound(TARGET_ACCURACY, 0.5, st.sidebar)
     runs = cure_runs(cfg, keys, combined=combined)
-    results = {}
-    status = st.empty()
-    for i, (label, run_cfg) in enumerate(runs.items(), 1):
-        status.caption(f"Net {i} of {len(runs)}: {label}")
-        result = run_experiment(run_cfg)
-        if result is not None:
-            results[label] = result
-    status.empty()
+    # asked for at once: the cures that keep the net's shape train as one run
+    results = {label: result for label, result in
+               zip(runs, run_experiments(list(runs.values()))) if result is not None}
     if PLAIN in results:
         plain = results[PLAIN]
         for label, result in results.items():

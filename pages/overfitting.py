@@ -2,7 +2,7 @@
 import streamlit as st
 
 from app.blocks import chart, divergence_notice, downloads, page_intro
-from app.runner import run_experiment
+from app.runner import run_experiments
 from app.widgets import page_controls
 from vgcore import charts
 from vgcore.results import median, seed_outcomes, seeds_text, spread_text, weight_decay_sentence
@@ -18,11 +18,13 @@ page_intro("Overfitting",
            "best epoch. Stopping "
            "at the best epoch (early stopping) is the other remedy.")
 cfg = page_controls(PAGE)
-result = run_experiment(cfg, live=lambda r: charts.loss_chart(r.history))
+# the unregularised run is asked for with the learner's, so both train at once
+result, baseline = run_experiments([cfg, None if cfg is None else unregularised(cfg)],
+                                   live=lambda r: charts.loss_chart(r.history))
 if result is not None:
     divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
     regularised = unregularised(result.config) != result.config
-    baseline = run_experiment(unregularised(result.config)) if regularised else None
+    baseline = baseline if regularised else None
     names = list(result.config.activations)
     # The figure first, its numbers under it: on a projector's first screen.
     which = st.radio("Activation", names, horizontal=True, key="overfit_activation",

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from app.blocks import chart, divergence_notice, downloads, page_intro
-from app.runner import run_experiment
+from app.runner import run_experiments
 from app.widgets import Widget, bound, page_controls
 from vgcore import charts, heads
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS, SOFTMAX_HEADS, head_runs
@@ -48,7 +48,8 @@ chart(loss_vs_prob_chart)
 st.header("Training with each cost")
 cfg = page_controls(PAGE)
 if cfg is not None:
-    runs = {label: run_experiment(c) for label, c in head_runs(cfg).items()}
+    heads = head_runs(cfg)
+    runs = dict(zip(heads, run_experiments(list(heads.values()))))
     if all(r is not None for r in runs.values()):
         for r in runs.values():
             divergence_notice(r, PAGE_EXPERIMENTS[PAGE].controls)

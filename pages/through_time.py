@@ -7,7 +7,7 @@ import streamlit as st
 
 from app.blocks import (cells, chart, divergence_notice, downloads, kept, page_intro,
                         spread_cells)
-from app.runner import run_experiment
+from app.runner import run_experiment, run_experiments
 from app.widgets import bound, page_controls, widgets_for
 from vgcore import charts
 from vgcore.recurrent import (TASKS, cell_label, forget_gate_carry, length_sweep,
@@ -56,8 +56,10 @@ page_intro("Through time: RNN vs LSTM vs GRU",
            "matters. The LSTM's cell state carries it, but only because its forget gate "
            "starts open (forget bias 3): set the forget bias to 0 and it vanishes too.")
 cfg = page_controls(PAGE)
-result = run_experiment(cfg, live=lambda r: charts.recurrent_accuracy_chart(
-    r.history, chance=TASKS[r.config.task].chance))
+# The sweep's runs are asked for with the learner's own, so they train side by side.
+lengths = length_runs(cfg) if cfg is not None else {}
+result, *swept = run_experiments([cfg, *lengths.values()], live=lambda r: (
+    charts.recurrent_accuracy_chart(r.history, chance=TASKS[r.config.task].chance)))
 if result is not None:
     config = result.config
     task = TASKS[config.task]
@@ -114,7 +116,7 @@ if result is not None:
                f"page's default at about 13 s on one core; T = 100 alone would take as "
                f"long as the four shorter lengths together. Set the sequence length to "
                f"100 to add it.")
-    sweep = {t: run_experiment(c) for t, c in length_runs(config).items()}
+    sweep = dict(zip(lengths, swept))
     if all(r is not None for r in sweep.values()):
         chart(sweep_chart, sweep, task.chance)
     downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)

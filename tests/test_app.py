@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -46,7 +47,8 @@ def _source(spec: PageSpec) -> str:
 RECURRENT = {p for p in PAGES if Path(p.path).stem in PAGE_EXPERIMENTS
              and kind_of(PAGE_EXPERIMENTS[Path(p.path).stem].config).name == "recurrent"}
 # Pages that train (they call the cached runner); each must offer its downloads.
-TRAINING = [p for p in PAGES if "run_experiment(" in _source(p) and p not in RECURRENT]
+TRAINING = [p for p in PAGES if re.search(r"\brun_experiments?\(", _source(p))
+            and p not in RECURRENT]
 # Lessons built on the shared experiment controls (the Exercises page's per-exercise
 # controls are tests/test_workshop_pages.py's)
 CONTROLLED = [p for p in PAGES if "controls(" in _source(p) and p.section == "Lessons"

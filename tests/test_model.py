@@ -84,9 +84,23 @@ def test_dropout_only_when_asked_and_seeded():
     assert not torch.allclose(a, d1)
 
 
-def test_members_must_be_contiguous():
-    with pytest.raises(ValueError, match="contiguous"):
-        BatchedMLP((2, 3, 2), (Member("relu", 0), Member("tanh", 0), Member("relu", 1)))
+def test_an_activation_may_come_back_after_another():
+    """Nets of several configs trained together (vgcore.train.run_many) may repeat an
+    activation after another one, each with its own init scheme: every member computes
+    what it computes alone."""
+    members = (Member("sigmoid", 0), Member("relu", 1), Member("sigmoid", 2))
+    schemes = ("auto", "auto", "he")
+    model = BatchedMLP((5, 6, 3), members, init=schemes)
+    x = torch.randn(4, 5, generator=torch.Generator().manual_seed(0))
+    together = model(x).logits
+    for m, (member, scheme) in enumerate(zip(members, schemes)):
+        alone = BatchedMLP((5, 6, 3), (member,), init=scheme)
+        assert torch.equal(together[m], alone(x).logits[0])
+
+
+def test_one_init_scheme_per_member():
+    with pytest.raises(ValueError, match="init: one scheme per member"):
+        BatchedMLP((2, 3, 2), (Member("relu", 0), Member("tanh", 0)), init=("he",))
 
 
 # -- BatchedMLP is an ordinary nn.Module --------------------------------------------------

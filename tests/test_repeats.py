@@ -11,6 +11,7 @@ import torch
 from vgcore import ExperimentConfig, run
 from vgcore.recurrent import RecurrentConfig, run_recurrent
 from vgcore.repeats import SeedGroups, seed_minibatches, seeds_of
+from vgcore.model import BatchedMLP, Member
 from vgcore.train import members_of, minibatches
 
 from test_train import _reference_run
@@ -129,6 +130,25 @@ def test_one_net_per_seed_gets_its_seeds_rows_in_the_members_order():
     swapped = SeedGroups([8, 7, 9], [7, 8, 9])
     assert torch.equal(swapped.rows(x, idx), torch.stack([x[1][idx[1]], x[0][idx[0]],
                                                           x[2][idx[2]]]))
+
+
+def test_members_cycling_through_the_seeds_read_them_in_place():
+    """Nets of several configs (or activations) of one run cycle through its seeds: the
+    model reads each seed's inputs in place (`tiles`), with the bits of the copy `rows`
+    makes; members that do not cycle (or one seed) are read through `rows`."""
+    assert SeedGroups([5, 6, 7] * 4, [5, 6, 7]).tiles == 4
+    assert SeedGroups([5, 5, 6, 6], [5, 6]).tiles == 1
+    assert SeedGroups([5, 6], [5, 6]).tiles == 1 and SeedGroups([5, 5], [5]).tiles == 1
+    members = tuple(Member(a, s) for a in ("sigmoid", "relu") for s in (5, 6, 7))
+    groups = SeedGroups([m.seed for m in members], [5, 6, 7])
+    model = BatchedMLP((6, 8, 8, 3), members, init="xavier")
+    x = torch.randn(3, 11, 6, generator=torch.Generator().manual_seed(1))
+    copied = model(groups.rows(x), keep=True)
+    in_place = model(x, keep=True, tiles=groups.tiles)
+    for a, b in zip((copied.logits, *copied.zs), (in_place.logits, *in_place.zs)):
+        assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="x: \\(3, 11, 6\\) for 6 members in 3 tiles"):
+        model(x, tiles=3)
 
 
 @pytest.mark.parametrize("n_seeds", [1, 4])

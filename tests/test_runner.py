@@ -195,3 +195,70 @@ def test_a_failed_run_shows_one_sentence_and_no_traceback(monkeypatch):
     (error,) = at.error
     assert "failed on the server (RuntimeError)" in error.value
     assert "/srv/secret" not in error.value and "Traceback" not in error.value
+
+
+# -- runs side by side: asked for at once ----------------------------------------------
+
+def _recording_run_batch(calls, active, delay=0.2):
+    """runner.run_batch that records each call's configs and how many runs train at once."""
+    from vgcore.runs import run_batch
+
+    def recorded(configs, on_epoch=None, **kwargs):
+        calls.append(list(configs))
+        active.append(1)
+        try:
+            time.sleep(delay)
+            return run_batch(configs, on_epoch, **kwargs)
+        finally:
+            active.pop()
+    return recorded
+
+
+def test_runs_of_one_shape_train_as_one_run_and_the_others_beside_it(cfg, monkeypatch):
+    """A page asks for four runs at once (lesson 8's way): the three that differ only in
+    init and clipping are one run, the batch-norm one its own; with two trainers both
+    train at the same time. Each result is stored under its own config, and another
+    visitor asking for one of the three watches that same run."""
+    calls, active, most = [], [], [0]
+    monkeypatch.setattr(runner, "run_batch", _recording_run_batch(calls, active))
+    alone = []
+    monkeypatch.setattr(runner, "run_config", _slow_run_config(alone, delay=0.1))
+    runs, store, slots = runner.Trainings(), MemoryStore(), runner.FairSlots(2)
+    shape = [cfg, cfg.replace(init="xavier"), cfg.replace(grad_clip=1.0)]
+    normed = cfg.replace(norm="batch")
+    jobs = runs.watch_all([shape, [normed]], store, slots, False, session="A")
+    other = runs.watch(shape[1], store, slots, False, session="B")
+    assert len(jobs) == 2 and other is jobs[0] and jobs[0].configs == tuple(shape)
+    while not all(job.done.wait(0.01) for job in jobs):
+        most[0] = max(most[0], len(active) + (1 if alone and not jobs[1].done.is_set()
+                                               and not jobs[1].queued else 0))
+    for job in (*jobs, other):
+        runs.leave(job)
+    assert calls == [shape] and alone == [normed]
+    assert most[0] == 2, "the two runs should train at the same time"
+    for config in (*shape, normed):
+        assert store.trainings(config) == 1
+        assert store.get(config) is not None
+    assert jobs[0].results[shape[2]] is store.get(shape[2])
+    assert len(runs) == 0 and slots.free == 2
+
+
+def test_asking_for_other_runs_gives_up_the_previous_ones(cfg, monkeypatch):
+    """A visitor whose page asked for two runs and then moves a control (two other runs)
+    stops both of the first at once; a run the new set still holds trains on."""
+    monkeypatch.setattr(runner, "ABANDON_AFTER_S", 60.0)     # only replacement stops them
+    monkeypatch.setattr(runner, "run_config", _slow_run_config([], delay=0.3))
+    runs, store, slots = runner.Trainings(), MemoryStore(), runner.FairSlots(2)
+    kept, dropped = cfg.replace(epochs=30), cfg.replace(epochs=30, norm="batch")
+    first = runs.watch_all([[kept], [dropped]], store, slots, False, session="A")
+    for job in first:
+        runs.leave(job)
+    second = runs.watch_all([[kept], [cfg.replace(seed=5)]], store, slots, False,
+                            session="A")
+    assert second[0] is first[0]
+    assert first[1].done.wait(10) and first[1].result is None
+    assert not first[0].stopped
+    for job in second:
+        assert job.done.wait(60)
+        runs.leave(job)
+    assert first[0].result is not None and store.get(dropped) is None

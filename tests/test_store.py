@@ -17,7 +17,7 @@ import pytest
 from vgcore import ExperimentConfig, store as st_mod
 from tests.servers import free_port, redis_server
 from vgcore.results import Result
-from vgcore.store import (DiskStore, MemoryStore, RedisStore, compute_once, decode, encode,
+from vgcore.store import (DiskStore, MemoryStore, RedisStore, compute_many_once, compute_once, decode, encode,
                           engine_version, key_of, key_text, open_store)
 
 SECRET = b"a test secret of 32 characters.."
@@ -345,6 +345,37 @@ def test_compute_once_processes_train_once(tmp_path):
     cfg = ExperimentConfig(dataset="xor", train_size=64, test_size=32, hidden=(6, 6),
                            activations=("sigmoid", "relu"), epochs=2, batch_size=16, seed=5)
     assert DiskStore(folder).trainings(cfg) == 1
+
+
+def test_compute_many_once_trains_what_nobody_has_and_waits_for_the_rest(
+        store, result, monkeypatch):
+    """Four configs trained together: one already stored is read, one another process
+    is training is waited for (its result, once stored, is taken: not trained again),
+    the other two are trained in one call, counted and stored; every config once."""
+    monkeypatch.setattr(st_mod.base, "WAIT_POLL_S", 0.05)
+    stored, elsewhere, a, b = (_as(result, seed=s) for s in (11, 12, 13, 14))
+    store.put(stored.config, stored)
+    other = store.lock(elsewhere.config)
+    assert other.acquire()                      # another process trains it
+    calls, notes = [], []
+
+    def train(configs):
+        calls.append(list(configs))
+        return [{a.config: a, b.config: b}[c] for c in configs]
+
+    def on_wait(note):
+        notes.append(note)
+        if len(notes) == 3:                     # the other process finishes
+            store.put(elsewhere.config, elsewhere)
+            other.release()
+    configs = [a.config, stored.config, elsewhere.config, b.config, a.config]
+    got = compute_many_once(store, configs, train, on_wait=on_wait)
+    assert calls == [[a.config, b.config]]
+    assert [trained for _, trained in got] == [True, False, False, True, True]
+    assert got[0][0] is a and got[3][0] is b and _same(got[2][0], elsewhere)
+    assert _same(store.get(a.config), a) and _same(store.get(b.config), b)
+    assert store.trainings(a.config) == 1 and store.trainings(elsewhere.config) == 0
+    assert len(notes) == 3
 
 
 def test_waiter_takes_over_from_a_crashed_trainer(store, result, monkeypatch):

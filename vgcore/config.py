@@ -344,8 +344,13 @@ def _validate(cfg: ExperimentConfig) -> None:
     if cfg.residual and len(set(cfg.hidden)) > 1:
         raise ValueError(f"residual: needs equal hidden widths, got {cfg.hidden}; a layer "
                          f"adds its input to its output")
+    check_nets(cfg, len(cfg.activations) * cfg.n_seeds)
 
-    n_nets = len(cfg.activations) * cfg.n_seeds
+
+def check_nets(cfg: ExperimentConfig, n_nets: int) -> None:
+    """The caps of a run of `n_nets` nets of `cfg`'s shape (its own nets, or those of
+    several configs trained together: vgcore.train.run_many), else a ValueError naming
+    the field to change."""
     params = n_nets * count_parameters(cfg)
     if params > MAX_PARAMS:
         raise ValueError(f"hidden: the run would have {params:,} parameters over {n_nets} "
@@ -443,7 +448,7 @@ def count_parameters(cfg: ExperimentConfig) -> int:
 
 __all__ = ["DeclaredConfig", "ExperimentConfig", "FieldSpec", "FIELDS", "layer_sizes", "count_parameters",
            "spec", "reuse", "declared_fields", "check_fields", "check_steps",
-           "check_step", "training_steps",
+           "check_step", "check_nets", "training_steps",
            "MAX_DEPTH", "MAX_WIDTH", "MAX_TRAIN_SIZE", "MAX_TEST_SIZE", "MAX_EPOCHS",
            "MAX_BATCH_SIZE", "MAX_SEEDS", "MAX_SEED", "MAX_PARAMS", "MAX_WORK",
            "MAX_PRETRAIN", "MAX_STEPS", "MAX_STEP_WORK", "MAX_STEP_VALUES"]

@@ -8,7 +8,7 @@ A kind is declared in its own module and registered there (`register`): the MLP 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,11 @@ class Kind:
     # advice that follows; None (or no function): it cannot tell, and the app gives
     # the generic advice (a smaller step)
     divergence_cause: Callable[[Any, str], str | None] | None = None
+    # (configs) -> which of them train together, lists of indices; and (configs of one
+    # such list, on_epoch=None, **train's keywords) -> their results, in order, each the
+    # one `train` gives. None: each config trains alone
+    batches: Callable[[Sequence[Any]], list[list[int]]] | None = None
+    train_many: Callable[..., list[Any]] | None = None
 
 
 KINDS: dict[str, Kind] = {}

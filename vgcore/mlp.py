@@ -12,7 +12,7 @@ from .config import ExperimentConfig
 from .kinds import Kind, register
 from .results import (Result, activation_label, divergence_cause, missing,
                       speed_phrase, table_lines)
-from .train import run
+from .train import batches, run, run_many
 
 
 def summary_text(result: Result) -> str:
@@ -46,6 +46,7 @@ MLP = register(Kind(
     net="activation", net_label=activation_label,
     out_frames=("history", "layers", "summary", "histograms"),
     downloads=(("history", "History (CSV)"), ("layers", "Per-layer stats (CSV)")),
-    summary_text=summary_text, caps=_caps(cfg_mod), divergence_cause=divergence_cause))
+    summary_text=summary_text, caps=_caps(cfg_mod), divergence_cause=divergence_cause,
+    batches=batches, train_many=run_many))
 
 __all__ = ["MLP", "summary_text"]

@@ -9,7 +9,9 @@ matrices, so every net ("member") of a run lives in one stacked tensor per layer
     weight[l]: (M, fan_in, fan_out)    bias[l]: (M, 1, fan_out)
 
 and a layer is one `torch.baddbmm`. Members are ordered activation-major (all seeds of the
-first activation, then the next...), so each activation applies to one contiguous block.
+first activation, then the next...), so each activation applies to one contiguous block;
+nets trained together from several configs (vgcore.train.run_many) may repeat an
+activation in a later block.
 
 Two of the historical cures change the forward pass (`norm`, `residual`; the third,
 layer-wise pretraining, is `vgcore.pretrain`):
@@ -128,8 +130,8 @@ class BatchedMLP(nn.Module):
     for nn.BatchNorm1d.
     """
 
-    def __init__(self, sizes: tuple[int, ...], members: tuple[Member, ...], init: str = "auto",
-                 bias_init: str = "zeros", dtype: torch.dtype = torch.float32,
+    def __init__(self, sizes: tuple[int, ...], members: tuple[Member, ...],
+                 init: str | Sequence[str] = "auto", bias_init: str = "zeros", dtype: torch.dtype = torch.float32,
                  device: str | torch.device = "cpu", norm: str = "none",
                  residual: bool = False) -> None:
         super().__init__()
@@ -141,18 +143,23 @@ class BatchedMLP(nn.Module):
             raise ValueError(f"residual: needs equal hidden widths, got {tuple(sizes[1:-1])}")
         self.sizes = tuple(sizes)
         self.members = tuple(members)
-        self.blocks = _contiguous_blocks(self.members)
+        self.blocks = _activation_blocks(self.members)
+        # one scheme for every member, or each member's own (nets of several configs)
+        schemes = [init] * len(self.members) if isinstance(init, str) else list(init)
+        if len(schemes) != len(self.members):
+            raise ValueError(f"init: one scheme per member ({len(self.members)}), got "
+                             f"{len(schemes)}")
         self._block_sizes = [rows.stop - rows.start for _, rows in self.blocks]
         n_layers = len(sizes) - 1
         weights: list[list[Tensor]] = [[] for _ in range(n_layers)]
         biases: list[list[Tensor]] = [[] for _ in range(n_layers)]
-        for member in self.members:
+        for member, member_init in zip(self.members, schemes):
             # One generator per member, seeded by its seed alone: nets with one seed start
             # from the same standard draws, so they differ only by activation and scaling.
             gen = member_generator(member.seed, "init")
             for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
                 is_output = layer == n_layers - 1
-                scheme = inits.resolve(init, member.activation, is_output)
+                scheme = inits.resolve(member_init, member.activation, is_output)
                 gain = 1.0 if is_output else acts.get(member.activation).he_gain
                 weights[layer].append(inits.draw_weight(scheme, fan_in, fan_out, gain, gen,
                                                         dtype))
@@ -218,7 +225,7 @@ class BatchedMLP(nn.Module):
 
     def forward(self, x: Tensor, *, dropout: float = 0.0,
                 generators: Sequence[torch.Generator] | None = None, keep: bool = False,
-                batch_stats: bool | None = None) -> Forward:
+                batch_stats: bool | None = None, tiles: int = 1) -> Forward:
         """x: (B, in) shared by all members, or (M, B, in). With dropout, `generators`
         holds one generator per member (`member_generator(seed, "dropout")`): each net's
         masks come from its own stream. With batch norm, `batch_stats` None follows the
@@ -226,10 +233,14 @@ class BatchedMLP(nn.Module):
         running ones); True: batch statistics without touching the running ones (the
         probe); False: the running ones (evaluation). With keep=True, zs are what each
         activation is applied to (after the normalisation) and hs each hidden layer's
-        output (after the residual add)."""
+        output (after the residual add). `tiles` > 1: x is (S, B, in) and member m reads
+        x[m % S] (members that cycle through S seeds, `SeedGroups.tiles`), without a
+        copy of x per member."""
         M = len(self.members)
         if dropout > 0 and (generators is None or len(generators) != M):
             raise ValueError(f"generators: dropout needs one generator per member ({M})")
+        if tiles > 1 and x.dim() != 3 or x.dim() == 3 and x.shape[0] * tiles != M:
+            raise ValueError(f"x: {tuple(x.shape)} for {M} members in {tiles} tiles")
         h = x.expand(M, *x.shape) if x.dim() == 2 else x
         zs: list[Tensor] = []
         hs: list[Tensor] = []
@@ -237,11 +248,14 @@ class BatchedMLP(nn.Module):
         norms, residual = self._norms, self.residual
         for layer, (w, b) in enumerate(self._layers):
             if norms is None or layer == last:
-                z = torch.baddbmm(b, h, w)
+                z = _tiled(torch.baddbmm, b, h, w, tiles) if layer == 0 else \
+                    torch.baddbmm(b, h, w)
                 if layer == last:
                     return Forward(z, zs, hs)
             else:
-                z = norms[layer](torch.bmm(h, w), b, batch_stats)
+                product = _tiled(lambda _, h_, w_: torch.bmm(h_, w_), b, h, w, tiles) \
+                    if layer == 0 else torch.bmm(h, w)
+                z = norms[layer](product, b, batch_stats)
             h = self.activate(z) + h if residual and layer > 0 else self.activate(z)
             if keep:
                 zs.append(z)
@@ -289,6 +303,17 @@ _WHOLE_BLOCK = frozenset({"relu", "leaky_relu", "linear", "tanh", "gelu"})
 ROW_ALIGN = 64      # values: a multiple of a vectorised loop's stride for any dtype and ISA
 
 
+def _tiled(product: Callable[[Tensor, Tensor, Tensor], Tensor], b: Tensor, x: Tensor,
+           w: Tensor, tiles: int) -> Tensor:
+    """product(b, x, w) of every member, x (S, B, in) read by each tile of S members in
+    turn: one product per tile, concatenated (M, B, out); tiles 1: product(b, x, w)."""
+    if tiles == 1:
+        return product(b, x, w)
+    S = x.shape[0]
+    return torch.cat([product(b[k * S:(k + 1) * S], x, w[k * S:(k + 1) * S])
+                      for k in range(tiles)])
+
+
 def _apply_activation(name: str, z: Tensor) -> Tensor:
     return acts.get(name).fn(z)
 
@@ -317,14 +342,12 @@ def by_rows(f: Callable[..., Tensor], z: Tensor, *others: Tensor) -> Tensor:
     return torch.cat([f(*body), f(*tail)], 1).view(z.shape)
 
 
-def _contiguous_blocks(members: tuple[Member, ...]) -> list[tuple[str, slice]]:
+def _activation_blocks(members: tuple[Member, ...]) -> list[tuple[str, slice]]:
+    """The runs of consecutive members sharing an activation: (activation, rows)."""
     blocks: list[tuple[str, slice]] = []
     start = 0
     for i in range(1, len(members) + 1):
         if i == len(members) or members[i].activation != members[start].activation:
             blocks.append((members[start].activation, slice(start, i)))
             start = i
-    names = [name for name, _ in blocks]
-    if len(names) != len(set(names)):
-        raise ValueError("members: each activation's nets must be contiguous")
     return blocks

@@ -57,7 +57,8 @@ def pretrain(model: BatchedMLP, x_train: Tensor, x_probe: Tensor, epochs: int,
     (M, P, in)); groups: the seed of each member; alive (M,) bool:
     the nets still training. `stop()` (vgcore.train.Stop: a time cap or an abandoned
     run) is asked before every step; once true, pretraining ends at once, its rows those
-    of the epochs completed. Returns (rows of res.pretrain, alive after it).
+    of the epochs completed. Returns (rows of res.pretrain, each with its net's index
+    `member` in the model, alive after it).
     """
     model.train()
     order_gens = [member_generator(s, "pretrain", x_train.device) for s in groups.seeds]
@@ -121,7 +122,7 @@ def _pretrain_layer(model: BatchedMLP, layer: int, x_train: Tensor, x_probe: Ten
         alive = alive & torch.isfinite(errors)
         for m, (ok, error) in enumerate(zip(alive.tolist(), errors.tolist())):
             if ok:
-                rows.append({"activation": model.members[m].activation,
+                rows.append({"member": m, "activation": model.members[m].activation,
                              "seed": model.members[m].seed, "layer": layer + 1,
                              "epoch": epoch, "recon_error": error})
 

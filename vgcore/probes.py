@@ -76,16 +76,18 @@ class Probe(NamedTuple):
 
 
 def probe(model: BatchedMLP, x: Tensor, y: Tensor, head: str, bins: int,
-          with_histograms: bool = True, with_units: bool | None = None) -> Probe:
+          with_histograms: bool = True, with_units: bool | None = None, tiles: int = 1
+          ) -> Probe:
     """Measure every member on the probe batch (x (P, in), y (P,) shared, or each member's
-    own: x (M, P, in), y (M, P)); histograms and per-unit (and per-edge)
+    own: x (M, P, in), y (M, P); with `tiles` > 1 x is (S, P, in), member m's x[m % S]:
+    BatchedMLP.forward's); histograms and per-unit (and per-edge)
     numbers only when asked (they are kept at a few epochs, see train.hist_epochs and
     train.unit_epochs); `with_units` defaults to `with_histograms`."""
     if with_units is None:
         with_units = with_histograms
     # Batch norm on the probe batch's own statistics, as training computes them: an
     # untrained net's running ones (mean 0, var 1) would make it the identity.
-    logits, zs, hs = model(x, keep=True, batch_stats=True)
+    logits, zs, hs = model(x, keep=True, batch_stats=True, tiles=tiles)
     loss = member_losses(logits, y, head).sum()   # members are independent: sum is safe
     params = [*model.weights, *model.biases]      # weights of every layer, then biases
     grads = torch.autograd.grad(loss, params + zs, allow_unused=True)

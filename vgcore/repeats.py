@@ -51,6 +51,12 @@ class SeedGroups:
         # member m trains with seed m (one net per seed): a per-seed tensor already holds
         # the members' rows, in their order
         self._one_per_seed = positions == list(range(len(self.seeds)))
+        # members cycling through the seeds (several nets per seed, each seed's in
+        # order): how many cycles, which the model can read from the per-seed tensor
+        # itself (BatchedMLP.forward's `tiles`); 1 when they do not cycle (`rows`)
+        S = len(self.seeds)
+        cycles = len(positions) // S
+        self.tiles = cycles if S > 1 and positions == list(range(S)) * cycles else 1
 
     def rows(self, t: Tensor, idx: Tensor | None = None) -> Tensor:
         """Each member's rows of a per-seed tensor t (S, N, ...): idx (S, B) picks rows

@@ -2,21 +2,27 @@
 
 Repeat k of a run with seed s is the run with seed s + k alone (vgcore.repeats): each
 seed has its own data set, batch order, probe batch and random draws; the nets of one
-seed (its activations) see the same data and the same batches. A member whose loss turns NaN/Inf is frozen and its divergence epoch recorded; the
-others train on. Results are plain-float records (see results.py), never tensors.
+seed (its activations) see the same data and the same batches. A member whose loss turns
+NaN/Inf is frozen and its divergence epoch recorded; the others train on. Results are
+plain-float records (see results.py), never tensors.
+
+Configs that differ only in what a net carries on its own (`PER_MEMBER_FIELDS`: its
+activations, init scheme, gradient clipping) train together as members of one batched
+model (`run_many`), each result number for number its config's run alone.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Hashable, Iterator, Sequence
 
 import numpy as np
 import torch
 
 from . import data as data_mod
-from .config import ExperimentConfig, layer_sizes
+from .config import MAX_STEP_VALUES, ExperimentConfig, check_nets, layer_sizes
 from .heads import member_losses, outputs
 from .model import BatchedMLP, Member, member_generator
 from .optimizers import make_optimizer
@@ -43,6 +49,10 @@ SHOULD_STOP_EVERY_S = 0.05
 # capped at 0 s still reports its untrained net; a longer one is cut at its next chunk.
 MEASURE_GRACE_S = 0.25
 _DIVERGENCE = tuple(STATS.index(name) for name in DIVERGENCE_STATS)    # in a stats row
+# What a member of the batched model holds on its own: configs differing only in these
+# train together (`run_many`). Everything else (data, seeds, sizes, optimizer, the
+# forward pass's batch norm and residuals) the members share.
+PER_MEMBER_FIELDS = ("activations", "init", "grad_clip")
 
 
 class Stopped(Exception):
@@ -157,35 +167,123 @@ def run(config: ExperimentConfig, on_epoch: Callable[[Progress], None] | None = 
     last epoch fully trained and measured (-1: not even the untrained net). A shared
     server's guards; the config caps bound the work of a run and of one step.
     """
+    return run_many([config], on_epoch, device, threads, max_seconds, should_stop)[0]
+
+
+def batch_key(config: ExperimentConfig) -> Hashable:
+    """Equal for configs that `run_many` trains together: every field but
+    PER_MEMBER_FIELDS, and the epochs whose per-unit numbers a run keeps (those depend
+    on how many nets it has)."""
     if not isinstance(config, ExperimentConfig):
         raise ValueError("config: expected an ExperimentConfig")
+    shared = tuple((f.name, getattr(config, f.name)) for f in dataclasses.fields(config)
+                   if f.name not in PER_MEMBER_FIELDS)
+    return shared, tuple(sorted(unit_epochs(config)))
+
+
+def batches(configs: Sequence[ExperimentConfig]) -> list[list[int]]:
+    """Which of `configs` `run_many` trains together: lists of their indices, one per
+    `batch_key` in order of first appearance, a list cut where its nets together would
+    pass a run's caps: vgcore.config.check_nets, and what bounds a run's memory (a
+    server's is small): the probe's values (`probe_values`, its activations and
+    gradients: a run's largest tensors) within MAX_STEP_VALUES, the per-unit and
+    per-edge rows it keeps within MAX_UNIT_ROWS and MAX_EDGE_ROWS."""
+    out: list[list[int]] = []
+    open_by_key: dict[Hashable, tuple[list[int], int]] = {}     # key -> (batch, its nets)
+    for i, config in enumerate(configs):
+        key, nets = batch_key(config), len(members_of(config))
+        batch, total = open_by_key.get(key, (None, 0))
+        if batch is not None:
+            try:
+                check_nets(config, total + nets)
+                if not _fits_one_run(config, total + nets):
+                    batch = None
+            except ValueError:
+                batch = None
+        if batch is None:
+            batch, total = [], 0
+            out.append(batch)
+        batch.append(i)
+        open_by_key[key] = (batch, total + nets)
+    return out
+
+
+def probe_values(config: ExperimentConfig, nets: int) -> int:
+    """Unit values of one probe of `nets` nets of `config`'s shape: nets × probe batch ×
+    (hidden units + outputs)."""
+    return nets * min(PROBE_SIZE, config.train_size) * sum(layer_sizes(config)[1:])
+
+
+def _fits_one_run(config: ExperimentConfig, nets: int) -> bool:
+    """Whether `nets` nets of `config`'s shape, keeping its epochs' per-unit and per-edge
+    numbers, stay within what bounds one run's memory (`batches`)."""
+    sizes = layer_sizes(config)
+    epochs = len(unit_epochs(config))
+    return (probe_values(config, nets) <= MAX_STEP_VALUES
+            and nets * epochs * sum(sizes[1:]) <= MAX_UNIT_ROWS
+            and nets * epochs * edges_per_net(sizes) <= MAX_EDGE_ROWS)
+
+
+def run_many(configs: Sequence[ExperimentConfig],
+             on_epoch: Callable[[Progress], None] | None = None, device: str = "cpu",
+             threads: int | None = DEFAULT_THREADS, max_seconds: float | None = None,
+             should_stop: Callable[[], bool] | None = None) -> list[Result]:
+    """Train configs of one `batch_key` as members of one batched model: their results,
+    in order, each the one `run(config)` gives (same numbers; `elapsed_s` is the
+    group's). `on_epoch` sees the first config's progress (every config of the group is
+    at the same epoch); the other arguments are `run`'s, for the group as a whole.
+    ValueError when the configs differ in more than PER_MEMBER_FIELDS, or their nets
+    together pass a run's caps (`batches` plans groups that do not)."""
+    configs = list(configs)
+    if not configs:
+        return []
+    keys = {batch_key(c) for c in configs}
+    if len(keys) > 1:
+        raise ValueError(f"configs: trained together only when they differ in "
+                         f"{', '.join(PER_MEMBER_FIELDS)} alone")
+    check_nets(configs[0], sum(len(members_of(c)) for c in configs))   # one run's caps
+    # nets of one activation side by side: the model applies it to fewer, larger blocks
+    # (a stable sort: the first config stays first, whose progress on_epoch sees)
+    first_seen = {c.activations: i for i, c in reversed(list(enumerate(configs)))}
+    order = sorted(range(len(configs)), key=lambda i: first_seen[configs[i].activations])
+    if order != list(range(len(configs))):
+        results = run_many([configs[i] for i in order], on_epoch, device, threads,
+                           max_seconds, should_stop)
+        return [results[order.index(i)] for i in range(len(configs))]
+    config = configs[0]
     if threads is not None and torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     started = time.perf_counter()
     stop = Stop(started, max_seconds, should_stop)
     datasets = [data_mod.load_for(config, seed=s)
                 for s in seeds_of(config.seed, config.n_seeds)]
-    training = _Training(config, datasets, torch.device(device), stop)
-    records = training.records
+    training = _Training(configs, datasets, torch.device(device), stop)
     if config.pretrain_epochs > 0:      # before epoch 0: epoch 0 is the pretrained net
-        records.pretrain, training.alive = pretrain(
-            training.model, training.x_train, training.x_probe, config.pretrain_epochs,
+        pretrained, training.alive = pretrain(
+            training.model, training.x_train, training.probe_rows(), config.pretrain_epochs,
             training.groups, training.alive, stop)
+        for records, rows in zip(training.records, training.split(pretrained)):
+            records.pretrain = rows
         _freeze_dead(training.model, training.alive)
 
     def report(epoch: int) -> None:
         if on_epoch:
             on_epoch(Progress(epoch, config.epochs, time.perf_counter() - started, config,
-                              records))
+                              training.records[0]))
 
-    records.stopped_at = train_epochs(config.epochs, training.measure, training.train_epoch,
-                                      lambda: bool(training.alive.any()), report)
+    stopped_at = train_epochs(config.epochs, training.measure, training.train_epoch,
+                              lambda: bool(training.alive.any()), report)
+    for records in training.records:
+        records.stopped_at = stopped_at
     if datasets[0].is_2d and training.as_measured:    # not a half-trained epoch's weights
-        records.boundary = _boundary(training.model, datasets, training.groups,
-                                     training.members, training.alive, config.head)
+        boundary = _boundary(training.model, datasets, training.groups, training.members,
+                             training.alive, config.head)
+        for records, rows in zip(training.records, training.split(boundary)):
+            records.boundary = rows
+    elapsed = time.perf_counter() - started
     # res.points: the first seed's data (the seed the boundary chart shows by default)
-    return build_result(config, records, time.perf_counter() - started, finished=True,
-                        dataset=datasets[0])
+    return [build_result(c, records, elapsed, finished=True, dataset=datasets[0])
+            for c, records in zip(configs, training.records)]
 
 
 def train_epochs(epochs: int, measure: Callable[[int], None], train_epoch: Callable[[], None],
@@ -209,32 +307,44 @@ def train_epochs(epochs: int, measure: Callable[[int], None], train_epoch: Calla
 
 
 class _Training:
-    """One MLP run in progress: its data, batched model, optimiser, generators and records.
-    The data are per seed, stacked: x_train (S, N, in), y_train (S, N), likewise the test
-    split; `groups` hands each member its seed's rows. `alive` (M,) bool: the nets not
-    diverged; `as_measured`: whether the weights are those of the last epoch measured."""
+    """One MLP run in progress (of one config, or of several trained together): its data,
+    batched model, optimiser, generators and records. The data are per seed, stacked:
+    x_train (S, N, in), y_train (S, N), likewise the test split; `groups` hands each
+    member its seed's rows. The members are each config's nets in turn; `owners[m]` is
+    member m's config (its index) and its place among that config's nets, whose records
+    are `records[config]`. `alive` (M,) bool: the nets not diverged; `as_measured`:
+    whether the weights are those of the last epoch measured."""
 
-    def __init__(self, config: ExperimentConfig, datasets: list["data_mod.Dataset"],
+    def __init__(self, configs: list[ExperimentConfig], datasets: list["data_mod.Dataset"],
                  dev: torch.device, stop: Stop) -> None:
-        self.config, self.stop = config, stop
+        config = self.config = configs[0]      # what the configs share
+        self.stop = stop
 
         def stacked(name: str) -> Tensor:
             return torch.from_numpy(np.stack([getattr(d, name) for d in datasets])).to(dev)
         self.x_train, self.y_train = stacked("x_train"), stacked("y_train")
         self.x_test, self.y_test = stacked("x_test"), stacked("y_test")
-        self.members = members_of(config)
+        per_config = [members_of(c) for c in configs]
+        self.members = tuple(m for members in per_config for m in members)
+        self.owners = [(i, local) for i, members in enumerate(per_config)
+                       for local in range(len(members))]
         self.groups = SeedGroups([m.seed for m in self.members],
                                  seeds_of(config.seed, config.n_seeds), dev)
         # each seed's probe batch: its first min(PROBE_SIZE, N) training samples
         n_probe = min(PROBE_SIZE, self.x_train.shape[1])
-        self.x_probe = self.groups.rows(self.x_train[:, :n_probe])
+        # members cycling through the seeds read each seed's probe in place (`tiles`)
+        self.tiles = self.groups.tiles
+        self.x_probe = self.x_train[:, :n_probe] if self.tiles > 1 else \
+            self.groups.rows(self.x_train[:, :n_probe])
         self.y_probe = self.groups.rows(self.y_train[:, :n_probe])
-        self.model = BatchedMLP(layer_sizes(config), self.members, config.init,
+        self.model = BatchedMLP(layer_sizes(config), self.members,
+                                [configs[i].init for i, _ in self.owners],
                                 config.bias_init, device=dev, norm=config.norm,
                                 residual=config.residual)
         self.params = list(self.model.parameters())     # every layer's weights, then biases
         self.optimizer = make_optimizer(config, self.params)
-        self.records = Records(self.members)
+        self.clip_rows = _clip_rows([configs[i].grad_clip for i, _ in self.owners])
+        self.records = [Records(members) for members in per_config]
         self.alive = torch.ones(len(self.members), dtype=torch.bool, device=dev)
         self.keep_hist = hist_epochs(config.epochs)
         self.keep_units = unit_epochs(config)
@@ -243,6 +353,20 @@ class _Training:
         self.order_gens = order_generators(self.groups.seeds, dev)
         self.dropout_gens = [member_generator(m.seed, "dropout", dev) for m in self.members]
         self.as_measured = False
+
+    def probe_rows(self) -> Tensor:
+        """The probe batch as the model takes it without `tiles`: (P, in) or (M, P, in)."""
+        return self.groups.rows(self.x_probe) if self.tiles > 1 else self.x_probe
+
+    def split(self, rows: list[dict]) -> list[list[dict]]:
+        """Rows that carry a `member` index (of this model), each config's in turn, their
+        `member` renumbered among that config's nets; order kept."""
+        out: list[list[dict]] = [[] for _ in self.records]
+        for row in rows:
+            i, local = self.owners[row["member"]]
+            row["member"] = local
+            out[i].append(row)
+        return out
 
     def train_epoch(self) -> None:
         """One epoch of mini-batch steps; a net whose loss turns NaN/Inf is frozen."""
@@ -257,7 +381,7 @@ class _Training:
             self.alive = self.alive & torch.isfinite(losses)
             self.optimizer.zero_grad(set_to_none=False)
             torch.where(self.alive, losses, torch.zeros_like(losses)).sum().backward()
-            _mask_and_clip(self.params, self.alive, config.grad_clip)
+            _mask_and_clip(self.params, self.alive, self.clip_rows)
             self.optimizer.step()
         _freeze_dead(model, self.alive)
 
@@ -274,48 +398,53 @@ class _Training:
         stats, hist, units, edges = probe(model, self.x_probe, self.y_probe, config.head,
                                           config.hist_bins,
                                           with_histograms=epoch in self.keep_hist,
-                                          with_units=epoch in self.keep_units)
+                                          with_units=epoch in self.keep_units,
+                                          tiles=self.tiles)
         # Gradients can overflow before the loss does: that is divergence too.
         finite &= torch.tensor([all(math.isfinite(row[i]) for row in s for i in _DIVERGENCE)
                                 for s in stats], device=finite.device)
         self.alive = self.alive & finite
         alive = self.alive.tolist()
         values = torch.stack([train_loss, train_acc, test_loss, test_acc], 1).tolist()
-        _record(self.records, self.members, epoch, alive, values, stats,
-                ((hist, self.records.histograms), (units, self.records.units),
-                 (edges, self.records.edges)))
+        _record(self.records, self.owners, self.members, epoch, alive, values, stats,
+                ((hist, "histograms"), (units, "units"), (edges, "edges")))
         self.as_measured = True
 
 
-def _record(records: Records, members: tuple[Member, ...], epoch: int, alive: list[bool],
+def _record(records: list[Records], owners: list[tuple[int, int]],
+            members: tuple[Member, ...], epoch: int, alive: list[bool],
             values: list[list[float]], stats: list[list[list[float]]],
-            per_member_rows: tuple[tuple[list[dict], list[dict]], ...]) -> None:
-    """Append epoch `epoch`'s rows of every net alive, and the epoch a net diverged at.
+            per_member_rows: tuple[tuple[list[dict], str], ...]) -> None:
+    """Append epoch `epoch`'s rows of every net alive to its config's records (member m
+    is net owners[m][1] of records[owners[m][0]]), and the epoch a net diverged at.
     values[m]: train loss, train accuracy, test loss, test accuracy; per_member_rows:
-    (probe rows with a `member` index, the records' list they go to)."""
+    (probe rows with a `member` index, the name of the records' list they go to)."""
     for m, ok in enumerate(alive):
-        if not ok and m not in records.diverged_at:
-            records.diverged_at[m] = epoch
+        mine, local = records[owners[m][0]], owners[m][1]
+        if not ok and local not in mine.diverged_at:
+            mine.diverged_at[local] = epoch
     for m, member in enumerate(members):
         if not alive[m]:
             continue
+        mine = records[owners[m][0]]
         tag = {"activation": member.activation, "seed": member.seed, "epoch": epoch}
         tr_l, tr_a, te_l, te_a = values[m]
-        records.history.append({**tag, "split": "train", "loss": tr_l, "accuracy": tr_a})
-        records.history.append({**tag, "split": "test", "loss": te_l, "accuracy": te_a})
+        mine.history.append({**tag, "split": "train", "loss": tr_l, "accuracy": tr_a})
+        mine.history.append({**tag, "split": "test", "loss": te_l, "accuracy": te_a})
         for layer, row in enumerate(stats[m]):
-            records.layers.append({**tag, "layer": layer + 1, **dict(zip(STATS, row))})
+            mine.layers.append({**tag, "layer": layer + 1, **dict(zip(STATS, row))})
     # the probe's rows become the records' rows in place (tens of thousands an epoch: a
     # new dict per row was a noticeable share of a many-seed run); the frames pick their
     # columns by name, so the keys' order does not matter
     tags = [{"activation": member.activation, "seed": member.seed, "epoch": epoch}
             for member in members]
-    for rows, kept in per_member_rows:
+    for rows, name in per_member_rows:
+        lists = [getattr(r, name) for r in records]
         for row in rows:
             m = row.pop("member")
             if alive[m]:
                 row.update(tags[m])
-                kept.append(row)
+                lists[owners[m][0]].append(row)
 
 
 @torch.no_grad()
@@ -330,28 +459,48 @@ def _evaluate(model: BatchedMLP, groups: SeedGroups, x: Tensor, y: Tensor, head:
     for start in range(0, n, EVAL_CHUNK):
         if check is not None:
             check()
-        xb = groups.rows(x[:, start:start + EVAL_CHUNK])
         yb = groups.rows(y[:, start:start + EVAL_CHUNK])
-        logits = model(xb, batch_stats=False).logits    # batch norm: running statistics
+        if groups.tiles > 1:        # each seed's inputs read in place, not one copy a net
+            logits = model(x[:, start:start + EVAL_CHUNK], batch_stats=False,
+                           tiles=groups.tiles).logits
+        else:
+            logits = model(groups.rows(x[:, start:start + EVAL_CHUNK]),
+                           batch_stats=False).logits    # batch norm: running statistics
         loss_sum += member_losses(logits, yb, head).double() * yb.shape[-1]
         correct += (logits.argmax(-1) == yb).sum(1).double()
     return loss_sum / n, correct / n
 
 
-def _mask_and_clip(params: list[Tensor], alive: Tensor, max_norm: float) -> None:
+def _clip_rows(caps: list[float]) -> list[tuple[slice, float]]:
+    """The members whose gradient norm is capped, as runs of consecutive members with
+    one cap: (their rows, the cap). A run alone: all its members, or none."""
+    rows: list[tuple[slice, float]] = []
+    start = 0
+    for i in range(1, len(caps) + 1):
+        if i == len(caps) or caps[i] != caps[start]:
+            if caps[start] > 0:
+                rows.append((slice(start, i), caps[start]))
+            start = i
+    return rows
+
+
+def _mask_and_clip(params: list[Tensor], alive: Tensor,
+                   clip_rows: list[tuple[slice, float]]) -> None:
     """Zero the gradients of diverged members (NaN·0 is NaN, so fill, don't multiply)
-    and clip each member's global gradient norm to max_norm (0 = off)."""
+    and clip each capped member's global gradient norm to its cap (`_clip_rows`)."""
     # nothing to zero while every net lives: a select over every gradient each step was
     # a tenth of a step's time on MNIST's first layer
     if not bool(alive.all()):
         dead = ~alive.view(-1, 1, 1)
         for p in params:
             p.grad.masked_fill_(dead, 0.0)
-    if max_norm > 0:
-        sq = sum(p.grad.flatten(1).pow(2).sum(1) for p in params)
+    # on the capped members' rows only: nets beside them pay nothing for their cap
+    for rows, max_norm in clip_rows:
+        grads = [p.grad[rows] for p in params]
+        sq = sum(g.flatten(1).pow(2).sum(1) for g in grads)
         scale = (max_norm / (sq.sqrt() + 1e-6)).clamp(max=1.0).view(-1, 1, 1)
-        for p in params:
-            p.grad.mul_(scale)
+        for g in grads:
+            g.mul_(scale)
 
 
 @torch.no_grad()
@@ -381,7 +530,7 @@ def _boundary(model: BatchedMLP, datasets: list["data_mod.Dataset"], groups: See
             continue
         mesh = meshes[int(groups.index[m])]
         for (a, b), p in zip(mesh.tolist(), p1[m]):
-            rows.append({"activation": member.activation, "seed": member.seed,
+            rows.append({"member": m, "activation": member.activation, "seed": member.seed,
                          "x1": a, "x2": b, "prob": p})
     return rows
 

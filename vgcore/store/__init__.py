@@ -20,7 +20,8 @@ never runs code, and a damaged, forged or old-format entry is a miss, recomputed
 
 Train once: `compute_once` takes the store's lock for a config before training it, so
 that among all processes sharing the store at most one trains it; the others wait for
-its result (reading the trainer's progress from the store). The lock lapses after
+its result (reading the trainer's progress from the store); `compute_many_once` does the
+same for several configs trained together. The lock lapses after
 `LOCK_TTL_S` unless its holder's heartbeat refreshes it. A result cut short by a time
 cap (`result.stopped_at`) is returned but never stored: it depends on the machine.
 
@@ -31,7 +32,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from . import base
 from .base import (LOCK_TTL_S, MAX_RESULT_BYTES, DamagedEntry, Store, TrainLock, log)
@@ -96,30 +97,62 @@ def compute_once(store: Store, config: Any, train: Callable[[], Any], *,
     `count`, the training is counted (`store.count_training`) just before `train()`
     starts; a caller whose `train` first waits for something (the app's training slots)
     passes False and counts it itself when the run really starts."""
+    return compute_many_once(store, [config], lambda configs: [train()], on_wait=on_wait,
+                             wait_s=wait_s, count=count, pinned=pinned)[0]
+
+
+def compute_many_once(store: Store, configs: Sequence[Any],
+                      train: Callable[[list[Any]], list[Any]], *,
+                      on_wait: Callable[[dict | None], None] | None = None,
+                      wait_s: float | None = None, count: bool = True,
+                      pinned: bool = False) -> list[tuple[Any, bool]]:
+    """`compute_once` for several configs trained together: (result, trained) for each
+    config. `train(some of configs)` returns their results in order; it is called with
+    every config whose lock this process took (those stored meanwhile are read), and
+    again for the ones another process held, should its lock lapse before their result
+    is stored. Waiting, `wait_s`, counting and storing are compute_once's."""
     deadline = None if wait_s is None else time.monotonic() + wait_s
+    done: dict[Any, tuple[Any, bool]] = {}
     while True:
-        found = store.get(config)
-        if found is not None:
-            return found, False
-        lock = store.lock(config)
-        if lock.acquire():
-            beat = _Heartbeat(lock)
-            beat.start()
-            try:
-                found = store.get(config)       # stored just before we took the lock
-                if found is not None:
-                    return found, False
-                if count:
-                    store.count_training(config)
-                result = train()
-                if storable(result):
-                    store.put(config, result, pinned=pinned)   # before the lock is freed
-                return result, True
-            finally:
-                beat.stop()
+        mine: list[tuple[Any, TrainLock]] = []
+        waiting: list[Any] = []
+        for config in dict.fromkeys(configs):
+            if config in done:
+                continue
+            found = store.get(config)
+            if found is None:
+                lock = store.lock(config)
+                if not lock.acquire():
+                    waiting.append(config)
+                    continue
+                found = store.get(config)           # stored just before we took the lock
+                if found is None:
+                    mine.append((config, lock))
+                    continue
                 lock.release()
+            done[config] = (found, False)
+        if mine:
+            beats = [_Heartbeat(lock) for _, lock in mine]
+            for beat in beats:
+                beat.start()
+            try:
+                if count:
+                    for config, _ in mine:
+                        store.count_training(config)
+                results = train([config for config, _ in mine])
+                for (config, _), result in zip(mine, results, strict=True):
+                    if storable(result):
+                        store.put(config, result, pinned=pinned)   # before the lock is freed
+                    done[config] = (result, True)
+            finally:
+                for beat, (_, lock) in zip(beats, mine):
+                    beat.stop()
+                    lock.release()
+            continue
+        if not waiting:
+            return [done[config] for config in configs]
         if on_wait is not None:
-            on_wait(store.progress(config))
+            on_wait(store.progress(waiting[0]))
         if deadline is not None and time.monotonic() > deadline:
             raise TimeoutError(f"another process has been training this config for over "
                                f"{wait_s:.0f} s")
@@ -134,6 +167,6 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["Store", "TrainLock", "MemoryStore", "DiskStore", "RedisStore", "open_store",
-           "compute_once", "engine_version", "key_of", "key_text", "storable", "encode",
+           "compute_once", "compute_many_once", "engine_version", "key_of", "key_text", "storable", "encode",
            "decode", "DamagedEntry", "MissingKey", "default_folder", "ENV", "KEY_ENV",
            "LOCK_TTL_S", "MAX_RESULT_BYTES"]
