@@ -1,0 +1,119 @@
+"""Words in the reader's language: gettext catalogs made and kept with Babel.
+
+Every sentence, label and title a reader sees is written in English in the source and
+looked up in the reader's language when it is made:
+
+    tr("Diverged at epoch {epoch}", epoch=3)          # one message, its {placeholders}
+    trn("{n} seed", "{n} seeds", n)                   # a message with a plural (n fills {n})
+    N_("Gradient clipping")                           # marked for the catalog, looked up
+                                                      # later with tr(label)
+
+The language is the reader's, not the process's: two visitors of one server read two
+languages at once, so nothing is ever installed process-wide. `tr` reads the language
+of the current context (a ContextVar: each thread, and each Streamlit script run, has
+its own); the app sets it at the top of every script run (`use`), a notebook or the CLI
+reads English unless it says otherwise (`speaking`). Results never hold words (DESIGN):
+the same result reads in either language.
+
+Catalogs: `vgcore/locale/vglab.pot` (extracted from the source), one
+`vgcore/locale/<lang>/LC_MESSAGES/vglab.po` per language and its compiled `.mo`, which is
+what is loaded (`babel.support.Translations`). README, "Translations", has the commands
+that re-extract, update and compile them.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+from typing import Any, Iterator
+
+from babel.numbers import format_decimal, format_percent
+from babel.support import NullTranslations, Translations
+
+# Language code -> its name, written in that language (what the picker shows).
+LANGUAGES: dict[str, str] = {"en": "English", "zh": "简体中文"}
+DEFAULT = "en"
+DOMAIN = "vglab"
+LOCALE_DIR = Path(__file__).parent / "locale"
+# The Babel locale each language formats numbers with.
+_LOCALES: dict[str, str] = {"en": "en", "zh": "zh_Hans_CN"}
+
+_language: ContextVar[str] = ContextVar("vglab_language", default=DEFAULT)
+
+
+def N_(message: str) -> str:  # noqa: N802 -- gettext's name for "mark, translate later"
+    """`message` itself, marked for the catalog: a label declared before anyone reads it
+    (a registry entry, a config field), translated where it is shown with tr(message)."""
+    return message
+
+
+def language_of(code: Any) -> str | None:
+    """The language a code names ('zh', 'zh-CN', 'ZH_hans', 'en-GB' ...), or None."""
+    if not isinstance(code, str):
+        return None
+    base = code.strip().replace("_", "-").split("-")[0].lower()
+    return base if base in LANGUAGES else None
+
+
+def language() -> str:
+    """The language of the current context."""
+    return _language.get()
+
+
+def use(code: str) -> None:
+    """Read `code` from now on, in this context (the app: at the top of a script run).
+    ValueError for a language without a catalog."""
+    lang = language_of(code)
+    if lang is None:
+        raise ValueError(f"lang: {code!r} is not one of {', '.join(LANGUAGES)}")
+    _language.set(lang)
+
+
+@contextmanager
+def speaking(code: str) -> Iterator[None]:
+    """`code` inside the block, the language before it after."""
+    lang = language_of(code)
+    if lang is None:
+        raise ValueError(f"lang: {code!r} is not one of {', '.join(LANGUAGES)}")
+    token = _language.set(lang)
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+@cache
+def catalog(lang: str) -> NullTranslations:
+    """The compiled catalog of `lang` (English: the source's own words)."""
+    if lang == DEFAULT:
+        return NullTranslations()
+    return Translations.load(str(LOCALE_DIR), [lang], DOMAIN)
+
+
+def tr(message: str, **values: Any) -> str:
+    """`message` in the current language, its {placeholders} filled from `values`.
+    Every message is a str.format pattern: a literal brace is written doubled."""
+    return catalog(language()).gettext(message).format(**values)
+
+
+def trn(singular: str, plural: str, n: int, **values: Any) -> str:
+    """The form of a message for `n` in the current language ({n} filled with n)."""
+    text = catalog(language()).ngettext(singular, plural, n)
+    return text.format(n=n, **values)
+
+
+def percent(value: float, decimals: int = 0) -> str:
+    """`value` (0.84) as a percentage in the current language's style ('84%')."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
+    return format_percent(value, pattern, locale=_LOCALES[language()])
+
+
+def decimal(value: float, decimals: int) -> str:
+    """`value` with `decimals` digits after the point, grouped, in the current style."""
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, pattern, locale=_LOCALES[language()])
+
+
+__all__ = ["LANGUAGES", "DEFAULT", "DOMAIN", "LOCALE_DIR", "N_", "tr", "trn", "language",
+           "language_of", "use", "speaking", "catalog", "percent", "decimal"]
