@@ -8,16 +8,20 @@ from PIL import Image
 from app import links
 from app.blocks import page_style
 from app.catalog import PAGES
+from app.language import choose_language
+from vgcore.i18n import tr
 
 # A local image, not a ":material/…:" icon: Streamlit fetches a material favicon from
 # fonts.gstatic.com, and a page must ask nothing of any host but its own server.
 st.set_page_config(page_title="Vanishing Gradient Lab", layout="wide",
                    page_icon=Image.open(Path(__file__).parent / "app" / "favicon.png"))
 
+# The reader's language first: every word below, the page's too, is made in it.
+choose_language()
 sections: dict[str, list] = {}
-for spec in PAGES:
-    sections.setdefault(spec.section, []).append(
-        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path,
+for spec in PAGES:      # page URLs are the same in every language
+    sections.setdefault(tr(spec.section), []).append(
+        st.Page(spec.path, title=tr(spec.title), icon=spec.icon, url_path=spec.url_path,
                 default=spec.url_path == "home"))
 
 page_style()

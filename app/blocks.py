@@ -23,6 +23,7 @@ from streamlit.elements.vega_charts import (_altair_globals_lock,
 # internal: the one place the old multipage mode can be switched off (require_app_frame)
 from streamlit.runtime.pages_manager import PagesManager
 
+from vgcore.i18n import N_, language, tr
 from vgcore.kinds import kind_of
 from vgcore.results import NO_VALUE, diverged_phrase, spread_text
 from vgcore.store.keys import key_of, storable
@@ -51,7 +52,7 @@ def require_app_frame() -> None:
 
 def look_for(text: str) -> None:
     """The page's one-line 'what to look for'."""
-    st.info(f"**What to look for:** {text}", icon=":material/search:")
+    st.info(tr("**What to look for:** {text}", text=text), icon=":material/search:")
 
 
 def page_intro(title: str, look: str | None = None) -> None:
@@ -66,7 +67,8 @@ def page_intro(title: str, look: str | None = None) -> None:
 
 
 # What a page may offer against divergence, in the order the advice names it.
-DIVERGENCE_FIXES = (("lr", "a smaller learning rate"), ("grad_clip", "gradient clipping"))
+DIVERGENCE_FIXES = (("lr", N_("a smaller learning rate")),
+                    ("grad_clip", N_("gradient clipping")))
 
 
 def divergence_notice(result: Any, controls: Sequence[str] = ()) -> None:
@@ -75,20 +77,21 @@ def divergence_notice(result: Any, controls: Sequence[str] = ()) -> None:
     (an MLP that had exploded before any step: its initialisation); when it cannot tell,
     the advice is a smaller step, naming only what the page's `controls` offer or
     pointing to the page that has them."""
-    fixes = [text for name, text in DIVERGENCE_FIXES if name in controls]
-    advice = (f"Try {' or '.join(fixes)}." if fixes else
-              "The [Exploding gradients](/exploding) page has the learning-rate and "
-              "clipping controls.")
+    fixes = [tr(text) for name, text in DIVERGENCE_FIXES if name in controls]
+    advice = (tr("Try {fixes}.", fixes=tr(" or ").join(fixes)) if fixes else
+              tr("The [Exploding gradients](/exploding) page has the learning-rate and "
+                 "clipping controls."))
     kind = kind_of(result)
     summary = result.summary
     for name, rows in result.diverged().groupby(kind.net, sort=False):
         seeds = int((summary[kind.net] == name).sum())
         cause = kind.divergence_cause(result, name) if kind.divergence_cause else None
         if cause and "init" not in controls:
-            cause += (" The [Exploding gradients](/exploding) page has the initialisation "
-                      "control.")
-        st.warning(f"{kind.net_label(name)} {diverged_phrase(rows, seeds)}: its loss or "
-                   f"gradients became NaN/Inf, so its curves stop there. {cause or advice}",
+            cause += tr(" The [Exploding gradients](/exploding) page has the "
+                        "initialisation control.")
+        st.warning(tr("{net} {diverged}: its loss or gradients became NaN/Inf, so its "
+                      "curves stop there. {advice}", net=kind.net_label(name),
+                      diverged=diverged_phrase(rows, seeds), advice=cause or advice),
                    icon=":material/bolt:")
 
 
@@ -100,10 +103,10 @@ def downloads(result: Any, page: str, defaults: Any = None) -> None:
     frames = kind_of(result).downloads
     cols = st.columns(len(frames) + 1)
     for col, (frame, label) in zip(cols, frames):
-        col.download_button(label, getattr(result, frame).to_csv(index=False),
+        col.download_button(tr(label), getattr(result, frame).to_csv(index=False),
                             f"{stem}-{frame.replace('_', '-')}.csv", "text/csv",
                             key=f"dl_{frame}_{page}")
-    cols[-1].download_button("Config (JSON)", json.dumps(result.config.to_dict(), indent=2),
+    cols[-1].download_button(tr("Config (JSON)"), json.dumps(result.config.to_dict(), indent=2),
                              f"{stem}-config.json", "application/json", key=f"dl_cfg_{page}")
 
 
@@ -330,7 +333,8 @@ def drawn_key(build: Callable, args: Sequence, kwargs: dict, of: Any = ()) -> st
             if isinstance(frame, pd.DataFrame):
                 frames[id(frame)] = f"{key}.{f.name}"
     token = _token((list(args), {k: kwargs[k] for k in sorted(kwargs)}), frames)
-    return None if token is None else f"{name}{token}"
+    # what a builder draws holds words: each language's are kept apart
+    return None if token is None else f"{language()}:{name}{token}"
 
 
 def chart(c: alt.TopLevelMixin | Callable[..., alt.TopLevelMixin], *args: Any,

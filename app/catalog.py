@@ -8,11 +8,13 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import NamedTuple
 
+from vgcore.i18n import N_
+
 
 class PageSpec(NamedTuple):
-    section: str
+    section: str       # in English, marked for the catalog: shown with tr(section)
     path: str          # relative to the project root
-    title: str
+    title: str         # likewise
     icon: str
 
     @property
@@ -26,19 +28,19 @@ class PageSpec(NamedTuple):
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("Start", "pages/home.py", "Welcome", ":material/home:"),
-    PageSpec("Lessons", "pages/activations.py", "1 · Activations", ":material/show_chart:"),
-    PageSpec("Lessons", "pages/gradient_flow.py", "2 · Gradient flow", ":material/waves:"),
-    PageSpec("Lessons", "pages/inside_layers.py", "3 · Inside the layers", ":material/biotech:"),
-    PageSpec("Lessons", "pages/loss_curves.py", "4 · Loss curves", ":material/trending_down:"),
-    PageSpec("Lessons", "pages/overfitting.py", "5 · Overfitting", ":material/target:"),
-    PageSpec("Lessons", "pages/softmax.py", "6 · Softmax & cross-entropy", ":material/casino:"),
-    PageSpec("Lessons", "pages/exploding.py", "7 · Exploding gradients & fixes", ":material/bolt:"),
-    PageSpec("Lessons", "pages/how_fixed.py", "8 · How it was fixed", ":material/healing:"),
-    PageSpec("Lessons", "pages/through_time.py", "9 · Through time: RNN vs LSTM",
+    PageSpec(N_("Start"), "pages/home.py", N_("Welcome"), ":material/home:"),
+    PageSpec(N_("Lessons"), "pages/activations.py", N_("1 · Activations"), ":material/show_chart:"),
+    PageSpec(N_("Lessons"), "pages/gradient_flow.py", N_("2 · Gradient flow"), ":material/waves:"),
+    PageSpec(N_("Lessons"), "pages/inside_layers.py", N_("3 · Inside the layers"), ":material/biotech:"),
+    PageSpec(N_("Lessons"), "pages/loss_curves.py", N_("4 · Loss curves"), ":material/trending_down:"),
+    PageSpec(N_("Lessons"), "pages/overfitting.py", N_("5 · Overfitting"), ":material/target:"),
+    PageSpec(N_("Lessons"), "pages/softmax.py", N_("6 · Softmax & cross-entropy"), ":material/casino:"),
+    PageSpec(N_("Lessons"), "pages/exploding.py", N_("7 · Exploding gradients & fixes"), ":material/bolt:"),
+    PageSpec(N_("Lessons"), "pages/how_fixed.py", N_("8 · How it was fixed"), ":material/healing:"),
+    PageSpec(N_("Lessons"), "pages/through_time.py", N_("9 · Through time: RNN vs LSTM"),
              ":material/timeline:"),
-    PageSpec("Workshop", "pages/presets.py", "Presets", ":material/school:"),
-    PageSpec("Workshop", "pages/exercises.py", "Exercises", ":material/checklist:"),
-    PageSpec("Workshop", "pages/compare_runs.py", "Compare runs", ":material/stacked_line_chart:"),
-    PageSpec("Workshop", "pages/room.py", "The room's spread", ":material/groups:"),
+    PageSpec(N_("Workshop"), "pages/presets.py", N_("Presets"), ":material/school:"),
+    PageSpec(N_("Workshop"), "pages/exercises.py", N_("Exercises"), ":material/checklist:"),
+    PageSpec(N_("Workshop"), "pages/compare_runs.py", N_("Compare runs"), ":material/stacked_line_chart:"),
+    PageSpec(N_("Workshop"), "pages/room.py", N_("The room's spread"), ":material/groups:"),
 )

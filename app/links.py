@@ -16,6 +16,7 @@ from typing import Any
 
 import streamlit as st
 
+from vgcore.i18n import N_, tr
 from vgcore.text import one_line, quote
 
 SHOWN_CHARS = 60                # of a link's parameter name, and of its value, in a warning:
@@ -24,6 +25,8 @@ _RUN = "_link_run"              # this run's LinkRun, in session state
 _MEMO = "_link_problems_"       # + page: (problems, control values) of the last bad link
 _RESET = "_link_reset_"         # + key: value to give a control before it is made
 _USED = "_link_used_"           # + page: every parameter a control of the page has used
+# Parameters of the whole app, used on every page by the frame (streamlit_app.py).
+APP_PARAMS = frozenset({"lang"})
 
 
 @dataclass
@@ -82,7 +85,7 @@ def claim(key: str, problem: str | None, default: Any, empty_from_link: bool) ->
         return
     run.used.add(key)
     if problem:
-        run.problems.append((problem, "the default is used instead"))
+        run.problems.append((problem, N_("the default is used instead")))
         if empty_from_link:
             run.resets[key] = default
 
@@ -111,10 +114,10 @@ def finish() -> None:
     used = st.session_state.setdefault(_USED + run.page, set())
     used |= run.used
     for key in run.params:
-        if key not in used:     # a control made in an earlier run may have gone since
-            value = ", ".join(run.params[key])
-            run.problems.append((f"{shown(key, value)} is not a setting this page uses",
-                                 "it is ignored"))
+        if key not in used and key not in APP_PARAMS:   # a control made in an earlier run
+            value = ", ".join(run.params[key])          # may have gone since
+            run.problems.append((tr("{param} is not a setting this page uses",
+                                    param=shown(key, value)), N_("it is ignored")))
     memo = _MEMO + run.page
     values = {key: run.resets.get(key, st.session_state.get(key)) for key in run.used}
     if run.problems:
@@ -122,7 +125,8 @@ def finish() -> None:
     elif memo in st.session_state and _changed(st.session_state[memo][1], values):
         del st.session_state[memo]
     for problem, consequence in st.session_state.get(memo, ((), None))[0]:
-        run.notices.warning(f"This link's parameter {problem}; {consequence}.",
+        run.notices.warning(tr("This link's parameter {problem}; {consequence}.",
+                               problem=problem, consequence=tr(consequence)),
                             icon=":material/warning:")
     if run.resets:
         for key, value in run.resets.items():

@@ -35,6 +35,7 @@ from vgcore import ExperimentConfig
 from vgcore.runs import plan_batches, run_batch, run_config
 from vgcore.results import Result
 from vgcore.store import Store, compute_many_once, open_store
+from vgcore.i18n import tr
 from vgcore.text import escaped
 
 from .blocks import chart
@@ -71,7 +72,8 @@ def result_store() -> Store:
         return _open_result_store()
     except ValueError as err:
         log.error("result store refused: %s", err)
-        st.error(f"This server's result store is not set up safely: {escaped(str(err))}",
+        st.error(tr("This server's result store is not set up safely: {reason}",
+                    reason=escaped(str(err))),
                  icon=":material/lock:")
         st.stop()
         raise           # not reached: st.stop() ends the script
@@ -151,7 +153,10 @@ class Job:
     together: tuple = ()                  # configs trained in the same run, after config
     asked_at: float = field(default_factory=time.monotonic)
     fraction: float = 0.0
-    text: str = "Starting…"
+    # what it is doing, as numbers: ("starting",), ("waiting",), ("remote", epoch,
+    # epochs) or ("remote",), ("training", epoch, epochs, elapsed s, eta s, runs as
+    # one); `text` puts it in words in the reader's language (its watchers' may differ)
+    status: tuple = ("starting",)
     queued: bool = True                   # still waiting for a free trainer
     partial: Result | None = None         # for live charts; refreshed while it trains
     live: bool = False                    # some watcher draws a live chart
@@ -171,6 +176,32 @@ class Job:
     @property
     def result(self) -> Any:
         return self.results.get(self.config)
+
+    @property
+    def text(self) -> str:
+        """The progress bar's words, in the current reader's language."""
+        return status_text(self.status)
+
+
+def status_text(status: tuple) -> str:
+    """A run's `Job.status` in words."""
+    what, *numbers = status
+    if what == "waiting":
+        return tr("Waiting for a free trainer: this server trains {n} runs at a time, "
+                  "in turn…", n=MAX_CONCURRENT_TRAININGS)
+    if what == "remote":
+        if numbers:
+            return tr("Training on another server: epoch {epoch:g}/{epochs:g}",
+                      epoch=numbers[0], epochs=numbers[1])
+        return tr("Another server is training this run…")
+    if what == "training":
+        epoch, epochs, elapsed, eta, runs = numbers
+        text = (tr("Training {runs} runs as one: epoch {epoch}/{epochs} · {elapsed:.1f} s",
+                   runs=runs, epoch=epoch, epochs=epochs, elapsed=elapsed) if runs > 1
+                else tr("Training: epoch {epoch}/{epochs} · {elapsed:.1f} s", epoch=epoch,
+                        epochs=epochs, elapsed=elapsed))
+        return text if math.isnan(eta) else text + tr(" · about {eta:.0f} s left", eta=eta)
+    return tr("Starting…")
 
 
 class Trainings:
@@ -289,32 +320,29 @@ class Trainings:
         epoch, epochs = (note or {}).get("epoch"), (note or {}).get("epochs")
         if isinstance(epoch, (int, float)) and isinstance(epochs, (int, float)) and epochs:
             job.fraction = min(max(epoch / epochs, 0.0), 1.0)
-            job.text = f"Training on another server: epoch {epoch:g}/{epochs:g}"
+            job.status = ("remote", epoch, epochs)
         else:
-            job.text = "Another server is training this run…"
+            job.status = ("remote",)
 
     def _train(self, job: Job, configs: list[Any], slots: FairSlots, store: Store
                ) -> list[Any]:
         """Train `configs` (the job's, less any another process trains) as one run."""
         while not slots.acquire(job.owner, job.asked_at, timeout=0.5):
             self._check(job)
-            job.text = (f"Waiting for a free trainer: this server trains "
-                        f"{MAX_CONCURRENT_TRAININGS} runs at a time, in turn…")
+            job.status = ("waiting",)
         try:
             self._check(job)
             job.queued = False
-            job.text = "Starting…"
+            job.status = ("starting",)
             for cfg in configs:
                 store.count_training(cfg)      # it really starts now (holding a slot)
             shared, drawn = [0.0], [0.0]
-            nets = f" {len(configs)} runs as one" if len(configs) > 1 else ""
 
             def on_epoch(p) -> None:
                 self._check(job)
-                eta = "" if math.isnan(p.eta_s) else f" · about {p.eta_s:.0f} s left"
                 job.fraction = min(p.epoch / max(p.epochs, 1), 1.0)
-                job.text = (f"Training{nets}: epoch {p.epoch}/{p.epochs} · "
-                            f"{p.elapsed_s:.1f} s{eta}")
+                job.status = ("training", p.epoch, p.epochs, p.elapsed_s, p.eta_s,
+                              len(configs))
                 now = time.perf_counter()
                 if job.live and now - drawn[0] > LIVE_CHART_EVERY_S:
                     drawn[0] = now
@@ -377,11 +405,11 @@ def run_experiments(cfgs: list[Any], live: Callable[[Result], alt.TopLevelMixin]
         failed = next((job.error for job in jobs if job.error is not None), None)
         if failed is not None:
             if isinstance(failed, ValueError):
-                st.error(f"Can't run this experiment: {failed}")
+                st.error(tr("Can't run this experiment: {reason}", reason=failed))
             else:
-                st.error(f"This run failed on the server ({type(failed).__name__}); "
-                         f"it has been logged. Try other settings, or ask the workshop "
-                         f"leader.", icon=":material/error:")
+                st.error(tr("This run failed on the server ({error}); it has been logged. "
+                            "Try other settings, or ask the workshop leader.",
+                            error=type(failed).__name__), icon=":material/error:")
             return [None] * len(cfgs)
         for job in jobs:
             results.update({cfg: job.results[cfg] for cfg in missing if cfg in job.results})
@@ -390,10 +418,12 @@ def run_experiments(cfgs: list[Any], live: Callable[[Result], alt.TopLevelMixin]
     cut = [r.stopped_at for r in results.values() if r.stopped_at is not None]
     if cut:
         # depends on the server's speed, so it is shown but never stored
-        where = (f"after epoch {min(cut)}" if min(cut) >= 0
-                 else "before the untrained net was even measured")
-        st.info(f"Stopped {where}: this server caps one run at {RUN_TIME_CAP_S:.0f} s. "
-                f"Use fewer epochs or a smaller net for the rest.", icon=":material/timer:")
+        rest = tr("this server caps one run at {cap:.0f} s. Use fewer epochs or a smaller "
+                  "net for the rest.", cap=RUN_TIME_CAP_S)
+        st.info(tr("Stopped after epoch {epoch}: {rest}", epoch=min(cut), rest=rest)
+                if min(cut) >= 0 else
+                tr("Stopped before the untrained net was even measured: {rest}", rest=rest),
+                icon=":material/timer:")
     # a run that measured nothing has nothing to draw
     return [None if cfg is None or results[cfg].stopped_at is not None
             and results[cfg].stopped_at < 0 else results[cfg] for cfg in cfgs]
@@ -430,8 +460,8 @@ def _watch(batches: list[list[Any]], store: Store,
             if all(job.queued for job in jobs if not job.done.is_set()) \
                     and now - started > QUEUE_WAIT_S:
                 bar.empty()
-                st.error("The server is busy training other people's runs; try again in "
-                         "a minute.")
+                st.error(tr("The server is busy training other people's runs; try again "
+                            "in a minute."))
                 return None
     finally:
         for job in jobs:
@@ -449,7 +479,7 @@ def _progress_text(jobs: list[Job]) -> str:
     done = sum(job.done.is_set() for job in jobs)
     going = next((job.text for job in jobs if not job.done.is_set() and not job.queued),
                  next((job.text for job in jobs if not job.done.is_set()), ""))
-    return f"{done} of {len(jobs)} runs done · {going}"
+    return tr("{done} of {n} runs done · {going}", done=done, n=len(jobs), going=going)
 
 
 __all__ = ["run_experiment", "run_experiments", "result_store", "forget_results", "trainings",

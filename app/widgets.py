@@ -19,6 +19,7 @@ import streamlit as st
 
 from vgcore.config import FieldSpec, declared_fields
 from vgcore.data import DATASETS
+from vgcore.i18n import LANGUAGES, N_, speaking, tr
 from vgcore.kinds import KINDS, kind_of
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 
@@ -47,7 +48,7 @@ LOOKS["mlp"] = {
                     why="IDX files must already be on the server: CLI and notebooks only"),
     "activations": Look("multi"),
     "depth": Look("slider", 1, edits="hidden", part="depth"),
-    "width": Look("slider", 1, edits="hidden", part="width", label="Units per hidden layer"),
+    "width": Look("slider", 1, edits="hidden", part="width", label=N_("Units per hidden layer")),
     "init": Look("select"),
     "bias_init": Look("select"),
     "head": Look("select"),
@@ -102,26 +103,27 @@ class Widget:
     step: float | None = None
     help: str = ""
     fmt: dict | None = None           # option -> label
+    why: str = ""                     # why the control's range is what it is (its help's
+    #                                   second half)
     field_lo: float = 0               # what the config allows: a page may narrow the
     field_hi: float = 0               # widget's range further, or widen it up to these
 
 
 def _widget_of(name: str, look: Look, fields: Mapping[str, FieldSpec]) -> Widget:
     fs = fields[look.edits or name]
-    help_text = f"{fs.help[:1].upper()}{fs.help[1:]}: {fs.why}." if fs.why else fs.help
     if look.kind in ("select", "multi"):
         options = look.options or tuple(fs.choices)
-        return Widget(name, look.kind, look.label or fs.label, options, help=help_text,
-                      fmt=dict(fs.choices))
+        return Widget(name, look.kind, look.label or fs.label, options, help=fs.help,
+                      fmt=dict(fs.choices), why=fs.why)
     if look.kind == "toggle":
-        return Widget(name, look.kind, look.label or fs.label, help=help_text)
+        return Widget(name, look.kind, look.label or fs.label, help=fs.help, why=fs.why)
     if look.part == "depth":        # how many hidden layers
         lo, hi = fs.min_len, fs.max_len
     else:                           # a number, or the width of every hidden layer
         lo, hi = fs.lo, fs.hi
     return Widget(name, look.kind, look.label or fs.label,
                   lo=lo if look.lo is None else look.lo, hi=hi if look.hi is None else look.hi,
-                  step=look.step, help=help_text, field_lo=lo, field_hi=hi)
+                  step=look.step, help=fs.help, why=fs.why, field_lo=lo, field_hi=hi)
 
 
 # How the recurrent kind draws its fields (the same rules: a narrower range says why).
@@ -183,19 +185,30 @@ def start_value(config: Any, name: str) -> Any:
 
 
 def label_of(w: Widget, option: Any) -> str:
-    """What the widget shows for `option`, which is also what its URL parameter holds."""
-    return w.fmt.get(option, str(option)) if w.fmt else str(option)
+    """What the widget shows for `option` in the reader's language, which is also what
+    its URL parameter holds."""
+    return tr(w.fmt.get(option, str(option))) if w.fmt else str(option)
+
+
+def _labels(w: Widget, option: Any) -> set[str]:
+    """Every label `option` has: in each language (a link may come from a reader of
+    another) and its own name."""
+    names = {str(option)}
+    for lang in LANGUAGES:
+        with speaking(lang):
+            names.add(label_of(w, option))
+    return names
 
 
 def option_of(w: Widget, text: str) -> Any | None:
-    """The option a link's text names, or None: the label the control shows (what the app
-    writes, `He / Kaiming`) or the option's own name (what the config, the README and the
-    guide write, `he`), exactly, else in any case when that names one option only. The one
-    reading of a select's link text: judging (`link_problems`) and reading (`_from_link`)
-    both ask here."""
+    """The option a link's text names, or None: the label the control shows in any
+    language (what the app writes, `He / Kaiming`) or the option's own name (what the
+    config, the README and the guide write, `he`), exactly, else in any case when that
+    names one option only. The one reading of a select's link text: judging
+    (`link_problems`) and reading (`_from_link`) both ask here."""
+    labels = {o: _labels(w, o) for o in w.options}
     for same in (lambda a, b: a == b, lambda a, b: a.casefold() == b.casefold()):
-        named = {o for o in w.options
-                 if same(label_of(w, o), text) or same(str(o), text)}
+        named = {o for o in w.options if any(same(label, text) for label in labels[o])}
         if len(named) == 1:
             return named.pop()
         if named:           # two options answer to it: the link does not say which
@@ -218,20 +231,25 @@ def link_problems(params: dict[str, list[str]], page_limits: dict[str, tuple] | 
         if w.kind in ("select", "multi"):
             # the app writes the shown label (?init=He+%2F+Kaiming), people write the
             # config's name (?init=he): both name an option (`option_of`)
-            allowed = [label_of(w, o) for o in w.options]
+            allowed = ", ".join(label_of(w, o) for o in w.options)
             if all(v == "" for v in raw):
-                how_many = "one or more" if w.kind == "multi" else "one"
-                problems.append(f"{links.shown(name, '')} is empty; allowed: {how_many} "
-                                f"of {', '.join(allowed)}")
+                empty = links.shown(name, '')
+                problems.append(
+                    tr("{param} is empty; allowed: one or more of {allowed}", param=empty,
+                       allowed=allowed) if w.kind == "multi" else
+                    tr("{param} is empty; allowed: one of {allowed}", param=empty,
+                       allowed=allowed))
                 continue
             bad = [v for v in raw if option_of(w, v) is None]
             if bad or (w.kind == "select" and len(raw) > 1):
-                problems.append(f"{shown} is not one of: {', '.join(allowed)}")
+                problems.append(tr("{param} is not one of: {allowed}", param=shown,
+                                   allowed=allowed))
             continue
         if w.kind == "toggle":
             # what Streamlit's binding writes and reads back: true / false, in any case
             if len(raw) != 1 or raw[0].lower() not in ("true", "false"):
-                problems.append(f"{shown} is not one of: true, false")
+                problems.append(tr("{param} is not one of: {allowed}", param=shown,
+                                   allowed="true, false"))
             continue
         lo, hi = limits.get(name, (w.lo, w.hi))
         wanted = 2 if w.kind == "range" else 1
@@ -245,10 +263,11 @@ def link_problems(params: dict[str, list[str]], page_limits: dict[str, tuple] | 
         if ok:
             continue
         if w.kind == "range":
-            problems.append(f"{shown} is not two numbers, low then high, in "
-                            f"[{lo:g}, {hi:g}]")
+            problems.append(tr("{param} is not two numbers, low then high, in "
+                               "[{lo:g}, {hi:g}]", param=shown, lo=lo, hi=hi))
         else:
-            problems.append(f"{shown} is outside the allowed range [{lo:g}, {hi:g}]")
+            problems.append(tr("{param} is outside the allowed range [{lo:g}, {hi:g}]",
+                               param=shown, lo=lo, hi=hi))
     return problems
 
 
@@ -299,22 +318,50 @@ def _from_link(w: Widget, raw: list[str], default: Any) -> Any:
     return tuple(values) if w.kind == "range" else values[0]
 
 
+def help_of(w: Widget) -> str | None:
+    """The control's help in the reader's language: what it sets, and why its range is
+    what it is."""
+    if not w.help:
+        return None
+    text = tr(w.help)
+    if not w.why:
+        return text
+    return tr("{what}: {why}.", what=text[:1].upper() + text[1:], why=tr(w.why))
+
+
+# Session-state key of the controls whose shown values are words (a select's labels):
+# when the reader's language changes, `keep_across_languages` sets them to what they held.
+WORDED = "_worded_controls"
+
+
+def keep_across_languages() -> None:
+    """Keep every worded control's value when the reader switches language. Streamlit
+    knows a select's value by its label, which the switch changes: each is given its
+    option again before the page makes it anew (call before the controls are made)."""
+    for key in st.session_state.get(WORDED, ()):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def _widget(w: Widget, default: Any, container, limits: dict[str, tuple], **extra: Any
             ) -> Any:
     """`extra`: further keyword arguments for the Streamlit widget (on_change, ...)."""
     key = w.field
-    common = dict(key=key, help=w.help or None, bind="query-params", **extra)
+    common = dict(key=key, help=help_of(w), bind="query-params", **extra)
+    label = tr(w.label)
 
     def fmt(v: Any) -> str:
         return label_of(w, v)
+    if w.kind in ("select", "multi") and w.fmt:
+        st.session_state.setdefault(WORDED, set()).add(key)
     if w.kind == "select":
-        return container.selectbox(w.label, w.options, index=w.options.index(default),
+        return container.selectbox(label, w.options, index=w.options.index(default),
                                    format_func=fmt, **common)
     if w.kind == "multi":
-        return container.multiselect(w.label, w.options, default=list(default),
+        return container.multiselect(label, w.options, default=list(default),
                                      format_func=fmt, **common)
     if w.kind == "toggle":
-        return container.toggle(w.label, value=bool(default), **common)
+        return container.toggle(label, value=bool(default), **common)
     lo, hi = limits.get(key, (w.lo, w.hi))
     sample = default[0] if w.kind == "range" else default
     if isinstance(sample, int) and not isinstance(sample, bool):
@@ -324,8 +371,8 @@ def _widget(w: Widget, default: Any, container, limits: dict[str, tuple], **extr
         lo, hi, step = float(lo), float(hi), float(w.step or 0.01)
         default = tuple(map(float, default)) if w.kind == "range" else float(default)
     if w.kind in ("slider", "range"):
-        return container.slider(w.label, lo, hi, default, step, **common)
-    return container.number_input(w.label, lo, hi, default, step,
+        return container.slider(label, lo, hi, default, step, **common)
+    return container.number_input(label, lo, hi, default, step,
                                   format=None if isinstance(default, int) else "%g", **common)
 
 
@@ -344,7 +391,7 @@ def controls(defaults: Any, show: Sequence[str],
             raise ValueError(f"limits: {name} [{lo}, {hi}] is wider than the config "
                              f"allows [{w.field_lo}, {w.field_hi}]")
     container = container or st.sidebar
-    container.header("Experiment")
+    container.header(tr("Experiment"))
     values = {name: bound(widgets[name], start_value(defaults, name), container, limits)
               for name in show}
     looks = looks_of(kind_of(defaults).name)
@@ -364,7 +411,7 @@ def controls(defaults: Any, show: Sequence[str],
     except ValueError as err:
         if links.resetting():
             return None         # an empty control from the link: the rerun restores it
-        st.error(f"Can't run this experiment: {err}")
+        st.error(tr("Can't run this experiment: {reason}", reason=err))
         return None
 
 
@@ -375,5 +422,6 @@ def page_controls(page: str, container=None) -> Any:
 
 
 __all__ = ["page_controls", "Look", "LOOKS", "NOT_SHOWN", "Widget", "controls", "bound",
-           "link_problems", "label_of", "option_of", "default_look", "looks_of", "widgets_of",
+           "link_problems", "label_of", "option_of", "help_of", "keep_across_languages",
+           "default_look", "looks_of", "widgets_of",
            "widgets_for", "start_value"]
