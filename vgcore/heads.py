@@ -14,11 +14,14 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from .i18n import N_
 from .model import by_rows
 
 Tensor = torch.Tensor
-HEAD_LABELS = {"softmax_ce": "softmax + cross-entropy", "sigmoid_mse": "sigmoid + MSE",
-               "sigmoid_ce": "sigmoid + cross-entropy"}
+# name -> label (N_ where it has words: shown with tr(); data frames and run names hold
+# the English label)
+HEAD_LABELS = {"softmax_ce": N_("softmax + cross-entropy"), "sigmoid_mse": "sigmoid + MSE",
+               "sigmoid_ce": N_("sigmoid + cross-entropy")}
 
 
 def member_losses(logits: Tensor, y: Tensor, head: str) -> Tensor:

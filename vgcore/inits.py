@@ -18,6 +18,7 @@ from typing import Callable
 import torch
 
 from . import activations as acts
+from .i18n import N_
 from .registry import lookup
 
 Tensor = torch.Tensor
@@ -26,6 +27,8 @@ Tensor = torch.Tensor
 @dataclass(frozen=True)
 class InitScheme:
     name: str
+    # label, formula, paper: texts with words are marked with N_ (vgcore.i18n): shown
+    # with tr(); a pure formula or name is not marked and tr() gives it back unchanged.
     label: str                      # how the app writes it (and what its URL holds)
     formula: str                    # the distribution, with fans n_in / n_out
     paper: str                      # where it comes from
@@ -35,28 +38,29 @@ class InitScheme:
 
 
 INIT_SCHEMES: dict[str, InitScheme] = {s.name: s for s in [
-    InitScheme("auto", "auto (Glorot or He)",
-               "Glorot for sigmoid/tanh/linear, He for the ReLU family; Glorot for the "
-               "output layer", "Glorot & Bengio 2010; He et al. 2015"),
+    InitScheme("auto", N_("auto (Glorot or He)"),
+               N_("Glorot for sigmoid/tanh/linear, He for the ReLU family; Glorot for the "
+                  "output layer"), "Glorot & Bengio 2010; He et al. 2015"),
     InitScheme("normal", "N(0, 1)", "N(0, 1)",
-               "Nielsen ch. 3's 'old' initialisation", "normal",
+               N_("Nielsen ch. 3's 'old' initialisation"), "normal",
                lambda fan_in, fan_out, gain: 1.0),
     InitScheme("lecun", "LeCun N(0, 1/fan_in)", "N(0, 1/n_in)",
-               "LeCun et al. 1998; Nielsen ch. 3 and 5", "normal",
+               N_("LeCun et al. 1998; Nielsen ch. 3 and 5"), "normal",
                lambda fan_in, fan_out, gain: 1.0 / math.sqrt(fan_in)),
     InitScheme("xavier", "Glorot / Xavier", "U(±√(6/(n_in + n_out)))",
-               "Glorot & Bengio 2010, eq. 16 ('normalized initialization')", "uniform",
+               N_("Glorot & Bengio 2010, eq. 16 ('normalized initialization')"), "uniform",
                lambda fan_in, fan_out, gain: math.sqrt(6.0 / (fan_in + fan_out))),
-    InitScheme("he", "He / Kaiming", "N(0, gain²/n_in), gain √2 for ReLU",
-               "He et al. 2015, eq. 10", "normal",
+    InitScheme("he", "He / Kaiming", N_("N(0, gain²/n_in), gain √2 for ReLU"),
+               N_("He et al. 2015, eq. 10"), "normal",
                lambda fan_in, fan_out, gain: gain / math.sqrt(fan_in)),
-    InitScheme("pytorch", "PyTorch default", "U(±1/√n_in)",
-               "nn.Linear's kaiming_uniform(a=√5); Glorot & Bengio's 'standard' init",
+    InitScheme("pytorch", N_("PyTorch default"), "U(±1/√n_in)",
+               N_("nn.Linear's kaiming_uniform(a=√5); Glorot & Bengio's 'standard' init"),
                "uniform", lambda fan_in, fan_out, gain: 1.0 / math.sqrt(fan_in)),
 ]}
 
-# Bias schemes: name -> label. Nielsen ch. 5 draws biases from N(0, 1) too.
-BIAS_INITS: dict[str, str] = {"zeros": "zeros", "normal": "N(0, 1) (Nielsen)"}
+# Bias schemes: name -> label (N_: shown with tr()). Nielsen ch. 5 draws biases from
+# N(0, 1) too.
+BIAS_INITS: dict[str, str] = {"zeros": N_("zeros"), "normal": "N(0, 1) (Nielsen)"}
 
 
 def get(name: str) -> InitScheme:

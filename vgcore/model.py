@@ -43,10 +43,13 @@ from torch import nn
 
 from . import activations as acts
 from . import inits
+from .i18n import N_
 
 Tensor = torch.Tensor
-# Normalisation of the hidden layers' pre-activations: name -> label (config's `norm`).
-NORMS: dict[str, str] = {"none": "None", "batch": "Batch norm (Ioffe & Szegedy 2015)"}
+# Normalisation of the hidden layers' pre-activations: name -> label (config's `norm`;
+# N_: shown with tr()).
+NORMS: dict[str, str] = {"none": N_("None"),
+                         "batch": N_("Batch norm (Ioffe & Szegedy 2015)")}
 NORM_MOMENTUM = 0.1     # running statistics: torch's nn.BatchNorm1d default
 NORM_EPS = 1e-5         # added to the variance: torch's default
 

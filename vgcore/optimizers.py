@@ -10,20 +10,22 @@ from typing import Callable, Iterable
 
 import torch
 
+from .i18n import N_
+
 
 @dataclass(frozen=True)
 class OptimizerSpec:
     name: str
     label: str        # what the app shows and its URL holds (the name: links stay stable)
-    note: str
+    note: str         # N_ where it has words: shown with tr()
     build: Callable[..., torch.optim.Optimizer]   # (params, lr, momentum, weight_decay)
 
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {o.name: o for o in [
-    OptimizerSpec("sgd", "sgd", "plain stochastic gradient descent (Nielsen's)",
+    OptimizerSpec("sgd", "sgd", N_("plain stochastic gradient descent (Nielsen's)"),
                   lambda params, lr, momentum, weight_decay:
                   torch.optim.SGD(params, lr=lr, weight_decay=weight_decay)),
-    OptimizerSpec("momentum", "momentum", "SGD with momentum",
+    OptimizerSpec("momentum", N_("momentum"), N_("SGD with momentum"),
                   lambda params, lr, momentum, weight_decay:
                   torch.optim.SGD(params, lr=lr, momentum=momentum,
                                   weight_decay=weight_decay)),

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping, TypeVar
 
+from .i18n import tr
+
 T = TypeVar("T")
 
 
@@ -11,8 +13,8 @@ def lookup(registry: Mapping[str, T], field: str, name: object) -> T:
     try:
         return registry[name]           # type: ignore[index]
     except (KeyError, TypeError):       # TypeError: an unhashable value such as a list
-        raise ValueError(f"{field}: unknown value {str(name)[:40]!r}; allowed: "
-                         f"{', '.join(registry)}") from None
+        raise ValueError(tr("{name}: unknown value {value}; allowed: {allowed}", name=field,
+                            value=repr(str(name)[:40]), allowed=", ".join(registry))) from None
 
 
 def label_in(registry: Mapping[str, Any], name: object) -> str:

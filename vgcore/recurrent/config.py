@@ -8,6 +8,7 @@ import torch
 
 from ..config import (MAX_PARAMS, MAX_STEP_VALUES, MAX_STEP_WORK, MAX_WIDTH, MAX_WORK,
                       DeclaredConfig, check_step, check_steps, reuse, spec)
+from ..i18n import N_, tr
 from ..train import (EVAL_CHUNK)
 
 from .tasks import CELLS, EVAL_CHUNK_STEPS, MAX_CELL_STEPS, MAX_SEQ_LEN, PROBE_SEQUENCES, TASKS, Task, _labels
@@ -25,39 +26,42 @@ class RecurrentConfig(DeclaredConfig):
     defaults are the lesson's (docs/workshop.md, "Through time"): at η = 0.01 a vanilla
     RNN got lucky on most seeds, and forget bias 1 did not carry 50 steps."""
 
-    task: str = spec("remember_first", "choice", "Task", "the sequence task",
-                     "its one dependency spans the whole sequence",
+    # Labels, help and why lines are marked with N_ (vgcore.i18n): the app shows them with
+    # tr(); the CLI prints them as declared, in English.
+    task: str = spec("remember_first", "choice", N_("Task"), N_("the sequence task"),
+                     N_("its one dependency spans the whole sequence"),
                      choices=_labels(TASKS))
-    seq_len: int = spec(50, "int", "Sequence length T", "time steps per sequence",
-                        "the gradient reaching step 1 is a product of one factor per step",
-                        lo=2, hi=MAX_SEQ_LEN)
+    seq_len: int = spec(50, "int", N_("Sequence length T"), N_("time steps per sequence"),
+                        N_("the gradient reaching step 1 is a product of one factor per "
+                           "step"), lo=2, hi=MAX_SEQ_LEN)
     cells: tuple[str, ...] = spec(
-        ("rnn", "lstm", "gru"), "choices", "Cells to compare",
-        "recurrent cells trained side by side",
-        "each on the same sequences, batches and seed", choices=_labels(CELLS),
+        ("rnn", "lstm", "gru"), "choices", N_("Cells to compare"),
+        N_("recurrent cells trained side by side"),
+        N_("each on the same sequences, batches and seed"), choices=_labels(CELLS),
         max_len=len(CELLS))
-    hidden: int = spec(32, "int", "Hidden units", "units of the recurrent state h_t",
-                       "a wider state remembers more, but the gradient still passes "
-                       "every step", lo=1, hi=MAX_WIDTH)
+    hidden: int = spec(32, "int", N_("Hidden units"), N_("units of the recurrent state h_t"),
+                       N_("a wider state remembers more, but the gradient still passes "
+                          "every step"), lo=1, hi=MAX_WIDTH)
     forget_bias: float = spec(
-        3.0, "float", "LSTM forget-gate bias", "the LSTM forget gate's bias at "
-        "initialisation (LSTM only)",
-        "0 ≈ PyTorch's default, the gate half shut: the cell forgets within a few "
-        "steps; 3 opens it (σ(3) = 0.95) so the cell carries the gradient across ~50 steps "
-        "(Gers et al. 2000; Jozefowicz et al. 2015 advise 1)", lo=-10.0, hi=10.0)
+        3.0, "float", N_("LSTM forget-gate bias"), N_("the LSTM forget gate's bias at "
+                                                      "initialisation (LSTM only)"),
+        N_("0 ≈ PyTorch's default, the gate half shut: the cell forgets within a few "
+           "steps; 3 opens it (σ(3) = 0.95) so the cell carries the gradient across ~50 "
+           "steps (Gers et al. 2000; Jozefowicz et al. 2015 advise 1)"),
+        lo=-10.0, hi=10.0)
     optimizer: str = reuse("optimizer", "adam")
     lr: float = reuse("lr", 0.003)
     momentum: float = reuse("momentum", 0.9)
     batch_size: int = reuse("batch_size", 50)
     epochs: int = reuse("epochs", 10)
-    train_size: int = reuse("train_size", 1000, help="training sequences",
-                            why="more sequences, more gradient steps per epoch")
-    test_size: int = reuse("test_size", 500, help="held-out test sequences",
-                           why="test accuracy says whether the net remembers")
+    train_size: int = reuse("train_size", 1000, help=N_("training sequences"),
+                            why=N_("more sequences, more gradient steps per epoch"))
+    test_size: int = reuse("test_size", 500, help=N_("held-out test sequences"),
+                           why=N_("test accuracy says whether the net remembers"))
     grad_clip: float = reuse("grad_clip", 1.0)
-    seed: int = reuse("seed", 0, help="random seed of data, weights and batches")
-    n_seeds: int = reuse("n_seeds", 1, why="a vanilla RNN sometimes gets lucky: look at "
-                                           "several seeds before concluding")
+    seed: int = reuse("seed", 0, help=N_("random seed of data, weights and batches"))
+    n_seeds: int = reuse("n_seeds", 1, why=N_("a vanilla RNN sometimes gets lucky: look at "
+                                              "several seeds before concluding"))
 
     def check(self) -> None:
         _check_caps(self)
@@ -83,23 +87,26 @@ def cell_steps(config: RecurrentConfig) -> int:
 def _check_caps(config: RecurrentConfig) -> None:
     params = config.n_seeds * sum(count_parameters(config, c) for c in config.cells)
     if params > MAX_PARAMS:
-        raise ValueError(f"hidden: the run would have {params:,} parameters; allowed at "
-                         f"most {MAX_PARAMS:,} (use fewer hidden units, cells or seeds)")
+        raise ValueError(tr("hidden: the run would have {params:,} parameters; allowed at "
+                            "most {cap:,} (use fewer hidden units, cells or seeds)",
+                            params=params, cap=MAX_PARAMS))
     work = params * config.train_size * config.seq_len * max(config.epochs, 1)
     if work > MAX_WORK:
         allowed = max(int(MAX_WORK // (params * config.train_size * config.seq_len)), 0)
-        raise ValueError(f"epochs: parameters × train_size × seq_len × epochs = "
-                         f"{work:.2g} exceeds the cap {MAX_WORK:.0e}; allowed at most "
-                         f"{allowed} epochs with this net, train_size and seq_len")
+        raise ValueError(tr("epochs: parameters × train_size × seq_len × epochs = "
+                            "{work:.2g} exceeds the cap {cap:.0e}; allowed at most "
+                            "{allowed} epochs with this net, train_size and seq_len",
+                            work=work, cap=MAX_WORK, allowed=allowed))
     steps = cell_steps(config)
     if steps > MAX_CELL_STEPS:
         per_epoch = steps // max(config.epochs, 1)
-        raise ValueError(f"epochs: nets × minibatches × seq_len × epochs = {steps:,} "
-                         f"exceeds the cap {MAX_CELL_STEPS:,}; allowed at most "
-                         f"{MAX_CELL_STEPS // per_epoch} epochs (or use a larger batch_size, "
-                         f"fewer sequences, cells or seeds)")
+        raise ValueError(tr("epochs: nets × minibatches × seq_len × epochs = {steps:,} "
+                            "exceeds the cap {cap:,}; allowed at most {allowed} epochs (or "
+                            "use a larger batch_size, fewer sequences, cells or seeds)",
+                            steps=steps, cap=MAX_CELL_STEPS,
+                            allowed=MAX_CELL_STEPS // per_epoch))
     check_steps(config, len(config.cells) * config.n_seeds,
-                "fewer sequences, cells or seeds")
+                tr("fewer sequences, cells or seeds"))
     _check_step_work(config)
 
 
@@ -113,14 +120,15 @@ def _check_step_work(config: RecurrentConfig) -> None:
     if per_seq * probe > MAX_STEP_WORK:
         widest = max((h for h in range(1, config.hidden)
                       if _per_sequence(config, h) * probe <= MAX_STEP_WORK), default=0)
-        raise ValueError(f"hidden: parameters × seq_len × the probe's {probe} sequences = "
-                         f"{per_seq * probe:.2g} exceeds the cap {MAX_STEP_WORK:.0e} of "
-                         f"one step's work; allowed at most {widest} hidden units with "
-                         f"this seq_len and cells (or use a shorter seq_len)")
+        raise ValueError(tr("hidden: parameters × seq_len × the probe's {probe} sequences "
+                            "= {work:.2g} exceeds the cap {cap:.0e} of one step's work; "
+                            "allowed at most {widest} hidden units with this seq_len and "
+                            "cells (or use a shorter seq_len)", probe=probe,
+                            work=per_seq * probe, cap=MAX_STEP_WORK, widest=widest))
     values = max(_values_per_sequence(config, c) for c in config.cells)
-    check_step(min(config.batch_size, config.train_size), "seq_len × sequences", per_seq,
-               values, "this hidden, seq_len and cells", "fewer hidden units or a shorter "
-               "seq_len")
+    check_step(min(config.batch_size, config.train_size), tr("seq_len × sequences"),
+               per_seq, values, tr("this hidden, seq_len and cells"),
+               tr("fewer hidden units or a shorter seq_len"))
 
 
 def _per_sequence(config: RecurrentConfig, hidden: int) -> int:

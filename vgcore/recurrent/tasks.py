@@ -8,6 +8,8 @@ from typing import Any, Callable, Mapping
 import torch
 from torch import nn
 
+from ..i18n import N_
+
 
 
 Tensor = torch.Tensor
@@ -61,8 +63,8 @@ class Task:
     """A generated sequence task. `make(n, seq_len, generator)` -> x (n, seq_len, inputs)
     float32, y (n,): class labels (outputs = 2) or target values (outputs = 1)."""
     name: str
-    label: str
-    note: str
+    label: str                       # N_: shown with tr()
+    note: str                        # N_: shown with tr()
     inputs: int
     outputs: int
     chance: float                    # test accuracy of a net that learned nothing
@@ -90,14 +92,15 @@ def _adding(n: int, seq_len: int, gen: torch.Generator) -> tuple[Tensor, Tensor]
 
 
 TASKS: dict[str, Task] = {t.name: t for t in [
-    Task("remember_first", "Remember the first bit",
-         "a sequence of random ±1 bits; the answer is the first one, so every later step "
-         "is noise the net must carry the first bit through", 1, 2, 0.5, _remember_first),
+    Task("remember_first", N_("Remember the first bit"),
+         N_("a sequence of random ±1 bits; the answer is the first one, so every later "
+            "step is noise the net must carry the first bit through"), 1, 2, 0.5,
+         _remember_first),
     # chance: the best constant answer, 1, is within 0.04 of the sum (triangular on
     # [0, 2]) for 2·0.04·(1 − 0.02) ≈ 7.8% of sequences
-    Task("adding", "Adding problem",
-         "two marked values among seq_len random ones (Hochreiter & Schmidhuber 1997); "
-         "the answer is their sum, right when within 0.04", 2, 1, 0.078, _adding),
+    Task("adding", N_("Adding problem"),
+         N_("two marked values among seq_len random ones (Hochreiter & Schmidhuber 1997); "
+            "the answer is their sum, right when within 0.04"), 2, 1, 0.078, _adding),
 ]}
 
 
