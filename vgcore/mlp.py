@@ -9,6 +9,7 @@ import pandas as pd
 
 from . import config as cfg_mod
 from .config import ExperimentConfig
+from .i18n import N_
 from .kinds import Kind, register
 from .results import (Result, activation_label, divergence_cause, missing,
                       speed_phrase, table_lines)
@@ -45,7 +46,7 @@ MLP = register(Kind(
     config=ExperimentConfig, result=Result, train=run,
     net="activation", net_label=activation_label,
     out_frames=("history", "layers", "summary", "histograms"),
-    downloads=(("history", "History (CSV)"), ("layers", "Per-layer stats (CSV)")),
+    downloads=(("history", N_("History (CSV)")), ("layers", N_("Per-layer stats (CSV)"))),
     summary_text=summary_text, caps=_caps(cfg_mod), divergence_cause=divergence_cause,
     batches=batches, train_many=run_many))
 

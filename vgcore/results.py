@@ -45,6 +45,7 @@ import pandas as pd
 from . import data
 from .activations import ACTIVATIONS
 from .config import ExperimentConfig
+from .i18n import N_, tr, trn
 from .inits import INIT_SCHEMES, resolve as resolve_init
 from .registry import label_in, order_in
 
@@ -126,17 +127,25 @@ def diverged_phrase(diverged: pd.DataFrame, seeds: int) -> str:
     'diverged on 2 of 3 seeds (seeds 0, 2) at epoch 4' ('(seed 0) diverged at epoch 4'
     for a run of one seed); where other seeds trained, it says so."""
     epochs = sorted({int(e) for e in diverged["diverged_at"]})
-    when = (f"at epoch {epochs[0]}" if len(epochs) == 1 else
-            "at epochs " + ", ".join(map(str, epochs)))
+    when = (tr("at epoch {epoch}", epoch=epochs[0]) if len(epochs) == 1 else
+            tr("at epochs {epochs}", epochs=", ".join(map(str, epochs))))
     which = sorted(int(s) for s in diverged["seed"])
-    named = f"seed{'s' if len(which) > 1 else ''} {', '.join(map(str, which))}"
+    named = _seeds_named(which)
     if seeds == 1:
-        return f"({named}) diverged {when}"
-    text = f"diverged {on_seeds(len(which), seeds)} ({named}) {when}"
+        return tr("({seeds}) diverged {when}", seeds=named, when=when)
+    text = tr("diverged {on_seeds} ({seeds}) {when}", on_seeds=on_seeds(len(which), seeds),
+              seeds=named, when=when)
     if len(which) < seeds:
-        text += (f"; the other {seeds_text(seeds - len(which))} trained: "
-                 f"{DISAGREE}")
+        text = trn("{text}; the other {n} seed trained: {disagree}",
+                   "{text}; the other {n} seeds trained: {disagree}", seeds - len(which),
+                   text=text, disagree=tr(DISAGREE))
     return text
+
+
+def _seeds_named(seeds: list[int]) -> str:
+    """'seed 0', 'seeds 0, 2': the seeds a claim is about, by name."""
+    return trn("seed {seeds}", "seeds {seeds}", len(seeds),
+               seeds=", ".join(map(str, seeds)))
 
 
 def json_records(frame: pd.DataFrame) -> list[dict]:
@@ -273,9 +282,12 @@ def compare_speeds(ratio: float, first: str, last: str, *, trim: bool = False) -
     positive speed ratio last ÷ first."""
     factor = max(ratio, 1 / ratio)
     if format_ratio(factor) == "1.0×":
-        return f"{first} learns about as fast as {last}"
-    direction = "slower" if ratio > 1 else "faster"
-    return f"{first} learns {format_ratio(factor, trim=trim)} {direction} than {last}"
+        return tr("{first} learns about as fast as {last}", first=first, last=last)
+    if ratio > 1:
+        return tr("{first} learns {factor} slower than {last}", first=first,
+                  factor=format_ratio(factor, trim=trim), last=last)
+    return tr("{first} learns {factor} faster than {last}", first=first,
+              factor=format_ratio(factor, trim=trim), last=last)
 
 
 # ---------------------------------------------------------------------------------------
@@ -285,8 +297,8 @@ NO_VALUE = "—"      # a number a run does not have (every seed diverged), as t
 
 
 def seeds_text(n: int) -> str:
-    """'1 seed', '3 seeds': the one place the plural is made (gettext's ngettext later)."""
-    return f"{n} seed" if n == 1 else f"{n} seeds"
+    """'1 seed', '3 seeds': the one place the plural is made (the catalog's plural)."""
+    return trn("{n} seed", "{n} seeds", n)
 
 
 def on_seeds(held: int, total: int, seeds: Iterable[int] = ()) -> str:
@@ -294,11 +306,12 @@ def on_seeds(held: int, total: int, seeds: Iterable[int] = ()) -> str:
     so: 'on 1 seed (seed 0)' when that seed is given."""
     seeds = [int(s) for s in seeds]
     if total == 1 and len(seeds) == 1:
-        return f"on {seeds_text(1)} (seed {seeds[0]})"
-    return f"on {held} of {seeds_text(total)}"
+        return tr("on 1 seed (seed {seed})", seed=seeds[0])
+    return trn("on {held} of {n} seed", "on {held} of {n} seeds", total, held=held)
 
 
-DISAGREE = "the seeds disagree (one run is one draw)"
+# Declared here, read in the reader's language where it is said: tr(DISAGREE).
+DISAGREE = N_("the seeds disagree (one run is one draw)")
 
 
 def median(values: Iterable[float]) -> float:
@@ -316,7 +329,7 @@ IQR_FROM_SEEDS = 10
 def spread_name(n: int) -> str:
     """What a spread over `n` seeds is: 'interquartile range' from IQR_FROM_SEEDS on,
     'range' below."""
-    return "interquartile range" if n >= IQR_FROM_SEEDS else "range"
+    return tr("interquartile range") if n >= IQR_FROM_SEEDS else tr("range")
 
 
 def spread_bounds(values: Iterable[float]) -> tuple[float, float]:
@@ -365,7 +378,7 @@ def spread_text(values: Iterable[float], fmt: Any = "{:.3g}") -> str:
     middle, lo, hi = write(median(finite)), write(low), write(high)
     span = _span(lo, hi, low)
     if len(finite) >= IQR_FROM_SEEDS:
-        span = f"IQR {span}"
+        span = tr("IQR {span}", span=span)
     prefix = ""         # 'epoch 6 (5–8)': a word the middle already says, said once
     while len(prefix) < min(len(middle), len(span)) and middle[len(prefix)] == \
             span[len(prefix)] and not middle[len(prefix)].isdigit() \
@@ -373,8 +386,19 @@ def spread_text(values: Iterable[float], fmt: Any = "{:.3g}") -> str:
         prefix += middle[len(prefix)]
     parts = [] if lo == hi else [span[len(prefix):]]
     if len(finite) < len(values):
-        parts.append(f"{len(finite)} of {seeds_text(len(values))}")
-    return f"{middle} ({'; '.join(parts)})" if parts else middle
+        parts.append(trn("{held} of {n} seed", "{held} of {n} seeds", len(values),
+                         held=len(finite)))
+    if not parts:
+        return middle
+    return tr("{middle} ({details})", middle=middle, details=_listed(parts))
+
+
+def _listed(parts: list[str]) -> str:
+    """Parts of one claim, in order: 'a; b; c' (the language's semicolon)."""
+    text = parts[0]
+    for part in parts[1:]:
+        text = tr("{earlier}; {later}", earlier=text, later=part)
+    return text
 
 
 def spread_range(values: Iterable[float], fmt: Any = "{:.3g}") -> str:
@@ -395,16 +419,18 @@ def counted(groups: list[tuple[str, list[int]]], total: int) -> str:
     groups = sorted(groups, key=lambda g: -len(g[1]))
     if len(groups) == 1:
         claim, seeds = groups[0]
-        return f"{on_seeds(len(seeds), total, seeds)} {claim}"
+        return tr("{on_seeds} {claim}", on_seeds=on_seeds(len(seeds), total, seeds),
+                  claim=claim)
     first, *rest = groups
-    parts = [f"{on_seeds(len(first[1]), total)} {first[0]}"] + \
-        [f"on {len(seeds)} {claim}" for claim, seeds in rest]
-    return f"{DISAGREE}: " + "; ".join(parts)
+    parts = [tr("{on_seeds} {claim}", on_seeds=on_seeds(len(first[1]), total),
+                claim=first[0])] + \
+        [tr("on {held} {claim}", held=len(seeds), claim=claim) for claim, seeds in rest]
+    return tr("{disagree}: {claims}", disagree=tr(DISAGREE), claims=_listed(parts))
 
 
 def count_sentence(name: str, groups: list[tuple[str, list[int]]], total: int) -> str:
     """'<name>: ' and `counted`: one net's claim, counted over its seeds."""
-    return f"{name}: {counted(groups, total)}"
+    return tr("{name}: {claim}", name=name, claim=counted(groups, total))
 
 
 def seeds_of(result: Any) -> list[int]:
@@ -422,6 +448,11 @@ def of_seed(result: Any, seed: int) -> Any:
     return dataclasses.replace(result, **cut)
 
 
+# What a compared summary column is, in words (other columns: their name, spaced).
+_COMPARED: dict[str, str] = {"final_test_accuracy": N_("final test accuracy"),
+                             "final_train_accuracy": N_("final training accuracy")}
+
+
 def beat_sentences(summary: pd.DataFrame, net: str, label: Callable[[str], str],
                    value: str = "final_test_accuracy") -> list[str]:
     """Any kind's nets side by side over their seeds: the net with the highest median
@@ -433,13 +464,14 @@ def beat_sentences(summary: pd.DataFrame, net: str, label: Callable[[str], str],
         return []
     table = rows.pivot_table(index="seed", columns=net, values=value, aggfunc="first")
     order = sorted(table.columns, key=lambda n: -median(table[n]))
-    best, what = order[0], value.replace("_", " ")
+    best = order[0]
+    what = tr(_COMPARED[value]) if value in _COMPARED else value.replace("_", " ")
     out = []
     for other in order[1:]:
         both = table[[best, other]].dropna()
         wins = int((both[best] > both[other]).sum())
-        out.append(f"{label(best)} beat {label(other)} {on_seeds(wins, len(both))} "
-                   f"({what})")
+        out.append(tr("{best} beat {other} {on_seeds} ({what})", best=label(best),
+                      other=label(other), on_seeds=on_seeds(wins, len(both)), what=what))
     return out
 
 
@@ -449,20 +481,25 @@ def beat_sentences(summary: pd.DataFrame, net: str, label: Callable[[str], str],
 LEVEL_WITHIN = 2.0
 
 
-def _direction(ratio: float, less: str = "slower", more: str = "faster") -> str:
-    """A ratio last ÷ first with its direction: '1.5× slower', '1.1× faster', '1.0×'."""
+def _direction(ratio: float, amount: bool = False) -> str:
+    """A ratio last ÷ first with its direction: '1.5× slower', '1.1× faster', '1.0×';
+    `amount`: of gradient received, '1.5× less', '1.1× more'."""
     factor = max(ratio, 1 / ratio)
     if format_ratio(factor) == "1.0×":
         return "1.0×"
-    return f"{format_ratio(factor)} {less if ratio > 1 else more}"
+    factor_text = format_ratio(factor)
+    if amount:
+        return (tr("{factor} less", factor=factor_text) if ratio > 1 else
+                tr("{factor} more", factor=factor_text))
+    return (tr("{factor} slower", factor=factor_text) if ratio > 1 else
+            tr("{factor} faster", factor=factor_text))
 
 
-def _directions(ratios: Iterable[float], less: str = "slower", more: str = "faster"
-                ) -> str:
+def _directions(ratios: Iterable[float], amount: bool = False) -> str:
     """The range of several ratios with their directions: '1.1× faster to 1.5× slower'."""
     ratios = [r for r in ratios if math.isfinite(r) and r > 0]
-    lo, hi = _direction(min(ratios), less, more), _direction(max(ratios), less, more)
-    return lo if lo == hi else f"{lo} to {hi}"
+    lo, hi = _direction(min(ratios), amount), _direction(max(ratios), amount)
+    return lo if lo == hi else tr("{low} to {high}", low=lo, high=hi)
 
 
 SPEED_COLUMNS = ["activation", "seed", "first_layer", "last_layer", "ratio", "verdict"]
@@ -511,7 +548,11 @@ def speed_sentences(layers: pd.DataFrame, epoch: int = 0, value: str = "bias_gra
     the frame does not hold is a ValueError, not an empty list."""
     if not (layers["epoch"] == epoch).any():
         epochs = ", ".join(map(str, sorted(pd.unique(layers["epoch"]))))
-        raise ValueError(f"epoch: {epoch!r} is not in the data; available: {epochs or 'none'}")
+        if not epochs:
+            raise ValueError(tr("epoch: {epoch!r} is not in the data; available: none",
+                                epoch=epoch))
+        raise ValueError(tr("epoch: {epoch!r} is not in the data; available: {epochs}",
+                            epoch=epoch, epochs=epochs))
     label = label or activation_label
     counts = speed_counts(layers, epoch, value)
     sentences = []
@@ -520,10 +561,11 @@ def speed_sentences(layers: pd.DataFrame, epoch: int = 0, value: str = "bias_gra
         if own.empty:
             continue
         if (own["verdict"] == "one layer").all():
-            sentences.append(f"{label(name)}: only one hidden layer, nothing to compare")
+            sentences.append(tr("{name}: only one hidden layer, nothing to compare",
+                                name=label(name)))
             continue
-        first = f"hidden layer {int(own['first_layer'].min())}"
-        last = f"hidden layer {int(own['last_layer'].max())}"
+        first = tr("hidden layer {layer}", layer=int(own["first_layer"].min()))
+        last = tr("hidden layer {layer}", layer=int(own["last_layer"].max()))
         groups = [(_speed_claim(verdict, rows["ratio"], first, last),
                    [int(s) for s in rows["seed"]])
                   for verdict, rows in own.groupby("verdict", sort=False)]
@@ -534,30 +576,41 @@ def speed_sentences(layers: pd.DataFrame, epoch: int = 0, value: str = "bias_gra
 def _speed_claim(verdict: str, ratios: pd.Series, first: str, last: str) -> str:
     """What one group of seeds with the same verdict shows, with their range and median."""
     if verdict == "silent":
-        return "no hidden layer gets any gradient"
+        return tr("no hidden layer gets any gradient")
     if verdict in ("first silent", "last silent"):
-        return f"{first if verdict == 'first silent' else last} gets no gradient at all, " \
-               f"so it does not learn"
+        return tr("{layer} gets no gradient at all, so it does not learn",
+                  layer=first if verdict == "first silent" else last)
     if verdict == "level":
-        return f"{first} learns about as fast as {last} ({_directions(ratios)})"
+        return tr("{first} learns about as fast as {last} ({range})", first=first,
+                  last=last, range=_directions(ratios))
     factors = [max(r, 1 / r) for r in ratios]
     text = spread_range(factors, format_ratio)
-    middle = f" (median {format_ratio(median(factors))})" if "–" in text else ""
-    return f"{first} learns {text} {verdict} than {last}{middle}"
+    middle = _median_note(format_ratio(median(factors))) if "–" in text else ""
+    if verdict == "slower":
+        return tr("{first} learns {factor} slower than {last}{median}", first=first,
+                  factor=text, last=last, median=middle)
+    return tr("{first} learns {factor} faster than {last}{median}", first=first,
+              factor=text, last=last, median=middle)
+
+
+def _median_note(middle: str) -> str:
+    """' (median 120×)': the middle of a range just given, said after it."""
+    return tr(" (median {median})", median=middle)
 
 
 def speed_phrase(ratio: float, last_layer: int) -> str:
     """A summary's `speed_ratio` in words, for a net whose last hidden layer is
     `last_layer`: "layer 1 learns 120× slower than layer 4"."""
     if last_layer <= 1:
-        return "one hidden layer: nothing to compare"
+        return tr("one hidden layer: nothing to compare")
     if math.isnan(ratio):
-        return "n/a"
+        return tr("n/a")
     if math.isinf(ratio):
-        return f"layer 1 gets no gradient at all (layer {last_layer} does)"
+        return tr("layer 1 gets no gradient at all (layer {layer} does)", layer=last_layer)
     if ratio == 0:
-        return f"layer {last_layer} gets no gradient at all (layer 1 does)"
-    return compare_speeds(ratio, "layer 1", f"layer {last_layer}", trim=True)
+        return tr("layer {layer} gets no gradient at all (layer 1 does)", layer=last_layer)
+    return compare_speeds(ratio, tr("layer {layer}", layer=1),
+                          tr("layer {layer}", layer=last_layer), trim=True)
 
 
 def best_accuracy(summary: pd.DataFrame) -> tuple[str, float]:
@@ -614,19 +667,33 @@ def drift_sentences(layers: pd.DataFrame) -> list[str]:
             if not seeds:
                 continue
             end = [ends[s] for s in seeds]
-            middle = f" (median {num(median(end))})" if "–" in spread_range(end, num) else ""
-            moved = (f"stayed near {spread_range(end, num)}" if verdict == "stayed" else
-                     f"{verdict} from {spread_range([starts[s] for s in seeds], num)} to "
-                     f"{spread_range(end, num)}")
-            epochs = last - first
-            groups.append((f"the top hidden layer's mean activation {moved} in "
-                           f"{epochs} epoch{'s' if epochs != 1 else ''}{middle}", seeds))
-        text = f"{activation_label(name)}: {counted(groups, len(starts))}"
+            middle = _median_note(num(median(end))) if "–" in spread_range(end, num) else ""
+            values = dict(start=spread_range([starts[s] for s in seeds], num),
+                          end=spread_range(end, num), median=middle)
+            epochs = int(last - first)
+            if verdict == "stayed":
+                claim = trn("the top hidden layer's mean activation stayed near {end} in "
+                            "{n} epoch{median}",
+                            "the top hidden layer's mean activation stayed near {end} in "
+                            "{n} epochs{median}", epochs, **values)
+            elif verdict == "fell":
+                claim = trn("the top hidden layer's mean activation fell from {start} to "
+                            "{end} in {n} epoch{median}",
+                            "the top hidden layer's mean activation fell from {start} to "
+                            "{end} in {n} epochs{median}", epochs, **values)
+            else:
+                claim = trn("the top hidden layer's mean activation rose from {start} to "
+                            "{end} in {n} epoch{median}",
+                            "the top hidden layer's mean activation rose from {start} to "
+                            "{end} in {n} epochs{median}", epochs, **values)
+            groups.append((claim, seeds))
+        text = count_sentence(activation_label(name), groups, len(starts))
         below = own[own["layer"] < top]
         if not below.empty:
             start = below[below["epoch"] == first].groupby("layer")["act_mean"].median()
             end = below[below["epoch"] == last].groupby("layer")["act_mean"].median()
-            text += f"; the layers below from {span(start)} to {span(end)}"
+            text = tr("{text}; the layers below from {start} to {end}", text=text,
+                      start=span(start), end=span(end))
         sentences.append(text)
     return sentences
 
@@ -682,9 +749,15 @@ def layer_factors(layers: pd.DataFrame, epoch: int = 0, value: str = "bias_grad_
 
 
 def _share(total: float) -> str:
-    """Layer 1's gradient as a share of the output layer's: '1/3,300 of' or '90×'."""
-    return (f"1/{format_ratio(1 / total).removesuffix('×')} of" if 0 < total < 1
+    """Layer 1's gradient as a share of the output layer's: '1/3,300' (a fraction:
+    `_is_fraction`) or '90×'."""
+    return (f"1/{format_ratio(1 / total).removesuffix('×')}" if _is_fraction(total)
             else format_ratio(total))
+
+
+def _is_fraction(total: float) -> bool:
+    """Whether `_share` writes `total` as a fraction ('1/3,300' of the gradient)."""
+    return 0 < total < 1
 
 
 def factor_sentences(layers: pd.DataFrame, epoch: int = 0) -> list[str]:
@@ -704,29 +777,41 @@ def factor_sentences(layers: pd.DataFrame, epoch: int = 0) -> list[str]:
         seeds = sorted(pd.unique(own["seed"]))
         middles = own.groupby("layer", sort=False)["factor"].apply(median)
         chain = " · ".join(f"×{f:.2g}" for f in middles)
-        where = f" (medians of {seeds_text(len(seeds))})" if len(seeds) > 1 else ""
+        where = (trn(" (medians of {n} seed)", " (medians of {n} seeds)", len(seeds))
+                 if len(seeds) > 1 else "")
         totals = own.groupby("seed")["product"].last()
         groups = []
         level = totals[(totals > 1 / LEVEL_WITHIN) & (totals < LEVEL_WITHIN)]
         if not level.empty:
-            groups.append((f"hidden layer 1 gets about as much as the output layer's "
-                           f"gradient ({_directions(1 / level, 'less', 'more')})",
+            groups.append((tr("hidden layer 1 gets about as much as the output layer's "
+                              "gradient ({range})", range=_directions(1 / level, amount=True)),
                            [int(s) for s in level.index]))
         totals = totals.drop(level.index)
         for shrinks in (True, False):
             part = totals[(totals < 1) == shrinks]
             if part.empty:
                 continue
-            lo, hi = _share(float(part.min())), _share(float(part.max()))
-            middle = _share(median(part)).removesuffix(" of")
-            amount = (f"{lo} the output layer's gradient" if lo == hi else
-                      f"between {lo.removesuffix(' of')} and {hi} the output layer's "
-                      f"gradient (median {middle})" if shrinks else
-                      f"{spread_range(part, format_ratio)} the output layer's gradient "
-                      f"(median {middle})")
-            groups.append((f"hidden layer 1 gets {amount}", [int(s) for s in part.index]))
-        sentences.append(f"{activation_label(name)}: {chain} on the way down{where}, so "
-                         f"{counted(groups, len(seeds))}")
+            low, high = float(part.min()), float(part.max())
+            lo, hi = _share(low), _share(high)
+            middle = _share(median(part))
+            if lo == hi and _is_fraction(low):
+                claim = tr("hidden layer 1 gets {share} of the output layer's gradient",
+                           share=lo)
+            elif lo == hi:
+                claim = tr("hidden layer 1 gets {factor} the output layer's gradient",
+                           factor=lo)
+            elif shrinks:       # the highest is a fraction: above 0 and below 1
+                claim = tr("hidden layer 1 gets between {low} and {high} of the output "
+                           "layer's gradient (median {median})", low=lo, high=hi,
+                           median=middle)
+            else:
+                claim = tr("hidden layer 1 gets {factor} the output layer's gradient "
+                           "(median {median})", factor=spread_range(part, format_ratio),
+                           median=middle)
+            groups.append((claim, [int(s) for s in part.index]))
+        sentences.append(tr("{name}: {chain} on the way down{where}, so {claim}",
+                            name=activation_label(name), chain=chain, where=where,
+                            claim=counted(groups, len(seeds))))
     return sentences
 
 
@@ -843,22 +928,26 @@ def divergence_cause(result: Result, activation: str) -> str | None:
     growth = 1 / float(exploded["speed_ratio"].max())      # the least exploded seed's
     seeds = sorted(int(s) for s in exploded["seed"])
     which = ("" if len(rows) == 1 else
-             f" (on {len(seeds)} of the {seeds_text(len(rows))} that diverged)")
+             trn(" (on {held} of the {n} seed that diverged)",
+                 " (on {held} of the {n} seeds that diverged)", len(rows), held=len(seeds)))
     top = result.layers[(result.layers["activation"].astype(str) == str(activation))
                         & (result.layers["epoch"] == 0) & (result.layers["layer"] == depth)
                         & result.layers["seed"].isin(seeds)]["act_std"]
-    signal = (f" and its top hidden layer's activations had a standard deviation of "
-              f"{format_ratio(float(top.min())).removesuffix('×')}"
+    signal = (tr(" and its top hidden layer's activations had a standard deviation of "
+                 "{std}", std=format_ratio(float(top.min())).removesuffix('×'))
               if not top.empty and math.isfinite(float(top.min())) and top.min() >= 10
               else "")
     scheme = INIT_SCHEMES[resolve_init("auto", str(activation), False)].label
-    return (f"It had exploded before the first step{which}: at initialisation (epoch 0) "
-            f"hidden layer 1's gradient was {'at least ' if len(seeds) > 1 else ''}"
-            f"{format_ratio(growth)} hidden layer {depth}'s{signal}. The initial weights "
-            f"are too large: a smaller learning rate or gradient clipping limits the "
-            f"steps, not the weights' scale. Use a scaled initialisation, {scheme} for "
-            f"{activation_label(activation)} (He et al. 2015; Glorot & Bengio 2010): it "
-            f"keeps every layer's gradient at one scale.")
+    growth_text = (tr("at least {factor}", factor=format_ratio(growth)) if len(seeds) > 1
+                   else format_ratio(growth))
+    return tr("It had exploded before the first step{which}: at initialisation (epoch 0) "
+              "hidden layer 1's gradient was {growth} hidden layer {depth}'s{signal}. The "
+              "initial weights are too large: a smaller learning rate or gradient clipping "
+              "limits the steps, not the weights' scale. Use a scaled initialisation, "
+              "{scheme} for {activation} (He et al. 2015; Glorot & Bengio 2010): it keeps "
+              "every layer's gradient at one scale.", which=which, growth=growth_text,
+              depth=depth, signal=signal, scheme=scheme,
+              activation=activation_label(activation))
 
 
 def chance_accuracy(n_classes: int) -> float:
@@ -904,17 +993,18 @@ def chance_sentences(history: pd.DataFrame, n_classes: int, label: Any = None
             continue
         lo, hi = f"{acc.min():.0%}", f"{acc.max():.0%}"
         span = lo if lo == hi else f"{lo.removesuffix('%')}–{hi}"
-        whose, rest = "it has no best test epoch: its test loss", ""
+        so, rest = tr("it has no best test epoch: its test loss only drifted."), ""
         if len(stuck) < len(seeds):
-            several = len(stuck) > 1
-            whose = (f"seed{'s' if several else ''} {', '.join(map(str, stuck))} "
-                     f"{'have' if several else 'has'} no best test epoch: "
-                     f"{'their' if several else 'its'} test loss")
-            rest = (f" The other {seeds_text(len(seeds) - len(stuck))} left it: "
-                    f"{DISAGREE}.")
-        out.append(f"{label(name)} never left chance "
-                   f"{on_seeds(len(stuck), len(seeds), stuck)}: its test accuracy stayed "
-                   f"at {span} (chance is {chance:.0%}), so {whose} only drifted.{rest}")
+            so = trn("seed {seeds} has no best test epoch: its test loss only drifted.",
+                     "seeds {seeds} have no best test epoch: their test loss only drifted.",
+                     len(stuck), seeds=", ".join(map(str, stuck)))
+            rest = trn(" The other {n} seed left it: {disagree}.",
+                       " The other {n} seeds left it: {disagree}.", len(seeds) - len(stuck),
+                       disagree=tr(DISAGREE))
+        out.append(tr("{name} never left chance {on_seeds}: its test accuracy stayed at "
+                      "{span} (chance is {chance:.0%}), so {so}{rest}", name=label(name),
+                      on_seeds=on_seeds(len(stuck), len(seeds), stuck), span=span,
+                      chance=chance, so=so, rest=rest))
     return out
 
 
@@ -928,13 +1018,14 @@ def weight_decay_sentence(weight_decay: float, train_size: int) -> str:
     """The weight-decay control in Nielsen's terms, for a run on `train_size` images."""
     def num(x: float) -> str:
         return f"{x:.6f}".rstrip("0").rstrip(".")
-    now = (f" This run's {num(weight_decay)} is his λ = "
-           f"{num(nielsen_lambda(weight_decay, train_size))}." if weight_decay > 0 else "")
-    return (f"Weight decay here is PyTorch's: each step adds weight decay × w to the "
-            f"gradient. Nielsen's L2 term (λ/2n)·Σw² adds (λ/n)·w, so his λ is the weight "
-            f"decay × n, the number of training images: on these {train_size:,} images "
-            f"his λ = 0.1 is weight decay {num(0.1 / train_size)}.{now} (PyTorch also "
-            f"shrinks the biases; Nielsen does not.)")
+    now = (tr(" This run's {weight_decay} is his λ = {lam}.", weight_decay=num(weight_decay),
+              lam=num(nielsen_lambda(weight_decay, train_size))) if weight_decay > 0 else "")
+    return tr("Weight decay here is PyTorch's: each step adds weight decay × w to the "
+              "gradient. Nielsen's L2 term (λ/2n)·Σw² adds (λ/n)·w, so his λ is the weight "
+              "decay × n, the number of training images: on these {train_size:,} images "
+              "his λ = 0.1 is weight decay {decay}.{now} (PyTorch also shrinks the biases; "
+              "Nielsen does not.)", train_size=train_size,
+              decay=num(0.1 / train_size), now=now)
 
 
 __all__ = ["Records", "Result", "build_result", "summarize", "speed_ratio", "level_ratio",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
+from ..i18n import N_
 from ..kinds import Kind, register
 from ..results import (missing,
                        table_lines)
@@ -44,6 +45,7 @@ RECURRENT = register(Kind(
     config=RecurrentConfig, result=RecurrentResult, train=run_recurrent,
     net="cell", net_label=cell_label,
     out_frames=("history", "time_grads", "summary"),
-    downloads=(("history", "History (CSV)"), ("time_grads", "Per-step gradients (CSV)")),
+    downloads=(("history", N_("History (CSV)")),
+               ("time_grads", N_("Per-step gradients (CSV)"))),
     summary_text=summary_text,
     caps={"MAX_SEQ_LEN": MAX_SEQ_LEN, "MAX_CELL_STEPS": MAX_CELL_STEPS}))

@@ -8,6 +8,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 import torch
 
+from ..i18n import tr
 from ..registry import label_in, order_in
 from ..results import (count_sentence, diverged_rows, epoch_reaching, format_ratio,
                        json_records, median, net_outcome, spread_range)
@@ -172,16 +173,24 @@ def forget_gate_carry(forget_bias: float, seq_len: int) -> float:
 def ratio_phrase(ratio: float, seq_len: int) -> str:
     """time_ratio in words: 'step 1 gets 7.7·10¹⁰× less gradient than step 50'."""
     if math.isnan(ratio):
-        return "n/a"
+        return tr("n/a")
     if math.isinf(ratio):
-        return f"step {seq_len} gets no gradient at all (step 1 does)"
+        return tr("step {step} gets no gradient at all (step 1 does)", step=seq_len)
     if ratio == 0:
-        return f"step 1 gets no gradient at all (step {seq_len} does)"
+        return tr("step 1 gets no gradient at all (step {step} does)", step=seq_len)
     factor = max(ratio, 1 / ratio)
     if format_ratio(factor) == "1.0×":
-        return f"step 1 gets about as much gradient as step {seq_len}"
-    return (f"step 1 gets {format_ratio(factor)} {'less' if ratio < 1 else 'more'} "
-            f"gradient than step {seq_len}")
+        return tr("step 1 gets about as much gradient as step {step}", step=seq_len)
+    return _less_or_more(ratio < 1, format_ratio(factor), seq_len)
+
+
+def _less_or_more(less: bool, factor: str, seq_len: int, middle: str = "") -> str:
+    """'step 1 gets 4.0× less gradient than step 50' (or more), then `middle`."""
+    if less:
+        return tr("step 1 gets {factor} less gradient than step {step}{median}",
+                  factor=factor, step=seq_len, median=middle)
+    return tr("step 1 gets {factor} more gradient than step {step}{median}",
+              factor=factor, step=seq_len, median=middle)
 
 
 def solved_sentences(summary: pd.DataFrame, seq_len: int) -> list[str]:
@@ -196,15 +205,18 @@ def solved_sentences(summary: pd.DataFrame, seq_len: int) -> list[str]:
         failed = own[own["solved_at"].isna()]
         groups = []
         if not solved.empty:
-            groups.append((f"it solved T = {seq_len} (test accuracy ≥ "
-                           f"{SOLVED_ACCURACY:.0%}), the first at epoch "
-                           f"{int(solved['solved_at'].min())}",
+            groups.append((tr("it solved T = {seq_len} (test accuracy ≥ {threshold:.0%}), "
+                              "the first at epoch {epoch}", seq_len=seq_len,
+                              threshold=SOLVED_ACCURACY,
+                              epoch=int(solved["solved_at"].min())),
                            [int(s) for s in solved["seed"]]))
         if not failed.empty:
             accuracy = _accuracy_text(failed["final_test_accuracy"])
-            did_not = "it did not" if groups else f"it did not solve T = {seq_len}"
-            groups.append((f"{did_not} (final test accuracy {accuracy})",
-                           [int(s) for s in failed["seed"]]))
+            did_not = (tr("it did not (final test accuracy {accuracy})", accuracy=accuracy)
+                       if groups else
+                       tr("it did not solve T = {seq_len} (final test accuracy {accuracy})",
+                          seq_len=seq_len, accuracy=accuracy))
+            groups.append((did_not, [int(s) for s in failed["seed"]]))
         out.append(count_sentence(cell_label(name), groups, len(own)))
     return out
 
@@ -213,8 +225,9 @@ def _accuracy_text(values: pd.Series) -> str:
     """'50–53%, median 51%', or one number; 'none: it diverged' without a number."""
     text = spread_range(values, "{:.0%}")
     if text == "—":
-        return "none: it diverged"
-    return f"{text}, median {median(values):.0%}" if "–" in text else text
+        return tr("none: it diverged")
+    return (tr("{range}, median {median:.0%}", range=text, median=median(values))
+            if "–" in text else text)
 
 
 RATIO_COLUMNS = ["cell", "seed", "ratio"]
@@ -256,10 +269,11 @@ def ratio_sentences(time_grads: pd.DataFrame, epoch: int = 0) -> list[str]:
             if verdict in ("less", "more"):
                 factors = [max(r, 1 / r) for r in ratios]
                 span = spread_range(factors, format_ratio)
-                middle = f" (median {format_ratio(median(factors))})" if "–" in span else ""
-                claim = f"step 1 gets {span} {verdict} gradient than step {seq_len}{middle}"
+                middle = (tr(" (median {median})", median=format_ratio(median(factors)))
+                          if "–" in span else "")
+                claim = _less_or_more(verdict == "less", span, seq_len, middle)
             elif verdict == "n/a":
-                claim = "the gradient had no finite size"
+                claim = tr("the gradient had no finite size")
             else:
                 claim = ratio_phrase(ratios[0], seq_len)
             claims.append((claim, [s for s, _ in members]))
