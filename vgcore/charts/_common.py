@@ -2,6 +2,12 @@
 (`_FIELDS`), frame checks (`_require`, `_finite`), inline data, tooltips, legends that
 highlight the clicked series, log axes that tick on decades, titles and facets.
 
+Words: every title, axis title, legend title, tooltip title and note a chart draws is
+a message (`vgcore.i18n`), looked up in the reader's language when the chart is built;
+labels declared here at import time are marked with N_ and translated where they are
+drawn. Field names, encodings and Vega expressions stay English, and colours are keyed by
+registry names, so a net keeps its colour in every language.
+
 Data are embedded as inline values (not a DataFrame reference) because Altair's default
 data transformer refuses frames over 5,000 rows, and a 20-layer net over 200 epochs or a
 50×50 decision grid for four activations is bigger than that. Our frames are at most a
@@ -11,7 +17,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import textwrap
+import unicodedata
 from typing import Any, Sequence
 
 import altair as alt
@@ -19,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from vgcore.activations import ACTIVATIONS
-from vgcore.results import registry_order, seed_band, spread_name
+from vgcore.i18n import N_, tr, trn
+from vgcore.results import IQR_FROM_SEEDS, registry_order, seed_band
 
 from .palette import LAYER_SCHEME, activation_color
 
@@ -35,74 +44,80 @@ FADED = 0.15               # opacity of series not selected in the legend
 
 # -- field metadata: Vega-Lite type, short title for tooltips, number format ---------
 _FIELDS: dict[str, tuple[str, str, str | None]] = {
-    "activation": ("N", "activation", None),
-    "seed": ("N", "seed", None),
-    "epoch": ("Q", "epoch", "d"),
-    "split": ("N", "split", None),
-    "loss": ("Q", "loss", ".4~g"),
-    "accuracy": ("Q", "accuracy", ".1%"),
-    "layer": ("O", "layer", None),
-    "layer_name": ("N", "layer", None),
+    "activation": ("N", N_("activation"), None),
+    "seed": ("N", N_("seed"), None),
+    "epoch": ("Q", N_("epoch"), "d"),
+    "split": ("N", N_("split"), None),
+    "loss": ("Q", N_("loss"), ".4~g"),
+    "accuracy": ("Q", N_("accuracy"), ".1%"),
+    "layer": ("O", N_("layer"), None),
+    "layer_name": ("N", N_("layer"), None),
     "weight_grad_norm": ("Q", "‖∂C/∂W‖", ".3~e"),
     "bias_grad_norm": ("Q", "‖∂C/∂b‖", ".3~e"),
-    "act_mean": ("Q", "mean activation", ".3~g"),
-    "act_std": ("Q", "std of activation", ".3~g"),
-    "saturation": ("Q", "saturated", ".1%"),
-    "unit": ("O", "unit", None),
-    "bias_grad": ("Q", "∂C/∂b (signed)", ".3~e"),
+    "act_mean": ("Q", N_("mean activation"), ".3~g"),
+    "act_std": ("Q", N_("std of activation"), ".3~g"),
+    "saturation": ("Q", N_("saturated"), ".1%"),
+    "unit": ("O", N_("unit"), None),
+    "bias_grad": ("Q", N_("∂C/∂b (signed)"), ".3~e"),
     "grad_size": ("Q", "|∂C/∂b|", ".3~e"),
-    "shown": ("N", "drawn", None),
+    "shown": ("N", N_("drawn"), None),
     "weight": ("Q", "w", ".3~g"),
     "weight_grad": ("Q", "∂C/∂w", ".3~e"),
-    "from": ("N", "from", None),
-    "to": ("N", "to", None),
-    "wfprime_mean": ("Q", "mean |w·f'(z)|", ".3~g"),
-    "quantity": ("N", "quantity", None),
-    "bin_start": ("Q", "bin from", ".3~g"),
-    "bin_end": ("Q", "bin to", ".3~g"),
-    "count": ("Q", "count", "d"),
-    "fraction": ("Q", "fraction", ".2%"),
+    "from": ("N", N_("from"), None),
+    "to": ("N", N_("to"), None),
+    "wfprime_mean": ("Q", N_("mean |w·f'(z)|"), ".3~g"),
+    "quantity": ("N", N_("quantity"), None),
+    "bin_start": ("Q", N_("bin from"), ".3~g"),
+    "bin_end": ("Q", N_("bin to"), ".3~g"),
+    "count": ("Q", N_("count"), "d"),
+    "fraction": ("Q", N_("fraction"), ".2%"),
     "x": ("Q", "z", ".2f"),
-    "value": ("Q", "value", ".4~g"),
-    "saturated": ("N", "saturated", None),
-    "depth": ("Q", "depth (layers)", "d"),
-    "factor": ("Q", "factor", ".3~g"),
-    "product": ("Q", "product", ".3~g"),
-    "class": ("N", "class", None),
+    "value": ("Q", N_("value"), ".4~g"),
+    "saturated": ("N", N_("saturated"), None),
+    "depth": ("Q", N_("depth (layers)"), "d"),
+    "factor": ("Q", N_("factor"), ".3~g"),
+    "product": ("Q", N_("product"), ".3~g"),
+    "class": ("N", N_("class"), None),
     "logit": ("Q", "logit", ".3f"),
-    "probability": ("Q", "probability", ".1%"),
-    "p": ("Q", "p (true class)", ".3f"),
-    "head": ("N", "output head", None),
+    "probability": ("Q", N_("probability"), ".1%"),
+    "p": ("Q", N_("p (true class)"), ".3f"),
+    "head": ("N", N_("output head"), None),
     "x1": ("Q", "x₁", ".2f"),
     "x2": ("Q", "x₂", ".2f"),
-    "prob": ("Q", "P(class 1)", ".1%"),
-    "label": ("N", "class", None),
-    "run": ("N", "run", None),
-    "init": ("N", "initialisation", None),
-    "n_seeds": ("Q", "seeds", "d"),
-    "diverged_at": ("Q", "diverged at epoch", "d"),
-    "train": ("Q", "train loss", ".4~g"),
-    "test": ("Q", "test loss", ".4~g"),
-    "gap": ("Q", "test − train", ".4~g"),
-    "note": ("N", "note", None),
-    "cell": ("N", "cell", None),
-    "t": ("Q", "time step t", "d"),
+    "prob": ("Q", N_("P(class 1)"), ".1%"),
+    "label": ("N", N_("class"), None),
+    "run": ("N", N_("run"), None),
+    "init": ("N", N_("initialisation"), None),
+    "n_seeds": ("Q", N_("seeds"), "d"),
+    "diverged_at": ("Q", N_("diverged at epoch"), "d"),
+    "train": ("Q", N_("train loss"), ".4~g"),
+    "test": ("Q", N_("test loss"), ".4~g"),
+    "gap": ("Q", N_("test − train"), ".4~g"),
+    "note": ("N", N_("note"), None),
+    "cell": ("N", N_("cell"), None),
+    "t": ("Q", N_("time step t"), "d"),
     "grad_norm": ("Q", "‖∂L/∂h_t‖", ".3~e"),
     "grad_rel": ("Q", "÷ ‖∂L/∂h_T‖", ".3~e"),
-    "seq_len": ("Q", "sequence length T", "d"),
-    "final_test_accuracy": ("Q", "final test accuracy", ".1%"),
-    "solved": ("Q", "seeds that solved it", ".0%"),
-    "over_seeds": ("N", "across seeds", None),
+    "seq_len": ("Q", N_("sequence length T"), "d"),
+    "final_test_accuracy": ("Q", N_("final test accuracy"), ".1%"),
+    "solved": ("Q", N_("seeds that solved it"), ".0%"),
+    "over_seeds": ("N", N_("across seeds"), None),
+    # columns a page names its series by; the title is the column's name, as before
+    "net": ("N", N_("net"), None),
+    "source": ("N", N_("source"), None),
+    "recon_error": ("N", N_("recon_error"), None),
 }
+# The field titles above that are words (the others are formulas: ‖∂C/∂W‖, x₁ …) are
+# marked with N_ and translated where a chart draws them (`_field_title`).
 _VALUE_TITLES = {
-    "bias_grad_norm": "bias-gradient norm ‖∂C/∂b‖",
-    "weight_grad_norm": "weight-gradient norm ‖∂C/∂W‖",
-    "act_mean": "mean activation",
-    "act_std": "standard deviation of the activations",
+    "bias_grad_norm": N_("bias-gradient norm ‖∂C/∂b‖"),
+    "weight_grad_norm": N_("weight-gradient norm ‖∂C/∂W‖"),
+    "act_mean": N_("mean activation"),
+    "act_std": N_("standard deviation of the activations"),
 }
-_EPOCH_AXIS = "epoch (passes over the training set; 0 = untrained)"
-_EPOCH_AXIS_SHORT = "epoch (0 = untrained)"  # facets are ~220 px wide
-_HIDDEN_AXIS = "hidden layer (1 = nearest the input)"
+_EPOCH_AXIS = N_("epoch (passes over the training set; 0 = untrained)")
+_EPOCH_AXIS_SHORT = N_("epoch (0 = untrained)")  # facets are ~220 px wide
+_HIDDEN_AXIS = N_("hidden layer (1 = nearest the input)")
 
 
 def _require(df: pd.DataFrame, cols: Sequence[str], what: str = "frame") -> None:
@@ -132,12 +147,26 @@ def _finite(df: pd.DataFrame, cols: Sequence[str], positive: Sequence[str] = ()
 
 
 def _data(df: pd.DataFrame) -> alt.InlineData:
-    """Inline JSON values (see module docstring for why not the DataFrame itself)."""
-    clean = alt.utils.sanitize_pandas_dataframe(df.reset_index(drop=True))
+    """Inline JSON values (see module docstring for why not the DataFrame itself); layer
+    names in the reader's language (`_layer_labels`)."""
+    clean = alt.utils.sanitize_pandas_dataframe(_layer_labels(df).reset_index(drop=True))
     # Per-record schema validation is slow on a boundary grid and these records are our
     # own sanitised frame's; to_dict() still validates the whole spec.
     with alt.utils.schemapi.debug_mode(False):
         return alt.InlineData(values=clean.to_dict(orient="records"))
+
+
+def _marked(label: str) -> str:
+    """A label marked for the catalog (N_) where it was declared (a registry's label, a
+    `_FIELDS` title), in the reader's language; a label no catalog holds (a formula, a
+    column's name, a run's name) comes back unchanged, braces and all."""
+    return label if "{" in label or "}" in label else tr(label)
+
+
+def _field_title(title: str) -> str:
+    """A `_FIELDS` / `_VALUE_TITLES` title in the reader's language (formulas and column
+    names that are no message come back unchanged)."""
+    return _marked(title)
 
 
 def _tooltip(*cols: str) -> list[alt.Tooltip]:
@@ -145,7 +174,7 @@ def _tooltip(*cols: str) -> list[alt.Tooltip]:
     tips = []
     for col in cols:
         kind, title, fmt = _FIELDS.get(col, ("N", col, None))
-        tips.append(alt.Tooltip(f"{col}:{kind}", title=title,
+        tips.append(alt.Tooltip(f"{col}:{kind}", title=_field_title(title),
                                 **({"format": fmt} if fmt else {})))
     return tips
 
@@ -159,7 +188,9 @@ def _activation_label_expr() -> str:
     """Vega expression showing an activation's display name (ReLU, leaky ReLU) where a
     legend or facet header would print its registry key (relu, leaky_relu): the app's
     widgets use display names, so the charts must too. The data keeps the keys."""
-    return _label_expr({key: act.label for key, act in ACTIVATIONS.items()})
+    # tr: a label the registry marks for the catalog reads in the reader's language
+    # (ReLU, sigmoid and the other names read the same in every language)
+    return _label_expr({key: _marked(act.label) for key, act in ACTIVATIONS.items()})
 
 
 def _label_expr(labels: dict[str, str]) -> str:
@@ -169,19 +200,56 @@ def _label_expr(labels: dict[str, str]) -> str:
     expr = "(datum.label)"
     for key, label in reversed(list(labels.items())):
         if label != key:
-            expr = f"(datum.label) === {json.dumps(key)} ? {json.dumps(label)} : {expr}"
+            expr = (f"(datum.label) === {json.dumps(key, ensure_ascii=False)} ? "
+                    f"{json.dumps(label, ensure_ascii=False)} : {expr}")
     return expr
+
+
+def _shown_as(labels: dict[str, str]) -> dict[str, str]:
+    """Legend options showing each data value (a key the data keeps: 'train', 'test') as
+    its words in the reader's language: a `labelExpr`, or nothing where every value reads
+    as itself (in English)."""
+    expr = _label_expr(labels)
+    return {} if expr == "(datum.label)" else {"labelExpr": expr}
+
+
+def _split_labels() -> dict[str, str]:
+    """The splits as a legend writes them (the data keeps 'train' and 'test')."""
+    return {"train": tr("train"), "test": tr("test")}
+
+
+_HIDDEN_NAME = re.compile(r"hidden (\d+)")
+
+
+def _layer_label(name: str) -> str:
+    """A layer's name as `vgcore.results.layer_name` writes it ("hidden 2", "output") in
+    the reader's language; other names unchanged."""
+    if name == "output":
+        return tr("output")
+    match = _HIDDEN_NAME.fullmatch(name)
+    return tr("hidden {n}", n=int(match.group(1))) if match else name
+
+
+def _layer_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with its `layer_name` values (drawn in tooltips and on axes) in the reader's
+    language: the same frame where they read as themselves (English)."""
+    if "layer_name" not in df:
+        return df
+    names = {str(n): _layer_label(str(n)) for n in pd.unique(df["layer_name"])}
+    if all(k == v for k, v in names.items()):
+        return df
+    return df.assign(layer_name=df["layer_name"].astype(str).map(names))
 
 
 def _activation_encoding(df: pd.DataFrame) -> alt.Color:
     names = registry_order(df["activation"]) if "activation" in df else []
     return alt.Color("activation:N", scale=activation_color(names), sort=names,
-                     legend=_legend("activation", labelExpr=_activation_label_expr()))
+                     legend=_legend(tr("activation"), labelExpr=_activation_label_expr()))
 
 
 def _layer_encoding(**legend: Any) -> alt.Color:
     return alt.Color("layer:O", scale=alt.Scale(scheme=LAYER_SCHEME),
-                     legend=_legend("layer", **legend))
+                     legend=_legend(tr("layer"), **legend))
 
 
 def _legend_select(field: str) -> alt.Parameter:
@@ -222,13 +290,18 @@ def _log_format(values: pd.Series | None) -> str:
 def _y(col: str, title: str, log: bool = False, values: pd.Series | None = None,
        **kwargs: Any) -> alt.Y:
     """Quantitative y; on a log axis the title says so (readers misjudge log gaps) and the
-    ticks sit on decades of `values`."""
+    ticks sit on decades of `values`. `title`: in the reader's language already."""
     if log:
-        return alt.Y(f"{col}:Q", title=_axis_title(f"{title} (log scale)"),
+        return alt.Y(f"{col}:Q", title=_axis_title(_log_title(title)),
                      scale=alt.Scale(type="log"),
                      axis=alt.Axis(values=_log_ticks(values), format=_log_format(values)),
                      **kwargs)
     return alt.Y(f"{col}:Q", title=_axis_title(title), **kwargs)
+
+
+def _log_title(title: str) -> str:
+    """An axis title of a log axis, saying so."""
+    return tr("{title} (log scale)", title=title)
 
 
 def _log_floor(values: pd.Series) -> float | Any:
@@ -246,15 +319,109 @@ def _percent_y(col: str, title: str) -> alt.Y:
 
 # Title and subtitle lines are broken at these lengths: a phone's ~360 px column holds
 # about 44 characters of a title's bold 13 px and 58 of a subtitle's 11 px, where Vega
-# would cut one long line with "…".
+# would cut one long line with "…". A CJK character is about twice as wide as a Latin
+# one and counts as 2 (`_text_width`).
 TITLE_CHARS = 44
 SUBTITLE_CHARS = 58
 # An axis title's bold 11 px: about 36 characters span a phone's ~230 px plot.
 AXIS_CHARS = 36
 
 
+def _is_wide(char: str) -> bool:
+    """A character drawn about twice as wide as a Latin letter (CJK, full-width forms)."""
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _text_width(text: str) -> int:
+    """`text`'s width in Latin characters: a wide (CJK) character counts as 2."""
+    return sum(2 if _is_wide(c) else 1 for c in text)
+
+
+# Chinese line-breaking rules (禁则): no line starts with a closing mark or ends with an
+# opening one.
+_NO_LINE_START = set("，。、；：？！）」』】〉》”’…·%,.;:?!)]}")
+_NO_LINE_END = set("（「『【〈《“‘([{")
+# A line is best broken after these (or at a space) rather than inside a phrase, and
+# outside brackets.
+_BREAK_AFTER = set("，。、；：？！）」』】〉》”,;:?!)")
+_OPENING, _CLOSING = "（([【「『《〈“", "）)]】」』》〉”"
+
+
 def _lines(text: str, width: int) -> list[str]:
-    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+    """`text` in lines of at most `width` (`_text_width`), broken at spaces; text with
+    CJK characters (written without spaces between words) also between them."""
+    if not any(_is_wide(c) for c in text):
+        return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+    return _wide_lines(text, width)
+
+
+def _wide_lines(text: str, width: int) -> list[str]:
+    """Line filling over pieces that may not be split: a run of Latin letters, digits
+    and signs, or one CJK character (closing marks kept with what they close, opening
+    marks with what they open); spaces are break points, dropped at a break. A full line
+    is broken where it reads best among the places that keep at least 3/5 of it: after a
+    punctuation mark (，；：。 …), else at a space, else outside brackets, else before the
+    piece that did not fit; a last line under a quarter of the width takes pieces from
+    the line above. A piece longer than a line stands on its own line, as textwrap's
+    break_long_words=False does."""
+    Piece = tuple[str, str]                    # (the spaces before it, the piece)
+    pieces: list[Piece] = []
+    space = ""
+    for run in re.findall(r"\s+|\S", text):
+        if run.isspace():
+            space = run if pieces else ""
+            continue
+        last = pieces[-1][1][-1] if pieces else ""
+        if not pieces or space:
+            pieces.append((space, run))
+        elif (_is_wide(run) or _is_wide(last)) and not (
+                run in _NO_LINE_START or last in _NO_LINE_END):
+            pieces.append(("", run))                # a break may come between them
+        else:   # a Latin word grows; a mark stays with what it closes or opens
+            pieces[-1] = (pieces[-1][0], pieces[-1][1] + run)
+        space = ""
+
+    def joined(parts: list[Piece]) -> str:
+        return "".join(sp + piece for sp, piece in parts).strip()
+
+    def fits(parts: list[Piece]) -> bool:
+        return _text_width(joined(parts)) <= width
+
+    def kept(parts: list[Piece]) -> bool:     # long enough to end a line early
+        return _text_width(joined(parts)) * 5 >= width * 3
+
+    def quality(before: list[Piece], after: Piece) -> int:
+        """How well a line breaks between `before` and `after`."""
+        if before[-1][1][-1] in _BREAK_AFTER:
+            return 3
+        if after[0]:
+            return 2
+        head = joined(before)
+        return 1 if sum(head.count(c) for c in _OPENING) <= sum(
+            head.count(c) for c in _CLOSING) else 0
+
+    lines: list[list[Piece]] = []
+    line: list[Piece] = []
+    for piece in pieces:
+        if not line or fits(line + [piece]):
+            line.append(piece)
+            continue
+        ends = [k for k in range(1, len(line)) if kept(line[:k])] + [len(line)]
+        cut = max(ends, key=lambda k: (quality(line[:k], (line + [piece])[k]), k))
+        lines.append(line[:cut])
+        line = line[cut:] + [piece]
+        while len(line) > 1 and not fits(line):
+            lines.append(line[:-1])
+            line = line[-1:]
+    if line:
+        lines.append(line)
+    # a short last line takes pieces from the line above (which stays long enough)
+    while len(lines) > 1 and len(lines[-2]) > 1 and \
+            _text_width(joined(lines[-1])) * 4 < width and \
+            fits(lines[-2][-1:] + lines[-1]) and kept(lines[-2][:-1]):
+        lines[-1] = lines[-2][-1:] + lines[-1]
+        lines[-2] = lines[-2][:-1]
+    return [joined(parts) for parts in lines]
 
 
 def _text(lines: list[str]) -> str | list[str]:
@@ -306,12 +473,14 @@ def _epoch_rows(df: pd.DataFrame, epoch: int) -> pd.DataFrame:
 
 
 def _value_title(value: str) -> str:
-    return _VALUE_TITLES.get(value, value.replace("_", " "))
+    """The long title of a per-layer value (an axis), in the reader's language."""
+    return _field_title(_VALUE_TITLES[value]) if value in _VALUE_TITLES \
+        else value.replace("_", " ")
 
 
 def _short_title(value: str) -> str:
-    """Axis title that fits a 220 px facet."""
-    return _FIELDS.get(value, ("Q", value.replace("_", " "), None))[1]
+    """Axis title that fits a 220 px facet, in the reader's language."""
+    return _field_title(_FIELDS[value][1]) if value in _FIELDS else value.replace("_", " ")
 
 
 # -- the spread across seeds: the median drawn as the line, the range as its band ---------
@@ -339,27 +508,47 @@ def _band_frame(df: pd.DataFrame, keys: list[str], value: str, *, log: bool = Fa
     n = int(band["n_seeds"].max()) if not band.empty else 0
     fmt = _FIELDS.get(value, ("Q", value, None))[2]
     band["over_seeds"] = [
-        f"median of {k} seeds; {spread_name(n)} {_number(lo, fmt)}–{_number(hi, fmt)}"
-        if k > 1
-        else "1 seed" for k, lo, hi in
+        _median_words(int(k), n, _number(lo, fmt), _number(hi, fmt)) if k > 1
+        else trn("{n} seed", "{n} seeds", 1) for k, lo, hi in
         zip(band["n_seeds"], band[f"{value}_lo"], band[f"{value}_hi"])]
     if n == 1 and "seed" in df:   # the middle of one seed is that seed's own row
         band = df.assign(**{f"{value}_lo": df[value], f"{value}_hi": df[value],
-                            "n_seeds": 1, "over_seeds": [f"seed {s}" for s in df["seed"]]})
+                            "n_seeds": 1,
+                            "over_seeds": [tr("seed {seed}", seed=s) for s in df["seed"]]})
     parts = [band.assign(curve="median")]
     if 1 < n <= SEED_LINES_MAX and "seed" in df:
         parts.append(df.assign(curve="seed"))
     return pd.concat(parts, ignore_index=True), n
 
 
+def _median_words(k: int, n: int, lo: str, hi: str) -> str:
+    """A tooltip's words for a median over `k` seeds and their spread (the range, or the
+    interquartile range where some point has IQR_FROM_SEEDS seeds: `spread_name(n)`)."""
+    if n >= IQR_FROM_SEEDS:
+        return tr("median of {k} seeds; interquartile range {lo}–{hi}", k=k, lo=lo, hi=hi)
+    return tr("median of {k} seeds; range {lo}–{hi}", k=k, lo=lo, hi=hi)
+
+
 def _seeds_note(n: int, middle: str = "line", spread: str = "band", *,
                 each: bool = True) -> str | None:
     """The legend words of a chart drawn over `n` seeds (none for one seed: the line is
-    that seed); `each`: the chart draws each seed's thin line (up to SEED_LINES_MAX)."""
+    that seed); `each`: the chart draws each seed's thin line (up to SEED_LINES_MAX).
+    (`middle`, `spread`): ("line", "band") or ("bar", "whisker"), how the chart draws
+    the median and the spread (`spread_name(n)`)."""
     if n < 2:
         return None
-    each = "; thin lines: seeds" if each and n <= SEED_LINES_MAX else ""
-    return f"{middle}: median; {spread}: {spread_name(n)} over {n} seeds{each}"
+    iqr = n >= IQR_FROM_SEEDS
+    if (middle, spread) == ("bar", "whisker"):
+        note = (tr("bar: median; whisker: interquartile range over {n} seeds", n=n) if iqr
+                else tr("bar: median; whisker: range over {n} seeds", n=n))
+    elif (middle, spread) == ("line", "band"):
+        note = (tr("line: median; band: interquartile range over {n} seeds", n=n) if iqr
+                else tr("line: median; band: range over {n} seeds", n=n))
+    else:
+        raise ValueError(f"_seeds_note: no words for ({middle!r}, {spread!r})")
+    if each and n <= SEED_LINES_MAX:
+        note = tr("{note}; thin lines: seeds", note=note)
+    return note
 
 
 def _subtitle(*parts: str | None) -> list[str]:

@@ -8,6 +8,8 @@ from typing import Sequence
 import altair as alt
 import pandas as pd
 
+from vgcore.i18n import tr
+
 from ._common import (HEIGHT, WIDTH, _activation_encoding, _data, _finite, _highlight,
                       _legend_select, _log_format, _log_ticks, _require, _title, _tooltip)
 
@@ -31,7 +33,7 @@ def activation_chart(curves_df: pd.DataFrame, *, width: int = WIDTH, height: int
 
     select = _legend_select("activation")
     color = _activation_encoding(df)
-    x = alt.X("z:Q", title="pre-activation z = w·a + b (the unit's input)")
+    x = alt.X("z:Q", title=tr("pre-activation z = w·a + b (the unit's input)"))
     tips = _tooltip("activation", "z", "quantity", "value", "saturated")
 
     def panel(quantity: str, y_title: str, panel_title: str, with_params: bool,
@@ -49,20 +51,20 @@ def activation_chart(curves_df: pd.DataFrame, *, width: int = WIDTH, height: int
 
     reference: list[alt.Chart] = []
     if show_sigmoid_max:
-        ref = pd.DataFrame({"value": [0.25], "note": ["max σ' = 1/4"]})
+        ref = pd.DataFrame({"value": [0.25], "note": [tr("max σ' = 1/4")]})
         rule = alt.Chart(_data(ref)).mark_rule(strokeDash=[4, 3], color="#555555").encode(
             y="value:Q", tooltip=_tooltip("note", "value"))
         text = rule.mark_text(align="right", baseline="bottom", dy=-3, color="#555555"
                               ).encode(x=alt.value(width), text="note:N")
         reference = [rule, text]
-    top = panel("f(z)", "output f(z)", "the activation f(z)", True)
-    bottom = panel("f'(z)", "slope f'(z)",
-                   "its slope f'(z): the factor each layer multiplies the gradient by", False,
-                   reference)
+    top = panel("f(z)", tr("output f(z)"), tr("the activation f(z)"), True)
+    bottom = panel("f'(z)", tr("slope f'(z)"),
+                   tr("its slope f'(z): the factor each layer multiplies the gradient by"),
+                   False, reference)
     return alt.vconcat(top, bottom, data=_data(df)).resolve_scale(
         x="shared", color="shared").properties(title=_title(
-            "Activation functions and their slopes",
-            "thick pale stretches: saturated, |f'| below 10% of its maximum"))
+            tr("Activation functions and their slopes"),
+            tr("thick pale stretches: saturated, |f'| below 10% of its maximum")))
 
 
 CHAIN_LABELS = 10          # most value labels on the chain-rule chart
@@ -93,11 +95,12 @@ def chain_rule_chart(chain_df: pd.DataFrame, *, width: int = WIDTH, height: int 
     tips = _tooltip("depth", "factor", "product")
     base = alt.Chart().encode(
         # Half a layer of padding each side keeps the first and last labels off the axes.
-        x=alt.X("depth:Q", title="layers the gradient has passed through",
+        x=alt.X("depth:Q", title=tr("layers the gradient has passed through"),
                 axis=alt.Axis(tickMinStep=1, format="d"),
                 scale=alt.Scale(domain=[0.5, float(df["depth"].max()) + 0.5]
                                 if not df.empty else alt.Undefined, nice=False)),
-        y=alt.Y("magnitude:Q", title="size of the gradient factor |product| (log scale)",
+        y=alt.Y("magnitude:Q",
+                title=tr("size of the gradient factor |product| (log scale)"),
                 scale=alt.Scale(type="log", domain=domain, nice=False),
                 axis=alt.Axis(values=_log_ticks(pd.Series(domain)),
                               format=_log_format(pd.Series(domain)))),
@@ -106,13 +109,14 @@ def chain_rule_chart(chain_df: pd.DataFrame, *, width: int = WIDTH, height: int 
     points = base.mark_point(filled=True, size=60, color="#0072B2")
     labels = base.mark_text(align="left", dx=6, dy=-9, fontSize=12).encode(
         text=alt.Text("product:Q", format=".3~g")).transform_filter(alt.datum.labelled)
-    one = alt.Chart(_data(pd.DataFrame({"magnitude": [1.0], "note": ["1 = unchanged"]})))
+    one = alt.Chart(_data(pd.DataFrame({"magnitude": [1.0],
+                                        "note": [tr("1 = unchanged")]})))
     rule = one.mark_rule(strokeDash=[4, 3], color="#777777").encode(
         y="magnitude:Q", tooltip=_tooltip("note"))
     # at the right end, below the line: clear of the first point's label
     rule_text = rule.mark_text(align="right", baseline="top", dy=4,
                                color="#777777").encode(x=alt.value(width), text="note:N")
-    title = _title("The chain rule multiplies one factor per layer",
-                   "below 1 the gradient shrinks geometrically, above 1 it blows up")
+    title = _title(tr("The chain rule multiplies one factor per layer"),
+                   tr("below 1 the gradient shrinks geometrically, above 1 it blows up"))
     return alt.layer(line, points, labels, rule, rule_text, data=_data(df)).properties(
         width=width, height=height, title=title)

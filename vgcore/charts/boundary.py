@@ -5,6 +5,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from vgcore.i18n import tr
 from vgcore.results import registry_order
 
 from ._common import (FACET_COLUMNS, FACET_WIDTH, _facet_by_activation, _finite,
@@ -36,8 +37,8 @@ def decision_boundary_chart(grid_df: pd.DataFrame, points_df: pd.DataFrame, *,
     labels = sorted(points["label"].unique().tolist())
     layered = alt.layer(*_boundary_layers(labels, size)).properties(width=size, height=size)
     return _facet_by_activation(layered, df, columns).properties(title=_title(
-        "What each net learned: probability of class 1 over the plane",
-        "filled marks: training points; hollow: test points"))
+        tr("What each net learned: probability of class 1 over the plane"),
+        tr("filled marks: training points; hollow: test points")))
 
 
 def _grid_cells(grid_df: pd.DataFrame, seed: int | None) -> pd.DataFrame:
@@ -69,7 +70,7 @@ def _no_boundary_notes(summary_df: pd.DataFrame | None, grid_df: pd.DataFrame,
     gone = summary_df[(summary_df["seed"] == shown) & summary_df["diverged_at"].notna()
                       & ~summary_df["activation"].astype(str).isin(names)]
     return pd.DataFrame({"activation": gone["activation"].astype(str),
-                         "note": [f"diverged at epoch {int(e)}: no boundary"
+                         "note": [tr("diverged at epoch {epoch}: no boundary", epoch=int(e))
                                   for e in gone["diverged_at"]], "kind": "note"})
 
 
@@ -86,15 +87,15 @@ def _boundary_layers(labels: list[str], size: int) -> list[alt.Chart]:
                                  ).encode(
         x=x, x2="x1_hi:Q", y=y, y2="x2_hi:Q",
         color=alt.Color("prob:Q", scale=alt.Scale(scheme="blueorange", domain=[0, 1]),
-                        legend=_legend("P(class 1)", format="%")),
+                        legend=_legend(tr("P(class 1)"), format="%")),
         tooltip=_tooltip("activation", "x1", "x2", "prob"),
     ).transform_filter(alt.datum.kind == "grid")
     dots = alt.Chart().mark_point(filled=True, size=36, stroke="black", strokeWidth=0.8
                                   ).encode(
         x=alt.X("x1:Q", title="x₁"), y=alt.Y("x2:Q", title="x₂"),
-        shape=alt.Shape("label:N", sort=labels, legend=_legend("class")),
+        shape=alt.Shape("label:N", sort=labels, legend=_legend(tr("class"))),
         # Shape and fill share field and title, so they merge into one "class" legend.
-        fill=alt.Fill("label:N", sort=labels, legend=_legend("class"), scale=alt.Scale(
+        fill=alt.Fill("label:N", sort=labels, legend=_legend(tr("class")), scale=alt.Scale(
             domain=labels, range=list(CLASS_COLORS) + list(CATEGORY_COLORS[2:]))),
         # Vega-Lite draws no legend for fillOpacity here; the subtitle explains it instead.
         fillOpacity=alt.FillOpacity("split:N", sort=["train", "test"], scale=alt.Scale(

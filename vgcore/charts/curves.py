@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from vgcore.i18n import tr
 from vgcore.results import activation_label, net_outcome
 
 from vgcore.results import registry_order
@@ -12,24 +13,26 @@ from vgcore.results import registry_order
 from ._common import (_EPOCH_AXIS, _axis_title, HEIGHT, WIDTH, _activation_encoding, _band_frame,
                       _median_band, _subtitle, _seeds_note,
                       _activation_label_expr, _check_choice, _data, _finite, _highlight,
-                      _legend, _legend_select, _percent_y, _require, _title, _tooltip, _y)
+                      _legend, _legend_select, _percent_y, _require, _title, _tooltip, _y,
+                      _shown_as, _split_labels)
 from .palette import ACTIVATION_COLORS, ACTIVATION_SHAPES, CATEGORY_COLORS, DIVERGED_COLOR
 
 
 def _epoch_x(epochs: pd.Series | list, title: str = _EPOCH_AXIS) -> alt.X:
     """The epoch axis, ending at the data's last epoch: Vega's 'nice' domain would run a
-    0–15 run on to 16, an epoch nothing was trained for."""
+    0–15 run on to 16, an epoch nothing was trained for. `title`: a title marked for the
+    catalog (N_), translated here."""
     values = pd.to_numeric(pd.Series(list(epochs)), errors="coerce").dropna()
     scale = (alt.Scale(domain=[float(values.min()), float(values.max())], nice=False)
              if not values.empty and values.max() > values.min() else alt.Undefined)
-    return alt.X("epoch:Q", title=_axis_title(title), axis=alt.Axis(tickMinStep=1),
+    return alt.X("epoch:Q", title=_axis_title(tr(title)), axis=alt.Axis(tickMinStep=1),
                  scale=scale)
 
 
 def _metric_y(metric: str, log_y: bool, values: pd.Series | None = None) -> alt.Y:
     if metric == "accuracy":
-        return _percent_y("accuracy", "accuracy (% of samples classified correctly)")
-    return _y("loss", "loss (average cost per sample)", log=log_y, values=values)
+        return _percent_y("accuracy", tr("accuracy (% of samples classified correctly)"))
+    return _y("loss", tr("loss (average cost per sample)"), log=log_y, values=values)
 
 
 def _metric_rows(df: pd.DataFrame, metric: str, log_y: bool) -> pd.DataFrame:
@@ -39,7 +42,8 @@ def _metric_rows(df: pd.DataFrame, metric: str, log_y: bool) -> pd.DataFrame:
 
 
 def _split_dash() -> alt.StrokeDash:
-    return alt.StrokeDash("split:N", legend=_legend("split", symbolType="stroke"),
+    return alt.StrokeDash("split:N", legend=_legend(tr("split"), symbolType="stroke",
+                                                    **_shown_as(_split_labels())),
                           scale=alt.Scale(domain=["train", "test"], range=[[1, 0], [6, 3]]))
 
 
@@ -49,7 +53,7 @@ def _activation_shape(df: pd.DataFrame) -> alt.Shape:
     names = registry_order(df["activation"])
     return alt.Shape("activation:N", sort=names, scale=alt.Scale(
         domain=names, range=[ACTIVATION_SHAPES.get(n, "circle") for n in names]),
-        legend=_legend("activation", labelExpr=_activation_label_expr()))
+        legend=_legend(tr("activation"), labelExpr=_activation_label_expr()))
 
 
 def _divergence_marks(history: pd.DataFrame, summary_df: pd.DataFrame, metric: str
@@ -80,8 +84,7 @@ def _divergence_marks(history: pd.DataFrame, summary_df: pd.DataFrame, metric: s
         **{metric: (metric, "max"), "diverged_at": ("diverged_at", "first"),
            "seed": ("seed", ", ".join), "seeds": ("seed", "size")})
     several = df["activation"].nunique() > 1
-    df["note"] = [(f"{activation_label(a)} " if several else "") + f"diverged at epoch {e}"
-                  + (f" ({n} seeds)" if n > 1 else "")
+    df["note"] = [_diverged_note(activation_label(a) if several else None, e, n)
                   for a, e, n in zip(df["activation"], df["epoch"], df["seeds"])]
     df["stack"] = df.groupby("epoch").cumcount()      # 0, 1, 2 … among the same epoch
     base = alt.Chart(_data(df)).encode(
@@ -93,6 +96,16 @@ def _divergence_marks(history: pd.DataFrame, summary_df: pd.DataFrame, metric: s
         align="left", dx=9, dy=-9 + 14 * k, color=DIVERGED_COLOR, fontWeight="bold"
     ).encode(text="note:N") for k in range(int(df["stack"].max()) + 1)]
     return alt.layer(cross, *texts)
+
+
+def _diverged_note(net: str | None, epoch: int, seeds: int) -> str:
+    """The label beside a divergence cross: which net (when several are drawn), the epoch
+    and, when more than one seed diverged there, how many."""
+    if net is None:
+        return (tr("diverged at epoch {epoch} ({n} seeds)", epoch=epoch, n=seeds)
+                if seeds > 1 else tr("diverged at epoch {epoch}", epoch=epoch))
+    return (tr("{net} diverged at epoch {epoch} ({n} seeds)", net=net, epoch=epoch, n=seeds)
+            if seeds > 1 else tr("{net} diverged at epoch {epoch}", net=net, epoch=epoch))
 
 
 def loss_chart(history_df: pd.DataFrame, metric: str = "loss", *, log_y: bool = True,
@@ -124,10 +137,11 @@ def loss_chart(history_df: pd.DataFrame, metric: str = "loss", *, log_y: bool = 
         marks = _divergence_marks(df, summary_df, metric)
         if marks is not None:
             layers.append(marks)
-    what = "Loss" if metric == "loss" else "Accuracy"
+    title = (tr("Loss on the training (solid) and test (dashed) sets") if metric == "loss"
+             else tr("Accuracy on the training (solid) and test (dashed) sets"))
     return alt.layer(*layers).properties(width=width, height=height, title=_title(
-        f"{what} on the training (solid) and test (dashed) sets",
-        _subtitle(_seeds_note(n), "click a legend entry to highlight one activation")))
+        title, _subtitle(_seeds_note(n), tr("click a legend entry to highlight one "
+                                            "activation"))))
 
 
 def _best_epoch_rule(df: pd.DataFrame) -> list[alt.Chart]:
@@ -136,7 +150,7 @@ def _best_epoch_rule(df: pd.DataFrame) -> list[alt.Chart]:
     outcome = net_outcome(df)
     best_epoch = int(outcome["best_test_epoch"])
     marker = pd.DataFrame({"epoch": [best_epoch], "test": [outcome["best_test_loss"]],
-                           "note": [f"best test epoch {best_epoch}"]})
+                           "note": [tr("best test epoch {epoch}", epoch=best_epoch)]})
     rule_base = alt.Chart(_data(marker)).encode(
         x="epoch:Q", tooltip=_tooltip("note", "epoch", "test"))
     return [rule_base.mark_rule(color="#333333", strokeDash=[4, 3]),
@@ -184,12 +198,12 @@ def overfitting_chart(history_df: pd.DataFrame, activation: str | None = None, *
     ).add_params(select)
     layers: list[alt.Chart] = [area, lines]
     test = df[df["split"] == "test"]
-    subtitle = (f"{activation_label(activation)}, seed {seed}; "
-                "shaded: the gap between test and training loss")
+    subtitle = tr("{net}, seed {seed}; shaded: the gap between test and training loss",
+                  net=activation_label(activation), seed=seed)
     if not test.empty:
         layers += _best_epoch_rule(df)
     return alt.layer(*layers).properties(width=width, height=height, title=_title(
-        "Overfitting: training loss keeps falling, test loss turns up", subtitle))
+        tr("Overfitting: training loss keeps falling, test loss turns up"), subtitle))
 
 
 def zoomed_test_loss_chart(history_df: pd.DataFrame, activation: str | None = None, *,
@@ -216,13 +230,13 @@ def zoomed_test_loss_chart(history_df: pd.DataFrame, activation: str | None = No
     line = alt.Chart(_data(df)).mark_line(
         color=color, strokeDash=[6, 3], clip=True,
         point=alt.OverlayMarkDef(size=60, filled=True, color=color)).encode(
-        x=x, y=alt.Y("loss:Q", title="test loss (linear scale, zoomed)",
+        x=x, y=alt.Y("loss:Q", title=tr("test loss (linear scale, zoomed)"),
                      scale=alt.Scale(domain=[lo - pad, hi + pad], nice=False, zero=False)),
         tooltip=_tooltip("epoch", "loss"))
     layers: list[alt.Chart] = [line]
     if mark_best:
         layers += _best_epoch_rule(df)
     return alt.layer(*layers).properties(width=width, height=height, title=_title(
-        "Test loss alone, zoomed around its lowest point",
-        f"{activation_label(activation)}, seed {seed}; earlier epochs above the top edge; "
-        f"hover over a point to read its epoch and loss"))
+        tr("Test loss alone, zoomed around its lowest point"),
+        tr("{net}, seed {seed}; earlier epochs above the top edge; hover over a point to "
+           "read its epoch and loss", net=activation_label(activation), seed=seed)))

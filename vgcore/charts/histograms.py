@@ -4,17 +4,19 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from vgcore.i18n import N_, tr
 from vgcore.results import registry_order
 
 from ._common import (_subtitle, _activation_label_expr, _check_choice, _data, _epoch_rows, _finite,
                       _hidden_only, _highlight, _layer_encoding, _legend_select, _require,
                       _title, _tooltip)
 
+# Marked for the catalog (N_): translated where the chart draws them.
 HISTOGRAM_SUBTITLES = {
-    "activation": "Glorot & Bengio (2010), figs. 4 and 6: saturating units pile up at the ends "
-                  "of their range",
-    "gradient": "Glorot & Bengio (2010), fig. 7: when gradients vanish, the layers nearest "
-                "the input have the narrowest histograms (peaked at 0)",
+    "activation": N_("Glorot & Bengio (2010), figs. 4 and 6: saturating units pile up at "
+                     "the ends of their range"),
+    "gradient": N_("Glorot & Bengio (2010), fig. 7: when gradients vanish, the layers "
+                   "nearest the input have the narrowest histograms (peaked at 0)"),
 }
 
 
@@ -38,13 +40,14 @@ def histogram_chart(hist_df: pd.DataFrame, epoch: int, quantity: str = "activati
         rows = rows[rows["seed"] == seed]
     df = _finite(rows, ["bin_start", "bin_end", "fraction"])
     select = _legend_select("layer")
-    x_title = ("activation value f(z)" if quantity == "activation"
-               else "back-propagated gradient ∂C/∂z" if quantity == "gradient" else quantity)
+    x_title = (tr("activation value f(z)") if quantity == "activation"
+               else tr("back-propagated gradient ∂C/∂z") if quantity == "gradient"
+               else quantity)
     # A faint bar per bin (its range in the tooltip) and a step outline per layer: five
     # overlaid layers of filled bars turn to mud, outlines stay readable.
     tips = _tooltip("activation", "layer_name", "bin_start", "bin_end", "fraction")
     base = alt.Chart().encode(
-        y=alt.Y("fraction:Q", title="share of values", axis=alt.Axis(format="%")),
+        y=alt.Y("fraction:Q", title=tr("share of values"), axis=alt.Axis(format="%")),
         color=_layer_encoding(), tooltip=tips)
     bars = base.mark_rect().encode(
         x=alt.X("bin_start:Q", title=x_title), x2="bin_end:Q",
@@ -60,12 +63,17 @@ def histogram_chart(hist_df: pd.DataFrame, epoch: int, quantity: str = "activati
                                       labelAngle=0, labelAlign="left",
                                       labelExpr=_activation_label_expr())),
         data=_data(df)).resolve_scale(x="independent", y="independent")
-    noun = "activations" if quantity == "activation" else f"{quantity}s"
+    if quantity == "activation":
+        title = tr("Histograms of activations per layer at epoch {epoch}", epoch=epoch)
+    elif quantity == "gradient":
+        title = tr("Histograms of gradients per layer at epoch {epoch}", epoch=epoch)
+    else:
+        title = tr("Histograms of {quantity}s per layer at epoch {epoch}", quantity=quantity,
+                   epoch=epoch)
     shown = ", ".join(str(s) for s in sorted(pd.unique(df["seed"])))
     # one net's histograms (seeds' bins differ): say which, when there were several
-    which = f"seed {shown} of {n_seeds} (bins differ from seed to seed)" \
+    which = tr("seed {seed} of {n} (bins differ from seed to seed)", seed=shown, n=n_seeds) \
         if n_seeds > 1 else None
-    return faceted.properties(title=_title(
-        f"Histograms of {noun} per layer at epoch {epoch}", _subtitle(
-            which, HISTOGRAM_SUBTITLES.get(quantity, "each row has its own x and y "
-                                                     "scales"))))
+    note = tr(HISTOGRAM_SUBTITLES[quantity]) if quantity in HISTOGRAM_SUBTITLES \
+        else tr("each row has its own x and y scales")
+    return faceted.properties(title=_title(title, _subtitle(which, note)))

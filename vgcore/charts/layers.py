@@ -8,6 +8,7 @@ from typing import Mapping
 import altair as alt
 import pandas as pd
 
+from vgcore.i18n import N_, tr
 from vgcore.results import registry_order
 
 from ._common import (_EPOCH_AXIS_SHORT, _HIDDEN_AXIS, FACET_COLUMNS, FACET_HEIGHT,
@@ -16,8 +17,13 @@ from ._common import (_EPOCH_AXIS_SHORT, _HIDDEN_AXIS, FACET_COLUMNS, FACET_HEIG
                       _layer_encoding, _legend, _legend_select, _log_floor, _log_format,
                       _log_ticks, _percent_y, _require, _short_title, _title, _tooltip,
                       _value_title, _y, _as_field, _band_frame, FADED, _median_band, _seeds_note,
-                      _subtitle)
+                      _subtitle, _layer_label, _log_title, _marked)
 from .palette import _fixed_colors, named_colors
+
+
+# The words init_comparison_chart's `by` takes from the lab's pages (marked here; the
+# catalog's "initialisation" is _FIELDS' own).
+_BY_WORDS = (N_("cure"),)
 
 
 def grad_norm_bars(layers_df: pd.DataFrame, epoch: int = 0, value: str = "bias_grad_norm",
@@ -33,9 +39,8 @@ def grad_norm_bars(layers_df: pd.DataFrame, epoch: int = 0, value: str = "bias_g
     df = df[df["curve"] == "median"]      # a bar per layer; the seeds are its whisker
     names = registry_order(df["activation"])
     select = _legend_select("activation")
-    when = "the untrained net" if epoch == 0 else f"epoch {epoch}"
     spread = pd.concat([df[f"{value}_lo"], df[f"{value}_hi"]])
-    y = alt.Y(f"{value}:Q", title=f"{_value_title(value)} (log scale)", stack=None,
+    y = alt.Y(f"{value}:Q", title=_log_title(_value_title(value)), stack=None,
               # No stacking: a stack starts at 0, which a log scale cannot place.
               scale=alt.Scale(type="log", domainMin=_log_floor(spread)),
               axis=alt.Axis(values=_log_ticks(spread), format=_log_format(spread)))
@@ -48,13 +53,15 @@ def grad_norm_bars(layers_df: pd.DataFrame, epoch: int = 0, value: str = "bias_g
             y=_as_field(y, f"{value}_lo"), y2=f"{value}_hi:Q",
             opacity=_highlight(select, 1, FADED), tooltip=_tooltip(*tips)))
     chart = alt.layer(*layers, data=_data(df)).encode(
-        x=alt.X("layer:O", title=_HIDDEN_AXIS, axis=alt.Axis(labelAngle=0)),
+        x=alt.X("layer:O", title=tr(_HIDDEN_AXIS), axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("activation:N", sort=names), y=y)
+    title = (tr("Gradient size per hidden layer in the untrained net") if epoch == 0
+             else tr("Gradient size per hidden layer in epoch {epoch}", epoch=epoch))
     return chart.properties(width=width, height=height, title=_title(
-        f"Gradient size per hidden layer in {when}", _subtitle(
+        title, _subtitle(
             _seeds_note(n, "bar", "whisker", each=False),
-            "Nielsen's speed of learning: a taller bar "
-            "means that layer's weights change faster")))
+            tr("Nielsen's speed of learning: a taller bar "
+               "means that layer's weights change faster"))))
 
 
 def grad_norm_lines(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
@@ -73,16 +80,16 @@ def grad_norm_lines(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
     drawn, n = _band_frame(df, keys, value, log=True)
     spread = pd.concat([drawn[value], drawn[f"{value}_lo"], drawn[f"{value}_hi"]])
     chart = _median_band(
-        {"x": alt.X("epoch:Q", title=_EPOCH_AXIS_SHORT, axis=alt.Axis(tickMinStep=1)),
+        {"x": alt.X("epoch:Q", title=tr(_EPOCH_AXIS_SHORT), axis=alt.Axis(tickMinStep=1)),
          "color": _layer_encoding()},
         _y(value, _short_title(value), log=True, values=spread), value, n,
         _legend_select("layer"), ["layer"], ["activation", "epoch", "layer_name"],
         line={"point": alt.OverlayMarkDef(size=18, filled=True)},
     ).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
     return _facet_by_activation(chart, drawn, columns).properties(title=_title(
-        "Gradient norm per layer during training",
-        _subtitle(_seeds_note(n), "lines far apart = layers learning at very different "
-                                  "speeds")))
+        tr("Gradient norm per layer during training"),
+        _subtitle(_seeds_note(n), tr("lines far apart = layers learning at very different "
+                                     "speeds"))))
 
 
 def grad_heatmap(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
@@ -95,19 +102,22 @@ def grad_heatmap(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
     df, n = _band_frame(rows, ["activation", "epoch", "layer", "layer_name"], value,
                         log=True)
     df = df[df["curve"] == "median"]
-    order = (df.drop_duplicates("layer_name").sort_values("layer", ascending=False)
-             ["layer_name"].astype(str).tolist())
+    # as the embedded data writes the layers (in the reader's language: `_data`)
+    order = [_layer_label(name) for name in
+             df.drop_duplicates("layer_name").sort_values("layer", ascending=False)
+             ["layer_name"].astype(str).tolist()]
     chart = alt.Chart().mark_rect().encode(
-        x=alt.X("epoch:O", title=_EPOCH_AXIS_SHORT, axis=alt.Axis(labelOverlap=True)),
-        y=alt.Y("layer_name:N", title="layer", sort=order),
+        x=alt.X("epoch:O", title=tr(_EPOCH_AXIS_SHORT), axis=alt.Axis(labelOverlap=True)),
+        y=alt.Y("layer_name:N", title=tr("layer"), sort=order),
         color=alt.Color(f"{value}:Q", scale=alt.Scale(type="log", scheme="viridis"),
-                        legend=_legend([_short_title(value), "(log scale)"], format=".2~g")),
+                        legend=_legend([_short_title(value), tr("(log scale)")],
+                                       format=".2~g")),
         tooltip=_tooltip("activation", "epoch", "layer_name", value, "over_seeds"),
     ).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
     return _facet_by_activation(chart, df, columns).properties(title=_title(
-        "Gradient norm by layer and epoch", _subtitle(
-            f"colour: median over {n} seeds" if n > 1 else None,
-            "a dark bottom row: the first layers barely learn")))
+        tr("Gradient norm by layer and epoch"), _subtitle(
+            tr("colour: median over {n} seeds", n=n) if n > 1 else None,
+            tr("a dark bottom row: the first layers barely learn"))))
 
 
 def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm",
@@ -121,7 +131,8 @@ def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm"
     is a good init (He et al. 2015); a line falling towards layer 1 vanishes, one rising
     towards it explodes. `dash`: a second column drawn as the line's dash (solid first),
     e.g. ours vs published, so the same `series` keeps one colour. Any other `series`
-    works too (`by` names it in the title); `facet=False` draws every line on one panel
+    works too (`by` names it in the title: a word marked for the catalog, N_, such as
+    "initialisation" or "cure"); `facet=False` draws every line on one panel
     (its tooltip names the activation), for series that differ in activation too.
     `names`: series value -> (group, registry name), e.g. "He / Kaiming" -> ("init", "he"):
     each such line takes that name's colour from the palette; others take spare colours."""
@@ -132,7 +143,7 @@ def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm"
     groups = ["activation", series, *([dash] if dash else [])]
     df, n = _band_frame(rows, [*groups, "layer", "layer_name"], value, log=True)
     order = list(dict.fromkeys(df[series]))
-    shared = {"x": alt.X("layer:Q", title=_HIDDEN_AXIS,
+    shared = {"x": alt.X("layer:Q", title=tr(_HIDDEN_AXIS),
                          axis=alt.Axis(tickMinStep=1, format="d")),
               "color": alt.Color(f"{series}:N", sort=order,
                                  scale=_fixed_colors(order, named_colors(names or {})),
@@ -147,10 +158,12 @@ def init_comparison_chart(layers_df: pd.DataFrame, value: str = "bias_grad_norm"
                          value, n, _legend_select(series), groups,
                          [*groups, "layer_name"],
                          line={"point": alt.OverlayMarkDef(size=30, filled=True)})
-    when = "the untrained net" if epoch == 0 else f"epoch {epoch}"
-    title = _title(f"Gradient norm per layer in {when}, by {by}", _subtitle(
-        _seeds_note(n), "flat: every layer learns at the same speed; low at layer 1: "
-                        "vanishing; high at layer 1: exploding"))
+    by = _marked(by)
+    title = _title(
+        tr("Gradient norm per layer in the untrained net, by {by}", by=by) if epoch == 0
+        else tr("Gradient norm per layer in epoch {epoch}, by {by}", epoch=epoch, by=by),
+        _subtitle(_seeds_note(n), tr("flat: every layer learns at the same speed; low at "
+                                     "layer 1: vanishing; high at layer 1: exploding")))
     if not facet:
         return chart.properties(data=_data(df), width=WIDTH, height=HEIGHT, title=title)
     return _facet_by_activation(
@@ -167,16 +180,16 @@ def saturation_chart(layers_df: pd.DataFrame, *, columns: int = FACET_COLUMNS
     df = _finite(_hidden_only(layers_df), ["epoch", "saturation"])
     select = _legend_select("layer")
     chart = alt.Chart().mark_line(point=alt.OverlayMarkDef(size=18, filled=True)).encode(
-        x=alt.X("epoch:Q", title=_EPOCH_AXIS_SHORT, axis=alt.Axis(tickMinStep=1)),
-        y=_percent_y("saturation", "saturated units"),
+        x=alt.X("epoch:Q", title=tr(_EPOCH_AXIS_SHORT), axis=alt.Axis(tickMinStep=1)),
+        y=_percent_y("saturation", tr("saturated units")),
         color=_layer_encoding(),
         detail="seed:N",
         opacity=_highlight(select),
         tooltip=_tooltip("activation", "seed", "epoch", "layer_name", "saturation"),
     ).add_params(select).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
     return _facet_by_activation(chart, df, columns).properties(title=_title(
-        "Saturated units per hidden layer during training",
-        "saturated: |f'(z)| below 10% of its maximum, so almost no gradient passes"))
+        tr("Saturated units per hidden layer during training"),
+        tr("saturated: |f'(z)| below 10% of its maximum, so almost no gradient passes")))
 
 
 def activation_mean_chart(layers_df: pd.DataFrame, *, columns: int = FACET_COLUMNS
@@ -189,10 +202,10 @@ def activation_mean_chart(layers_df: pd.DataFrame, *, columns: int = FACET_COLUM
     df["low"] = df["act_mean"] - df["act_std"]
     df["high"] = df["act_mean"] + df["act_std"]
     select = _legend_select("layer")
-    x = alt.X("epoch:Q", title=_EPOCH_AXIS_SHORT, axis=alt.Axis(tickMinStep=1),
+    x = alt.X("epoch:Q", title=tr(_EPOCH_AXIS_SHORT), axis=alt.Axis(tickMinStep=1),
               scale=alt.Scale(nice=False))
     band = alt.Chart().mark_area(opacity=0.12).encode(
-        x=x, y=alt.Y("low:Q", title="mean activation (band: ± 1 std)"), y2="high:Q",
+        x=x, y=alt.Y("low:Q", title=tr("mean activation (band: ± 1 std)")), y2="high:Q",
         # opaque legend symbols: the bands' 12% opacity made the legend unreadable (a
         # legend=None here would drop the legend of the shared scale altogether)
         color=_layer_encoding(symbolOpacity=1), detail="seed:N")
@@ -206,9 +219,9 @@ def activation_mean_chart(layers_df: pd.DataFrame, *, columns: int = FACET_COLUM
     # can reach hundreds, and on a shared axis the sigmoid's drift would be a flat line.
     return _facet_by_activation(chart, df, columns).resolve_scale(y="independent") \
         .properties(title=_title(
-            "Mean activation per hidden layer during training",
-            "a layer drifting to the flat end of its activation stops passing gradient; "
-            "each panel has its own y scale"))
+            tr("Mean activation per hidden layer during training"),
+            tr("a layer drifting to the flat end of its activation stops passing gradient; "
+               "each panel has its own y scale")))
 
 
 def pretrain_chart(pretrain_df: pd.DataFrame, *, columns: int = FACET_COLUMNS
@@ -224,13 +237,13 @@ def pretrain_chart(pretrain_df: pd.DataFrame, *, columns: int = FACET_COLUMNS
     df, n = _band_frame(rows, ["activation", "layer", "epoch"], "recon_error", log=True)
     spread = pd.concat([df["recon_error"], df["recon_error_lo"], df["recon_error_hi"]])
     chart = _median_band(
-        {"x": alt.X("epoch:Q", title="pretraining epoch of that layer (0 = before)",
+        {"x": alt.X("epoch:Q", title=tr("pretraining epoch of that layer (0 = before)"),
                     axis=alt.Axis(tickMinStep=1, format="d")), "color": _layer_encoding()},
-        _y("recon_error", "reconstruction error (MSE)", log=True, values=spread),
+        _y("recon_error", tr("reconstruction error (MSE)"), log=True, values=spread),
         "recon_error", n, _legend_select("layer"), ["layer"], ["activation", "layer", "epoch"],
         line={"point": alt.OverlayMarkDef(size=20, filled=True)},
     ).properties(width=FACET_WIDTH, height=FACET_HEIGHT)
     return _facet_by_activation(chart, df, columns).properties(title=_title(
-        "Layer-wise pretraining: each layer learns to reconstruct the layer below",
-        _subtitle(_seeds_note(n), "one autoencoder per hidden layer, trained in turn from "
-                  "the input up, before the whole net is fine-tuned")))
+        tr("Layer-wise pretraining: each layer learns to reconstruct the layer below"),
+        _subtitle(_seeds_note(n), tr("one autoencoder per hidden layer, trained in turn from "
+                                     "the input up, before the whole net is fine-tuned"))))

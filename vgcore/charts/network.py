@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import string
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,17 +12,18 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from vgcore.i18n import N_, tr
 from vgcore.probes import NET_INPUTS_DRAWN, NET_UNITS_DRAWN, drawn_units, input_groups
 from vgcore.results import activation_label, registry_order
 
 from ._common import (FACET_COLUMNS, FACET_HEIGHT, FACET_WIDTH, _check_choice, _data,
-                      _finite, _legend, _require, _title, _tooltip)
+                      _finite, _layer_label, _legend, _marked, _require, _title, _tooltip)
 from .palette import DIVERGED_COLOR
 
 # What an edge of the network picture can show (None: the structure only), as the page
-# and the subtitle write it.
+# and the subtitle write it (words marked for the catalog: translated where drawn).
 NET_EDGE_MODES: dict[str | None, str] = {"weight": "|w|", "weight_grad": "|∂C/∂w|",
-                                         None: "structure only"}
+                                         None: N_("structure only")}
 # 16 × 16 edges at equal weight are one dark blot: an edge's place t ∈ [0, 1] on the shared
 # log scale sets its opacity (t², so only the top stands out) and width. t = 1: the largest
 # edge; t = 0: the NET_EDGE_LOW quantile, 1 to NET_EDGE_DECADES decades below it.
@@ -91,7 +93,7 @@ def _network_chart(units_df: pd.DataFrame, edges_df: pd.DataFrame | None,
 
     if slider:
         pick = alt.param(name="net_epoch", value=first, bind=alt.binding_range(
-            min=epochs[0], max=epochs[-1], step=1, name="epoch "))
+            min=epochs[0], max=epochs[-1], step=1, name=tr("epoch") + " "))
         now = "net_epoch"
         at_epoch = [f"datum.epoch == {now}"]
     else:
@@ -262,15 +264,16 @@ def _network_data(rows: pd.DataFrame, edges: "_Edges | None", layout: _Layout,
     if edges is not None:
         data["edges"] = _packed_edges(edges, layout, shown_epoch)
     groups = layout.groups
-    what = [f"input {g.start + 1}" if len(g) == 1 else f"inputs {g.start + 1}–{g.stop}"
-            for g in groups] if layout.input_size else ["inputs"] * len(groups)
-    inputs = pd.DataFrame({"x": 0.0, "y": layout.columns_y[0],
-                           "what": [f"{w}: data, no gradient" for w in what]})
+    what = [tr("input {i}: data, no gradient", i=g.start + 1) if len(g) == 1 else
+            tr("inputs {first}–{last}: data, no gradient", first=g.start + 1, last=g.stop)
+            for g in groups] if layout.input_size else \
+        [tr("inputs: data, no gradient")] * len(groups)
+    inputs = pd.DataFrame({"x": 0.0, "y": layout.columns_y[0], "what": what})
     data["inputs"] = {a: inputs for a in names}
     # A net whose numbers stop early (it diverged): a note, shown past its last epoch.
     data["notes"] = {a: pd.DataFrame({
         "x": [layout.top / 2], "y": [layout.bottom - 1.2], "last_epoch": [int(last[a])],
-        "note": [f"no numbers after epoch {int(last[a])}: it diverged"]})
+        "note": [tr("no numbers after epoch {epoch}: it diverged", epoch=int(last[a]))]})
         for a in names if int(last[a]) < last_epoch}
     return data
 
@@ -354,19 +357,45 @@ def _js(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _vega_text(text: str) -> str:
+    """`text` as a single-quoted Vega string literal."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _vega_words(message: str, **parts: str) -> str:
+    """Vega expression: `message` (a message in the reader's language, its {placeholders}
+    filled by `parts`, Vega expressions) as a concatenation of its words and the parts:
+    "hidden {n}" with n="datum.value" -> "'hidden ' + datum.value"."""
+    pieces = []
+    for literal, name, _, _ in string.Formatter().parse(message):
+        if literal:
+            pieces.append(_vega_text(literal))
+        if name is not None:
+            pieces.append(parts[name])
+    return " + ".join(pieces)
+
+
+def _layer_names(layout: "_Layout") -> list[str]:
+    """Each layer's name in the reader's language, layer 1 … the output (index 0: none)."""
+    return [""] + [_layer_label(layout.names.get(l, f"hidden {l}"))
+                   for l in range(1, layout.top + 1)]
+
+
 def _node_name_expr(layout: _Layout, layer: str, place: str) -> str:
     """Vega expression: the name of node `place` of column `layer` ("hidden 2 unit 7",
     "inputs 1–8 (mean |·| of the group)"), as the edges' tooltips write it."""
     if layout.input_size:
-        inputs = [f"input {g.start + 1}" if len(g) == 1 else
-                  f"inputs {g.start + 1}–{g.stop} (mean |·| of the group)"
+        inputs = [tr("input {i}", i=g.start + 1) if len(g) == 1 else
+                  tr("inputs {first}–{last} (mean |·| of the group)", first=g.start + 1,
+                     last=g.stop)
                   for g in layout.groups]
     else:
-        inputs = [f"input group {g}" for g in range(1, len(layout.groups) + 1)]
-    names = [""] + [layout.names.get(l, f"hidden {l}") for l in range(1, layout.top + 1)]
+        inputs = [tr("input group {g}", g=g) for g in range(1, len(layout.groups) + 1)]
     units = [[]] + [layout.drawn[l] for l in range(1, layout.top + 1)]
-    return (f"{layer} == 0 ? {_js(inputs)}[{place}] : "
-            f"{_js(names)}[{layer}] + ' unit ' + {_js(units)}[{layer}][{place}]")
+    unit = _vega_words(tr("{layer} unit {unit}", layer="{layer}", unit="{unit}"),
+                       layer=f"{_js(_layer_names(layout))}[{layer}]",
+                       unit=f"{_js(units)}[{layer}][{place}]")
+    return f"{layer} == 0 ? {_js(inputs)}[{place}] : {unit}"
 
 
 def _edge_ends(layout: _Layout) -> dict[str, str]:
@@ -410,10 +439,14 @@ def _network_axes(layout: _Layout, noted: bool) -> tuple[dict[str, Any], dict[st
     every panel in whole units (`noted`: room for a diverged net's note under the
     lowest node)."""
     top = layout.top
+    # (tr() outside the f-strings: the catalog's extractor does not look inside them)
+    words = {"input": _vega_text(tr("input")), "output": _vega_text(tr("output")),
+             "hidden": _vega_words(tr("hidden {n}", n="{n}"), n="datum.value")}
     x = alt.X("x:Q", title=None, axis=alt.Axis(
         values=list(range(top + 1)), labelExpr=(
-            "datum.value == 0 ? 'input' : datum.value == " + str(top) +
-            " ? 'output' : 'hidden ' + datum.value"), grid=False, domain=False, ticks=False),
+            f"datum.value == 0 ? {words['input']} : datum.value == " + str(top) +
+            f" ? {words['output']} : {words['hidden']}"), grid=False, domain=False,
+        ticks=False),
         scale=alt.Scale(domain=[-0.4, top + 0.4], nice=False))
     high = max(max(c) for c in layout.columns_y.values())
     low = layout.bottom - (1.2 if noted else 0)
@@ -439,9 +472,9 @@ def _edge_layers(at_epoch: list[str], by: str | None, sizes: pd.Series | None,
                           enumerate(offsets[1:], 1)) + f" : {layout.top}"
     structure = _mark(
         {"sequence": {"start": 0, "stop": int(offsets[-1]), "as": "i"}}, GREY_RULE,
-        {**ENDS, "tooltip": {"value": "a connection (drawn for the structure: its weight "
-                                      "is not shown)" if by is None else
-                             "a connection (no value to show here)"}},
+        {**ENDS, "tooltip": {"value": tr("a connection (drawn for the structure: its "
+                                         "weight is not shown)") if by is None else
+                             tr("a connection (no value to show here)")}},
         _calc({"layer": layer_of, **_edge_place(
             layout, f"datum.i - {_js(offsets.tolist())}[datum.layer - 1]")}))
     edges = own.get("edges")
@@ -466,7 +499,7 @@ def _edge_layers(at_epoch: list[str], by: str | None, sizes: pd.Series | None,
              {"filter": f"isFinite(datum.{by})"}]
     width = alt.StrokeWidth("edge_t:Q", scale=alt.Scale(
         domain=[0, 1], range=list(NET_EDGE_WIDTH)), legend=_legend(
-            [f"{NET_EDGE_MODES[by]} per edge", "(log scale)"],
+            [tr("{size} per edge", size=_marked(NET_EDGE_MODES[by])), tr("(log scale)")],
             values=[(math.log10(v) - lo) / (hi - lo) for v in ticks],
             labelExpr=f"format(pow(10, {lo} + datum.value * {hi - lo}), '.0e')",
             symbolStrokeColor="#243b6b"))
@@ -496,16 +529,16 @@ def _unit_layers(at_epoch: list[str], now: str, domain: list[float], layout: _La
     that diverged before the epoch shown (`now`: the epoch shown, a Vega expression)."""
     source = _mark(own["inputs"].data, {"type": "circle", "size": 110, "color": "#dddddd",
                                         "stroke": "#999999", "strokeWidth": 0.4},
-                   {"tooltip": _dicts([alt.Tooltip("what:N", title="input column")])[0]},
+                   {"tooltip": _dicts([alt.Tooltip("what:N", title=tr("input column"))])[0]},
                    [])
     layers = [source]
     units = own.get("units")
     if units is not None and not units.frame.empty:
         tips = _dicts(_tooltip("activation", "epoch", "layer_name", "unit", "bias_grad",
                                "act_mean", "shown"))
-        names = [""] + [layout.names.get(l, f"hidden {l}") for l in range(1, layout.top + 1)]
-        shown = [""] + [f"{len(layout.drawn[l])} of {layout.widths[l]}"
-                        for l in range(1, layout.top + 1)]
+        names = _layer_names(layout)
+        shown = [""] + [tr("{drawn} of {units}", drawn=len(layout.drawn[l]),
+                           units=layout.widths[l]) for l in range(1, layout.top + 1)]
         drawn = [[]] + [layout.drawn[l] for l in range(1, layout.top + 1)]
         placed = [*({"filter": t} for t in at_epoch), *_calc({
             **common, "x": "datum.layer",
@@ -514,12 +547,14 @@ def _unit_layers(at_epoch: list[str], now: str, domain: list[float], layout: _La
             "layer_name": f"{_js(names)}[datum.layer]",
             "shown": f"{_js(shown)}[datum.layer]"})]
         ticks = [10.0 ** k for k in range(round(math.log10(domain[0])), 1)]
+        largest = _vega_text(tr("1 (largest)"))
         # clamp: the few units below the domain take its darkest colour
         colour = alt.Color("grad_rel:Q", scale=alt.Scale(
             type="log", scheme=NET_UNIT_SCHEME, domain=domain, clamp=True, nice=False),
-            legend=_legend(["|∂C/∂b| per unit ÷ the", "largest in its net (log)"],
+            # the title's two lines: a line break in the message
+            legend=_legend(tr("|∂C/∂b| per unit ÷ the\nlargest in its net (log)").split("\n"),
                            values=ticks, labelExpr=(
-                               "datum.value >= 1 ? '1 (largest)' : '1/' + "
+                               f"datum.value >= 1 ? {largest} : '1/' + "
                                "format(1 / datum.value, ',.0f')")))
         # A unit with no gradient at all (a dead ReLU) has no place on a log scale: a
         # hollow red ring, so it is not mistaken for a small gradient.
@@ -547,20 +582,44 @@ def _network_title(layout: _Layout, input_size: int | None, by: str | None, slid
                    first: int) -> alt.TitleParams:
     """What the shades mean, which epoch is shown, and which units stand for more."""
     widths, drawn, groups = layout.widths, layout.drawn, layout.groups
-    wide = [f"{widths[l]}-unit layers" for l in sorted(widths) if len(drawn[l]) < widths[l]]
-    notes = [f"{len(groups)} nodes stand for the {input_size} inputs"] \
-        if input_size and len(groups) < input_size else []
+    wide = [tr("{units}-unit layers", units=widths[l]) for l in sorted(widths)
+            if len(drawn[l]) < widths[l]]
+    notes = [tr("{nodes} nodes stand for the {inputs} inputs", nodes=len(groups),
+                inputs=input_size)] if input_size and len(groups) < input_size else []
     if wide:
-        notes.append(f"{', '.join(dict.fromkeys(wide))} show {NET_UNITS_DRAWN} evenly "
-                     f"spaced units")
-    shades = ("each net on its own log colour scale, relative to its largest unit "
-              "gradient: dark units barely learn, red rings get no gradient at all")
-    if by is not None:
-        shades += f"; edges by {NET_EDGE_MODES[by]}, faint when small"
-    when = "drag the epoch slider" if slider else f"epoch {first}"
-    return _title("The network, each unit shaded by its gradient |∂C/∂b|" +
-                  (f", each edge by {NET_EDGE_MODES[by]}" if by is not None else ""),
-                  [shades, "; ".join([when, *notes])])
+        notes.append(tr("{layers} show {n} evenly spaced units",
+                        layers=_listed(list(dict.fromkeys(wide))),
+                        n=NET_UNITS_DRAWN))
+    if by is None:
+        shades = tr("each net on its own log colour scale, relative to its largest unit "
+                    "gradient: dark units barely learn, red rings get no gradient at all")
+        title = tr("The network, each unit shaded by its gradient |∂C/∂b|")
+    else:
+        size = _marked(NET_EDGE_MODES[by])
+        shades = tr("each net on its own log colour scale, relative to its largest unit "
+                    "gradient: dark units barely learn, red rings get no gradient at all; "
+                    "edges by {size}, faint when small", size=size)
+        title = tr("The network, each unit shaded by its gradient |∂C/∂b|, each edge by "
+                   "{size}", size=size)
+    when = tr("drag the epoch slider") if slider else tr("epoch {epoch}", epoch=first)
+    return _title(title, [shades, _clauses([when, *notes])])
+
+
+# Lists joined by messages, so each language puts its own punctuation between the parts.
+def _listed(parts: list[str]) -> str:
+    """"a, b, c": items of one list."""
+    text = parts[0]
+    for part in parts[1:]:
+        text = tr("{first}, {then}", first=text, then=part)
+    return text
+
+
+def _clauses(parts: list[str]) -> str:
+    """"a; b; c": clauses of one sentence."""
+    text = parts[0]
+    for part in parts[1:]:
+        text = tr("{first}; {then}", first=text, then=part)
+    return text
 
 
 def _log_legend_ticks(lo: float, hi: float) -> list[float]:

@@ -7,22 +7,32 @@ from typing import Any, Sequence
 import altair as alt
 import pandas as pd
 
+from vgcore.i18n import N_, tr
 from vgcore.recurrent import CELLS, SOLVED_ACCURACY, cell_order
 from vgcore.results import mean_over_seeds
 
 from ._common import (_EPOCH_AXIS, _axis_title, HEIGHT, WIDTH, _check_choice, _data, _finite,
                       _label_expr, _legend, _legend_select, _percent_y, _require, _title,
-                      _tooltip, _y, _band_frame, _median_band, _seeds_note, _subtitle)
+                      _tooltip, _y, _band_frame, _marked, _median_band, _seeds_note,
+                      _subtitle)
 from .palette import CELL_COLORS, _fixed_colors
 
-_TIME_AXIS = "time step t (1 = the first input; the loss is read after the last, T)"
+_TIME_AXIS = N_("time step t (1 = the first input; the loss is read after the last, T)")
 
 
 def _cell_encoding(df: pd.DataFrame) -> alt.Color:
     names = cell_order(df["cell"]) if "cell" in df else []
     return alt.Color("cell:N", scale=_fixed_colors(names, CELL_COLORS), sort=names,
-                     legend=_legend("cell", labelExpr=_label_expr(
-                         {k: c.label for k, c in CELLS.items()})))
+                     legend=_legend(tr("cell"), labelExpr=_label_expr(
+                         {k: _marked(c.label) for k, c in CELLS.items()})))
+
+
+def _levels(chance: float | None) -> list[tuple[float, str]]:
+    """The reference accuracies and their labels: solved, and chance when known."""
+    levels = [(SOLVED_ACCURACY, tr("solved ({accuracy:.0%})", accuracy=SOLVED_ACCURACY))]
+    if chance is not None:
+        levels.append((chance, tr("chance ({accuracy:.0%})", accuracy=chance)))
+    return levels
 
 
 def _reference_rules(levels: Sequence[tuple[float, str]], field: str, width: int | str
@@ -39,14 +49,15 @@ def _reference_rules(levels: Sequence[tuple[float, str]], field: str, width: int
     return alt.layer(rule, text)
 
 
-# What time_grad_chart can draw: column -> y-axis title and subtitle.
+# What time_grad_chart can draw: column -> y-axis title and subtitle (marked for the
+# catalog, translated where drawn).
 TIME_GRAD_VALUES: dict[str, tuple[str, str]] = {
-    "grad_norm": ("gradient reaching step t, ‖∂L/∂h_t‖",
-                  "read it right to left: every step back through time multiplies the "
-                  "gradient by one more factor"),
-    "grad_rel": ("share of step T's gradient reaching step t, ‖∂L/∂h_t‖ ÷ ‖∂L/∂h_T‖",
-                 "each net divided by its own gradient at the last step, so a loss near 0 "
-                 "after training does not read as vanishing; 1 at T"),
+    "grad_norm": (N_("gradient reaching step t, ‖∂L/∂h_t‖"),
+                  N_("read it right to left: every step back through time multiplies the "
+                     "gradient by one more factor")),
+    "grad_rel": (N_("share of step T's gradient reaching step t, ‖∂L/∂h_t‖ ÷ ‖∂L/∂h_T‖"),
+                 N_("each net divided by its own gradient at the last step, so a loss near "
+                    "0 after training does not read as vanishing; 1 at T")),
 }
 
 
@@ -65,26 +76,28 @@ def time_grad_chart(time_grads_df: pd.DataFrame, epochs: Sequence[int] = (0,), *
         _check_choice("epoch", epoch, available)
     rows = time_grads_df[time_grads_df["epoch"].isin(list(epochs))]
     df = _finite(rows, ["t", value], positive=[value])
-    whens = [("untrained (epoch 0)" if e == 0 else f"after epoch {e}") for e in epochs]
+    whens = [(tr("untrained (epoch 0)") if e == 0 else tr("after epoch {epoch}", epoch=e))
+             for e in epochs]
     df["when"] = df["epoch"].map(dict(zip(epochs, whens)))
     # median in log space: the same middle the log axis shows
     drawn, n = _band_frame(df, ["cell", "when", "epoch", "t"], value, log=True)
     shared: dict[str, Any] = {}
     if len(epochs) > 1:
         shared["strokeDash"] = alt.StrokeDash(
-            "when:N", sort=whens, legend=_legend("when", symbolType="stroke"),
+            "when:N", sort=whens, legend=_legend(tr("when"), symbolType="stroke"),
             scale=alt.Scale(domain=whens, range=[[6, 3]] + [[1, 0]] * (len(whens) - 1)))
     last = int(df["t"].max()) if not df.empty else 1
-    y_title, subtitle = TIME_GRAD_VALUES[value]
+    y_title, subtitle = (tr(words) for words in TIME_GRAD_VALUES[value])
     spread = pd.concat([drawn[value], drawn[f"{value}_lo"], drawn[f"{value}_hi"]])
-    shared["x"] = alt.X("t:Q", title=_axis_title(_TIME_AXIS), axis=alt.Axis(tickMinStep=1),
+    shared["x"] = alt.X("t:Q", title=_axis_title(tr(_TIME_AXIS)),
+                        axis=alt.Axis(tickMinStep=1),
                         scale=alt.Scale(domain=[1, last], nice=False))
     shared["color"] = _cell_encoding(df)
     chart = _median_band(shared, _y(value, y_title, log=True, values=spread), value, n,
                          _legend_select("cell"), ["cell", "when"], ["cell", "epoch", "t"],
                          data=_data(drawn))
     return chart.properties(width=width, height=height, title=_title(
-        "The gradient reaching each time step", _subtitle(_seeds_note(n), subtitle)))
+        tr("The gradient reaching each time step"), _subtitle(_seeds_note(n), subtitle)))
 
 
 def recurrent_accuracy_chart(history_df: pd.DataFrame, split: str = "test", *,
@@ -99,18 +112,19 @@ def recurrent_accuracy_chart(history_df: pd.DataFrame, split: str = "test", *,
                  ["epoch", "accuracy"])
     drawn, n = _band_frame(df, ["cell", "epoch"], "accuracy")
     lines = _median_band(
-        {"x": alt.X("epoch:Q", title=_axis_title(_EPOCH_AXIS), axis=alt.Axis(tickMinStep=1)),
+        {"x": alt.X("epoch:Q", title=_axis_title(tr(_EPOCH_AXIS)),
+                    axis=alt.Axis(tickMinStep=1)),
          "color": _cell_encoding(df)},
-        _percent_y("accuracy", f"{split} accuracy (% of sequences answered right)"),
+        _percent_y("accuracy", tr("train accuracy (% of sequences answered right)")
+                   if split == "train" else
+                   tr("test accuracy (% of sequences answered right)")),
         "accuracy", n, _legend_select("cell"), ["cell"], ["cell", "epoch"],
         line={"point": alt.OverlayMarkDef(size=16, filled=True)}, data=_data(drawn))
-    levels = [(SOLVED_ACCURACY, f"solved ({SOLVED_ACCURACY:.0%})")]
-    if chance is not None:
-        levels.append((chance, f"chance ({chance:.0%})"))
-    return alt.layer(lines, _reference_rules(levels, "accuracy", width)).properties(
+    return alt.layer(lines, _reference_rules(_levels(chance), "accuracy", width)).properties(
         width=width, height=height, title=_title(
-            f"Accuracy on the {split} set, per epoch",
-            _subtitle(_seeds_note(n), "click a legend entry to highlight one cell")))
+            tr("Accuracy on the train set, per epoch") if split == "train" else
+            tr("Accuracy on the test set, per epoch"),
+            _subtitle(_seeds_note(n), tr("click a legend entry to highlight one cell"))))
 
 
 def length_sweep_chart(sweep_df: pd.DataFrame, *, chance: float | None = None,
@@ -128,19 +142,16 @@ def length_sweep_chart(sweep_df: pd.DataFrame, *, chance: float | None = None,
         solved, on=["cell", "seq_len"], how="left")
     lengths = sorted(int(v) for v in pd.unique(rows["seq_len"]))
     lines = _median_band(
-        {"x": alt.X("seq_len:Q", title="sequence length T (log scale)",
+        {"x": alt.X("seq_len:Q", title=tr("sequence length T (log scale)"),
                     scale=alt.Scale(type="log", nice=False, padding=14, domain=(
                         [lengths[0], lengths[-1]] if lengths else alt.Undefined)),
                     axis=alt.Axis(values=lengths, format="d")),
          "color": _cell_encoding(rows)},
-        _percent_y("final_test_accuracy", "final test accuracy"), "final_test_accuracy",
+        _percent_y("final_test_accuracy", tr("final test accuracy")), "final_test_accuracy",
         n, _legend_select("cell"), ["cell"], ["cell", "seq_len", "solved"],
         line={"point": alt.OverlayMarkDef(size=50, filled=True)}, data=_data(drawn))
-    levels = [(SOLVED_ACCURACY, f"solved ({SOLVED_ACCURACY:.0%})")]
-    if chance is not None:
-        levels.append((chance, f"chance ({chance:.0%})"))
-    rules = _reference_rules(levels, "final_test_accuracy", width)
+    rules = _reference_rules(_levels(chance), "final_test_accuracy", width)
     return alt.layer(lines, rules).properties(width=width, height=height, title=_title(
-        "Test accuracy against the sequence length",
-        _subtitle(_seeds_note(n), "after the same training at every length: where does "
-                  "each cell fall to chance?")))
+        tr("Test accuracy against the sequence length"),
+        _subtitle(_seeds_note(n), tr("after the same training at every length: where does "
+                                     "each cell fall to chance?"))))
