@@ -2,7 +2,10 @@
 historical cure switched on in turn, trained side by side.
 
 A `Cure` is one registry entry: what it is, when and by whom, one line of history, and
-the config fields it sets (`changes`). `cure_runs(config, keys)` gives the learner's net
+the config fields it sets (`changes`). Its label and history line, and the names of the
+plain and combined nets (PLAIN, COMBINED), are English marked for the catalog (N_): they
+are the runs' names (result keys, the frames' `net` column, colours), shown in the
+reader's language with tr(label) wherever they are shown. `cure_runs(config, keys)` gives the learner's net
 once plain and once per cure (and, asked for, once with all of them together);
 `cure_seeds(results, target)` is the lesson's numbers for every net and seed: the speed
 ratio at initialisation, the test accuracy after the last epoch, and the first epoch that
@@ -20,19 +23,22 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from vgcore.config import ExperimentConfig
-from vgcore.results import Result, epoch_reaching, median, on_seeds
+from vgcore.i18n import N_, tr, trn
+from vgcore.results import Result, epoch_reaching, median
 
-PLAIN = "Plain net"
-COMBINED = "All ticked cures together"
+from .lists import listing
+
+PLAIN = N_("Plain net")
+COMBINED = N_("All ticked cures together")
 
 
 @dataclass(frozen=True)
 class Cure:
     key: str
-    label: str
+    label: str                         # N_-marked: shown with tr(label)
     year: int
-    paper: str
-    history: str                       # one line: what it did and why it helped
+    paper: str                         # a citation: names, kept as written
+    history: str                       # one line: what it did and why it helped (N_)
     changes: Mapping[str, Any]         # the config fields it sets
 
     def apply(self, config: ExperimentConfig) -> ExperimentConfig:
@@ -47,27 +53,29 @@ def _cure(key: str, label: str, year: int, paper: str, history: str, **changes: 
 # In the order they were found. Each changes as little as it can: the ReLU cure keeps the
 # net's initialisation (He et al.'s init for ReLU came four years later, in 2015).
 CURES: dict[str, Cure] = {c.key: c for c in (
-    _cure("pretraining", "Layer-wise pretraining", 2006,
+    _cure("pretraining", N_("Layer-wise pretraining"), 2006,
           "Hinton, Osindero & Teh 2006; Bengio, Lamblin, Popovici & Larochelle 2007",
-          "the breakthrough of 2006–2007: train each layer alone, as an autoencoder of the "
-          "layer below, then fine-tune the whole net — the first way deep nets learned "
-          "at all", pretrain_epochs=3),
-    _cure("normalised_init", "Normalised init", 2010, "Glorot & Bengio 2010",
-          "draw the weights with variance 2/(fan_in + fan_out) so every tanh layer "
-          "passes on a signal, and a gradient, of about the same size; for the sigmoid, "
-          "σ' ≤ ¼ still shrinks the gradient at every layer", init="xavier"),
+          N_("the breakthrough of 2006–2007: train each layer alone, as an autoencoder of "
+             "the layer below, then fine-tune the whole net — the first way deep nets "
+             "learned at all"), pretrain_epochs=3),
+    _cure("normalised_init", N_("Normalised init"), 2010, "Glorot & Bengio 2010",
+          N_("draw the weights with variance 2/(fan_in + fan_out) so every tanh layer "
+             "passes on a signal, and a gradient, of about the same size; for the "
+             "sigmoid, σ' ≤ ¼ still shrinks the gradient at every layer"), init="xavier"),
     _cure("relu", "ReLU", 2011, "Glorot, Bordes & Bengio 2011",
-          "f'(z) = 1 wherever a unit is active, instead of σ' ≤ ¼: the factor each layer "
-          "multiplies the gradient by no longer shrinks it", activations=("relu",)),
-    _cure("clipping", "Gradient clipping", 2013, "Pascanu, Mikolov & Bengio 2013",
-          "cap the gradient's norm: a cure for gradients that explode (lesson 7), so it "
-          "should change nothing for one that vanishes", grad_clip=1.0),
-    _cure("batch_norm", "Batch norm", 2015, "Ioffe & Szegedy 2015",
-          "normalise every layer's input to each unit over the mini-batch, so no sigmoid "
-          "sits saturated and every layer's gradient keeps its scale", norm="batch"),
-    _cure("residual", "Residual connections", 2016, "He, Zhang, Ren & Sun 2016",
-          "add each layer's input to its output: the gradient has a path to layer 1 "
-          "that multiplies by 1, not by one factor per layer", residual=True),
+          N_("f'(z) = 1 wherever a unit is active, instead of σ' ≤ ¼: the factor each "
+             "layer multiplies the gradient by no longer shrinks it"),
+          activations=("relu",)),
+    _cure("clipping", N_("Gradient clipping"), 2013, "Pascanu, Mikolov & Bengio 2013",
+          N_("cap the gradient's norm: a cure for gradients that explode (lesson 7), so it "
+             "should change nothing for one that vanishes"), grad_clip=1.0),
+    _cure("batch_norm", N_("Batch norm"), 2015, "Ioffe & Szegedy 2015",
+          N_("normalise every layer's input to each unit over the mini-batch, so no "
+             "sigmoid sits saturated and every layer's gradient keeps its scale"),
+          norm="batch"),
+    _cure("residual", N_("Residual connections"), 2016, "He, Zhang, Ren & Sun 2016",
+          N_("add each layer's input to its output: the gradient has a path to layer 1 "
+             "that multiplies by 1, not by one factor per layer"), residual=True),
 )}
 
 
@@ -185,14 +193,19 @@ def no_help(seeds: pd.DataFrame) -> list[tuple[str, int, int]]:
 def no_help_sentence(seeds: pd.DataFrame) -> str | None:
     """`no_help` in words, counted over the seeds: "No help at all: Gradient clipping (on
     3 of 3 seeds within one point of the plain net's test accuracy) — its line lies on
-    the plain net's"; None when every cure changed something."""
+    the plain net's"; None when every cure changed something. In the reader's language
+    (the nets' names too: they are N_-marked labels)."""
     same = no_help(seeds)
     if not same:
         return None
-    names = ", ".join(f"{net} ({on_seeds(held, total)} within one point of the plain "
-                      f"net's test accuracy)" for net, held, total in same)
-    lies = "its line lies" if len(same) == 1 else "their lines lie"
-    return f"No help at all: {names} — {lies} on the plain net's"
+    names = listing(trn("{net} (on {held} of {total} seed within one point of the plain "
+                        "net's test accuracy)",
+                        "{net} (on {held} of {total} seeds within one point of the plain "
+                        "net's test accuracy)", total, net=tr(net), held=held, total=total)
+                    for net, held, total in same)
+    return trn("No help at all: {names} — its line lies on the plain net's",
+               "No help at all: {names} — their lines lie on the plain net's", len(same),
+               names=names)
 
 
 def labelled_frames(results: Mapping[str, Result], frame: str) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping
 
 from vgcore.config import ExperimentConfig
 from vgcore.heads import HEAD_LABELS
+from vgcore.i18n import N_
 from vgcore.inits import INIT_SCHEMES
 from vgcore.recurrent import RecurrentConfig
 
@@ -21,12 +22,14 @@ from .cures import CURES, cure_runs
 # Lesson 1's chain-rule calculator: its presets (label -> the factor w·f'(z) per layer;
 # None: the learner's own) and default depth. Lesson 2 quotes the first preset, the
 # calculator's default (`chain_example`). Nielsen ch. 5's factors: σ' ≤ ¼ with a weight of
-# about 1, and his exploding case, a large weight at σ's steepest point.
+# about 1, and his exploding case, a large weight at σ's steepest point. The labels are
+# the control's option values (and the link's): English, marked for the catalog (N_) and
+# shown with tr(label).
 CHAIN_PRESETS: dict[str, float | None] = {
-    "sigmoid at its steepest (¼ per layer)": 0.25,
-    "tanh at its steepest (1 per layer)": 1.0,
-    "large weights (w = 8, σ' = ¼ → 2)": 2.0,
-    "custom": None}
+    N_("sigmoid at its steepest (¼ per layer)"): 0.25,
+    N_("tanh at its steepest (1 per layer)"): 1.0,
+    N_("large weights (w = 8, σ' = ¼ → 2)"): 2.0,
+    N_("custom"): None}
 CHAIN_DEPTH = 8
 
 

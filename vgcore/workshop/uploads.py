@@ -18,6 +18,9 @@ untrusted *data*:
 - at most MAX_FILES files and MAX_TOTAL_BYTES in all are read per session
   (`within_caps`); the rest are skipped with a note (`skipped_note`).
 
+Every message (errors, notes, the "unnamed" label) is in the reader's language; the
+column names and values it quotes (activation, seed, train, test) are the file's own.
+
 Pure: no streamlit.
 """
 from __future__ import annotations
@@ -34,8 +37,11 @@ import pandas as pd
 
 from vgcore.activations import ACTIVATIONS
 from vgcore.config import ExperimentConfig
+from vgcore.i18n import tr
 from vgcore.results import HISTORY_COLUMNS, net_outcome
 from vgcore.text import quote, visible
+
+from .lists import listing
 
 MAX_BYTES = 2 * 1024 * 1024      # a 200-epoch run of 8 activations × 5 seeds is ~0.6 MB
 MAX_ROWS = 50_000                # 8 activations × 5 seeds × 201 epochs × 2 splits = 16,080
@@ -63,7 +69,7 @@ def _shown(filename: Any) -> str:
 def run_name(filename: str) -> str:
     """A file's name as a label: no control characters, bounded length. (Browsers
     send the base name only; '/' is kept, a name like '</b>.csv' is just text.)"""
-    return _cut(_shown(filename), MAX_NAME) or "unnamed"
+    return _cut(_shown(filename), MAX_NAME) or tr("unnamed")
 
 
 # Where the words of a file name meet: run_file_stem joins settings with "_" and "-", people
@@ -102,7 +108,7 @@ def short_names(filenames: Sequence[str]) -> list[str]:
             if all(middles) and all(head + tail <= len(n) for n in names):
                 names = middles
                 break
-    return [_cut(n, MAX_NAME) or "unnamed" for n in names]
+    return [_cut(n, MAX_NAME) or tr("unnamed") for n in names]
 
 
 def within_caps(sizes: Sequence[int]) -> tuple[list[int], list[int]]:
@@ -124,11 +130,16 @@ def within_caps(sizes: Sequence[int]) -> tuple[list[int], list[int]]:
 def skipped_note(names: Sequence[str], uploaded: int) -> str:
     """The sentence for files `within_caps` skipped: how many, the first few names
     (quoted) and the limits."""
-    listed = ", ".join(quote(run_name(n), MAX_NAME) for n in names[:3])
-    more = f" and {len(names) - 3} more" if len(names) > 3 else ""
-    return (f"Skipped {len(names)} of {uploaded} files ({listed}{more}): one session "
-            f"compares at most {MAX_FILES} files and {MAX_TOTAL_BYTES / 2**20:.0f} MB in "
-            f"all. Remove some files to add these.")
+    said = {"skipped": len(names), "uploaded": uploaded, "max_files": MAX_FILES,
+            "max_mb": MAX_TOTAL_BYTES / 2**20,
+            "listed": listing(quote(run_name(n), MAX_NAME) for n in names[:3])}
+    if len(names) > 3:
+        return tr("Skipped {skipped} of {uploaded} files ({listed} and {more} more): one "
+                  "session compares at most {max_files} files and {max_mb:.0f} MB in all. "
+                  "Remove some files to add these.", more=len(names) - 3, **said)
+    return tr("Skipped {skipped} of {uploaded} files ({listed}): one session compares at "
+              "most {max_files} files and {max_mb:.0f} MB in all. Remove some files to add "
+              "these.", **said)
 
 
 def parse_run_file(name: str, data: bytes) -> pd.DataFrame:
@@ -136,19 +147,21 @@ def parse_run_file(name: str, data: bytes) -> pd.DataFrame:
     Raises ValueError('<file>: <problem>') on anything else."""
     where = quote(run_name(name), MAX_NAME)
     if not isinstance(data, (bytes, bytearray)):
-        raise ValueError(f"{where}: expected the file's bytes")
+        raise ValueError(tr("{where}: expected the file's bytes", where=where))
     if len(data) > MAX_BYTES:
-        raise ValueError(f"{where}: the file is {len(data) / 1e6:.1f} MB; the limit is "
-                         f"{MAX_BYTES / 1e6:.0f} MB")
+        raise ValueError(tr("{where}: the file is {size:.1f} MB; the limit is {limit:.0f} MB",
+                            where=where, size=len(data) / 1e6, limit=MAX_BYTES / 1e6))
     try:
         text = bytes(data).decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise ValueError(f"{where}: not UTF-8 text (byte {err.start}); upload the "
-                         f"History CSV or the CLI's --json output") from None
+        raise ValueError(tr("{where}: not UTF-8 text (byte {byte}); upload the History CSV "
+                            "or the CLI's --json output", where=where,
+                            byte=err.start)) from None
     if "\x00" in text:
-        raise ValueError(f"{where}: contains NUL bytes, so it is not a text file")
+        raise ValueError(tr("{where}: contains NUL bytes, so it is not a text file",
+                            where=where))
     if not text.strip():
-        raise ValueError(f"{where}: the file is empty")
+        raise ValueError(tr("{where}: the file is empty", where=where))
     if text.lstrip()[:1] in "{[":
         records = _json_records(text, where)
     else:
@@ -157,33 +170,38 @@ def parse_run_file(name: str, data: bytes) -> pd.DataFrame:
 
 
 def _reject_constant(token: str) -> None:
-    raise ValueError(f"{token} is not a number JSON allows")
+    # caught below and quoted in "not valid JSON (...)": a visitor reads it
+    raise ValueError(tr("{token} is not a number JSON allows", token=token))
 
 
 def _json_records(text: str, where: str) -> list[dict]:
     try:
         payload = json.loads(text, parse_constant=_reject_constant)
     except RecursionError:
-        raise ValueError(f"{where}: the JSON is nested too deeply") from None
+        raise ValueError(tr("{where}: the JSON is nested too deeply", where=where)) from None
     except ValueError as err:
-        raise ValueError(f"{where}: not valid JSON ({quote(err, 80)})") from None
+        raise ValueError(tr("{where}: not valid JSON ({why})", where=where,
+                            why=quote(err, 80))) from None
     if isinstance(payload, dict):
         if "history" not in payload:
-            raise ValueError(f"{where}: a JSON run file needs a \"history\" list (the "
-                             f"output of python -m vgcore run --json)")
+            raise ValueError(tr("{where}: a JSON run file needs a \"history\" list (the "
+                                "output of python -m vgcore run --json)", where=where))
         payload = payload["history"]
     if not isinstance(payload, list):
-        raise ValueError(f"{where}: \"history\" must be a list of rows")
+        raise ValueError(tr("{where}: \"history\" must be a list of rows", where=where))
     if len(payload) > MAX_ROWS:
-        raise ValueError(f"{where}: {len(payload):,} rows; the limit is {MAX_ROWS:,}")
+        raise ValueError(tr("{where}: {rows:,} rows; the limit is {limit:,}", where=where,
+                            rows=len(payload), limit=MAX_ROWS))
     for i, row in enumerate(payload, 1):
         if not isinstance(row, dict):
-            raise ValueError(f"{where}: history row {i} is not an object")
+            raise ValueError(tr("{where}: history row {row} is not an object", where=where,
+                                row=i))
     if payload:
         _check_columns(payload[0].keys(), where)
         for i, row in enumerate(payload, 1):
             if set(row) != set(HISTORY_COLUMNS):
-                _check_columns(row.keys(), f"{where}: history row {i}")
+                _check_columns(row.keys(), tr("{where}: history row {row}", where=where,
+                                              row=i))
     return payload
 
 
@@ -193,20 +211,22 @@ def _csv_records(text: str, where: str) -> list[dict]:
         header = next(reader)
         _check_columns(header, where)
         if len(set(header)) != len(header):
-            raise ValueError(f"{where}: duplicate column names")
+            raise ValueError(tr("{where}: duplicate column names", where=where))
         rows = []
         for line, values in enumerate(reader, 2):
             if not values:
                 continue                 # blank line
             if len(rows) >= MAX_ROWS:
-                raise ValueError(f"{where}: more than {MAX_ROWS:,} rows; that is not one "
-                                 f"run's history")
+                raise ValueError(tr("{where}: more than {limit:,} rows; that is not one "
+                                    "run's history", where=where, limit=MAX_ROWS))
             if len(values) != len(header):
-                raise ValueError(f"{where}: line {line} has {len(values)} fields, the "
-                                 f"header has {len(header)}")
+                raise ValueError(tr("{where}: line {line} has {fields} fields, the header "
+                                    "has {header}", where=where, line=line,
+                                    fields=len(values), header=len(header)))
             rows.append(dict(zip(header, values), _line=line))
     except csv.Error as err:
-        raise ValueError(f"{where}: not a valid CSV file ({quote(err, 80)})") from None
+        raise ValueError(tr("{where}: not a valid CSV file ({why})", where=where,
+                            why=quote(err, 80))) from None
     return rows
 
 
@@ -214,46 +234,56 @@ def _check_columns(columns: Iterable[Any], where: str) -> None:
     cols = [str(c) for c in columns]
     missing = [c for c in HISTORY_COLUMNS if c not in cols]
     extra = [c for c in cols if c not in HISTORY_COLUMNS]
+    # the columns are named as the file writes them: a list of names, joined with ", "
+    columns = ", ".join(HISTORY_COLUMNS)
     if "cell" in cols and "activation" not in cols:
-        raise ValueError(f"{where}: this is a recurrent run (lesson 9, a 'cell' column); "
-                         f"Compare runs overlays the runs of lessons 2–8, whose History "
-                         f"CSV has {', '.join(HISTORY_COLUMNS)}")
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append("missing column(s) " + ", ".join(missing))
-        if extra:
-            parts.append("unexpected column(s) " + ", ".join(quote(c, 30) for c in extra[:5]))
-        raise ValueError(f"{where}: {'; '.join(parts)}; a run file has exactly "
-                         f"{', '.join(HISTORY_COLUMNS)} (the History CSV download)")
+        raise ValueError(tr("{where}: this is a recurrent run (lesson 9, a 'cell' column); "
+                            "Compare runs overlays the runs of lessons 2–8, whose History "
+                            "CSV has {columns}", where=where, columns=columns))
+    said = {"where": where, "columns": columns, "missing": ", ".join(missing),
+            "extra": ", ".join(quote(c, 30) for c in extra[:5])}
+    if missing and extra:
+        raise ValueError(tr("{where}: missing column(s) {missing}; unexpected column(s) "
+                            "{extra}; a run file has exactly {columns} (the History CSV "
+                            "download)", **said))
+    if missing:
+        raise ValueError(tr("{where}: missing column(s) {missing}; a run file has exactly "
+                            "{columns} (the History CSV download)", **said))
+    if extra:
+        raise ValueError(tr("{where}: unexpected column(s) {extra}; a run file has exactly "
+                            "{columns} (the History CSV download)", **said))
 
 
 def _validate(records: list[dict], where: str) -> pd.DataFrame:
     if not records:
-        raise ValueError(f"{where}: no rows")
+        raise ValueError(tr("{where}: no rows", where=where))
     out = {c: [] for c in HISTORY_COLUMNS}
     seen: set[tuple] = set()
     for i, rec in enumerate(records, 1):
-        at = f"{where}: line {rec['_line']}" if "_line" in rec else f"{where}: row {i}"
+        at = tr("{where}: line {line}", where=where, line=rec["_line"]) if "_line" in rec \
+            else tr("{where}: row {row}", where=where, row=i)
         activation = rec["activation"]
         if not isinstance(activation, str) or activation not in ACTIVATIONS:
-            raise ValueError(f"{at}: activation {quote(activation)} is not one of "
-                             f"{', '.join(ACTIVATIONS)}")
+            raise ValueError(tr("{at}: activation {value} is not one of {allowed}", at=at,
+                                value=quote(activation), allowed=", ".join(ACTIVATIONS)))
         split = rec["split"]
         if split not in SPLITS:
-            raise ValueError(f"{at}: split {quote(split)} is not train or test")
+            raise ValueError(tr("{at}: split {value} is not train or test", at=at,
+                                value=quote(split)))
         seed = _integer(rec["seed"], "seed", at)
         epoch = _integer(rec["epoch"], "epoch", at)
         loss = _number(rec["loss"], "loss", at)
         if loss < 0:
-            raise ValueError(f"{at}: loss {loss:g} is negative")
+            raise ValueError(tr("{at}: loss {loss:g} is negative", at=at, loss=loss))
         accuracy = _number(rec["accuracy"], "accuracy", at)
         if not 0 <= accuracy <= 1:
-            raise ValueError(f"{at}: accuracy {accuracy:g} is outside [0, 1]")
+            raise ValueError(tr("{at}: accuracy {accuracy:g} is outside [0, 1]", at=at,
+                                accuracy=accuracy))
         key = (activation, seed, epoch, split)
         if key in seen:
-            raise ValueError(f"{at}: a second row for {activation}, seed {seed}, epoch "
-                             f"{epoch}, {split}")
+            raise ValueError(tr("{at}: a second row for {activation}, seed {seed}, epoch "
+                                "{epoch}, {split}", at=at, activation=activation, seed=seed,
+                                epoch=epoch, split=split))
         seen.add(key)
         for col, value in zip(HISTORY_COLUMNS, (activation, seed, epoch, split, loss,
                                                 accuracy)):
@@ -275,11 +305,13 @@ def _integer(value: Any, name: str, at: str) -> int:
         try:
             number = float(value.strip()) if value.strip() else math.nan
         except ValueError:
-            raise ValueError(f"{at}: {name} {quote(value)} is not a number") from None
+            raise ValueError(tr("{at}: {name} {value} is not a number", at=at, name=name,
+                                value=quote(value))) from None
     if isinstance(number, bool) or not isinstance(number, (int, float)) \
             or not math.isfinite(_finite_float(number)) or number != int(number) \
             or number < 0 or number > 2**31 - 1:
-        raise ValueError(f"{at}: {name} {quote(value)} is not a whole number ≥ 0")
+        raise ValueError(tr("{at}: {name} {value} is not a whole number ≥ 0", at=at,
+                            name=name, value=quote(value)))
     return int(number)
 
 
@@ -289,12 +321,15 @@ def _number(value: Any, name: str, at: str) -> float:
         try:
             number = float(value.strip())
         except ValueError:
-            raise ValueError(f"{at}: {name} {quote(value)} is not a number") from None
+            raise ValueError(tr("{at}: {name} {value} is not a number", at=at, name=name,
+                                value=quote(value))) from None
     if isinstance(number, bool) or not isinstance(number, (int, float)):
-        raise ValueError(f"{at}: {name} {quote(value)} is not a number")
+        raise ValueError(tr("{at}: {name} {value} is not a number", at=at, name=name,
+                            value=quote(value)))
     if not math.isfinite(_finite_float(number)):
-        raise ValueError(f"{at}: {name} is {_finite_float(number)}, not a finite number (the app leaves "
-                         f"a diverged run's rows out of its History CSV)")
+        raise ValueError(tr("{at}: {name} is {value}, not a finite number (the app leaves a "
+                            "diverged run's rows out of its History CSV)", at=at, name=name,
+                            value=_finite_float(number)))
     return float(number)
 
 
@@ -329,7 +364,7 @@ def uploaded_runs(filenames: Sequence[str]) -> pd.DataFrame:
     and in the tables, and `file`, the name it came in (plain, one line, bounded: a
     download's name is at most MAX_STEM + 15 characters, kept whole)."""
     return pd.DataFrame({"run": run_labels(filenames),
-                         "file": [_cut(_shown(n), 2 * MAX_NAME) or "unnamed"
+                         "file": [_cut(_shown(n), 2 * MAX_NAME) or tr("unnamed")
                                   for n in filenames]},
                         columns=["run", "file"])
 
@@ -343,9 +378,9 @@ def same_name_notes(named_frames: Iterable[tuple[str, Any]]) -> list[str]:
         count = names.count(name)
         if count > 1:
             labels = [label for n, label in zip(names, run_labels(names)) if n == name]
-            notes.append(f"{count} files are named {quote(run_name(name), MAX_NAME)}: each "
-                         f"is its own run, shown as " + ", ".join(quote(l, MAX_NAME + 5)
-                                                                   for l in labels) + ".")
+            notes.append(tr("{count} files are named {name}: each is its own run, shown as "
+                            "{labels}.", count=count, name=quote(run_name(name), MAX_NAME),
+                            labels=listing(quote(l, MAX_NAME + 5) for l in labels)))
     return notes
 
 
