@@ -3,9 +3,10 @@ import streamlit as st
 
 from app.blocks import page_intro
 from app.catalog import PAGES
+from vgcore.i18n import tr
 
-page_intro("Vanishing Gradient Lab")
-st.markdown(
+page_intro(tr("Vanishing Gradient Lab"))
+st.markdown(tr(
     """
 Why were deep nets so hard to train before 2010? Because the gradient that reaches the
 first layers is a **product of one factor per layer above them** — and with sigmoid units
@@ -20,10 +21,10 @@ MNIST-like digits, and puts **sigmoid, tanh, ReLU and leaky ReLU side by side** 
 
 Every experiment is in the page's URL: copy the link to share exactly what you see.
 """
-)
-st.subheader("Lessons")
+))
+st.subheader(tr("Lessons"))
 for spec in PAGES:
     if spec.section == "Lessons":
-        st.page_link(spec.path, label=spec.title, icon=spec.icon)
-st.caption("Everything runs on the CPU. Results are cached: a config someone already "
-           "ran appears instantly.")
+        st.page_link(spec.path, label=tr(spec.title), icon=spec.icon)
+st.caption(tr("Everything runs on the CPU. Results are cached: a config someone already "
+              "ran appears instantly."))

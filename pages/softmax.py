@@ -6,13 +6,15 @@ from app.blocks import chart, divergence_notice, downloads, page_intro
 from app.runner import run_experiments
 from app.widgets import Widget, bound, page_controls
 from vgcore import charts, heads
+from vgcore.i18n import N_, tr
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS, SOFTMAX_HEADS, head_runs
 
 PAGE = "softmax"
-# This page's own controls, in the URL like the experiment's: (control, default)
+# This page's own controls, in the URL like the experiment's: (control, default). A
+# logit's label is a term and its index: "logit 2" in both languages.
 LOGITS = [(Widget(f"logit{i}", "number", f"logit {i}", lo=-20.0, hi=20.0, step=0.5), v)
           for i, v in enumerate([2.0, 1.0, 0.1, -1.0, 0.5])]
-TEMPERATURE = Widget("temperature", "slider", "Temperature", lo=0.1, hi=5.0, step=0.1)
+TEMPERATURE = Widget("temperature", "slider", N_("Temperature"), lo=0.1, hi=5.0, step=0.1)
 
 
 # Builders of this page's charts, kept by app.blocks.chart for every visitor.
@@ -31,21 +33,22 @@ def accuracy_chart(runs: dict):
     return charts.overlay_chart(both, metric="accuracy", split="test", series="run")
 
 
-page_intro("Softmax & cross-entropy",
-           "softmax turns any logits into probabilities that sum to 1; with the quadratic cost "
-           "on sigmoid outputs the gradient vanishes exactly when the net is confidently wrong "
-           "(p → 0), while cross-entropy's gradient is largest there (Nielsen ch. 3).")
+page_intro(tr("Softmax & cross-entropy"),
+           tr("softmax turns any logits into probabilities that sum to 1; with the quadratic "
+              "cost on sigmoid outputs the gradient vanishes exactly when the net is "
+              "confidently wrong (p → 0), while cross-entropy's gradient is largest there "
+              "(Nielsen ch. 3)."))
 
-st.header("Logits → probabilities")
+st.header(tr("Logits → probabilities"))
 cols = st.columns(len(LOGITS))
 logits = [bound(w, v, cols[i]) for i, (w, v) in enumerate(LOGITS)]
 temperature = bound(TEMPERATURE, 1.0)
 chart(softmax_chart, logits, temperature)
 
-st.header("Loss and gradient vs the predicted probability of the true class")
+st.header(tr("Loss and gradient vs the predicted probability of the true class"))
 chart(loss_vs_prob_chart)
 
-st.header("Training with each cost")
+st.header(tr("Training with each cost"))
 cfg = page_controls(PAGE)
 if cfg is not None:
     heads = head_runs(cfg)
@@ -54,8 +57,9 @@ if cfg is not None:
         for r in runs.values():
             divergence_notice(r, PAGE_EXPERIMENTS[PAGE].controls)
         chart(accuracy_chart, runs)
-        st.caption("Accuracy is compared, not loss: the two costs measure different things "
-                   "and their values are not on one scale.")
+        st.caption(tr("Accuracy is compared, not loss: the two costs measure different "
+                      "things and their values are not on one scale."))
         for head, (label, r) in zip(SOFTMAX_HEADS, runs.items()):
-            st.caption(f"Downloads: {label}")
+            # the head's label is marked where it is declared (vgcore.heads.HEAD_LABELS)
+            st.caption(tr("Downloads: {label}", label=tr(label)))
             downloads(r, f"{PAGE}-{head}", PAGE_EXPERIMENTS[PAGE].config)
