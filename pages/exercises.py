@@ -4,13 +4,17 @@ import streamlit as st
 from app.blocks import chart, downloads, page_intro
 from app.runner import run_experiment
 from app.widgets import Widget, bound, controls, start_value
+from vgcore.i18n import N_, tr
 from vgcore.workshop.exercises import on_page
 
 PAGE = "exercises"
 EXERCISES = on_page(PAGE)
 KEYS = list(EXERCISES)
-EXERCISE = Widget("exercise", "select", "Exercise", tuple(KEYS),
-                  fmt={k: f"{i}. {ex.title}" for i, (k, ex) in enumerate(EXERCISES.items(), 1)})
+# A numbered title is no message of its own: it is made here, at every run of the page,
+# from the title in the reader's language.
+EXERCISE = Widget("exercise", "select", N_("Exercise"), tuple(KEYS),
+                  fmt={k: f"{i}. {tr(ex.title)}"
+                       for i, (k, ex) in enumerate(EXERCISES.items(), 1)})
 # exercise key -> the control values that solved it (a solved exercise reopens solved)
 solved: dict = st.session_state.setdefault("exercises_solved", {})
 
@@ -29,19 +33,19 @@ def restart() -> None:
         st.session_state[name] = list(value) if isinstance(value, tuple) else value
 
 
-page_intro("Exercises",
-           "the goal, then change the controls in the sidebar until the check turns green. "
-           "Each check is computed from your run's own numbers.")
+page_intro(tr("Exercises"),
+           tr("the goal, then change the controls in the sidebar until the check turns "
+              "green. Each check is computed from your run's own numbers."))
 progress = st.empty()        # filled last, so a check solved in this run counts
 key = bound(EXERCISE, KEYS[0], on_change=restart)
 ex = EXERCISES[key]
-st.markdown(f"**Goal.** {ex.goal}")
-with st.expander("Hints", icon=":material/lightbulb:"):
+st.markdown(tr("**Goal.** {goal}", goal=tr(ex.goal)))
+with st.expander(tr("Hints"), icon=":material/lightbulb:"):
     for hint in ex.hints:
-        st.markdown(f"- {hint}")
+        st.markdown(f"- {tr(hint)}")
 
 cfg = controls(ex.start, ex.controls)
-answer = st.number_input(ex.question, min_value=0, max_value=200, value=None, step=1,
+answer = st.number_input(tr(ex.question), min_value=0, max_value=200, value=None, step=1,
                          key=f"answer_{ex.key}") if ex.question else None
 result = run_experiment(cfg)
 if result is not None:
@@ -53,9 +57,11 @@ if result is not None:
             solved[ex.key] = {name: st.session_state[name] for name in ex.controls}
             st.success(check.message, icon=":material/check_circle:")
         else:
-            st.warning(f"Not yet. {check.message}", icon=":material/pending:")
+            st.warning(tr("Not yet. {why}", why=check.message),
+                       icon=":material/pending:")
         chart(ex.chart, result, reference, solved=check.passed)
     downloads(result, f"exercise-{ex.key}", ex.start)
 # Text, not st.progress: a progress bar on the page reads as "still training".
 marks = " ".join("●" if k in solved else "○" for k in KEYS)
-progress.markdown(f"**Your progress:** {marks} — {len(solved)} of {len(KEYS)} solved")
+progress.markdown(tr("**Your progress:** {marks} — {solved} of {total} solved", marks=marks,
+                     solved=len(solved), total=len(KEYS)))

@@ -10,6 +10,7 @@ from app.blocks import (cells, chart, divergence_notice, downloads, kept, page_i
 from app.runner import run_experiment, run_experiments
 from app.widgets import bound, page_controls, widgets_for
 from vgcore import charts
+from vgcore.i18n import N_, tr
 from vgcore.recurrent import (TASKS, cell_label, forget_gate_carry, length_sweep,
                               ratio_sentences, solved_counts, solved_sentences)
 from vgcore.recurrent.results import relative_time_grads
@@ -22,7 +23,7 @@ PAGE = "through_time"
 # parameter: the sidebar's forget bias is the lesson's, this one the exercise's LSTM's.
 EXERCISE_BIAS = dataclasses.replace(widgets_for(EXERCISE.start)["forget_bias"],
                                     field="exercise_forget_bias",
-                                    label="Forget-gate bias of the exercise's LSTM")
+                                    label=N_("Forget-gate bias of the exercise's LSTM"))
 
 
 # Builders of this page's charts from its results, kept by app.blocks.chart.
@@ -36,11 +37,13 @@ def solved_table(result) -> pd.DataFrame:
     """Per cell: on how many seeds it solved the task, when first, its final accuracy."""
     counts = solved_counts(result.summary)
     return pd.DataFrame({
-        "cell": counts["cell"].map(cell_label),
-        "seeds that solved it (test accuracy ≥ 95%)": [
-            f"{s} of {n}" for s, n in zip(counts["solved"], counts["seeds"])],
-        "first solved at": cells(counts["first_solved_at"], "epoch {:.0f}"),
-        "final test accuracy, median (range)": spread_cells(
+        tr("cell"): counts["cell"].map(cell_label),
+        tr("seeds that solved it (test accuracy ≥ 95%)"): [
+            tr("{solved} of {seeds}", solved=s, seeds=n)
+            for s, n in zip(counts["solved"], counts["seeds"])],
+        # a cell's pattern: its braces doubled in the message
+        tr("first solved at"): cells(counts["first_solved_at"], tr("epoch {{:.0f}}")),
+        tr("final test accuracy, median (range)"): spread_cells(
             result.summary, "cell", "final_test_accuracy", "{:.1%}").reindex(
             counts["cell"]).to_numpy()})
 
@@ -49,12 +52,12 @@ def sweep_chart(sweep: dict, chance: float):
     """Final accuracy against the sequence length (T -> result)."""
     return charts.length_sweep_chart(length_sweep(sweep), chance=chance)
 
-page_intro("Through time: RNN vs LSTM vs GRU",
-           "the gradient reaching step 1 of the sequence, before any training. In a "
-           "recurrent net the deep direction is time: a vanilla RNN passes ~10⁻¹¹ of the "
-           "gradient at step 50 back to step 1, so it cannot learn that the first bit "
-           "matters. The LSTM's cell state carries it, but only because its forget gate "
-           "starts open (forget bias 3): set the forget bias to 0 and it vanishes too.")
+page_intro(tr("Through time: RNN vs LSTM vs GRU"),
+           tr("the gradient reaching step 1 of the sequence, before any training. In a "
+              "recurrent net the deep direction is time: a vanilla RNN passes ~10⁻¹¹ of the "
+              "gradient at step 50 back to step 1, so it cannot learn that the first bit "
+              "matters. The LSTM's cell state carries it, but only because its forget gate "
+              "starts open (forget bias 3): set the forget bias to 0 and it vanishes too."))
 cfg = page_controls(PAGE)
 # The sweep's runs are asked for with the learner's own, so they train side by side.
 lengths = length_runs(cfg) if cfg is not None else {}
@@ -64,68 +67,72 @@ if result is not None:
     config = result.config
     task = TASKS[config.task]
     divergence_notice(result, PAGE_EXPERIMENTS[PAGE].controls)
-    st.subheader("The gradient reaching each step")
+    st.subheader(tr("The gradient reaching each step"))
     # The figure first (it shows the epoch the slider below picks), its words under it:
     # on a projector's first screen.
     figure = st.container()
-    st.caption(f"**Task: {task.label}.** {task.note[:1].upper()}{task.note[1:]}. Each "
-               f"cell reads one step at a time and answers after step {config.seq_len}; "
-               f"chance is {task.chance:.0%}.")
-    st.markdown("Before training:")
+    note = tr(task.note)
+    st.caption(tr("**Task: {task}.** {note}. Each cell reads one step at a time and answers "
+                  "after step {seq_len}; chance is {chance:.0%}.", task=tr(task.label),
+                  note=f"{note[:1].upper()}{note[1:]}", seq_len=config.seq_len,
+                  chance=task.chance))
+    st.markdown(tr("Before training:"))
     for sentence in kept(ratio_sentences, result.time_grads, epoch=0, of=result):
         st.markdown(f"- {sentence}")
     epochs = sorted(int(e) for e in result.time_grads["epoch"].unique())
-    later = st.select_slider("Compare with the nets after epoch", epochs, value=epochs[-1],
-                             key="time_epoch") if len(epochs) > 1 else 0
+    later = st.select_slider(tr("Compare with the nets after epoch"), epochs,
+                             value=epochs[-1], key="time_epoch") if len(epochs) > 1 else 0
     if later:
-        st.markdown(f"After epoch {later}:")
+        st.markdown(tr("After epoch {epoch}:", epoch=later))
         for sentence in kept(ratio_sentences, result.time_grads, epoch=later, of=result):
             st.markdown(f"- {sentence}")
     chart(time_grads_chart, result, (0, later) if later else (0,), where=figure)
-    figure.caption("Each line is divided by its own net's gradient at the last step T. A "
-                   "net that has learned the task has a loss near 0, so after training its "
-                   "raw gradient is tiny at every step, step T included: that is not "
-                   "vanishing. What vanishes is the share of step T's gradient that gets "
-                   "back to step 1.")
+    figure.caption(tr("Each line is divided by its own net's gradient at the last step T. A "
+                      "net that has learned the task has a loss near 0, so after training "
+                      "its raw gradient is tiny at every step, step T included: that is not "
+                      "vanishing. What vanishes is the share of step T's gradient that gets "
+                      "back to step 1."))
     if "lstm" in config.cells:
         carry = forget_gate_carry(config.forget_bias, config.seq_len)
         closed = forget_gate_carry(0.0, config.seq_len)
-        st.markdown(
-            f"**The LSTM claim holds only with the forget gate open.** The cell state is "
-            f"c_t = f_t·c_(t−1) + i_t·g_t, so what step 1 wrote is multiplied by one "
-            f"forget gate f_t per later step. This LSTM starts its gates at "
-            f"σ({config.forget_bias:g}) = {1 / (1 + math.exp(-config.forget_bias)):.2f}: "
-            f"{carry:.2g} of the cell survives to step {config.seq_len}. At bias 0, about "
-            f"PyTorch's default, it is {closed:.1g}: the LSTM then forgets like the RNN "
-            f"(the exercise below starts there).")
+        st.markdown(tr(
+            "**The LSTM claim holds only with the forget gate open.** The cell state is "
+            "c_t = f_t·c_(t−1) + i_t·g_t, so what step 1 wrote is multiplied by one "
+            "forget gate f_t per later step. This LSTM starts its gates at "
+            "σ({bias:g}) = {gate:.2f}: {carry:.2g} of the cell survives to step "
+            "{seq_len}. At bias 0, about PyTorch's default, it is {closed:.1g}: the LSTM "
+            "then forgets like the RNN (the exercise below starts there).",
+            bias=config.forget_bias, gate=1 / (1 + math.exp(-config.forget_bias)),
+            carry=carry, seq_len=config.seq_len, closed=closed))
 
-    st.subheader("Learning the task")
+    st.subheader(tr("Learning the task"))
     chart(charts.recurrent_accuracy_chart, result.history, chance=task.chance, of=result)
     for sentence in kept(solved_sentences, result.summary, config.seq_len, of=result):
         st.markdown(f"- {sentence}")
     st.dataframe(kept(solved_table, result), hide_index=True)
     if config.n_seeds < 3:
-        st.caption("One seed is one draw: with Adam and clipping a vanilla RNN sometimes "
-                   "gets lucky (on 5 seeds of this page's default it solved T = 50 once). "
-                   "Set **Repeats** to 3 or more before drawing a conclusion.")
+        st.caption(tr("One seed is one draw: with Adam and clipping a vanilla RNN "
+                      "sometimes gets lucky (on 5 seeds of this page's default it solved "
+                      "T = 50 once). Set **Repeats** to 3 or more before drawing a "
+                      "conclusion."))
 
-    st.subheader("Accuracy against sequence length")
-    st.caption(f"The same experiment at T = {', '.join(map(str, SWEEP_LENGTHS))} (and "
-               f"your T): where does each cell fall to chance? Each length is one more "
-               f"run whose time grows with T, so the sweep stops at 50, which keeps this "
-               f"page's default at about 13 s on one core; T = 100 alone would take as "
-               f"long as the four shorter lengths together. Set the sequence length to "
-               f"100 to add it.")
+    st.subheader(tr("Accuracy against sequence length"))
+    st.caption(tr("The same experiment at T = {lengths} (and your T): where does each cell "
+                  "fall to chance? Each length is one more run whose time grows with T, so "
+                  "the sweep stops at 50, which keeps this page's default at about 13 s on "
+                  "one core; T = 100 alone would take as long as the four shorter lengths "
+                  "together. Set the sequence length to 100 to add it.",
+                  lengths=", ".join(map(str, SWEEP_LENGTHS))))
     sweep = dict(zip(lengths, swept))
     if all(r is not None for r in sweep.values()):
         chart(sweep_chart, sweep, task.chance)
     downloads(result, PAGE, PAGE_EXPERIMENTS[PAGE].config)
 
-st.subheader(f"Exercise: {EXERCISE.title}")
-st.markdown(f"**Goal.** {EXERCISE.goal}")
-with st.expander("Hints", icon=":material/lightbulb:"):
+st.subheader(tr("Exercise: {title}", title=tr(EXERCISE.title)))
+st.markdown(tr("**Goal.** {goal}", goal=tr(EXERCISE.goal)))
+with st.expander(tr("Hints"), icon=":material/lightbulb:"):
     for hint in EXERCISE.hints:
-        st.markdown(f"- {hint}")
+        st.markdown(f"- {tr(hint)}")
 bias = bound(EXERCISE_BIAS, EXERCISE.start.forget_bias, st)
 attempt = run_experiment(EXERCISE.start.replace(forget_bias=float(bias)))
 if attempt is not None:
@@ -133,5 +140,6 @@ if attempt is not None:
     if check.passed:
         st.success(check.message, icon=":material/check_circle:")
     else:
-        st.warning(f"Not yet. {check.message}", icon=":material/pending:")
+        st.warning(tr("Not yet. {why}", why=check.message),
+                   icon=":material/pending:")
     chart(EXERCISE.chart, attempt)
