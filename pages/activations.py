@@ -14,7 +14,9 @@ DEFAULT_ACTS = ["sigmoid", "tanh", "relu", "leaky_relu"]
 # stays x_range: links already shared keep working).
 Z_RANGE = Widget("x_range", "range", N_("z range"), lo=-10.0, hi=10.0, step=0.5)
 CHAIN_DEPTH_W = Widget("chain_depth", "slider", N_("Layers"), lo=1, hi=30, step=1)
-CHAIN_PRESET = Widget("chain_preset", "select", N_("Factor per layer"), tuple(CHAIN_PRESETS))
+# its options are their own labels, marked for the catalog where they are declared
+CHAIN_PRESET = Widget("chain_preset", "select", N_("Factor per layer"), tuple(CHAIN_PRESETS),
+                      fmt={p: p for p in CHAIN_PRESETS})
 CHAIN_FACTOR = Widget("chain_factor", "number", N_("Custom factor w·f'(z)"), lo=0.001,
                       hi=10.0, step=0.05)
 

@@ -566,3 +566,13 @@ if __name__ == "__main__":
         main()
     else:
         print(__doc__)
+
+
+def test_the_chinese_guide_states_the_same_numbers():
+    """docs/workshop.zh.md is the guide in Chinese: every number the English guide states
+    (and so checks above) is in it, and it states none the English does not."""
+    number = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?%?")
+    english = set(number.findall(GUIDE.read_text(encoding="utf-8")))
+    chinese = set(number.findall((ROOT / "docs" / "workshop.zh.md").read_text(encoding="utf-8")))
+    assert english - chinese == set(), "numbers the Chinese guide lacks"
+    assert chinese - english == set(), "numbers only the Chinese guide states"
