@@ -4,6 +4,7 @@ import streamlit as st
 from app.blocks import page_intro
 from app.catalog import PAGES
 from vgcore.i18n import tr
+from vgcore.workshop.glossary import glossary_table
 
 page_intro(tr("Vanishing Gradient Lab"))
 st.markdown(tr(
@@ -28,3 +29,7 @@ for spec in PAGES:
         st.page_link(spec.path, label=tr(spec.title), icon=spec.icon)
 st.caption(tr("Everything runs on the CPU. Results are cached: a config someone already "
               "ran appears instantly."))
+
+with st.expander(tr("Glossary"), icon=":material/translate:"):
+    st.caption(tr("The field's terms as the lessons use them, in both languages."))
+    st.dataframe(glossary_table(), hide_index=True)
