@@ -242,3 +242,23 @@ def test_a_sentence_about_a_stored_result_is_made_once(stored, fresh_cache):
     blocks.kept(said, partial.layers, epoch=0, of=partial)
     blocks.kept(said, partial.layers, epoch=0, of=partial)
     assert calls == [0, 0, 0], "a partial result's words are made every time"
+
+
+def test_what_is_kept_holds_words_so_each_language_keeps_its_own(stored, fresh_cache):
+    """A chart and a sentence kept for an English reader are not shown to a Chinese one:
+    the key holds the language, and each language's words are made once."""
+    import json
+
+    from vgcore.i18n import speaking
+    from vgcore.results import speed_sentences
+    where = _Recorder()
+    blocks.chart(charts.grad_norm_bars, stored.layers, epoch=0, of=stored, where=where)
+    with speaking("zh"):
+        blocks.chart(charts.grad_norm_bars, stored.layers, epoch=0, of=stored, where=where)
+        chinese = blocks.kept(_said, stored.layers, epoch=0, of=stored)
+        assert chinese == speed_sentences(stored.layers, epoch=0)
+    english = blocks.kept(_said, stored.layers, epoch=0, of=stored)
+    assert len(fresh_cache) == 4
+    assert english != chinese
+    titles = [json.dumps(spec.get("title"), ensure_ascii=False) for spec, _ in where.calls]
+    assert "Gradient" in titles[0] and "梯度" in titles[1] and "梯度" not in titles[0]

@@ -672,6 +672,27 @@ def test_png_render_when_vl_convert_is_installed(frames, tmp_path):
         assert path.stat().st_size > 0
 
 
+def test_png_render_in_chinese_has_every_glyph(frames, tmp_path):
+    """Every chart in Chinese renders to PNG, and the font has the glyphs: text a font
+    lacks is drawn as the same empty boxes whatever it says, so two Chinese titles that
+    differ must give two different images (two strings of unassigned code points, the
+    control, give one)."""
+    vlc = pytest.importorskip("vl_convert")
+    from vgcore.i18n import speaking
+    with speaking("zh"):
+        for name in BUILDERS:
+            path = tmp_path / f"{name}.png"
+            build(name, frames).save(path)
+            assert path.stat().st_size > 0
+    df = pd.DataFrame({"x": [1, 2], "y": [1, 2]})
+
+    def png(title: str) -> bytes:
+        chart = alt.Chart(df, title=title).mark_line().encode(x=alt.X("x", title=title), y="y")
+        return vlc.vegalite_to_png(chart.to_dict(), scale=1)
+    assert png("\U000F0000\U000F0001") == png("\U000F0010\U000F0011"), "the control"
+    assert png("梯度消失") != png("梯度爆炸"), "no CJK font (Debian: fonts-noto-cjk)"
+
+
 def test_log_axes_tick_on_decades():
     layers = pd.DataFrame({"activation": "sigmoid", "seed": 0, "epoch": 0,
                            "layer": [1, 2, 3, 4], "layer_name": ["hidden 1", "hidden 2",

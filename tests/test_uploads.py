@@ -39,6 +39,22 @@ def test_the_apps_history_csv_parses_back_exactly(result):
     pd.testing.assert_frame_equal(df, result.history, check_dtype=False)
 
 
+def test_a_run_file_reads_the_same_in_either_language(result):
+    """Run files hold numbers and the config's names, never words: a file downloaded by a
+    reader of one language compares, number for number, for a reader of the other; only
+    the refusal of a bad file is in the reader's language."""
+    from vgcore.i18n import speaking
+    data = result.history.to_csv(index=False).encode()
+    with speaking("zh"):
+        chinese = summarize_runs(overlay_frame({"a-history.csv": parse_run_file(
+            "a-history.csv", data)}))
+        with pytest.raises(ValueError, match=r"[\u4e00-\u9fff]"):
+            parse_run_file("b.csv", b"not,a\nrun,file\n")
+    english = summarize_runs(overlay_frame({"a-history.csv": parse_run_file(
+        "a-history.csv", data)}))
+    pd.testing.assert_frame_equal(chinese, english)
+
+
 def test_the_clis_json_output_parses(result):
     df = parse_run_file("run.json", json.dumps(result.to_json_dict()).encode())
     assert len(df) == len(result.history)

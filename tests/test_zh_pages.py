@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from zh_words import english_runs
 
 from app import runner
 from app.catalog import PAGES
@@ -17,29 +18,6 @@ from tests.test_app import _ids, open_page
 
 # Small runs: every sentence a result makes is still made (2 seeds: the counted ones).
 LINK = {"lang": "zh", "epochs": "2", "n_seeds": "2"}
-# Names that stay as they are in Chinese text, and the English of a term in brackets.
-NAMES = re.compile(
-    r"(Glorot|Bengio|Nielsen|Hochreiter|Schmidhuber|Ioffe|Szegedy|He et al\.|Kaiming|"
-    r"Xavier|LeCun|Hinton|Pascanu|Mikolov|Karpathy|Gers|Cho|Zhang|Ren|Sun|Osindero|Teh|"
-    r"Lamblin|Popovici|Larochelle|Bordes|Jozefowicz|Zaremba|Sutskever|Neural Networks and Deep Learning)")
-ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z]+(?:[ '\-][A-Za-z][a-z]+){2,}\b")
-
-
-def _prose(text: str) -> str:
-    """`text` without what may stay in Latin letters: code, links' targets, bracketed
-    English terms, names, formulas' letters."""
-    text = re.sub(r"`[^`]*`", " ", text)
-    text = re.sub(r"\]\([^)]*\)", "]", text)             # a link's target
-    text = re.sub(r"（[^（）]*）", " ", text)              # 梯度消失（vanishing gradient）
-    text = re.sub(r"https?://\S+", " ", text)
-    text = re.sub(r":material/[a-z_]+:", " ", text)
-    return NAMES.sub(" ", text)
-
-
-def _english_runs(text: str) -> list[str]:
-    return ENGLISH_RUN.findall(_prose(text))
-
-
 def _chart_words(spec: dict) -> list[str]:
     """A Vega-Lite spec's words a reader sees: titles, subtitles, axis and legend
     titles (not field names, expressions or data)."""
@@ -116,5 +94,5 @@ def test_every_page_reads_in_chinese(spec):
     assert at.session_state["lang"] == "zh"
     words = page_words(at)
     assert any(re.search(r"[\u4e00-\u9fff]", w) for w in words), Path(spec.path).stem
-    left = sorted({run for w in words for run in _english_runs(w)})
+    left = sorted({run for w in words for run in english_runs(w)})
     assert not left, f"{Path(spec.path).stem}: English left: {left}"

@@ -82,4 +82,4 @@ def glossary_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-__all__ = ["Term", "GLOSSARY", "glossary_table"]
+__all__ = ["GLOSSARY", "Term", "glossary_table"]
