@@ -830,8 +830,10 @@ def test_every_result_sentence_says_on_how_many_of_the_seeds_it_held(spec):
     (speed, factors, drift, chance, steps, solved) and every divergence notice names
     the count of the 3 seeds ("on 3 of 3 seeds", "on 2 of 3 seeds: ...; on 1 ...").
     History lines ("- **2006 · ...**") and an exercise's hints state no result."""
+    from vgcore.i18n import tr
     from vgcore.workshop.exercises import EXERCISES
-    hints = {f"- {hint}" for ex in EXERCISES.values() for hint in ex.hints}
+    # a hint is a message: shown as the catalog gives it (a formula's braces undoubled)
+    hints = {f"- {tr(hint)}" for ex in EXERCISES.values() for hint in ex.hints}
     link = {**THREE_SEEDS, **({"seq_len": "8"} if spec in RECURRENT else SMALL_NETS)}
     at = open_page(spec.path, **link)
     assert_clean(at)

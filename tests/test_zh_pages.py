@@ -96,3 +96,33 @@ def test_every_page_reads_in_chinese(spec):
     assert any(re.search(r"[\u4e00-\u9fff]", w) for w in words), Path(spec.path).stem
     left = sorted({run for w in words for run in english_runs(w)})
     assert not left, f"{Path(spec.path).stem}: English left: {left}"
+
+
+def _colour_ranges(at) -> list[list[str]]:
+    """Every colour scale's range, chart by chart, in order."""
+    ranges = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            scale = node.get("scale") if node.get("field") or node.get("type") else None
+            if isinstance(scale, dict) and isinstance(scale.get("range"), list) and \
+                    all(isinstance(c, str) and c.startswith("#") for c in scale["range"]):
+                ranges.append(scale["range"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    for e in at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart"):
+        walk(json.loads(e.proto.spec))
+    return ranges
+
+
+@pytest.mark.parametrize("page", ["how_fixed", "exploding", "softmax", "through_time"])
+def test_each_series_keeps_its_colour_in_both_languages(page):
+    """A net's colour belongs to its registry name, not to the words of its label: the
+    cures, init schemes, heads and cells are drawn in the same colours in either
+    language (the runs are the ones the Chinese reading above trained)."""
+    ranges = {lang: _colour_ranges(open_page(f"pages/{page}.py", **{**LINK, "lang": lang}))
+              for lang in ("zh", "en")}
+    assert ranges["zh"] and ranges["zh"] == ranges["en"]
