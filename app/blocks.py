@@ -27,6 +27,7 @@ from vgcore.i18n import N_, language, tr
 from vgcore.kinds import kind_of
 from vgcore.results import NO_VALUE, diverged_phrase, spread_text
 from vgcore.store.keys import key_of, storable
+from vgcore.text import text_width
 from vgcore.workshop.uploads import run_file_stem
 
 from . import links
@@ -125,6 +126,25 @@ def spread_cells(frame: pd.DataFrame, by: str | list[str], value: str, fmt: Any
     """One cell per group of `by` (in order of appearance): its seeds' `value` as the
     middle and the range, '84% (81–86%)' (`vgcore.results.spread_text`)."""
     return frame.groupby(by, sort=False)[value].agg(lambda v: spread_text(v, fmt))
+
+
+# A table's text columns share the width of a lesson's column at 1280 px (a projector)
+# with the sidebar open: 820 px, as a single chart's.
+TABLE_MAX_PX = 820
+_CHAR_PX, _CELL_PAD_PX, _COLUMN_MIN_PX = 7.5, 18, 60
+
+
+def column_widths(frame: pd.DataFrame, total_px: int = TABLE_MAX_PX) -> dict[str, int]:
+    """Each column's width in px for st.dataframe: what its longest text (header
+    included; a CJK character twice a Latin letter's width) needs, the widest columns
+    narrowed in turn until the table fits `total_px`. Words of either language fit
+    without a fixed width per language."""
+    need = {c: _CELL_PAD_PX + _CHAR_PX * max(
+        [text_width(str(c))] + [text_width(str(v)) for v in frame[c]]) for c in frame}
+    level = max(need.values(), default=0)      # no column wider than this
+    while sum(min(w, level) for w in need.values()) > total_px and level > _COLUMN_MIN_PX:
+        level -= 1
+    return {c: int(min(w, level)) for c, w in need.items()}
 
 
 # Streamlit's chart theme sets zero padding, which cuts the top half off a chart title;

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from app.blocks import cells, chart, downloads, kept, page_intro
+from app.blocks import cells, chart, column_widths, downloads, kept, page_intro
 from vgcore.i18n import N_, tr
 from vgcore.results import seeds_text, spread_text
 from app.runner import run_experiment
@@ -54,22 +54,24 @@ if results is not None:
     else:
         st.warning(tr("Not reproduced: {within} of {total} numbers within their band.",
                       within=within, total=total), icon=":material/warning:")
-    # Every row in view (the headline rows come first), the columns fitting a laptop's
-    # width; each column named as `numbers` names it, in the reader's language.
+    # Every row in view (the headline rows come first), the columns fitting a projector's
+    # width in either language; each column named as `numbers` names it.
+    width = column_widths(shown)
     st.dataframe(shown, hide_index=True, height=TABLE_ROW_PX * (len(table) + 1) + 3,
                  column_config={
-                     tr("within band"): st.column_config.TextColumn(tr("within band"),
-                                                                    width=105),
-                     tr("quantity"): st.column_config.TextColumn(tr("quantity"), width=330),
+                     tr("within band"): st.column_config.TextColumn(
+                         tr("within band"), width=width[tr("within band")]),
+                     tr("quantity"): st.column_config.TextColumn(
+                         tr("quantity"), width=width[tr("quantity")]),
                      tr("published"): st.column_config.TextColumn(
-                         tr("published"), width=80,
+                         tr("published"), width=width[tr("published")],
                          help=tr("—: the source states a direction, not a number")),
                      tr("ours"): st.column_config.TextColumn(
-                         tr("ours"), width=150,
+                         tr("ours"), width=width[tr("ours")],
                          help=tr("The median over the seeds, their range in brackets: the "
                                  "median is what the band judges")),
                      tr("tolerance"): st.column_config.TextColumn(
-                         tr("tolerance"), width=330,
+                         tr("tolerance"), width=width[tr("tolerance")],
                          help=tr("The band our number must land in, and why")),
                  })
     seeds = max(int(r.config.n_seeds) for r in results.values())

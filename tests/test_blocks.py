@@ -262,3 +262,20 @@ def test_what_is_kept_holds_words_so_each_language_keeps_its_own(stored, fresh_c
     assert english != chinese
     titles = [json.dumps(spec.get("title"), ensure_ascii=False) for spec, _ in where.calls]
     assert "Gradient" in titles[0] and "梯度" in titles[1] and "梯度" not in titles[0]
+
+
+def test_a_tables_columns_fit_a_projector_in_either_language():
+    """column_widths: each column as wide as its longest text needs (a CJK character
+    twice a Latin letter), the widest narrowed first until the table fits 820 px."""
+    short = pd.DataFrame({"a": ["x"], "b": ["y" * 10]})
+    widths = blocks.column_widths(short)
+    assert widths["b"] > widths["a"] and sum(widths.values()) < blocks.TABLE_MAX_PX
+    assert blocks.column_widths(pd.DataFrame({"列": ["梯度" * 5]}))["列"] == \
+        blocks.column_widths(pd.DataFrame({"列": ["ab" * 10]}))["列"]
+    wide = pd.DataFrame({"quantity": ["4 layers: hidden 1 bias-gradient norm"],
+                         "ours": ["0.05168 (0.02952–0.07308)"], "ok": ["✓"],
+                         "tolerance": ["within ×3 of published (0.0233 to 0.21) " * 3]})
+    widths = blocks.column_widths(wide)
+    assert sum(widths.values()) <= blocks.TABLE_MAX_PX
+    assert widths["ok"] == blocks.column_widths(wide[["ok"]])["ok"], "a narrow one keeps its width"
+    assert widths["tolerance"] == max(widths.values())

@@ -42,4 +42,14 @@ def escaped(text: Any, limit: int = 400) -> str:
     return _MARKDOWN.sub(r"\\\1", " ".join(one_line(text, limit).split()))
 
 
-__all__ = ["visible", "one_line", "quote", "escaped"]
+def is_wide(char: str) -> bool:
+    """A character drawn about twice as wide as a Latin letter (CJK, full-width forms)."""
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def text_width(text: str) -> int:
+    """`text`'s width in Latin characters: a wide (CJK) character counts as 2."""
+    return sum(2 if is_wide(c) else 1 for c in text)
+
+
+__all__ = ["visible", "one_line", "quote", "escaped", "is_wide", "text_width"]

@@ -19,7 +19,6 @@ import json
 import math
 import re
 import textwrap
-import unicodedata
 from typing import Any, Sequence
 
 import altair as alt
@@ -29,6 +28,7 @@ import pandas as pd
 from vgcore.activations import ACTIVATIONS
 from vgcore.i18n import N_, tr, trn
 from vgcore.results import IQR_FROM_SEEDS, registry_order, seed_band
+from vgcore.text import is_wide, text_width
 
 from .palette import LAYER_SCHEME, activation_color
 
@@ -327,16 +327,6 @@ SUBTITLE_CHARS = 58
 AXIS_CHARS = 36
 
 
-def _is_wide(char: str) -> bool:
-    """A character drawn about twice as wide as a Latin letter (CJK, full-width forms)."""
-    return unicodedata.east_asian_width(char) in ("W", "F")
-
-
-def _text_width(text: str) -> int:
-    """`text`'s width in Latin characters: a wide (CJK) character counts as 2."""
-    return sum(2 if _is_wide(c) else 1 for c in text)
-
-
 # Chinese line-breaking rules (禁则): no line starts with a closing mark or ends with an
 # opening one.
 _NO_LINE_START = set("，。、；：？！）」』】〉》”’…·%,.;:?!)]}")
@@ -350,7 +340,7 @@ _OPENING, _CLOSING = "（([【「『《〈“", "）)]】」』》〉”"
 def _lines(text: str, width: int) -> list[str]:
     """`text` in lines of at most `width` (`_text_width`), broken at spaces; text with
     CJK characters (written without spaces between words) also between them."""
-    if not any(_is_wide(c) for c in text):
+    if not any(is_wide(c) for c in text):
         return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
     return _wide_lines(text, width)
 
@@ -374,7 +364,7 @@ def _wide_lines(text: str, width: int) -> list[str]:
         last = pieces[-1][1][-1] if pieces else ""
         if not pieces or space:
             pieces.append((space, run))
-        elif (_is_wide(run) or _is_wide(last)) and not (
+        elif (is_wide(run) or is_wide(last)) and not (
                 run in _NO_LINE_START or last in _NO_LINE_END):
             pieces.append(("", run))                # a break may come between them
         else:   # a Latin word grows; a mark stays with what it closes or opens
@@ -385,10 +375,10 @@ def _wide_lines(text: str, width: int) -> list[str]:
         return "".join(sp + piece for sp, piece in parts).strip()
 
     def fits(parts: list[Piece]) -> bool:
-        return _text_width(joined(parts)) <= width
+        return text_width(joined(parts)) <= width
 
     def kept(parts: list[Piece]) -> bool:     # long enough to end a line early
-        return _text_width(joined(parts)) * 5 >= width * 3
+        return text_width(joined(parts)) * 5 >= width * 3
 
     def quality(before: list[Piece], after: Piece) -> int:
         """How well a line breaks between `before` and `after`."""
@@ -417,7 +407,7 @@ def _wide_lines(text: str, width: int) -> list[str]:
         lines.append(line)
     # a short last line takes pieces from the line above (which stays long enough)
     while len(lines) > 1 and len(lines[-2]) > 1 and \
-            _text_width(joined(lines[-1])) * 4 < width and \
+            text_width(joined(lines[-1])) * 4 < width and \
             fits(lines[-2][-1:] + lines[-1]) and kept(lines[-2][:-1]):
         lines[-1] = lines[-2][-1:] + lines[-1]
         lines[-2] = lines[-2][:-1]

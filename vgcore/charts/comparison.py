@@ -8,12 +8,13 @@ import pandas as pd
 
 from vgcore.i18n import N_, tr
 from vgcore.results import activation_label, registry_order
+from vgcore.text import text_width
 
 from ._common import (_EPOCH_AXIS, _EPOCH_AXIS_SHORT, FACET_COLUMNS, FACET_HEIGHT,
                       FACET_WIDTH, HEIGHT, WIDTH, _activation_label_expr, _check_choice,
                       _data, _facet_by_activation, _legend, _legend_select, _percent_y,
                       _require, _title, _y, _band_frame, _median_band, _seeds_note,
-                      _shown_as, _split_labels, _subtitle, _text_width)
+                      _shown_as, _split_labels, _subtitle)
 from .curves import _epoch_x, _metric_rows, _metric_y, _split_dash
 from .palette import ACTIVATION_COLORS, HEAD_COLORS, named_colors, series_styles
 
@@ -33,7 +34,7 @@ def _series_legend(title: str, names: list[str], plot_width: int | str,
     """Below the plot, in as many columns as fit its width: a room's 30 run names beside
     the plot would take more room than the curves, and a narrow screen has none."""
     room = plot_width if isinstance(plot_width, int) else WIDTH
-    entry = _LEGEND_SYMBOL_PX + _LEGEND_CHAR_PX * max(_text_width(n) for n in names)
+    entry = _LEGEND_SYMBOL_PX + _LEGEND_CHAR_PX * max(text_width(n) for n in names)
     return _legend(title, orient="bottom", direction="vertical",
                    columns=max(1, min(len(names), room // entry)), symbolType="stroke",
                    symbolStrokeWidth=2, symbolSize=500, **kwargs)
