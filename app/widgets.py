@@ -13,13 +13,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import streamlit as st
 
 from vgcore.config import FieldSpec, declared_fields
 from vgcore.data import DATASETS
-from vgcore.i18n import LANGUAGES, N_, speaking, tr
+from vgcore.i18n import LANGUAGES, N_, language, speaking, tr
 from vgcore.kinds import KINDS, kind_of
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS
 
@@ -343,15 +343,24 @@ def keep_across_languages() -> None:
             st.session_state[key] = st.session_state[key]
 
 
+def in_this_language(format_func: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A control's format_func that words its options in this script run's language
+    whoever calls it (Streamlit, and AppTest, may call it outside the run)."""
+    lang = language()
+
+    def shown(option: Any) -> str:
+        with speaking(lang):
+            return format_func(option)
+    return shown
+
+
 def _widget(w: Widget, default: Any, container, limits: dict[str, tuple], **extra: Any
             ) -> Any:
     """`extra`: further keyword arguments for the Streamlit widget (on_change, ...)."""
     key = w.field
     common = dict(key=key, help=help_of(w), bind="query-params", **extra)
     label = tr(w.label)
-
-    def fmt(v: Any) -> str:
-        return label_of(w, v)
+    fmt = in_this_language(lambda v: label_of(w, v))
     if w.kind in ("select", "multi") and w.fmt:
         st.session_state.setdefault(WORDED, set()).add(key)
     if w.kind == "select":

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from app.blocks import cells, chart, page_intro
+from app.widgets import in_this_language
 from vgcore import charts
 from vgcore.i18n import N_, language, tr
 from vgcore.workshop.uploads import (MAX_BYTES, MAX_FILES, overlay_frame, parse_run_file,
@@ -63,9 +64,9 @@ else:
         st.info(note, icon=":material/content_copy:")
     c1, c2 = st.columns(2)
     metric = c1.radio(tr("Metric"), list(METRICS), horizontal=True, key="cmp_metric",
-                      format_func=lambda m: tr(METRICS[m]))
+                      format_func=in_this_language(lambda m: tr(METRICS[m])))
     split = c2.radio(tr("Split"), list(SPLITS), horizontal=True, key="cmp_split",
-                     format_func=lambda s: tr(SPLITS[s]))
+                     format_func=in_this_language(lambda s: tr(SPLITS[s])))
     chart(charts.overlay_chart(runs, metric, None if split == "both" else split,
                                series="run", log_y=metric == "loss"))
     # The uploader's chips cut every name to "exercis...istory.csv": this says which file

@@ -4,7 +4,7 @@ import streamlit as st
 
 from app.blocks import chart, divergence_notice, downloads, kept, page_intro
 from app.runner import run_experiment, run_experiments
-from app.widgets import page_controls
+from app.widgets import in_this_language, page_controls
 from vgcore import charts
 from vgcore.i18n import tr
 from vgcore.inits import INIT_SCHEMES
@@ -41,7 +41,7 @@ if result is not None:
     st.header(tr("Compare initialisations at epoch 0"))
     schemes = st.multiselect(tr("Schemes"), [s for s in INIT_SCHEMES if s != "auto"],
                              default=list(COMPARED_INITS), key="schemes",
-                             format_func=lambda s: tr(INIT_SCHEMES[s].label))
+                             format_func=in_this_language(lambda s: tr(INIT_SCHEMES[s].label)))
     probes, names = {}, {}
     asked = init_probes(cfg, tuple(schemes))      # untrained nets of one shape: one run
     for (label, probe_cfg), probe in zip(asked.items(), run_experiments(list(asked.values()))):

@@ -32,4 +32,4 @@ st.caption(tr("Everything runs on the CPU. Results are cached: a config someone 
 
 with st.expander(tr("Glossary"), icon=":material/translate:"):
     st.caption(tr("The field's terms as the lessons use them, in both languages."))
-    st.dataframe(glossary_table(), hide_index=True)
+    st.dataframe(glossary_table(), hide_index=True, height="content")

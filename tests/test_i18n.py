@@ -128,3 +128,11 @@ def test_a_brace_message_with_a_percent_sign_is_not_a_percent_format(tmp_path):
     assert list(read.check()) == []
     assert catalogs.problems(read) == ["placeholders differ: '{n} of {total}'",
                                        "not translated: 'epoch {epoch}'"]
+
+
+def test_lists_and_clauses_take_each_languages_punctuation():
+    assert i18n.listing(["a", "b", "c"]) == "a, b, c" and i18n.listing([]) == ""
+    assert i18n.clauses(["a", "b"]) == "a; b"
+    with speaking("zh"):
+        assert i18n.listing(["甲", "乙", "丙"]) == "甲、乙、丙"
+        assert i18n.clauses(["甲", "乙"]) == "甲；乙"

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, reduce
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
@@ -103,6 +103,22 @@ def trn(singular: str, plural: str, n: int, **values: Any) -> str:
     return text.format(n=n, **values)
 
 
+# Lists joined by messages: Chinese joins a list's items with 、 and a sentence's clauses
+# with ；, where English writes ", " and "; ".
+def listing(items: Iterable[Any]) -> str:
+    """Items of one list in the current language: 'a, b, c' ('a、b、c'); '' for none."""
+    parts = [str(i) for i in items]
+    return reduce(lambda first, then: tr("{first}, {then}", first=first, then=then),
+                  parts) if parts else ""
+
+
+def clauses(items: Iterable[Any]) -> str:
+    """Clauses of one sentence in the current language: 'a; b; c' ('a；b；c')."""
+    parts = [str(i) for i in items]
+    return reduce(lambda first, then: tr("{first}; {then}", first=first, then=then),
+                  parts) if parts else ""
+
+
 def percent(value: float, decimals: int = 0) -> str:
     """`value` (0.84) as a percentage in the current language's style ('84%')."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
@@ -116,4 +132,5 @@ def decimal(value: float, decimals: int) -> str:
 
 
 __all__ = ["LANGUAGES", "DEFAULT", "DOMAIN", "LOCALE_DIR", "N_", "tr", "trn", "language",
-           "language_of", "use", "speaking", "catalog", "percent", "decimal"]
+           "language_of", "use", "speaking", "catalog", "percent", "decimal", "listing",
+           "clauses"]

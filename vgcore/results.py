@@ -45,7 +45,7 @@ import pandas as pd
 from . import data
 from .activations import ACTIVATIONS
 from .config import ExperimentConfig
-from .i18n import N_, tr, trn
+from .i18n import N_, clauses, tr, trn
 from .inits import INIT_SCHEMES, resolve as resolve_init
 from .registry import label_in, order_in
 
@@ -390,15 +390,7 @@ def spread_text(values: Iterable[float], fmt: Any = "{:.3g}") -> str:
                          held=len(finite)))
     if not parts:
         return middle
-    return tr("{middle} ({details})", middle=middle, details=_listed(parts))
-
-
-def _listed(parts: list[str]) -> str:
-    """Parts of one claim, in order: 'a; b; c' (the language's semicolon)."""
-    text = parts[0]
-    for part in parts[1:]:
-        text = tr("{earlier}; {later}", earlier=text, later=part)
-    return text
+    return tr("{middle} ({details})", middle=middle, details=clauses(parts))
 
 
 def spread_range(values: Iterable[float], fmt: Any = "{:.3g}") -> str:
@@ -425,7 +417,7 @@ def counted(groups: list[tuple[str, list[int]]], total: int) -> str:
     parts = [tr("{on_seeds} {claim}", on_seeds=on_seeds(len(first[1]), total),
                 claim=first[0])] + \
         [tr("on {held} {claim}", held=len(seeds), claim=claim) for claim, seeds in rest]
-    return tr("{disagree}: {claims}", disagree=tr(DISAGREE), claims=_listed(parts))
+    return tr("{disagree}: {claims}", disagree=tr(DISAGREE), claims=clauses(parts))
 
 
 def count_sentence(name: str, groups: list[tuple[str, list[int]]], total: int) -> str:

@@ -64,7 +64,8 @@ from ._common import _require  # noqa: F401
 from .activations import CHAIN_LABELS  # noqa: F401
 from .histograms import HISTOGRAM_SUBTITLES  # noqa: F401
 from .network import NET_EDGE_DECADES, NET_EDGE_LOW, NET_EDGE_MODES  # noqa: F401
-from .network import NET_EDGE_OPACITY, NET_EDGE_WIDTH, _log_legend_ticks  # noqa: F401
+from ._common import _log_legend_ticks  # noqa: F401
+from .network import NET_EDGE_OPACITY, NET_EDGE_WIDTH  # noqa: F401
 from .palette import CLASS_COLORS, DIVERGED_COLOR, LAYER_SCHEME  # noqa: F401
 
 __all__ = ["ACTIVATION_COLORS", "CATEGORY_COLORS", "HEAD_COLORS", "activation_color",

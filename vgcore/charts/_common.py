@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
-import textwrap
+import string
 from typing import Any, Sequence
 
 import altair as alt
@@ -28,8 +28,8 @@ import pandas as pd
 from vgcore.activations import ACTIVATIONS
 from vgcore.i18n import N_, tr, trn
 from vgcore.results import IQR_FROM_SEEDS, registry_order, seed_band
-from vgcore.text import is_wide, text_width
 
+from .lines import text_lines
 from .palette import LAYER_SCHEME, activation_color
 
 # -- sizes (px) ----------------------------------------------------------------------
@@ -312,6 +312,39 @@ def _log_floor(values: pd.Series) -> float | Any:
     return float(10 ** math.floor(math.log10(float(values.min())) - 0.3))
 
 
+def _log_legend_ticks(lo: float, hi: float) -> list[float]:
+    """Values for a legend spanning 10^lo..10^hi: whole decades, or 1-2-5 steps when
+    fewer than three decades fit (one tick alone reads as no scale)."""
+    steps = [m * 10.0 ** k for k in range(math.floor(lo), math.ceil(hi) + 1)
+             for m in (1, 2, 5)]
+    inside = [v for v in steps if lo - 1e-9 <= math.log10(v) <= hi + 1e-9]
+    decades = [v for v in inside if f"{v:.0e}".startswith("1")]
+    return decades if len(decades) >= 3 else inside
+
+
+def _js(value: Any) -> str:
+    """`value` as a Vega (JSON) literal, its non-ASCII words kept as they are."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _vega_text(text: str) -> str:
+    """`text` as a single-quoted Vega string literal."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _vega_words(message: str, **parts: str) -> str:
+    """Vega expression: `message` (a message in the reader's language, its {placeholders}
+    filled by `parts`, Vega expressions) as a concatenation of its words and the parts:
+    "hidden {n}" with n="datum.value" -> "'hidden ' + datum.value"."""
+    pieces = []
+    for literal, name, _, _ in string.Formatter().parse(message):
+        if literal:
+            pieces.append(_vega_text(literal))
+        if name is not None:
+            pieces.append(parts[name])
+    return " + ".join(pieces)
+
+
 def _percent_y(col: str, title: str) -> alt.Y:
     return alt.Y(f"{col}:Q", title=title, scale=alt.Scale(domain=[0, 1]),
                  axis=alt.Axis(format="%"))
@@ -320,98 +353,11 @@ def _percent_y(col: str, title: str) -> alt.Y:
 # Title and subtitle lines are broken at these lengths: a phone's ~360 px column holds
 # about 44 characters of a title's bold 13 px and 58 of a subtitle's 11 px, where Vega
 # would cut one long line with "…". A CJK character is about twice as wide as a Latin
-# one and counts as 2 (`_text_width`).
+# one and counts as 2 (`vgcore.text.text_width`).
 TITLE_CHARS = 44
 SUBTITLE_CHARS = 58
 # An axis title's bold 11 px: about 36 characters span a phone's ~230 px plot.
 AXIS_CHARS = 36
-
-
-# Chinese line-breaking rules (禁则): no line starts with a closing mark or ends with an
-# opening one.
-_NO_LINE_START = set("，。、；：？！）」』】〉》”’…·%,.;:?!)]}")
-_NO_LINE_END = set("（「『【〈《“‘([{")
-# A line is best broken after these (or at a space) rather than inside a phrase, and
-# outside brackets.
-_BREAK_AFTER = set("，。、；：？！）」』】〉》”,;:?!)")
-_OPENING, _CLOSING = "（([【「『《〈“", "）)]】」』》〉”"
-
-
-def _lines(text: str, width: int) -> list[str]:
-    """`text` in lines of at most `width` (`_text_width`), broken at spaces; text with
-    CJK characters (written without spaces between words) also between them."""
-    if not any(is_wide(c) for c in text):
-        return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
-    return _wide_lines(text, width)
-
-
-def _wide_lines(text: str, width: int) -> list[str]:
-    """Line filling over pieces that may not be split: a run of Latin letters, digits
-    and signs, or one CJK character (closing marks kept with what they close, opening
-    marks with what they open); spaces are break points, dropped at a break. A full line
-    is broken where it reads best among the places that keep at least 3/5 of it: after a
-    punctuation mark (，；：。 …), else at a space, else outside brackets, else before the
-    piece that did not fit; a last line under a quarter of the width takes pieces from
-    the line above. A piece longer than a line stands on its own line, as textwrap's
-    break_long_words=False does."""
-    Piece = tuple[str, str]                    # (the spaces before it, the piece)
-    pieces: list[Piece] = []
-    space = ""
-    for run in re.findall(r"\s+|\S", text):
-        if run.isspace():
-            space = run if pieces else ""
-            continue
-        last = pieces[-1][1][-1] if pieces else ""
-        if not pieces or space:
-            pieces.append((space, run))
-        elif (is_wide(run) or is_wide(last)) and not (
-                run in _NO_LINE_START or last in _NO_LINE_END):
-            pieces.append(("", run))                # a break may come between them
-        else:   # a Latin word grows; a mark stays with what it closes or opens
-            pieces[-1] = (pieces[-1][0], pieces[-1][1] + run)
-        space = ""
-
-    def joined(parts: list[Piece]) -> str:
-        return "".join(sp + piece for sp, piece in parts).strip()
-
-    def fits(parts: list[Piece]) -> bool:
-        return text_width(joined(parts)) <= width
-
-    def kept(parts: list[Piece]) -> bool:     # long enough to end a line early
-        return text_width(joined(parts)) * 5 >= width * 3
-
-    def quality(before: list[Piece], after: Piece) -> int:
-        """How well a line breaks between `before` and `after`."""
-        if before[-1][1][-1] in _BREAK_AFTER:
-            return 3
-        if after[0]:
-            return 2
-        head = joined(before)
-        return 1 if sum(head.count(c) for c in _OPENING) <= sum(
-            head.count(c) for c in _CLOSING) else 0
-
-    lines: list[list[Piece]] = []
-    line: list[Piece] = []
-    for piece in pieces:
-        if not line or fits(line + [piece]):
-            line.append(piece)
-            continue
-        ends = [k for k in range(1, len(line)) if kept(line[:k])] + [len(line)]
-        cut = max(ends, key=lambda k: (quality(line[:k], (line + [piece])[k]), k))
-        lines.append(line[:cut])
-        line = line[cut:] + [piece]
-        while len(line) > 1 and not fits(line):
-            lines.append(line[:-1])
-            line = line[-1:]
-    if line:
-        lines.append(line)
-    # a short last line takes pieces from the line above (which stays long enough)
-    while len(lines) > 1 and len(lines[-2]) > 1 and \
-            text_width(joined(lines[-1])) * 4 < width and \
-            fits(lines[-2][-1:] + lines[-1]) and kept(lines[-2][:-1]):
-        lines[-1] = lines[-2][-1:] + lines[-1]
-        lines[-2] = lines[-2][:-1]
-    return [joined(parts) for parts in lines]
 
 
 def _text(lines: list[str]) -> str | list[str]:
@@ -423,14 +369,14 @@ def _axis_title(text: str) -> str | list[str]:
     """An axis title in lines of at most AXIS_CHARS: a long one centred under (or beside)
     a phone's ~200 px plot would otherwise reach past the chart's edge, and Vega's fit
     would shrink the plot to a sliver trying to make room for it."""
-    return _text(_lines(text, AXIS_CHARS))
+    return _text(text_lines(text, AXIS_CHARS))
 
 
 def _title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:
     """A chart's title, its lines (and each subtitle paragraph's) fitted to a phone."""
     paragraphs = [subtitle] if isinstance(subtitle, str) else subtitle or []
-    lines = [line for p in paragraphs for line in _lines(p, SUBTITLE_CHARS)]
-    return alt.TitleParams(text=_text(_lines(text, TITLE_CHARS)),
+    lines = [line for p in paragraphs for line in text_lines(p, SUBTITLE_CHARS)]
+    return alt.TitleParams(text=_text(text_lines(text, TITLE_CHARS)),
                            subtitle=_text(lines) if lines else alt.Undefined,
                            anchor="start")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import string
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,12 +11,13 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from vgcore.i18n import N_, tr
+from vgcore.i18n import N_, clauses, listing, tr
 from vgcore.probes import NET_INPUTS_DRAWN, NET_UNITS_DRAWN, drawn_units, input_groups
 from vgcore.results import activation_label, registry_order
 
 from ._common import (FACET_COLUMNS, FACET_HEIGHT, FACET_WIDTH, _check_choice, _data,
-                      _finite, _layer_label, _legend, _marked, _require, _title, _tooltip)
+                      _finite, _js, _layer_label, _legend, _log_legend_ticks, _marked,
+                      _require, _title, _tooltip, _vega_text, _vega_words)
 from .palette import DIVERGED_COLOR
 
 # What an edge of the network picture can show (None: the structure only), as the page
@@ -353,28 +353,6 @@ def _packed_edges(edges: _Edges, layout: _Layout, shown_epoch: int | None
 
 
 # -- Vega expressions over the layout --------------------------------------------------------
-def _js(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _vega_text(text: str) -> str:
-    """`text` as a single-quoted Vega string literal."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _vega_words(message: str, **parts: str) -> str:
-    """Vega expression: `message` (a message in the reader's language, its {placeholders}
-    filled by `parts`, Vega expressions) as a concatenation of its words and the parts:
-    "hidden {n}" with n="datum.value" -> "'hidden ' + datum.value"."""
-    pieces = []
-    for literal, name, _, _ in string.Formatter().parse(message):
-        if literal:
-            pieces.append(_vega_text(literal))
-        if name is not None:
-            pieces.append(parts[name])
-    return " + ".join(pieces)
-
-
 def _layer_names(layout: "_Layout") -> list[str]:
     """Each layer's name in the reader's language, layer 1 … the output (index 0: none)."""
     return [""] + [_layer_label(layout.names.get(l, f"hidden {l}"))
@@ -588,7 +566,7 @@ def _network_title(layout: _Layout, input_size: int | None, by: str | None, slid
                 inputs=input_size)] if input_size and len(groups) < input_size else []
     if wide:
         notes.append(tr("{layers} show {n} evenly spaced units",
-                        layers=_listed(list(dict.fromkeys(wide))),
+                        layers=listing(list(dict.fromkeys(wide))),
                         n=NET_UNITS_DRAWN))
     if by is None:
         shades = tr("each net on its own log colour scale, relative to its largest unit "
@@ -602,34 +580,7 @@ def _network_title(layout: _Layout, input_size: int | None, by: str | None, slid
         title = tr("The network, each unit shaded by its gradient |∂C/∂b|, each edge by "
                    "{size}", size=size)
     when = tr("drag the epoch slider") if slider else tr("epoch {epoch}", epoch=first)
-    return _title(title, [shades, _clauses([when, *notes])])
-
-
-# Lists joined by messages, so each language puts its own punctuation between the parts.
-def _listed(parts: list[str]) -> str:
-    """"a, b, c": items of one list."""
-    text = parts[0]
-    for part in parts[1:]:
-        text = tr("{first}, {then}", first=text, then=part)
-    return text
-
-
-def _clauses(parts: list[str]) -> str:
-    """"a; b; c": clauses of one sentence."""
-    text = parts[0]
-    for part in parts[1:]:
-        text = tr("{first}; {then}", first=text, then=part)
-    return text
-
-
-def _log_legend_ticks(lo: float, hi: float) -> list[float]:
-    """Values for a legend spanning 10^lo..10^hi: whole decades, or 1-2-5 steps when
-    fewer than three decades fit (one tick alone reads as no scale)."""
-    steps = [m * 10.0 ** k for k in range(math.floor(lo), math.ceil(hi) + 1)
-             for m in (1, 2, 5)]
-    inside = [v for v in steps if lo - 1e-9 <= math.log10(v) <= hi + 1e-9]
-    decades = [v for v in inside if f"{v:.0e}".startswith("1")]
-    return decades if len(decades) >= 3 else inside
+    return _title(title, [shades, clauses([when, *notes])])
 
 
 def unit_colour_domain(grad_rel: pd.Series) -> list[float]:

@@ -23,10 +23,9 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from vgcore.config import ExperimentConfig
-from vgcore.i18n import N_, tr, trn
+from vgcore.i18n import N_, listing, tr, trn
 from vgcore.results import Result, epoch_reaching, median
 
-from .lists import listing
 
 PLAIN = N_("Plain net")
 COMBINED = N_("All ticked cures together")

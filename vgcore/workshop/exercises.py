@@ -34,7 +34,7 @@ import pandas as pd
 
 from vgcore import charts
 from vgcore.config import ExperimentConfig
-from vgcore.i18n import N_, tr, trn
+from vgcore.i18n import N_, clauses, listing, tr, trn
 from vgcore.kinds import is_result, kind_of
 from vgcore.recurrent import (TASKS, RecurrentResult, ratio_phrase,
                               time_ratio)
@@ -42,7 +42,6 @@ from vgcore.results import Result, format_ratio, of_seed, seeds_of
 
 from .experiments import (HOW_FIXED_CONFIG, NIELSEN_CH3_CONFIG, THROUGH_TIME_CONFIG,
                           closed_gate, unregularised)
-from .lists import clauses, listing
 
 ALWAYS_ALLOWED = frozenset({"seed", "n_seeds", "hist_bins"})   # never change the lesson
 

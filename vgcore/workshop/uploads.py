@@ -37,11 +37,10 @@ import pandas as pd
 
 from vgcore.activations import ACTIVATIONS
 from vgcore.config import ExperimentConfig
-from vgcore.i18n import tr
+from vgcore.i18n import listing, tr
 from vgcore.results import HISTORY_COLUMNS, net_outcome
 from vgcore.text import quote, visible
 
-from .lists import listing
 
 MAX_BYTES = 2 * 1024 * 1024      # a 200-epoch run of 8 activations × 5 seeds is ~0.6 MB
 MAX_ROWS = 50_000                # 8 activations × 5 seeds × 201 epochs × 2 splits = 16,080
