@@ -129,8 +129,9 @@ def spread_cells(frame: pd.DataFrame, by: str | list[str], value: str, fmt: Any
 
 
 # A table's text columns share the width of a lesson's column at 1280 px (a projector)
-# with the sidebar open: 820 px, as a single chart's.
-TABLE_MAX_PX = 820
+# with the sidebar open, 820 px, less what the grid's borders and a misjudged glyph
+# width take (the presets table in Chinese was cut by ~45 px at 820).
+TABLE_MAX_PX = 770
 _CHAR_PX, _CELL_PAD_PX, _COLUMN_MIN_PX = 7.5, 18, 60
 
 

@@ -266,7 +266,7 @@ def test_what_is_kept_holds_words_so_each_language_keeps_its_own(stored, fresh_c
 
 def test_a_tables_columns_fit_a_projector_in_either_language():
     """column_widths: each column as wide as its longest text needs (a CJK character
-    twice a Latin letter), the widest narrowed first until the table fits 820 px."""
+    twice a Latin letter), the widest narrowed first until the table fits TABLE_MAX_PX."""
     short = pd.DataFrame({"a": ["x"], "b": ["y" * 10]})
     widths = blocks.column_widths(short)
     assert widths["b"] > widths["a"] and sum(widths.values()) < blocks.TABLE_MAX_PX
