@@ -61,13 +61,17 @@ def test_an_unknown_language_is_a_clear_error():
             pass
 
 
-def test_numbers_in_each_languages_style():
-    assert i18n.percent(0.842) == "84%" and i18n.percent(0.8425, 1) == "84.2%"
-    assert i18n.decimal(12345.678, 1) == "12,345.7"
-    with speaking("zh"):
-        assert i18n.percent(0.842) == "84%"
-        assert i18n.decimal(12345.678, 1) == "12,345.7"
-
+@pytest.mark.parametrize("lang", list(i18n.LANGUAGES))
+def test_every_language_writes_numbers_as_the_messages_format_specs_do(lang):
+    """Messages format numbers with Python's specs ({acc:.1%}, {n:,}, {x:.3g}): that is
+    right only while each language's locale (CLDR, through Babel) writes the same
+    decimal point, grouping and percent sign. A language that writes 84,2 % needs its
+    numbers formatted by Babel instead."""
+    from babel.numbers import format_decimal, format_percent
+    locale = i18n.LOCALES[lang]
+    assert format_percent(0.842, locale=locale) == f"{0.842:.0%}"
+    assert format_percent(0.8425, "#,##0.0%", locale=locale) == f"{0.8425:.1%}"
+    assert format_decimal(12345.678, "#,##0.0", locale=locale) == f"{12345.678:,.1f}"
 
 # -- the catalogs -------------------------------------------------------------------------
 def test_the_template_holds_every_message_of_the_source():
