@@ -28,6 +28,7 @@ page_style()
 # The pages in the top bar, one menu per section: the sidebar keeps only the page's
 # experiment controls, so they start at its top even on a projector's 720 px (in the
 # sidebar the 13 pages ran to y ≈ 610). On a phone Streamlit moves the menus into the
-# sidebar.
-st.navigation(sections, position="top").run()
+# sidebar, where it would show 10 of them behind "View more" once the sidebar holds a
+# control (the language picker, on every page): expanded lists all.
+st.navigation(sections, position="top", expanded=True).run()
 links.finish()      # every parameter of a shared link used or announced
