@@ -8,7 +8,7 @@ from app.widgets import Widget, bound, page_controls
 from vgcore import charts
 from vgcore.config import layer_sizes
 from vgcore.i18n import N_, tr
-from vgcore.results import (activation_label, factor_sentences, layer_factors,
+from vgcore.results import (activation_label, factor_sentences, layer_factors, layer_words,
                             speed_sentences)
 from vgcore.workshop.experiments import PAGE_EXPERIMENTS, chain_example
 
@@ -64,13 +64,6 @@ def network_picture(result, edge_by: str | None) -> None:
           slider=False, of=result)
 
 
-def layer_label(name: str) -> str:
-    """A layer's name in the results ("hidden 2", "output") as the reader's words."""
-    if name == "output":
-        return tr("output")
-    return tr("hidden {layer}", layer=name.removeprefix("hidden "))
-
-
 def factor_table(layers: pd.DataFrame) -> pd.DataFrame:
     """layer_factors at epoch 0 as text, for st.dataframe: each seed's factors, as the
     middle and the range over the seeds ("×0.25 (0.21–0.3)"). Its headers and layer
@@ -84,7 +77,7 @@ def factor_table(layers: pd.DataFrame) -> pd.DataFrame:
         tr("one path: product"): spread_cells(f, by, "wfprime_product", "{:.3g}")}
     ).reset_index()
     table = table.assign(activation=table["activation"].map(activation_label),
-                         layer_name=table["layer_name"].map(layer_label))
+                         layer_name=table["layer_name"].map(layer_words))
     return table.rename(columns={"activation": tr("activation"), "layer_name": tr("layer")})
 
 

@@ -75,16 +75,11 @@ def page_words(at) -> list[str]:
 
 @pytest.fixture(scope="module", autouse=True)
 def _memory_store():
-    import os
-    before = os.environ.get("VGLAB_STORE")
-    os.environ["VGLAB_STORE"] = "memory"
-    runner.forget_results()
-    yield
-    runner.forget_results()
-    if before is None:
-        os.environ.pop("VGLAB_STORE", None)
-    else:
-        os.environ["VGLAB_STORE"] = before
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VGLAB_STORE", "memory")
+        runner.forget_results()
+        yield
+        runner.forget_results()
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=_ids(PAGES))

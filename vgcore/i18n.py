@@ -108,15 +108,17 @@ def trn(singular: str, plural: str, n: int, **values: Any) -> str:
 # with ；, where English writes ", " and "; ".
 def listing(items: Iterable[Any]) -> str:
     """Items of one list in the current language: 'a, b, c' ('a、b、c'); '' for none."""
-    parts = [str(i) for i in items]
-    return reduce(lambda first, then: tr("{first}, {then}", first=first, then=then),
-                  parts) if parts else ""
+    return _joined(items, N_("{first}, {then}"))
 
 
 def clauses(items: Iterable[Any]) -> str:
     """Clauses of one sentence in the current language: 'a; b; c' ('a；b；c')."""
+    return _joined(items, N_("{first}; {then}"))
+
+
+def _joined(items: Iterable[Any], message: str) -> str:
     parts = [str(i) for i in items]
-    return reduce(lambda first, then: tr("{first}; {then}", first=first, then=then),
+    return reduce(lambda first, then: tr(message, first=first, then=then),
                   parts) if parts else ""
 
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import statistics
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -171,6 +172,18 @@ def missing(value: Any) -> bool:
 
 def layer_name(layer: int, n_layers: int) -> str:
     return "output" if layer == n_layers else f"hidden {layer}"
+
+
+_HIDDEN_NAME = re.compile(r"hidden (\d+)")
+
+
+def layer_words(name: str) -> str:
+    """A layer's name as `layer_name` writes it in the data ("hidden 2", "output"), in
+    the reader's language; other names unchanged."""
+    if name == "output":
+        return tr("output")
+    match = _HIDDEN_NAME.fullmatch(name)
+    return tr("hidden {n}", n=int(match.group(1))) if match else name
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
@@ -1020,7 +1033,7 @@ def weight_decay_sentence(weight_decay: float, train_size: int) -> str:
               decay=num(0.1 / train_size), now=now)
 
 
-__all__ = ["Records", "Result", "build_result", "summarize", "speed_ratio", "level_ratio",
+__all__ = ["Records", "Result", "layer_words", "build_result", "summarize", "speed_ratio", "level_ratio",
            "hidden_norms", "ratio_of", "overfitting_onset", "net_outcome", "net_history",
            "layer_name", "mean_over_seeds", "seed_outcomes", "format_ratio", "compare_speeds",
            "speed_sentences", "speed_phrase", "activation_label", "registry_order",

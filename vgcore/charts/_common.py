@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import string
 from typing import Any, Sequence
 
@@ -27,7 +26,7 @@ import pandas as pd
 
 from vgcore.activations import ACTIVATIONS
 from vgcore.i18n import N_, tr, trn
-from vgcore.results import IQR_FROM_SEEDS, registry_order, seed_band
+from vgcore.results import IQR_FROM_SEEDS, layer_words, registry_order, seed_band
 
 from .lines import text_lines
 from .palette import LAYER_SCHEME, activation_color
@@ -218,24 +217,12 @@ def _split_labels() -> dict[str, str]:
     return {"train": tr("train"), "test": tr("test")}
 
 
-_HIDDEN_NAME = re.compile(r"hidden (\d+)")
-
-
-def _layer_label(name: str) -> str:
-    """A layer's name as `vgcore.results.layer_name` writes it ("hidden 2", "output") in
-    the reader's language; other names unchanged."""
-    if name == "output":
-        return tr("output")
-    match = _HIDDEN_NAME.fullmatch(name)
-    return tr("hidden {n}", n=int(match.group(1))) if match else name
-
-
 def _layer_labels(df: pd.DataFrame) -> pd.DataFrame:
     """`df` with its `layer_name` values (drawn in tooltips and on axes) in the reader's
     language: the same frame where they read as themselves (English)."""
     if "layer_name" not in df:
         return df
-    names = {str(n): _layer_label(str(n)) for n in pd.unique(df["layer_name"])}
+    names = {str(n): layer_words(str(n)) for n in pd.unique(df["layer_name"])}
     if all(k == v for k, v in names.items()):
         return df
     return df.assign(layer_name=df["layer_name"].astype(str).map(names))

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 
 from vgcore.i18n import N_, tr
-from vgcore.results import registry_order
+from vgcore.results import layer_words, registry_order
 
 from ._common import (_EPOCH_AXIS_SHORT, _HIDDEN_AXIS, FACET_COLUMNS, FACET_HEIGHT,
                       FACET_WIDTH, HEIGHT, WIDTH, _activation_encoding, _data, _epoch_rows,
@@ -17,7 +17,7 @@ from ._common import (_EPOCH_AXIS_SHORT, _HIDDEN_AXIS, FACET_COLUMNS, FACET_HEIG
                       _layer_encoding, _legend, _legend_select, _log_floor, _log_format,
                       _log_ticks, _percent_y, _require, _short_title, _title, _tooltip,
                       _value_title, _y, _as_field, _band_frame, FADED, _median_band, _seeds_note,
-                      _subtitle, _layer_label, _log_title, _marked)
+                      _subtitle, _log_title, _marked)
 from .palette import _fixed_colors, named_colors
 
 
@@ -103,7 +103,7 @@ def grad_heatmap(layers_df: pd.DataFrame, value: str = "bias_grad_norm", *,
                         log=True)
     df = df[df["curve"] == "median"]
     # as the embedded data writes the layers (in the reader's language: `_data`)
-    order = [_layer_label(name) for name in
+    order = [layer_words(name) for name in
              df.drop_duplicates("layer_name").sort_values("layer", ascending=False)
              ["layer_name"].astype(str).tolist()]
     chart = alt.Chart().mark_rect().encode(

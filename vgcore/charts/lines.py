@@ -96,5 +96,4 @@ def _wide_lines(text: str, width: int) -> list[str]:
     return [joined(parts) for parts in lines]
 
 
-
 __all__ = ["text_lines"]

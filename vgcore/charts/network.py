@@ -13,10 +13,10 @@ import pandas as pd
 
 from vgcore.i18n import N_, clauses, listing, tr
 from vgcore.probes import NET_INPUTS_DRAWN, NET_UNITS_DRAWN, drawn_units, input_groups
-from vgcore.results import activation_label, registry_order
+from vgcore.results import activation_label, layer_words, registry_order
 
 from ._common import (FACET_COLUMNS, FACET_HEIGHT, FACET_WIDTH, _check_choice, _data,
-                      _finite, _js, _layer_label, _legend, _log_legend_ticks, _marked,
+                      _finite, _js, _legend, _log_legend_ticks, _marked,
                       _require, _title, _tooltip, _vega_text, _vega_words)
 from .palette import DIVERGED_COLOR
 
@@ -355,7 +355,7 @@ def _packed_edges(edges: _Edges, layout: _Layout, shown_epoch: int | None
 # -- Vega expressions over the layout --------------------------------------------------------
 def _layer_names(layout: "_Layout") -> list[str]:
     """Each layer's name in the reader's language, layer 1 … the output (index 0: none)."""
-    return [""] + [_layer_label(layout.names.get(l, f"hidden {l}"))
+    return [""] + [layer_words(layout.names.get(l, f"hidden {l}"))
                    for l in range(1, layout.top + 1)]
 
 
